@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidEnvironmentError, validateEnvironment } from './environment';
+import { redactUrl, Settings } from './settings';
+
+describe('validateEnvironment', () => {
+  it('applies the embedded defaults when nothing is set', () => {
+    const settings = new Settings(validateEnvironment({}));
+    expect(settings.http).toEqual({ host: '0.0.0.0', port: 3000, publicBaseUrl: 'http://localhost:3000' });
+    expect(settings.database).toMatchObject({ type: 'sqlite', runMigrations: true });
+    expect(settings.database.type === 'sqlite' && settings.database.file).toMatch(/data\/scim\.sqlite$/);
+    expect(settings.redis).toBeNull();
+    expect(settings.log).toEqual({ level: 'info', pretty: true });
+  });
+
+  it('parses numbers and booleans from strings', () => {
+    const env = validateEnvironment({ PORT: '8080', MIGRATIONS_RUN: 'false', NODE_ENV: 'production' });
+    const settings = new Settings(env);
+    expect(settings.http.port).toBe(8080);
+    expect(settings.database.runMigrations).toBe(false);
+    expect(settings.log.pretty).toBe(false);
+  });
+
+  it('chooses MySQL or MariaDB from DATABASE_URL, with its pool settings', () => {
+    const settings = new Settings(
+      validateEnvironment({ DATABASE_URL: 'mariadb://u:p@db:3306/scim', DATABASE_POOL_SIZE: '25' }),
+    );
+    expect(settings.database).toMatchObject({ type: 'mariadb', url: 'mariadb://u:p@db:3306/scim', poolSize: 25 });
+  });
+
+  it('checks MySQL settings only when MySQL is chosen, and Redis settings only when Redis is', () => {
+    expect(() => validateEnvironment({ DATABASE_POOL_SIZE: 'lots', REDIS_KEY_PREFIX: 'bad prefix!' })).not.toThrow();
+    expect(() => validateEnvironment({ DATABASE_URL: 'mysql://db/scim', DATABASE_POOL_SIZE: 'lots' })).toThrow(
+      /DATABASE_POOL_SIZE/,
+    );
+    expect(() => validateEnvironment({ REDIS_URL: 'redis://cache:6379', REDIS_KEY_PREFIX: 'bad prefix!' })).toThrow(
+      /REDIS_KEY_PREFIX/,
+    );
+  });
+
+  it('lists every bad variable in one error, naming each once and echoing no value', () => {
+    let caught: unknown;
+    try {
+      validateEnvironment({ PORT: '70000', PUBLIC_BASE_URL: 'ftp://x', DATABASE_URL: 'postgres://u:hunter2@h/d', LOG_FORMAT: 'xml' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidEnvironmentError);
+    const error = caught as InvalidEnvironmentError;
+    expect(error.problems.map((problem) => problem.split(':')[0])).toEqual([
+      'PORT',
+      'PUBLIC_BASE_URL',
+      'DATABASE_URL',
+      'LOG_FORMAT',
+    ]);
+    expect(error.message).toContain('Invalid configuration (4 problems)');
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('strips a trailing slash from the public base URL', () => {
+    const settings = new Settings(validateEnvironment({ PUBLIC_BASE_URL: 'https://files.example.com/' }));
+    expect(settings.http.publicBaseUrl).toBe('https://files.example.com');
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides the password and keeps the rest', () => {
+    expect(redactUrl('mysql://scim:secret@db:3306/scim')).toBe('mysql://scim:***@db:3306/scim');
+    expect(redactUrl('not a url')).toBe('<unparsable URL>');
+  });
+});

@@ -1,0 +1,164 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+export const NODE_ENVIRONMENTS = ['development', 'production', 'test'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+
+// Environment values arrive as strings; an unparsable one is kept as-is so the validator names it.
+const toInteger = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') {
+    return value;
+  }
+  const normalised = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalised)) {
+    return true;
+  }
+  if (['false', '0', 'no', 'off'].includes(normalised)) {
+    return false;
+  }
+  return value;
+};
+
+const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const usesMysql = (env: Environment): boolean => env.DATABASE_URL !== undefined;
+const usesSqlite = (env: Environment): boolean => env.DATABASE_URL === undefined;
+const usesRedis = (env: Environment): boolean => env.REDIS_URL !== undefined;
+
+/**
+ * Every setting the service reads, with its default. `.env.example` documents each one;
+ * nothing outside `src/config` reads `process.env`.
+ */
+export class Environment {
+  @IsIn(NODE_ENVIRONMENTS)
+  NODE_ENV: (typeof NODE_ENVIRONMENTS)[number] = 'development';
+
+  @IsString()
+  @MinLength(1)
+  HOST = '0.0.0.0';
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT = 3000;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, {
+    message: 'PUBLIC_BASE_URL must be an absolute http(s) URL without query or fragment',
+  })
+  PUBLIC_BASE_URL?: string;
+
+  @IsString()
+  @MinLength(1)
+  DATA_DIR = './data';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^(mysql|mariadb):\/\/[^\s]+$/, {
+    message: 'DATABASE_URL must be a mysql:// or mariadb:// URL (leave it unset for the embedded SQLite database)',
+  })
+  DATABASE_URL?: string;
+
+  @ValidateIf(usesSqlite)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  SQLITE_FILE?: string;
+
+  @ValidateIf(usesMysql)
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  DATABASE_POOL_SIZE = 10;
+
+  @ValidateIf(usesMysql)
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(60000)
+  DATABASE_CONNECT_TIMEOUT_MS = 5000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(20)
+  DATABASE_CONNECT_RETRIES = 2;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  MIGRATIONS_RUN = true;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @ValidateIf(usesRedis)
+  @Matches(/^[A-Za-z0-9_.:-]+$/, { message: 'REDIS_KEY_PREFIX may only contain letters, digits and _ . : -' })
+  @MaxLength(64)
+  REDIS_KEY_PREFIX = 'scim';
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT?: (typeof LOG_FORMATS)[number];
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(60000)
+  HEALTH_CHECK_TIMEOUT_MS = 2000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(300000)
+  SHUTDOWN_TIMEOUT_MS = 10000;
+}
+
+export class InvalidEnvironmentError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  - ${problems.join('\n  - ')}`);
+    this.name = 'InvalidEnvironmentError';
+  }
+}
+
+function describe(errors: ValidationError[]): string[] {
+  // Values are never echoed: DATABASE_URL and REDIS_URL may carry passwords.
+  return errors.map((error) => `${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`);
+}
+
+/** Validates raw environment variables, listing every bad one in a single error. */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const environment = plainToInstance(Environment, raw, { exposeDefaultValues: true });
+  const errors = validateSync(environment, { whitelist: true, stopAtFirstError: true });
+  if (errors.length > 0) {
+    throw new InvalidEnvironmentError(describe(errors));
+  }
+  return environment;
+}

@@ -1,0 +1,80 @@
+import { resolve } from 'node:path';
+import { Environment, LOG_LEVELS } from './environment';
+
+export type SqliteSettings = {
+  readonly type: 'sqlite';
+  readonly file: string;
+};
+
+export type MysqlSettings = {
+  readonly type: 'mysql' | 'mariadb';
+  readonly url: string;
+  readonly poolSize: number;
+  readonly connectTimeoutMs: number;
+};
+
+export type DatabaseSettings = (SqliteSettings | MysqlSettings) & {
+  readonly runMigrations: boolean;
+  readonly connectRetries: number;
+};
+
+export type RedisSettings = {
+  readonly url: string;
+  readonly keyPrefix: string;
+};
+
+/**
+ * The typed, validated view of the environment that the rest of the service injects.
+ * Injected by class token so consumers need no string tokens.
+ */
+export class Settings {
+  readonly environment: Environment['NODE_ENV'];
+  readonly http: { readonly host: string; readonly port: number; readonly publicBaseUrl: string };
+  readonly dataDir: string;
+  readonly database: DatabaseSettings;
+  readonly redis: RedisSettings | null;
+  readonly log: { readonly level: (typeof LOG_LEVELS)[number]; readonly pretty: boolean };
+  readonly healthCheckTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+
+  constructor(env: Environment) {
+    this.environment = env.NODE_ENV;
+    this.dataDir = resolve(env.DATA_DIR);
+    this.http = {
+      host: env.HOST,
+      port: env.PORT,
+      publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    };
+    const common = { runMigrations: env.MIGRATIONS_RUN, connectRetries: env.DATABASE_CONNECT_RETRIES };
+    this.database =
+      env.DATABASE_URL === undefined
+        ? { ...common, type: 'sqlite', file: resolve(this.dataDir, env.SQLITE_FILE ?? 'scim.sqlite') }
+        : {
+            ...common,
+            type: env.DATABASE_URL.startsWith('mariadb:') ? 'mariadb' : 'mysql',
+            url: env.DATABASE_URL,
+            poolSize: env.DATABASE_POOL_SIZE,
+            connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+          };
+    this.redis = env.REDIS_URL === undefined ? null : { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX };
+    this.log = {
+      level: env.LOG_LEVEL,
+      pretty: (env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty')) === 'pretty',
+    };
+    this.healthCheckTimeoutMs = env.HEALTH_CHECK_TIMEOUT_MS;
+    this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
+  }
+}
+
+/** A URL safe to print: the password, if any, is replaced. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) {
+      parsed.password = '***';
+    }
+    return parsed.toString();
+  } catch {
+    return '<unparsable URL>';
+  }
+}

@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Settings } from '../config/settings';
+import { buildDataSourceOptions } from './data-source-options';
+import { resolveMysqlDialect } from './mysql-dialect';
+
+const RETRY_DELAY_MS = 1000;
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [Settings],
+      useFactory: async (settings: Settings) => ({
+        ...buildDataSourceOptions(await resolveMysqlDialect(settings.database)),
+        autoLoadEntities: true,
+        retryAttempts: settings.database.connectRetries,
+        retryDelay: RETRY_DELAY_MS,
+      }),
+    }),
+  ],
+})
+export class DatabaseModule {}

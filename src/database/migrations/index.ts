@@ -1,0 +1,4 @@
+import { CreateOrganizationsAndUsers1764324000000 } from './1764324000000-create-organizations-and-users';
+
+/** Listed explicitly so the same array works from TypeScript (tests) and from dist (CLI). */
+export const migrations = [CreateOrganizationsAndUsers1764324000000];

@@ -1,0 +1,40 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createConnection } from 'mysql2/promise';
+import { DatabaseSettings, MysqlSettings } from '../config/settings';
+
+const RETRY_DELAY_MS = 1000;
+
+/**
+ * TypeORM reads MariaDB's schema correctly only when told it is MariaDB, and a `mysql://` URL
+ * does not say. Asking the server settles it (and doubles as an early, clear connection check).
+ */
+export async function resolveMysqlDialect(database: DatabaseSettings): Promise<DatabaseSettings> {
+  if (database.type !== 'mysql') {
+    return database;
+  }
+  const version = await withRetries(() => serverVersion(database), database.connectRetries);
+  return /mariadb/i.test(version) ? { ...database, type: 'mariadb' } : database;
+}
+
+async function serverVersion(database: MysqlSettings): Promise<string> {
+  const connection = await createConnection({ uri: database.url, connectTimeout: database.connectTimeoutMs });
+  try {
+    const [rows] = await connection.query<{ version: string }[] & import('mysql2').RowDataPacket[]>('SELECT VERSION() AS version');
+    return String(rows[0]?.version ?? '');
+  } finally {
+    await connection.end();
+  }
+}
+
+async function withRetries<T>(attempt: () => Promise<T>, retries: number): Promise<T> {
+  for (let tried = 0; ; tried += 1) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (tried >= retries) {
+        throw error;
+      }
+      await sleep(RETRY_DELAY_MS);
+    }
+  }
+}

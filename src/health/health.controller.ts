@@ -1,0 +1,38 @@
+import { Controller, Get } from '@nestjs/common';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorFunction,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
+import { Settings } from '../config/settings';
+import { RedisHealthIndicator } from './redis.health';
+
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
+    private readonly settings: Settings,
+  ) {}
+
+  /** The process is up and serving HTTP; no dependency is consulted. */
+  @Get('live')
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Ready for traffic: the database answers, and Redis too when it is configured. */
+  @Get('ready')
+  @HealthCheck()
+  ready(): Promise<HealthCheckResult> {
+    const timeout = this.settings.healthCheckTimeoutMs;
+    const checks: HealthIndicatorFunction[] = [() => this.database.pingCheck('database', { timeout })];
+    if (this.settings.redis) {
+      checks.push(() => this.redis.isReachable());
+    }
+    return this.health.check(checks);
+  }
+}

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { Settings } from '../config/settings';
+import { RedisConnection } from '../redis/redis-connection';
+
+@Injectable()
+export class RedisHealthIndicator {
+  constructor(
+    private readonly health: HealthIndicatorService,
+    private readonly redis: RedisConnection,
+    private readonly settings: Settings,
+  ) {}
+
+  async isReachable(key = 'redis'): Promise<HealthIndicatorResult> {
+    const indicator = this.health.check(key);
+    const client = this.redis.client;
+    if (!client) {
+      return indicator.up({ message: 'not configured' });
+    }
+    try {
+      await withTimeout(client.ping(), this.settings.healthCheckTimeoutMs);
+      return indicator.up();
+    } catch (error) {
+      return indicator.down({ message: error instanceof Error ? error.message : 'unreachable' });
+    }
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { configureApp } from './app-setup';
+import { Settings } from './config/settings';
+import { describeStartupFailure } from './startup-failure';
+
+async function bootstrap(): Promise<void> {
+  // Buffered logs are dropped if start-up fails, so the operator sees one clear message instead.
+  const app = await NestFactory.create(AppModule, { bufferLogs: true, autoFlushLogs: false, abortOnError: false });
+  configureApp(app);
+  app.flushLogs();
+  const settings = app.get(Settings);
+  const logger = app.get(Logger);
+
+  // SIGTERM/SIGINT close the app (enableShutdownHooks): the server stops accepting, in-flight
+  // requests finish, pools close. This timer only bounds how long that may take.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.log(`${signal} received, shutting down`);
+      setTimeout(() => {
+        logger.error(`shutdown did not finish within ${settings.shutdownTimeoutMs} ms, exiting`);
+        process.exit(1);
+      }, settings.shutdownTimeoutMs).unref();
+    });
+  }
+
+  await app.listen(settings.http.port, settings.http.host);
+  logger.log(
+    `listening on http://${settings.http.host}:${settings.http.port} (database: ${settings.database.type}, public URL: ${settings.http.publicBaseUrl})`,
+  );
+}
+
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(`Start-up failed: ${describeStartupFailure(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { E2E_DATABASE_PREFIX, e2eDatabase, mysqlServerUrl, redisUrl } from './e2e-target';
+
+// Each test file gets its own database and data directory, so files run in parallel and
+// never see each other's rows. The app reads these variables when it is built.
+const dataDir = mkdtempSync(join(tmpdir(), 'scim-e2e-'));
+const databaseName = `${E2E_DATABASE_PREFIX}${inject('e2eRunId')}_${randomBytes(4).toString('hex')}`;
+
+process.env.DATA_DIR = dataDir;
+process.env.LOG_LEVEL = process.env.E2E_LOG_LEVEL ?? 'silent';
+process.env.LOG_FORMAT = 'json';
+
+delete process.env.DATABASE_URL;
+delete process.env.REDIS_URL;
+
+// Setup-file hooks run before the test file's own, so apps built there see this database.
+beforeAll(async () => {
+  if (e2eDatabase() === 'mysql') {
+    const connection = await createConnection({ uri: mysqlServerUrl });
+    await connection.query(`CREATE DATABASE \`${databaseName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await connection.end();
+    process.env.DATABASE_URL = `${mysqlServerUrl}/${databaseName}`;
+    process.env.REDIS_URL = redisUrl;
+    process.env.REDIS_KEY_PREFIX = databaseName;
+  }
+});
+
+afterAll(async () => {
+  if (e2eDatabase() === 'mysql') {
+    const connection = await createConnection({ uri: mysqlServerUrl });
+    await connection.query(`DROP DATABASE IF EXISTS \`${databaseName}\``);
+    await connection.end();
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
