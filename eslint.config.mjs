@@ -23,7 +23,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    files: ['src/cli/**/*.ts', 'test/**/*.ts', 'bench/**'],
     rules: { 'no-console': 'off' },
   },
   {
@@ -38,5 +38,9 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', console: 'readonly' },
+    },
   },
 );

@@ -1,10 +1,36 @@
-import { Module } from '@nestjs/common';
+import { Module, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
+import { OrganizationsModule } from './organizations/organizations.module';
+import { ScimModule } from './scim/scim.module';
+import { UsersModule } from './users/users.module';
 
 @Module({
-  imports: [ConfigModule, LoggingModule, DatabaseModule, HealthModule],
+  imports: [
+    ConfigModule,
+    LoggingModule,
+    DatabaseModule,
+    HealthModule,
+    AuthModule,
+    AuditModule,
+    ApiKeysModule,
+    UsersModule,
+    OrganizationsModule,
+    ScimModule,
+  ],
+  providers: [
+    { provide: APP_FILTER, useClass: AllExceptionsFilter },
+    {
+      provide: APP_PIPE,
+      useValue: new ValidationPipe({ whitelist: true, transform: true }),
+    },
+  ],
 })
 export class AppModule {}

@@ -2,13 +2,13 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { configureApp } from './app-setup';
+import { APP_OPTIONS, configureApp } from './app-setup';
 import { Settings } from './config/settings';
 import { describeStartupFailure } from './startup-failure';
 
 async function bootstrap(): Promise<void> {
   // Buffered logs are dropped if start-up fails, so the operator sees one clear message instead.
-  const app = await NestFactory.create(AppModule, { bufferLogs: true, autoFlushLogs: false, abortOnError: false });
+  const app = await NestFactory.create(AppModule, { ...APP_OPTIONS, autoFlushLogs: false, abortOnError: false });
   configureApp(app);
   app.flushLogs();
   const settings = app.get(Settings);

@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/processes';
+import { rememberSecret } from './support/secret-ledger';
 import { createTestApp } from './support/test-app';
 
 describe('npm run cli -- bootstrap', () => {
@@ -18,10 +19,13 @@ describe('npm run cli -- bootstrap', () => {
     await app.close();
   });
 
-  async function rowCounts(): Promise<{ organizations: number; users: number }> {
-    const [organizations] = await dataSource.query<{ n: number | string }[]>('SELECT COUNT(*) AS n FROM organizations');
-    const [users] = await dataSource.query<{ n: number | string }[]>('SELECT COUNT(*) AS n FROM users');
-    return { organizations: Number(organizations?.n), users: Number(users?.n) };
+  async function rowCounts(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const table of ['organizations', 'users', 'api_keys']) {
+      const [row] = await dataSource.query<{ n: number | string }[]>(`SELECT COUNT(*) AS n FROM ${table}`);
+      counts[table] = Number(row?.n);
+    }
+    return counts;
   }
 
   it('creates the organization and its administrator and prints them as one JSON object', async () => {
@@ -43,7 +47,17 @@ describe('npm run cli -- bootstrap', () => {
     const printed = JSON.parse(result.stdout) as {
       organization: { id: string; name: string; hostname: string };
       admin: { id: string; userName: string; role: string; active: boolean; givenName: string; familyName: string };
+      apiKey: { id: string; key: string; secret: string };
     };
+    rememberSecret(printed.apiKey.secret);
+    expect(Object.keys(printed)).toEqual(['organization', 'admin', 'apiKey']);
+    expect(printed.apiKey).toEqual({ id: expect.any(String), key: expect.stringMatching(/^ak_/), secret: expect.any(String) });
+    const [storedKey] = await dataSource.query<{ owner_user_id: string; secret_ciphertext: string }[]>(
+      'SELECT owner_user_id, secret_ciphertext FROM api_keys WHERE id = ?',
+      [printed.apiKey.id],
+    );
+    expect(storedKey?.owner_user_id).toBe(printed.admin.id);
+    expect(storedKey?.secret_ciphertext).not.toContain(printed.apiKey.secret);
     expect(printed.organization).toMatchObject({ name: 'Acme Corp', hostname: 'files.acme.example' });
     expect(printed.admin).toMatchObject({
       userName: 'Jane.Doe@acme.example',
@@ -67,7 +81,8 @@ describe('npm run cli -- bootstrap', () => {
   it('gives the administrator names even when none are passed', async () => {
     const result = await runCli(['bootstrap', '--org-name', 'Beta', '--hostname', 'beta.example', '--admin-email', 'ops@beta.example']);
     expect(result.code).toBe(0);
-    const printed = JSON.parse(result.stdout) as { admin: { givenName: string; familyName: string } };
+    const printed = JSON.parse(result.stdout) as { admin: { givenName: string; familyName: string }; apiKey: { secret: string } };
+    rememberSecret(printed.apiKey.secret);
     expect(printed.admin.givenName).toBe('ops');
     expect(printed.admin.familyName).toBe('Administrator');
   });

@@ -35,6 +35,7 @@ describe('the service process', () => {
       PORT: String(port),
       DATABASE_URL: 'mysql://scim:s3cret-pass@127.0.0.1:1/scim',
       DATABASE_CONNECT_RETRIES: '1',
+      ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
     });
     expect(result.code).toBe(1);
     expect(result.elapsedMs).toBeLessThan(10_000);
@@ -50,14 +51,16 @@ describe('the service process', () => {
       DATABASE_URL: 'postgres://user:hunter2@db/scim',
       LOG_LEVEL: 'loud',
       REDIS_URL: 'http://cache',
+      ENCRYPTION_KEY: 'too-short',
     });
     expect(result.code).toBe(1);
     const message = result.stderr;
-    expect(message).toContain('Invalid configuration (4 problems)');
-    for (const name of ['PORT', 'DATABASE_URL', 'LOG_LEVEL', 'REDIS_URL']) {
+    expect(message).toContain('Invalid configuration (5 problems)');
+    for (const name of ['PORT', 'DATABASE_URL', 'LOG_LEVEL', 'REDIS_URL', 'ENCRYPTION_KEY']) {
       expect(message).toContain(`  - ${name}: `);
     }
     expect(message).not.toContain('hunter2');
+    expect(message).not.toContain('too-short');
     expect(result.stdout).toBe('');
   });
 });

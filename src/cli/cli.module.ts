@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { ConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 
 /** What the operator commands need: no HTTP server, no request logging. */
 @Module({
-  imports: [ConfigModule, DatabaseModule, OrganizationsModule],
+  imports: [ConfigModule, DatabaseModule, AuthModule, OrganizationsModule],
 })
 export class CliModule {}

@@ -1,7 +1,12 @@
 /** Stable codes: the HTTP and CLI layers map these, and only these, to responses. */
 export enum DomainErrorCode {
+  NotFound = 'not_found',
+  Conflict = 'conflict',
   HostnameTaken = 'hostname_taken',
   UserNameTaken = 'user_name_taken',
+  ApiKeyRevoked = 'api_key_revoked',
+  LastAdministrator = 'last_administrator',
+  UserInactive = 'user_inactive',
   InvalidInput = 'invalid_input',
 }
 
@@ -13,4 +18,8 @@ export class DomainError extends Error {
     super(message);
     this.name = 'DomainError';
   }
+}
+
+export function notFound(what: string): DomainError {
+  return new DomainError(DomainErrorCode.NotFound, `${what} not found.`);
 }

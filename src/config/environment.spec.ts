@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { InvalidEnvironmentError, validateEnvironment } from './environment';
 import { redactUrl, Settings } from './settings';
 
+const KEY = Buffer.alloc(32, 1).toString('base64');
+
 describe('validateEnvironment', () => {
   it('applies the embedded defaults when nothing is set', () => {
     const settings = new Settings(validateEnvironment({}));
@@ -9,7 +11,7 @@ describe('validateEnvironment', () => {
     expect(settings.database).toMatchObject({ type: 'sqlite', runMigrations: true });
     expect(settings.database.type === 'sqlite' && settings.database.file).toMatch(/data\/scim\.sqlite$/);
     expect(settings.redis).toBeNull();
-    expect(settings.log).toEqual({ level: 'info', pretty: true });
+    expect(settings.log).toEqual({ level: 'info', pretty: true, file: null });
   });
 
   it('parses numbers and booleans from strings', () => {
@@ -22,14 +24,14 @@ describe('validateEnvironment', () => {
 
   it('chooses MySQL or MariaDB from DATABASE_URL, with its pool settings', () => {
     const settings = new Settings(
-      validateEnvironment({ DATABASE_URL: 'mariadb://u:p@db:3306/scim', DATABASE_POOL_SIZE: '25' }),
+      validateEnvironment({ DATABASE_URL: 'mariadb://u:p@db:3306/scim', DATABASE_POOL_SIZE: '25', ENCRYPTION_KEY: KEY }),
     );
     expect(settings.database).toMatchObject({ type: 'mariadb', url: 'mariadb://u:p@db:3306/scim', poolSize: 25 });
   });
 
   it('checks MySQL settings only when MySQL is chosen, and Redis settings only when Redis is', () => {
     expect(() => validateEnvironment({ DATABASE_POOL_SIZE: 'lots', REDIS_KEY_PREFIX: 'bad prefix!' })).not.toThrow();
-    expect(() => validateEnvironment({ DATABASE_URL: 'mysql://db/scim', DATABASE_POOL_SIZE: 'lots' })).toThrow(
+    expect(() => validateEnvironment({ DATABASE_URL: 'mysql://db/scim', DATABASE_POOL_SIZE: 'lots', ENCRYPTION_KEY: KEY })).toThrow(
       /DATABASE_POOL_SIZE/,
     );
     expect(() => validateEnvironment({ REDIS_URL: 'redis://cache:6379', REDIS_KEY_PREFIX: 'bad prefix!' })).toThrow(
@@ -51,8 +53,9 @@ describe('validateEnvironment', () => {
       'PUBLIC_BASE_URL',
       'DATABASE_URL',
       'LOG_FORMAT',
+      'ENCRYPTION_KEY',
     ]);
-    expect(error.message).toContain('Invalid configuration (4 problems)');
+    expect(error.message).toContain('Invalid configuration (5 problems)');
     expect(error.message).not.toContain('hunter2');
   });
 

@@ -1,6 +1,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsOptional,
@@ -127,6 +128,49 @@ export class Environment {
   @IsOptional()
   @IsIn(LOG_FORMATS)
   LOG_FORMAT?: (typeof LOG_FORMATS)[number];
+
+  /** Base64 of 32 random bytes: encrypts API key secrets and peppers SCIM password hashes. */
+  @ValidateIf((env: Environment) => usesMysql(env) || env.ENCRYPTION_KEY !== undefined)
+  @Transform(emptyToUndefined)
+  @IsDefined({ message: 'ENCRYPTION_KEY is required with DATABASE_URL: every instance must share it (generate one with: openssl rand -base64 32)' })
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'ENCRYPTION_KEY must be the base64 encoding of exactly 32 bytes (openssl rand -base64 32)' })
+  ENCRYPTION_KEY?: string;
+
+  /** Express `trust proxy`: false, true, a hop count, or comma-separated addresses/subnets/keywords. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^(true|false|\d+|[A-Za-z0-9.:/,\s]+)$/, { message: 'TRUST_PROXY must be true, false, a hop count or a list of addresses/subnets' })
+  TRUST_PROXY?: string;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  AUTH_FAILURES_PER_ADDRESS = 20;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  AUTH_FAILURES_PER_USERNAME = 10;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  AUTH_FAILURE_WINDOW_SECONDS = 300;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  LAST_USED_WRITE_INTERVAL_SECONDS = 60;
+
+  /** Append logs to this file instead of writing them to stdout. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  LOG_FILE?: string;
 
   @Transform(toInteger)
   @IsInt()

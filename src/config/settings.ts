@@ -33,9 +33,14 @@ export class Settings {
   readonly dataDir: string;
   readonly database: DatabaseSettings;
   readonly redis: RedisSettings | null;
-  readonly log: { readonly level: (typeof LOG_LEVELS)[number]; readonly pretty: boolean };
+  readonly log: { readonly level: (typeof LOG_LEVELS)[number]; readonly pretty: boolean; readonly file: string | null };
   readonly healthCheckTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  /** Null: generate or reuse a key file under the data directory (embedded default only). */
+  readonly encryptionKey: Buffer | null;
+  readonly trustProxy: boolean | number | string;
+  readonly authThrottle: { readonly perAddress: number; readonly perUsername: number; readonly windowSeconds: number };
+  readonly lastUsedWriteIntervalMs: number;
 
   constructor(env: Environment) {
     this.environment = env.NODE_ENV;
@@ -60,10 +65,33 @@ export class Settings {
     this.log = {
       level: env.LOG_LEVEL,
       pretty: (env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty')) === 'pretty',
+      file: env.LOG_FILE === undefined ? null : resolve(env.LOG_FILE),
     };
     this.healthCheckTimeoutMs = env.HEALTH_CHECK_TIMEOUT_MS;
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
+    this.encryptionKey = env.ENCRYPTION_KEY === undefined ? null : Buffer.from(env.ENCRYPTION_KEY, 'base64');
+    this.trustProxy = parseTrustProxy(env.TRUST_PROXY);
+    this.authThrottle = {
+      perAddress: env.AUTH_FAILURES_PER_ADDRESS,
+      perUsername: env.AUTH_FAILURES_PER_USERNAME,
+      windowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS,
+    };
+    this.lastUsedWriteIntervalMs = env.LAST_USED_WRITE_INTERVAL_SECONDS * 1000;
   }
+
+  get scimBaseUrl(): string {
+    return `${this.http.publicBaseUrl}/scim/v2`;
+  }
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') {
+    return false;
+  }
+  if (value === 'true') {
+    return true;
+  }
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 /** A URL safe to print: the password, if any, is replaced. */

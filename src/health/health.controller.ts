@@ -6,9 +6,13 @@ import {
   HealthIndicatorFunction,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { PublicRoute } from '../auth/auth-kind.decorator';
 import { Settings } from '../config/settings';
 import { RedisHealthIndicator } from './redis.health';
 
+@ApiExcludeController()
+@PublicRoute()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { DestinationStream } from 'pino';
+import { destination, DestinationStream } from 'pino';
 import { Options } from 'pino-http';
 import pretty from 'pino-pretty';
 import { Settings } from '../config/settings';
@@ -48,14 +48,15 @@ export function buildPinoHttpOptions(settings: Settings): Options {
 }
 
 /**
- * JSON to stdout in production; in development a synchronous pretty stream (no worker thread,
- * so the last lines before a signal-triggered exit are not lost).
+ * JSON in production; in development a synchronous pretty stream (no worker thread, so the
+ * last lines before a signal-triggered exit are not lost). To stdout, or LOG_FILE when set.
  */
 export function buildPinoHttpParams(settings: Settings): Options | [Options, DestinationStream] {
   const options = buildPinoHttpOptions(settings);
-  if (!settings.log.pretty) {
-    return options;
+  const { file } = settings.log;
+  if (settings.log.pretty) {
+    return [options, pretty({ sync: true, singleLine: true, translateTime: 'SYS:standard', ignore: 'pid,hostname', destination: file ?? 1, colorize: !file })];
   }
-  return [options, pretty({ sync: true, singleLine: true, translateTime: 'SYS:standard', ignore: 'pid,hostname' })];
+  return file ? [options, destination({ dest: file, sync: true, append: true, mkdir: true })] : options;
 }
 

@@ -1,27 +1,45 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { DomainError, DomainErrorCode } from '../common/domain-error';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { ApiKeysService, IssuedApiKey } from '../api-keys/api-keys.service';
+import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
+import { RequestContext } from '../common/request-context';
+import { Settings } from '../config/settings';
 import { isUniqueViolation } from '../database/unique-violation';
 import { User } from '../users/user.entity';
-import { UsersService } from '../users/users.service';
+import { UserCounts, UsersService } from '../users/users.service';
 import { BootstrapOrganizationDto } from './dto/bootstrap-organization.dto';
+import { GrantAdministratorDto } from './dto/grant-administrator.dto';
 import { Organization } from './organization.entity';
 
-export type BootstrappedOrganization = {
+export type OrganizationWithAdministrator = {
   organization: Organization;
   admin: User;
+  apiKey: IssuedApiKey;
 };
+
+export type OrganizationOverview = {
+  organization: Organization;
+  scimBaseUrl: string;
+  users: UserCounts;
+};
+
+/** Operator commands act from the command line, not from a request. */
+const CLI_CONTEXT: RequestContext = { sourceAddress: 'cli', requestId: null };
 
 @Injectable()
 export class OrganizationsService {
   constructor(
     private readonly dataSource: DataSource,
+    @InjectRepository(Organization) private readonly organizations: Repository<Organization>,
     private readonly users: UsersService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly settings: Settings,
   ) {}
 
-  /** Creates an organization and its first administrator together, or nothing at all. */
-  async bootstrap(input: BootstrapOrganizationDto): Promise<BootstrappedOrganization> {
+  /** Creates an organization, its first administrator and that administrator's first API key, or nothing at all. */
+  async bootstrap(input: BootstrapOrganizationDto): Promise<OrganizationWithAdministrator> {
     const hostname = input.hostname.toLowerCase();
     try {
       return await this.dataSource.transaction(async (manager) => {
@@ -29,15 +47,14 @@ export class OrganizationsService {
         if (await organizations.existsBy({ hostname })) {
           throw hostnameTaken(hostname);
         }
-        const organization = await organizations.save(
-          organizations.create({ id: randomUUID(), name: input.orgName, hostname }),
-        );
+        const organization = await organizations.save(organizations.create({ id: randomUUID(), name: input.orgName, hostname }));
         const admin = await this.users.createAdministrator(manager, organization.id, {
           email: input.adminEmail,
           givenName: input.adminGivenName ?? defaultGivenName(input.adminEmail),
           familyName: input.adminFamilyName ?? 'Administrator',
         });
-        return { organization, admin };
+        const apiKey = await this.firstApiKey(manager, admin, 'Created by bootstrap');
+        return { organization, admin, apiKey };
       });
     } catch (error) {
       // Two bootstraps racing for one hostname: the unique index decides.
@@ -46,6 +63,48 @@ export class OrganizationsService {
       }
       throw error;
     }
+  }
+
+  /**
+   * Recovery when no administrator is left: makes the user with this email an administrator
+   * (creating them if the organization has no such user) and issues them a new API key.
+   */
+  async grantAdministrator(input: GrantAdministratorDto): Promise<OrganizationWithAdministrator> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const organization = await manager.getRepository(Organization).findOneBy({ hostname: input.hostname.toLowerCase() });
+        if (!organization) {
+          throw notFound(`Organization with hostname "${input.hostname}"`);
+        }
+        const existing = await this.users.findByUserName(manager, organization.id, input.email);
+        const admin = existing
+          ? await this.users.setAdministrator({ organizationId: organization.id, userId: null, apiKeyId: null }, existing.id, true, CLI_CONTEXT, manager)
+          : await this.users.createAdministrator(manager, organization.id, {
+              email: input.email,
+              givenName: input.givenName ?? defaultGivenName(input.email),
+              familyName: input.familyName ?? 'Administrator',
+            });
+        const apiKey = await this.firstApiKey(manager, admin, 'Created by grant-admin');
+        return { organization, admin, apiKey };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new DomainError(DomainErrorCode.Conflict, 'A concurrent change created this user; run the command again.');
+      }
+      throw error;
+    }
+  }
+
+  async overview(organizationId: string): Promise<OrganizationOverview> {
+    const organization = await this.organizations.findOneBy({ id: organizationId });
+    if (!organization) {
+      throw notFound('Organization');
+    }
+    return { organization, scimBaseUrl: this.settings.scimBaseUrl, users: await this.users.counts(organizationId) };
+  }
+
+  private firstApiKey(manager: EntityManager, admin: User, description: string): Promise<IssuedApiKey> {
+    return this.apiKeys.create({ organizationId: admin.organizationId, userId: admin.id, apiKeyId: null }, description, CLI_CONTEXT, manager);
   }
 }
 

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
+import { RequestContext } from '../common/request-context';
+import { Organization } from '../organizations/organization.entity';
 import { normalizeUserName, User } from './user.entity';
 
 export type NewAdministrator = {
@@ -9,8 +14,18 @@ export type NewAdministrator = {
   familyName: string;
 };
 
+export type UserCounts = { total: number; active: number; inactive: number; administrators: number };
+
+export type RoleChangeActor = { organizationId: string; userId: string | null; apiKeyId: string | null };
+
 @Injectable()
 export class UsersService {
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly audit: AuditService,
+  ) {}
+
   /** The administrator's userName is their email, as Okta will send it when it links them. */
   async createAdministrator(manager: EntityManager, organizationId: string, admin: NewAdministrator): Promise<User> {
     const users = manager.getRepository(User);
@@ -28,4 +43,88 @@ export class UsersService {
     });
     return users.save(user);
   }
+
+  findByUserName(manager: EntityManager, organizationId: string, userName: string): Promise<User | null> {
+    return manager.getRepository(User).findOneBy({ organizationId, userNameNormalized: normalizeUserName(userName) });
+  }
+
+  /** A stable page of the organization's users, oldest first. */
+  async page(organizationId: string, offset: number, limit: number): Promise<{ users: User[]; total: number }> {
+    const [users, total] = await this.users.findAndCount({
+      where: { organizationId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      skip: offset,
+      take: limit,
+    });
+    return { users, total };
+  }
+
+  async counts(organizationId: string): Promise<UserCounts> {
+    const row = await this.users
+      .createQueryBuilder('u')
+      .select('COUNT(*)', 'total')
+      .addSelect('SUM(CASE WHEN u.active = :yes THEN 1 ELSE 0 END)', 'active')
+      .addSelect("SUM(CASE WHEN u.active = :yes AND u.role = 'admin' THEN 1 ELSE 0 END)", 'administrators')
+      .where('u.organization_id = :organizationId', { organizationId, yes: true })
+      .getRawOne<{ total: string | number; active: string | number | null; administrators: string | number | null }>();
+    const total = Number(row?.total ?? 0);
+    const active = Number(row?.active ?? 0);
+    return { total, active, inactive: total - active, administrators: Number(row?.administrators ?? 0) };
+  }
+
+  /**
+   * Grants or revokes the administrator role of an active user. The organization row is
+   * locked first so two concurrent demotions cannot leave it without an administrator.
+   */
+  async setAdministrator(actor: RoleChangeActor, userId: string, grant: boolean, context: RequestContext, manager?: EntityManager): Promise<User> {
+    const run = async (tx: EntityManager): Promise<User> => {
+      await lockOrganization(tx, actor.organizationId);
+      const users = tx.getRepository(User);
+      const user = await users.findOneBy({ id: userId, organizationId: actor.organizationId });
+      if (!user) {
+        throw notFound('User');
+      }
+      if (!user.active) {
+        throw new DomainError(DomainErrorCode.UserInactive, 'This user is deactivated; only active users can be administrators.');
+      }
+      const role = grant ? 'admin' : 'user';
+      if (user.role === role) {
+        return user;
+      }
+      if (!grant) {
+        const otherAdmins = await users.countBy({ organizationId: actor.organizationId, role: 'admin', active: true });
+        if (otherAdmins <= 1) {
+          throw new DomainError(
+            DomainErrorCode.LastAdministrator,
+            'This is the last active administrator of the organization; grant the role to someone else first.',
+          );
+        }
+      }
+      await users.update({ id: user.id }, { role });
+      await this.audit.record(
+        {
+          organizationId: actor.organizationId,
+          type: grant ? 'admin.granted' : 'admin.revoked',
+          actorUserId: actor.userId,
+          actorApiKeyId: actor.apiKeyId,
+          targetType: 'user',
+          targetId: user.id,
+        },
+        context,
+        tx,
+      );
+      return users.findOneByOrFail({ id: user.id });
+    };
+    return manager ? run(manager) : this.dataSource.transaction(run);
+  }
+}
+
+/** A no-op write that takes the organization row's lock for the rest of the transaction. */
+export async function lockOrganization(manager: EntityManager, organizationId: string): Promise<void> {
+  await manager
+    .createQueryBuilder()
+    .update(Organization)
+    .set({ name: () => 'name', updatedAt: () => 'updated_at' })
+    .where('id = :organizationId', { organizationId })
+    .execute();
 }

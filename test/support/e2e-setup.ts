@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, inject } from 'vitest';
+import { leakedSecretsIn } from './secret-ledger';
 import { E2E_DATABASE_PREFIX, e2eDatabase, mysqlServerUrl, redisUrl } from './e2e-target';
 
 // Each test file gets its own database and data directory, so files run in parallel and
@@ -11,8 +12,11 @@ import { E2E_DATABASE_PREFIX, e2eDatabase, mysqlServerUrl, redisUrl } from './e2
 const dataDir = mkdtempSync(join(tmpdir(), 'scim-e2e-'));
 const databaseName = `${E2E_DATABASE_PREFIX}${inject('e2eRunId')}_${randomBytes(4).toString('hex')}`;
 
+const logFile = join(dataDir, 'service.log');
 process.env.DATA_DIR = dataDir;
-process.env.LOG_LEVEL = process.env.E2E_LOG_LEVEL ?? 'silent';
+// Everything the service logs during the file is kept and checked for secrets afterwards.
+process.env.LOG_FILE = logFile;
+process.env.LOG_LEVEL = process.env.E2E_LOG_LEVEL ?? 'debug';
 process.env.LOG_FORMAT = 'json';
 
 delete process.env.DATABASE_URL;
@@ -27,10 +31,16 @@ beforeAll(async () => {
     process.env.DATABASE_URL = `${mysqlServerUrl}/${databaseName}`;
     process.env.REDIS_URL = redisUrl;
     process.env.REDIS_KEY_PREFIX = databaseName;
+    // With MySQL the server key must be configured (instances share it); SQLite generates one.
+    process.env.ENCRYPTION_KEY = randomBytes(32).toString('base64');
   }
 });
 
 afterAll(async () => {
+  const leaks = leakedSecretsIn(logFile);
+  if (leaks.length > 0) {
+    throw new Error(`The service logged secrets: ${leaks.join(', ')}`);
+  }
   if (e2eDatabase() === 'mysql') {
     const connection = await createConnection({ uri: mysqlServerUrl });
     await connection.query(`DROP DATABASE IF EXISTS \`${databaseName}\``);

@@ -1,11 +1,8 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { DomainError, DomainErrorCode } from '../../common/domain-error';
 import { BootstrapOrganizationDto } from '../../organizations/dto/bootstrap-organization.dto';
-import { toOrganizationResponse } from '../../organizations/dto/organization-response.dto';
 import { OrganizationsService } from '../../organizations/organizations.service';
-import { toUserResponse } from '../../users/dto/user-response.dto';
-import { CliError } from '../cli-error';
 import { validateInput } from '../validate-input';
+import { toPrintedOrganization } from './printed-organization';
 
 export const BOOTSTRAP_OPTIONS = {
   'org-name': { type: 'string' },
@@ -28,13 +25,5 @@ export function parseBootstrapInput(args: BootstrapArguments): BootstrapOrganiza
 }
 
 export async function runBootstrap(app: INestApplicationContext, input: BootstrapOrganizationDto): Promise<object> {
-  try {
-    const { organization, admin } = await app.get(OrganizationsService).bootstrap(input);
-    return { organization: toOrganizationResponse(organization), admin: toUserResponse(admin) };
-  } catch (error) {
-    if (error instanceof DomainError && error.code === DomainErrorCode.HostnameTaken) {
-      throw new CliError(`${error.message} Nothing was written.`);
-    }
-    throw error;
-  }
+  return toPrintedOrganization(await app.get(OrganizationsService).bootstrap(input));
 }

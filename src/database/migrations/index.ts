@@ -1,4 +1,5 @@
 import { CreateOrganizationsAndUsers1764324000000 } from './1764324000000-create-organizations-and-users';
+import { CreateCredentialsAndAudit1764324100000 } from './1764324100000-create-credentials-and-audit';
 
 /** Listed explicitly so the same array works from TypeScript (tests) and from dist (CLI). */
-export const migrations = [CreateOrganizationsAndUsers1764324000000];
+export const migrations = [CreateOrganizationsAndUsers1764324000000, CreateCredentialsAndAudit1764324100000];

@@ -15,3 +15,16 @@ export function toOrganizationResponse(organization: Organization): Organization
     createdAt: organization.createdAt.toISOString(),
   };
 }
+
+export type OrganizationOverviewDto = OrganizationResponseDto & {
+  scimBaseUrl: string;
+  users: { total: number; active: number; inactive: number; administrators: number };
+};
+
+export function toOrganizationOverview(overview: {
+  organization: Organization;
+  scimBaseUrl: string;
+  users: OrganizationOverviewDto['users'];
+}): OrganizationOverviewDto {
+  return { ...toOrganizationResponse(overview.organization), scimBaseUrl: overview.scimBaseUrl, users: overview.users };
+}

@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
+import { RequestContext } from '../common/request-context';
+import { Settings } from '../config/settings';
+import { CredentialCrypto } from '../secrets/credential-crypto';
+import { User } from '../users/user.entity';
+import { ApiKey } from './api-key.entity';
+import { ScimCredential } from './scim-credential.entity';
+
+const KEY_BYTES = 18;
+const SECRET_BYTES = 32;
+const USERNAME_BYTES = 15;
+const PASSWORD_BYTES = 32;
+
+/** Who performs an admin action. */
+export type Actor = { organizationId: string; userId: string; apiKeyId: string | null };
+
+export type IssuedApiKey = { apiKey: ApiKey; secret: string };
+export type IssuedScimCredential = { username: string; password: string; scimBaseUrl: string };
+export type ApiKeyListing = ApiKey & { ownerUserName: string | null; scimCredentialActive: boolean };
+
+export type ScimCredentialForAuth = {
+  id: string;
+  organizationId: string;
+  apiKeyId: string;
+  passwordHash: string;
+  lastUsedAt: Date | null;
+  /** The credential, its key, or the key's owner is no longer active. */
+  revoked: boolean;
+};
+
+/** A key that may sign admin requests, with what the guard must check about its owner. */
+export type SigningKey = { apiKey: ApiKey; secret: string; owner: Pick<User, 'id' | 'active' | 'role'> };
+
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectRepository(ApiKey) private readonly apiKeys: Repository<ApiKey>,
+    @InjectRepository(ScimCredential) private readonly credentials: Repository<ScimCredential>,
+    private readonly crypto: CredentialCrypto,
+    private readonly audit: AuditService,
+    private readonly settings: Settings,
+  ) {}
+
+  /** The secret is returned here and never again. */
+  async create(actor: Actor, description: string | null, context: RequestContext, manager?: EntityManager): Promise<IssuedApiKey> {
+    const run = async (tx: EntityManager): Promise<IssuedApiKey> => {
+      const id = randomUUID();
+      const secret = CredentialCrypto.randomToken(SECRET_BYTES);
+      const apiKey = await tx.getRepository(ApiKey).save(
+        tx.getRepository(ApiKey).create({
+          id,
+          organizationId: actor.organizationId,
+          ownerUserId: actor.userId,
+          key: `ak_${CredentialCrypto.randomToken(KEY_BYTES)}`,
+          secretCiphertext: this.crypto.encrypt(secret, id),
+          description,
+          lastUsedAt: null,
+          revokedAt: null,
+        }),
+      );
+      await this.audit.record(
+        { organizationId: actor.organizationId, type: 'api_key.created', actorUserId: actor.userId, actorApiKeyId: actor.apiKeyId, targetType: 'api_key', targetId: id },
+        context,
+        tx,
+      );
+      return { apiKey, secret };
+    };
+    return manager ? run(manager) : this.dataSource.transaction(run);
+  }
+
+  async list(organizationId: string): Promise<ApiKeyListing[]> {
+    const keys = await this.apiKeys.find({
+      where: { organizationId },
+      relations: { owner: true },
+      order: { createdAt: 'DESC', id: 'ASC' },
+    });
+    const withCredential = new Set(
+      (await this.credentials.find({ where: { organizationId, revokedAt: IsNull() }, select: { apiKeyId: true } })).map(
+        (credential) => credential.apiKeyId,
+      ),
+    );
+    return keys.map((key) =>
+      Object.assign(key, {
+        ownerUserName: key.owner?.userName ?? null,
+        scimCredentialActive: key.revokedAt === null && withCredential.has(key.id),
+      }),
+    );
+  }
+
+  /** Revokes the key and its SCIM credential together; both stop working on the next request. */
+  async revoke(actor: Actor, apiKeyId: string, context: RequestContext): Promise<ApiKey> {
+    return this.dataSource.transaction(async (tx) => {
+      const apiKey = await this.findInOrganization(tx, actor.organizationId, apiKeyId);
+      if (apiKey.revokedAt === null) {
+        const now = new Date();
+        apiKey.revokedAt = now;
+        await tx.getRepository(ApiKey).update({ id: apiKey.id }, { revokedAt: now });
+        await tx.getRepository(ScimCredential).update({ apiKeyId: apiKey.id, revokedAt: IsNull() }, { revokedAt: now });
+        await this.audit.record(
+          { organizationId: actor.organizationId, type: 'api_key.revoked', actorUserId: actor.userId, actorApiKeyId: actor.apiKeyId, targetType: 'api_key', targetId: apiKey.id },
+          context,
+          tx,
+        );
+      }
+      return apiKey;
+    });
+  }
+
+  /** Issues (or replaces) the key's SCIM credential; the password is returned here and never again. */
+  async issueScimCredential(actor: Actor, apiKeyId: string, context: RequestContext): Promise<IssuedScimCredential> {
+    return this.dataSource.transaction(async (tx) => {
+      const apiKey = await this.findInOrganization(tx, actor.organizationId, apiKeyId);
+      if (apiKey.revokedAt !== null) {
+        throw new DomainError(DomainErrorCode.ApiKeyRevoked, 'This API key is revoked; create a new key to issue SCIM credentials.');
+      }
+      const username = `scim_${CredentialCrypto.randomToken(USERNAME_BYTES)}`;
+      const password = CredentialCrypto.randomToken(PASSWORD_BYTES);
+      const repository = tx.getRepository(ScimCredential);
+      await repository.delete({ apiKeyId: apiKey.id });
+      await repository.insert({
+        id: randomUUID(),
+        organizationId: apiKey.organizationId,
+        apiKeyId: apiKey.id,
+        username,
+        passwordHash: this.crypto.hashPassword(password),
+        lastUsedAt: null,
+        revokedAt: null,
+      });
+      await this.audit.record(
+        { organizationId: actor.organizationId, type: 'scim_credential.issued', actorUserId: actor.userId, actorApiKeyId: actor.apiKeyId, targetType: 'api_key', targetId: apiKey.id },
+        context,
+        tx,
+      );
+      return { username, password, scimBaseUrl: this.settings.scimBaseUrl };
+    });
+  }
+
+  async revokeScimCredential(actor: Actor, apiKeyId: string, context: RequestContext): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      const apiKey = await this.findInOrganization(tx, actor.organizationId, apiKeyId);
+      const result = await tx.getRepository(ScimCredential).update({ apiKeyId: apiKey.id, revokedAt: IsNull() }, { revokedAt: new Date() });
+      if (!result.affected) {
+        throw notFound('Active SCIM credential of this API key');
+      }
+      await this.audit.record(
+        { organizationId: actor.organizationId, type: 'scim_credential.revoked', actorUserId: actor.userId, actorApiKeyId: actor.apiKeyId, targetType: 'api_key', targetId: apiKey.id },
+        context,
+        tx,
+      );
+    });
+  }
+
+  /** Revokes every key (and SCIM credential) a user owns: used when the user is deactivated. */
+  async revokeAllOwnedBy(manager: EntityManager, userId: string): Promise<number> {
+    const now = new Date();
+    const owned = await manager.getRepository(ApiKey).find({ where: { ownerUserId: userId, revokedAt: IsNull() }, select: { id: true } });
+    for (const { id } of owned) {
+      await manager.getRepository(ApiKey).update({ id }, { revokedAt: now });
+      await manager.getRepository(ScimCredential).update({ apiKeyId: id, revokedAt: IsNull() }, { revokedAt: now });
+    }
+    return owned.length;
+  }
+
+  /** The key named in `ss-api-key`, revoked or not (the guard tells the two apart for the audit trail). */
+  async findSigningKey(key: string): Promise<SigningKey | null> {
+    const apiKey = await this.apiKeys.findOne({ where: { key }, relations: { owner: true } });
+    if (!apiKey?.owner) {
+      return null;
+    }
+    return { apiKey, secret: this.crypto.decrypt(apiKey.secretCiphertext, apiKey.id), owner: apiKey.owner };
+  }
+
+  /** One indexed, flat query on the SCIM hot path: no entity hydration. */
+  async findCredentialByUsername(username: string): Promise<ScimCredentialForAuth | null> {
+    const row = await this.credentials
+      .createQueryBuilder('c')
+      .innerJoin(ApiKey, 'k', 'k.id = c.api_key_id')
+      .innerJoin(User, 'u', 'u.id = k.owner_user_id')
+      .select('c.id', 'id')
+      .addSelect('c.organization_id', 'organizationId')
+      .addSelect('c.api_key_id', 'apiKeyId')
+      .addSelect('c.password_hash', 'passwordHash')
+      .addSelect('c.last_used_at', 'lastUsedAt')
+      .addSelect('c.revoked_at', 'credentialRevokedAt')
+      .addSelect('k.revoked_at', 'apiKeyRevokedAt')
+      .addSelect('u.active', 'ownerActive')
+      .where('c.username = :username', { username })
+      .getRawOne<Record<string, unknown>>();
+    if (!row) {
+      return null;
+    }
+    return {
+      id: String(row.id),
+      organizationId: String(row.organizationId),
+      apiKeyId: String(row.apiKeyId),
+      passwordHash: String(row.passwordHash),
+      lastUsedAt: row.lastUsedAt ? new Date(row.lastUsedAt as string | Date) : null,
+      revoked: row.credentialRevokedAt !== null || row.apiKeyRevokedAt !== null || !(row.ownerActive === true || Number(row.ownerActive) === 1),
+    };
+  }
+
+  async markUsed(kind: 'api_key' | 'scim_credential', id: string, at: Date): Promise<void> {
+    const repository: Repository<ApiKey | ScimCredential> = kind === 'api_key' ? this.apiKeys : this.credentials;
+    await repository.update({ id }, { lastUsedAt: at });
+  }
+
+  private async findInOrganization(manager: EntityManager, organizationId: string, apiKeyId: string): Promise<ApiKey> {
+    const apiKey = await manager.getRepository(ApiKey).findOneBy({ id: apiKeyId, organizationId });
+    if (!apiKey) {
+      throw notFound('API key');
+    }
+    return apiKey;
+  }
+}

@@ -1,0 +1,57 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import { RequestContext } from '../common/request-context';
+import { AuthAudience, AuthenticationFailedException, AuthThrottledException } from './auth-exceptions';
+import { FailedAuthThrottle } from './failed-auth-throttle';
+
+export type AuthFailure = {
+  audience: AuthAudience;
+  /** A short, secret-free reason for the audit trail, e.g. `wrong_password`. */
+  reason: string;
+  /** The username or API key the request claimed, if any (never a password or signature). */
+  claimedIdentity: string | null;
+  /** Known when the claimed identity exists. */
+  organizationId: string | null;
+  apiKeyId?: string | null;
+};
+
+/** Counts, audits and answers a failed authentication: 429 past the username's limit, else 401. */
+@Injectable()
+export class AuthFailureRecorder {
+  private readonly logger = new Logger(AuthFailureRecorder.name);
+
+  constructor(
+    private readonly throttle: FailedAuthThrottle,
+    private readonly audit: AuditService,
+  ) {}
+
+  async reject(failure: AuthFailure, context: RequestContext, detail: string): Promise<never> {
+    const usernameRetryAfter = await this.throttle.recordFailure(context.sourceAddress ?? undefined, failure.claimedIdentity);
+    try {
+      await this.audit.record(
+        {
+          organizationId: failure.organizationId,
+          type: 'auth.failed',
+          actorApiKeyId: failure.apiKeyId ?? null,
+          targetType: failure.audience === 'scim' ? 'scim_username' : 'api_key',
+          targetId: failure.claimedIdentity,
+          detail: `${failure.audience}:${failure.reason}`,
+        },
+        context,
+      );
+    } catch (error) {
+      this.logger.error(`could not audit a failed authentication: ${String(error)}`);
+    }
+    if (usernameRetryAfter !== null) {
+      throw new AuthThrottledException(usernameRetryAfter);
+    }
+    throw new AuthenticationFailedException(failure.audience, detail);
+  }
+
+  async assertAddressAllowed(context: RequestContext): Promise<void> {
+    const retryAfter = await this.throttle.addressRetryAfter(context.sourceAddress ?? undefined);
+    if (retryAfter !== null) {
+      throw new AuthThrottledException(retryAfter);
+    }
+  }
+}

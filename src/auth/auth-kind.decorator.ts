@@ -1,0 +1,22 @@
+import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
+import { ApiSecurity } from '@nestjs/swagger';
+import { AdminSignatureGuard } from './admin-signature.guard';
+import { ScimAuthGuard } from './scim-auth.guard';
+
+export const AUTH_KIND = 'auth:kind';
+export type AuthKind = 'public' | 'admin' | 'scim';
+
+/** Every route declares one of these; DeclaredAuthGuard refuses any route that does not. */
+export const PublicRoute = (): MethodDecorator & ClassDecorator => SetMetadata(AUTH_KIND, 'public' satisfies AuthKind);
+
+export const AdminAuth = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    SetMetadata(AUTH_KIND, 'admin' satisfies AuthKind),
+    UseGuards(AdminSignatureGuard),
+    ApiSecurity('ss-api-key'),
+    ApiSecurity('ss-request-timestamp'),
+    ApiSecurity('ss-request-signature'),
+  );
+
+export const ScimAuth = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(SetMetadata(AUTH_KIND, 'scim' satisfies AuthKind), UseGuards(ScimAuthGuard));

@@ -1,0 +1,26 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { BasicStrategy } from 'passport-http';
+import { ScimPrincipal } from './principal';
+import { ScimCredentialVerifier, ScimVerification } from './scim-credential-verifier';
+
+export const SCIM_BASIC_STRATEGY = 'scim-basic';
+
+/** Why verification failed, left on the request for ScimAuthGuard to audit. */
+export type RequestWithScimFailure = { scimAuthFailure?: Extract<ScimVerification, { ok: false }> & { username: string } };
+
+@Injectable()
+export class ScimBasicStrategy extends PassportStrategy(BasicStrategy, SCIM_BASIC_STRATEGY) {
+  constructor(private readonly verifier: ScimCredentialVerifier) {
+    super({ passReqToCallback: true });
+  }
+
+  async validate(req: RequestWithScimFailure, username: string, password: string): Promise<ScimPrincipal | false> {
+    const result = await this.verifier.verify(username, password);
+    if (result.ok) {
+      return result.principal;
+    }
+    req.scimAuthFailure = { ...result, username };
+    return false;
+  }
+}

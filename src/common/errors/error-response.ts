@@ -1,0 +1,109 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { DomainError, DomainErrorCode } from '../domain-error';
+import { ScimException, ScimType } from './scim-exception';
+
+export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+/** What any failure turns into, before it is rendered for its audience. */
+export type ErrorDescription = {
+  status: number;
+  code: string;
+  detail: string;
+  scimType?: ScimType;
+  headers: Record<string, string>;
+  /** Details of an unexpected fault go to the log only. */
+  unexpected: boolean;
+};
+
+const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; scimType?: ScimType }> = {
+  [DomainErrorCode.NotFound]: { status: HttpStatus.NOT_FOUND },
+  [DomainErrorCode.Conflict]: { status: HttpStatus.CONFLICT },
+  [DomainErrorCode.HostnameTaken]: { status: HttpStatus.CONFLICT, scimType: 'uniqueness' },
+  [DomainErrorCode.UserNameTaken]: { status: HttpStatus.CONFLICT, scimType: 'uniqueness' },
+  [DomainErrorCode.ApiKeyRevoked]: { status: HttpStatus.CONFLICT },
+  [DomainErrorCode.LastAdministrator]: { status: HttpStatus.CONFLICT },
+  [DomainErrorCode.UserInactive]: { status: HttpStatus.CONFLICT },
+  [DomainErrorCode.InvalidInput]: { status: HttpStatus.BAD_REQUEST, scimType: 'invalidValue' },
+};
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests',
+  500: 'internal_error',
+  501: 'not_implemented',
+  503: 'service_unavailable',
+};
+
+/** The one place where exceptions become HTTP statuses. */
+export function describeError(error: unknown): ErrorDescription {
+  if (error instanceof DomainError) {
+    const mapped = DOMAIN_STATUS[error.code];
+    return { status: mapped.status, code: error.code, detail: error.message, scimType: mapped.scimType, headers: {}, unexpected: false };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    return {
+      status,
+      code: STATUS_CODES[status] ?? `http_${status}`,
+      detail: httpDetail(error),
+      scimType: error instanceof ScimException ? error.scimType : undefined,
+      headers: retryAfterHeader(error),
+      unexpected: status >= 500 && !(error instanceof ScimException),
+    };
+  }
+  const bodyParserStatus = bodyParserErrorStatus(error);
+  if (bodyParserStatus !== null) {
+    const tooLarge = bodyParserStatus === 413;
+    return {
+      status: bodyParserStatus,
+      code: STATUS_CODES[bodyParserStatus] ?? `http_${bodyParserStatus}`,
+      detail: tooLarge ? 'The request body is larger than this service accepts.' : 'The request body is not valid JSON.',
+      scimType: tooLarge ? undefined : 'invalidSyntax',
+      headers: {},
+      unexpected: false,
+    };
+  }
+  return {
+    status: HttpStatus.INTERNAL_SERVER_ERROR,
+    code: 'internal_error',
+    detail: 'An unexpected error occurred. Quote the request id when reporting it.',
+    headers: {},
+    unexpected: true,
+  };
+}
+
+function httpDetail(error: HttpException): string {
+  const response = error.getResponse();
+  if (typeof response === 'string') {
+    return response;
+  }
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) {
+    return message.map(String).join('; ');
+  }
+  return typeof message === 'string' ? message : error.message;
+}
+
+function retryAfterHeader(error: HttpException): Record<string, string> {
+  const seconds = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  return typeof seconds === 'number' ? { 'Retry-After': String(seconds) } : {};
+}
+
+/** body-parser's errors carry `status` and `type` (e.g. entity.parse.failed, entity.too.large). */
+function bodyParserErrorStatus(error: unknown): number | null {
+  const candidate = error as { status?: unknown; type?: unknown } | null;
+  if (typeof candidate?.type === 'string' && candidate.type.startsWith('entity.') && typeof candidate.status === 'number') {
+    return candidate.status;
+  }
+  if (typeof candidate?.type === 'string' && candidate.type === 'charset.unsupported') {
+    return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
+  }
+  return null;
+}

@@ -1,0 +1,114 @@
+import { Compare, Filter, parse } from 'scim2-parse-filter';
+import { assertDepth, assertFilterWithinLimits } from './filter-limits';
+import { decodeFilterString, spellOutEscapedBackslashes } from './filter-string-escapes';
+import { parseScimDateTime } from './scim-date-time';
+import { ScimFilterError } from './scim-filter.error';
+import {
+  isBooleanAttribute,
+  isEmailsAttribute,
+  isStringAttribute,
+  resolveEmailSubAttribute,
+  resolveUserAttribute,
+} from './user-filter-attributes';
+import { DateTimeOperator, UserFilter, UserFilterAttribute } from './user-filter';
+
+/** Where an attrPath is read: at the top level, or inside `emails[...]` where it names a sub-attribute. */
+type Scope = 'user' | 'emails';
+
+/**
+ * Parses a SCIM filter (RFC 7644 §3.4.2.2) over Users and checks it against what we can search.
+ * Throws ScimFilterError for anything it cannot turn into a UserFilter.
+ */
+export function parseUserFilter(filter: string): UserFilter {
+  if (filter.trim() === '') {
+    throw new ScimFilterError('Invalid filter: the filter is empty');
+  }
+  assertFilterWithinLimits(filter);
+  let parsed: Filter;
+  try {
+    parsed = parse(spellOutEscapedBackslashes(filter));
+  } catch (error) {
+    throw new ScimFilterError(`Invalid filter: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return toUserFilter(parsed, 'user', 1);
+}
+
+function toUserFilter(node: Filter, scope: Scope, depth: number): UserFilter {
+  assertDepth(depth);
+  switch (node.op) {
+    case 'and':
+    case 'or':
+      return { kind: node.op, filters: node.filters.map((child) => toUserFilter(child, scope, depth + 1)) };
+    case 'not':
+      return { kind: 'not', filter: toUserFilter(node.filter, scope, depth + 1) };
+    case '[]':
+      if (scope !== 'user' || !isEmailsAttribute(node.attrPath)) {
+        throw new ScimFilterError(`Unsupported filter attribute "${node.attrPath}[...]": only emails[...] is supported`);
+      }
+      return { kind: 'emails', filter: toUserFilter(node.valFilter, 'emails', depth + 1) };
+    case 'pr':
+      return { kind: 'present', attribute: resolve(node.attrPath, scope) };
+    case 'eq':
+    case 'ne':
+    case 'co':
+    case 'sw':
+    case 'ew':
+    case 'gt':
+    case 'ge':
+    case 'lt':
+    case 'le':
+      return comparison(node, resolve(node.attrPath, scope));
+  }
+}
+
+function resolve(attrPath: string, scope: Scope): UserFilterAttribute {
+  const attribute = scope === 'user' ? resolveUserAttribute(attrPath) : resolveEmailSubAttribute(attrPath);
+  if (attribute === undefined) {
+    throw new ScimFilterError(`Unsupported filter attribute "${scope === 'emails' ? `emails[${attrPath}]` : attrPath}"`);
+  }
+  return attribute;
+}
+
+function comparison({ op, compValue }: Compare, attribute: UserFilterAttribute): UserFilter {
+  if (compValue === null) {
+    if (op === 'eq') {
+      return { kind: 'not', filter: { kind: 'present', attribute } };
+    }
+    if (op === 'ne') {
+      return { kind: 'present', attribute };
+    }
+    throw new ScimFilterError(`Invalid filter: "${attribute} ${op} null" compares with null, which only eq and ne can do`);
+  }
+  const value = typeof compValue === 'string' ? decodeFilterString(compValue) : compValue;
+  if (isStringAttribute(attribute)) {
+    if (typeof value !== 'string') {
+      throw wrongValue(attribute, 'a quoted string', value);
+    }
+    return { kind: 'string', attribute, op, value };
+  }
+  if (isBooleanAttribute(attribute)) {
+    if (op !== 'eq' && op !== 'ne') {
+      throw new ScimFilterError(`Invalid filter: operator "${op}" cannot be used with the boolean attribute ${attribute}`);
+    }
+    if (typeof value !== 'boolean') {
+      throw wrongValue(attribute, 'true or false', value);
+    }
+    return { kind: 'boolean', attribute, op, value };
+  }
+  if (!isDateTimeOperator(op)) {
+    throw new ScimFilterError(`Invalid filter: operator "${op}" cannot be used with the dateTime attribute ${attribute}`);
+  }
+  const instant = typeof value === 'string' ? parseScimDateTime(value) : undefined;
+  if (instant === undefined) {
+    throw wrongValue(attribute, 'a quoted xsd:dateTime with a time zone, such as "2026-01-31T12:00:00Z"', value);
+  }
+  return { kind: 'dateTime', attribute, op, value: instant };
+}
+
+function isDateTimeOperator(op: Compare['op']): op is DateTimeOperator {
+  return op !== 'co' && op !== 'sw' && op !== 'ew';
+}
+
+function wrongValue(attribute: UserFilterAttribute, expected: string, value: string | number | boolean): ScimFilterError {
+  return new ScimFilterError(`Invalid filter: ${attribute} must be compared with ${expected}, not ${JSON.stringify(value)}`);
+}

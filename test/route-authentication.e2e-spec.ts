@@ -1,0 +1,88 @@
+import { INestApplication, RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUTH_KIND, AuthKind } from '../src/auth/auth-kind.decorator';
+import { createTestApp } from './support/test-app';
+
+type Route = { name: string; path: string; method: string; auth: AuthKind | undefined };
+
+/** Every handler of every controller in the real AppModule, with the authentication it declares. */
+function allRoutes(app: INestApplication): Route[] {
+  const scanner = new MetadataScanner();
+  const reflector = app.get(Reflector);
+  const controllers = [...app.get(ModulesContainer).values()].flatMap((module) => [...module.controllers.values()]);
+  return controllers.flatMap((wrapper) => {
+    const type = wrapper.metatype as (new (...args: unknown[]) => object) | undefined;
+    if (!type) {
+      return [];
+    }
+    const prefix = String(Reflect.getMetadata(PATH_METADATA, type) ?? '');
+    return scanner.getAllMethodNames(type.prototype).flatMap((methodName) => {
+      const handler = (type.prototype as Record<string, unknown>)[methodName] as (...args: unknown[]) => unknown;
+      const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+      if (method === undefined) {
+        return [];
+      }
+      return [
+        {
+          name: `${type.name}.${methodName}`,
+          path: `/${prefix}/${String(Reflect.getMetadata(PATH_METADATA, handler) ?? '')}`.replace(/\/+/g, '/').replace(/\/$/, ''),
+          method: RequestMethod[method],
+          auth: reflector.getAllAndOverride<AuthKind | undefined>(AUTH_KIND, [handler, type]),
+        },
+      ];
+    });
+  });
+}
+
+describe('every route declares its authentication', () => {
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('finds the routes of every audience', () => {
+    const routes = allRoutes(app);
+    expect(routes.length).toBeGreaterThan(10);
+    expect(new Set(routes.map((route) => route.auth))).toEqual(new Set(['public', 'admin', 'scim']));
+  });
+
+  it('declares public, admin or scim on each handler or its controller', () => {
+    const undeclared = allRoutes(app).filter((route) => route.auth === undefined);
+    expect(undeclared.map((route) => route.name)).toEqual([]);
+  });
+
+  it('keeps public only what must be public', () => {
+    const publicRoutes = allRoutes(app)
+      .filter((route) => route.auth === 'public')
+      .map((route) => `${route.method} ${route.path}`);
+    expect(publicRoutes.sort()).toEqual(['GET /health/live', 'GET /health/ready']);
+  });
+
+  it('puts admin routes under /admin/v1 and SCIM routes under /scim/v2', () => {
+    for (const route of allRoutes(app)) {
+      if (route.auth === 'admin') {
+        expect(route.path, route.name).toMatch(/^\/admin\/v1\//);
+      }
+      if (route.auth === 'scim') {
+        expect(route.path, route.name).toMatch(/^\/scim\/v2(\/|$)/);
+      }
+    }
+  });
+
+  it('refuses every non-public route without credentials', async () => {
+    for (const route of allRoutes(app).filter((candidate) => candidate.auth !== 'public')) {
+      const path = route.path.replace(/:(\w+)/g, 'some-$1');
+      const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+      const response = await request(app.getHttpServer())[method](path);
+      expect(response.status, `${route.method} ${path}`).toBe(401);
+    }
+  });
+});
