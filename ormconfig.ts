@@ -2,8 +2,6 @@ import { DataSource } from 'typeorm';
 import { readSettings } from './src/config/read-environment';
 import { buildDataSourceOptions } from './src/database/data-source-options';
 import { resolveMysqlDialect } from './src/database/mysql-dialect';
-import { Organization } from './src/organizations/organization.entity';
-import { User } from './src/users/user.entity';
 
 /**
  * The data source of the TypeORM CLI (`npm run migration:run|show|revert`): the same settings
@@ -11,7 +9,7 @@ import { User } from './src/users/user.entity';
  */
 async function createDataSource(): Promise<DataSource> {
   const database = await resolveMysqlDialect(readSettings().database);
-  return new DataSource({ ...buildDataSourceOptions(database, [Organization, User]), migrationsRun: false });
+  return new DataSource({ ...buildDataSourceOptions(database, [`${__dirname}/src/**/*.entity.js`]), migrationsRun: false });
 }
 
 export default createDataSource();

@@ -24,7 +24,7 @@ export function configureApp(app: INestApplication): void {
   express.useLogger(app.get(Logger));
   express.disable('x-powered-by');
   express.set('trust proxy', settings.trustProxy);
-  express.useBodyParser('json', { type: JSON_MEDIA_TYPES, limit: '1mb' });
+  express.useBodyParser('json', { type: JSON_MEDIA_TYPES, limit: settings.bodyLimitBytes });
   setUpAdminApiDocs(app);
   app.enableShutdownHooks();
 }

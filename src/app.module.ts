@@ -9,6 +9,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { OrganizationsModule } from './organizations/organizations.module';
+import { RetentionModule } from './retention/retention.module';
 import { ScimModule } from './scim/scim.module';
 import { UsersModule } from './users/users.module';
 
@@ -23,6 +24,7 @@ import { UsersModule } from './users/users.module';
     ApiKeysModule,
     UsersModule,
     OrganizationsModule,
+    RetentionModule,
     ScimModule,
   ],
   providers: [

@@ -129,6 +129,20 @@ export class Environment {
   @IsIn(LOG_FORMATS)
   LOG_FORMAT?: (typeof LOG_FORMATS)[number];
 
+  /** Largest request body accepted, in bytes; larger ones are answered 413. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1024)
+  @Max(100 * 1024 * 1024)
+  HTTP_BODY_LIMIT_BYTES = 1024 * 1024;
+
+  /** The most SCIM list results one page may hold (advertised as filter.maxResults). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  SCIM_MAX_RESULTS = 200;
+
   /** Base64 of 32 random bytes: encrypts API key secrets and peppers SCIM password hashes. */
   @ValidateIf((env: Environment) => usesMysql(env) || env.ENCRYPTION_KEY !== undefined)
   @Transform(emptyToUndefined)

@@ -41,6 +41,8 @@ export class Settings {
   readonly trustProxy: boolean | number | string;
   readonly authThrottle: { readonly perAddress: number; readonly perUsername: number; readonly windowSeconds: number };
   readonly lastUsedWriteIntervalMs: number;
+  readonly bodyLimitBytes: number;
+  readonly scimMaxResults: number;
 
   constructor(env: Environment) {
     this.environment = env.NODE_ENV;
@@ -77,6 +79,8 @@ export class Settings {
       windowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS,
     };
     this.lastUsedWriteIntervalMs = env.LAST_USED_WRITE_INTERVAL_SECONDS * 1000;
+    this.bodyLimitBytes = env.HTTP_BODY_LIMIT_BYTES;
+    this.scimMaxResults = env.SCIM_MAX_RESULTS;
   }
 
   get scimBaseUrl(): string {

@@ -1,0 +1,94 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import { User } from '../users/user.entity';
+
+export const PURGE_STATES = ['pending', 'running', 'completed', 'failed'] as const;
+export type PurgeState = (typeof PURGE_STATES)[number];
+
+/**
+ * The durable record of one purge of a user's history, written in the deactivation's own
+ * transaction. It deletes exactly the items whose ids are at most the cutoffs taken then, so
+ * items added after a reactivation survive.
+ */
+@Entity({ name: 'purges' })
+@Index('IDX_purges_organization_requested', ['organizationId', 'requestedAt'])
+@Index('IDX_purges_state_next_attempt', ['state', 'nextAttemptAt'])
+@Index('IDX_purges_user', ['userId', 'requestedAt'])
+export class Purge {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ name: 'organization_id', type: 'varchar', length: 36 })
+  organizationId!: string;
+
+  @Column({ name: 'user_id', type: 'varchar', length: 36 })
+  userId!: string;
+
+  @ManyToOne(() => User, { onDelete: 'RESTRICT', onUpdate: 'NO ACTION' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_purges_user' })
+  user?: User;
+
+  /** The userName at the time of the request, for the receipt. */
+  @Column({ name: 'user_name', type: 'varchar', length: 255 })
+  userName!: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'pending' })
+  state!: PurgeState;
+
+  /** Highest message / file id of the user when the purge was requested (0: none). */
+  @Column({ name: 'message_cutoff_id', type: 'integer' })
+  messageCutoffId!: number;
+
+  @Column({ name: 'file_cutoff_id', type: 'integer' })
+  fileCutoffId!: number;
+
+  @Column({ name: 'messages_total', type: 'integer', default: 0 })
+  messagesTotal!: number;
+
+  @Column({ name: 'files_total', type: 'integer', default: 0 })
+  filesTotal!: number;
+
+  @Column({ name: 'messages_deleted', type: 'integer', default: 0 })
+  messagesDeleted!: number;
+
+  @Column({ name: 'files_deleted', type: 'integer', default: 0 })
+  filesDeleted!: number;
+
+  @Column({ name: 'bytes_deleted', type: 'bigint', default: 0 })
+  bytesDeleted!: string;
+
+  /** SHA-256 over the sorted ids of everything deleted (see PurgedItem), set on completion. */
+  @Column({ name: 'receipt_digest', type: 'varchar', length: 64, nullable: true })
+  receiptDigest!: string | null;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'last_error', type: 'varchar', length: 1000, nullable: true })
+  lastError!: string | null;
+
+  @CreateDateColumn({ name: 'requested_at' })
+  requestedAt!: Date;
+
+  @Column({ name: 'started_at', type: 'datetime', nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'completed_at', type: 'datetime', nullable: true })
+  completedAt!: Date | null;
+
+  /** When a pending or failed purge may next be attempted (backoff). */
+  @Column({ name: 'next_attempt_at', type: 'datetime', nullable: true })
+  nextAttemptAt!: Date | null;
+
+  /** A running purge whose lease expired is taken over by the reconciler. */
+  @Column({ name: 'lease_expires_at', type: 'datetime', nullable: true })
+  leaseExpiresAt!: Date | null;
+
+  @Column({ name: 'lease_owner', type: 'varchar', length: 64, nullable: true })
+  leaseOwner!: string | null;
+
+  @UpdateDateColumn({ name: 'updated_at' })
+  updatedAt!: Date;
+
+  @VersionColumn({ default: 1 })
+  version!: number;
+}
