@@ -8,6 +8,11 @@ export enum DomainErrorCode {
   LastAdministrator = 'last_administrator',
   UserInactive = 'user_inactive',
   InvalidInput = 'invalid_input',
+  UserNameImmutable = 'user_name_immutable',
+  PreconditionFailed = 'precondition_failed',
+  PayloadTooLarge = 'payload_too_large',
+  UnsupportedMediaType = 'unsupported_media_type',
+  PurgeNotRetryable = 'purge_not_retryable',
 }
 
 export class DomainError extends Error {

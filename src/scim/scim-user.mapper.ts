@@ -1,4 +1,5 @@
 import { User } from '../users/user.entity';
+import { etagOf } from './scim-request';
 
 export const SCIM_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const SCIM_LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
@@ -35,7 +36,7 @@ export function toScimUser(user: User, scimBaseUrl: string): ScimUserResource {
       created: user.createdAt.toISOString(),
       lastModified: user.updatedAt.toISOString(),
       location: `${scimBaseUrl}/Users/${user.id}`,
-      version: `W/"${user.version}"`,
+      version: etagOf(user.version),
     },
   };
 }

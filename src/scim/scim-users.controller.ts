@@ -1,11 +1,19 @@
-import { Controller, Get, Header, Query } from '@nestjs/common';
+import { All, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
 import { ScimAuth } from '../auth/auth-kind.decorator';
 import { CurrentScimClient, ScimPrincipal } from '../auth/principal';
 import { SCIM_MEDIA_TYPE } from '../common/errors/all-exceptions.filter';
+import { ScimException } from '../common/errors/scim-exception';
 import { Settings } from '../config/settings';
-import { UsersService } from '../users/users.service';
-import { ScimListQueryDto } from './dto/list-query.dto';
+import { UserProvisioningService, UserQueryCondition } from '../users/user-provisioning.service';
+import { User } from '../users/user.entity';
+import { applyUserFilter, parseUserFilter, sqlDialectOf } from './filter';
+import { mapUserPatch } from './patch';
+import { project, readProjection } from './scim-projection';
+import { etagOf, IfMatchVersion, ScimBody } from './scim-request';
+import { readNewUser, readReplacement } from './scim-user.input';
 import { SCIM_LIST_RESPONSE_SCHEMA, ScimUserResource, toScimUser } from './scim-user.mapper';
 
 type ListResponse = {
@@ -13,28 +21,122 @@ type ListResponse = {
   totalResults: number;
   startIndex: number;
   itemsPerPage: number;
-  Resources: ScimUserResource[];
+  Resources: Partial<ScimUserResource>[];
 };
+
+type ListQuery = { filter?: unknown; startIndex?: unknown; count?: unknown; attributes?: unknown; excludedAttributes?: unknown };
+
+const DEFAULT_COUNT = 100;
 
 @ApiExcludeController()
 @ScimAuth()
 @Controller('scim/v2/Users')
 export class ScimUsersController {
   constructor(
-    private readonly users: UsersService,
+    private readonly users: UserProvisioningService,
     private readonly settings: Settings,
+    private readonly dataSource: DataSource,
   ) {}
 
   @Get()
   @Header('Content-Type', SCIM_MEDIA_TYPE)
-  async list(@CurrentScimClient() client: ScimPrincipal, @Query() query: ScimListQueryDto): Promise<ListResponse> {
-    const { users, total } = await this.users.page(client.organizationId, query.startIndex - 1, query.count);
+  async list(@CurrentScimClient() client: ScimPrincipal, @Query() query: ListQuery): Promise<ListResponse> {
+    const projection = readProjection(query.attributes, query.excludedAttributes);
+    const startIndex = Math.max(1, integerParameter(query.startIndex, 1));
+    const count = Math.min(this.settings.scimMaxResults, Math.max(0, integerParameter(query.count, DEFAULT_COUNT)));
+    const { users, total } = await this.users.list(client.organizationId, this.filterCondition(query.filter), startIndex - 1, count);
     return {
       schemas: [SCIM_LIST_RESPONSE_SCHEMA],
       totalResults: total,
-      startIndex: query.startIndex,
+      startIndex,
       itemsPerPage: users.length,
-      Resources: users.map((user) => toScimUser(user, this.settings.scimBaseUrl)),
+      Resources: users.map((user) => project(this.resource(user), projection)),
     };
   }
+
+  @Get(':id')
+  async get(@CurrentScimClient() client: ScimPrincipal, @Param('id') id: string, @Query() query: ListQuery, @Res({ passthrough: true }) res: Response): Promise<Partial<ScimUserResource>> {
+    const projection = readProjection(query.attributes, query.excludedAttributes);
+    return project(this.respond(res, await this.users.get(client.organizationId, id)), projection);
+  }
+
+  @Post()
+  @HttpCode(201)
+  async create(@CurrentScimClient() client: ScimPrincipal, @ScimBody() body: unknown, @Res({ passthrough: true }) res: Response): Promise<ScimUserResource> {
+    const resource = this.respond(res, await this.users.create(client.organizationId, readNewUser(body)));
+    res.setHeader('Location', resource.meta.location);
+    return resource;
+  }
+
+  @Put(':id')
+  async replace(
+    @CurrentScimClient() client: ScimPrincipal,
+    @Param('id') id: string,
+    @ScimBody() body: unknown,
+    @IfMatchVersion() expectedVersion: number | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ScimUserResource> {
+    await this.users.get(client.organizationId, id);
+    return this.respond(res, await this.users.update(client.organizationId, id, readReplacement(body), expectedVersion));
+  }
+
+  @Patch(':id')
+  async patch(
+    @CurrentScimClient() client: ScimPrincipal,
+    @Param('id') id: string,
+    @ScimBody() body: unknown,
+    @IfMatchVersion() expectedVersion: number | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ScimUserResource> {
+    await this.users.get(client.organizationId, id);
+    return this.respond(res, await this.users.update(client.organizationId, id, mapUserPatch(body), expectedVersion));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(@CurrentScimClient() client: ScimPrincipal, @Param('id') id: string, @IfMatchVersion() expectedVersion: number | undefined): Promise<void> {
+    await this.users.remove(client.organizationId, id, expectedVersion);
+  }
+
+  @All()
+  collectionMethodNotAllowed(@Res({ passthrough: true }) res: Response): never {
+    res.setHeader('Allow', 'GET, POST');
+    throw new ScimException(405, 'Use GET to list or search users and POST to create one.');
+  }
+
+  @All(':id')
+  resourceMethodNotAllowed(@Res({ passthrough: true }) res: Response): never {
+    res.setHeader('Allow', 'GET, PUT, PATCH, DELETE');
+    throw new ScimException(405, 'A user supports GET, PUT, PATCH and DELETE.');
+  }
+
+  private filterCondition(filter: unknown): UserQueryCondition | null {
+    if (filter === undefined) {
+      return null;
+    }
+    if (typeof filter !== 'string') {
+      throw new ScimException(400, 'filter must be given once.', 'invalidFilter');
+    }
+    const parsed = parseUserFilter(filter);
+    const dialect = sqlDialectOf(this.dataSource.options.type);
+    return (query, alias) => {
+      applyUserFilter(query, alias, parsed, dialect);
+    };
+  }
+
+  private resource(user: User): ScimUserResource {
+    return toScimUser(user, this.settings.scimBaseUrl);
+  }
+
+  /** Every single-user response: SCIM media type and the version as a weak ETag. */
+  private respond(res: Response, user: User): ScimUserResource {
+    res.setHeader('Content-Type', SCIM_MEDIA_TYPE);
+    res.setHeader('ETag', etagOf(user.version));
+    return this.resource(user);
+  }
+}
+
+/** RFC 7644 §3.4.2.4 leaves bad values to the server: a non-integer reads as the default. */
+function integerParameter(value: unknown, fallback: number): number {
+  return typeof value === 'string' && /^-?\d{1,15}$/.test(value.trim()) ? Number(value) : fallback;
 }

@@ -1,9 +1,12 @@
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
+import { ScimDiscoveryController } from './scim-discovery.controller';
+import { ScimUnsupportedController } from './scim-unsupported.controller';
 import { ScimUsersController } from './scim-users.controller';
 
 @Module({
   imports: [UsersModule],
-  controllers: [ScimUsersController],
+  // Unsupported routes first: '/Users/.search' must not be taken for a user id.
+  controllers: [ScimUnsupportedController, ScimDiscoveryController, ScimUsersController],
 })
 export class ScimModule {}

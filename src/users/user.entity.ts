@@ -62,6 +62,10 @@ export class User {
 
   @VersionColumn({ default: 1 })
   version!: number;
+
+  /** Set by a SCIM DELETE: the row stays for its purge and history, invisible to every read. */
+  @Column({ name: 'deleted_at', type: 'datetime', nullable: true })
+  deletedAt!: Date | null;
 }
 
 /**

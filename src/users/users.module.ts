@@ -1,14 +1,17 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { AuditModule } from '../audit/audit.module';
+import { RetentionModule } from '../retention/retention.module';
 import { User } from './user.entity';
+import { UserProvisioningService } from './user-provisioning.service';
 import { UsersAdminController } from './users-admin.controller';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User]), AuditModule],
+  imports: [TypeOrmModule.forFeature([User]), AuditModule, ApiKeysModule, RetentionModule],
   controllers: [UsersAdminController],
-  providers: [UsersService],
-  exports: [UsersService],
+  providers: [UsersService, UserProvisioningService],
+  exports: [UsersService, UserProvisioningService],
 })
 export class UsersModule {}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
@@ -40,23 +40,14 @@ export class UsersService {
       externalId: null,
       active: true,
       role: 'admin',
+      // Millisecond precision on SQLite too, so list order follows creation.
+      createdAt: new Date(),
     });
     return users.save(user);
   }
 
   findByUserName(manager: EntityManager, organizationId: string, userName: string): Promise<User | null> {
-    return manager.getRepository(User).findOneBy({ organizationId, userNameNormalized: normalizeUserName(userName) });
-  }
-
-  /** A stable page of the organization's users, oldest first. */
-  async page(organizationId: string, offset: number, limit: number): Promise<{ users: User[]; total: number }> {
-    const [users, total] = await this.users.findAndCount({
-      where: { organizationId },
-      order: { createdAt: 'ASC', id: 'ASC' },
-      skip: offset,
-      take: limit,
-    });
-    return { users, total };
+    return manager.getRepository(User).findOneBy({ organizationId, userNameNormalized: normalizeUserName(userName), deletedAt: IsNull() });
   }
 
   async counts(organizationId: string): Promise<UserCounts> {
@@ -65,7 +56,7 @@ export class UsersService {
       .select('COUNT(*)', 'total')
       .addSelect('SUM(CASE WHEN u.active = :yes THEN 1 ELSE 0 END)', 'active')
       .addSelect("SUM(CASE WHEN u.active = :yes AND u.role = 'admin' THEN 1 ELSE 0 END)", 'administrators')
-      .where('u.organization_id = :organizationId', { organizationId, yes: true })
+      .where('u.organization_id = :organizationId AND u.deleted_at IS NULL', { organizationId, yes: true })
       .getRawOne<{ total: string | number; active: string | number | null; administrators: string | number | null }>();
     const total = Number(row?.total ?? 0);
     const active = Number(row?.active ?? 0);
@@ -80,7 +71,7 @@ export class UsersService {
     const run = async (tx: EntityManager): Promise<User> => {
       await lockOrganization(tx, actor.organizationId);
       const users = tx.getRepository(User);
-      const user = await users.findOneBy({ id: userId, organizationId: actor.organizationId });
+      const user = await users.findOneBy({ id: userId, organizationId: actor.organizationId, deletedAt: IsNull() });
       if (!user) {
         throw notFound('User');
       }
@@ -92,7 +83,7 @@ export class UsersService {
         return user;
       }
       if (!grant) {
-        const otherAdmins = await users.countBy({ organizationId: actor.organizationId, role: 'admin', active: true });
+        const otherAdmins = await users.countBy({ organizationId: actor.organizationId, role: 'admin', active: true, deletedAt: IsNull() });
         if (otherAdmins <= 1) {
           throw new DomainError(
             DomainErrorCode.LastAdministrator,

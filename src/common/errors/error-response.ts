@@ -24,7 +24,34 @@ const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; scimType?: ScimTy
   [DomainErrorCode.LastAdministrator]: { status: HttpStatus.CONFLICT },
   [DomainErrorCode.UserInactive]: { status: HttpStatus.CONFLICT },
   [DomainErrorCode.InvalidInput]: { status: HttpStatus.BAD_REQUEST, scimType: 'invalidValue' },
+  [DomainErrorCode.UserNameImmutable]: { status: HttpStatus.BAD_REQUEST, scimType: 'mutability' },
+  [DomainErrorCode.PreconditionFailed]: { status: HttpStatus.PRECONDITION_FAILED },
+  [DomainErrorCode.PayloadTooLarge]: { status: HttpStatus.PAYLOAD_TOO_LARGE },
+  [DomainErrorCode.UnsupportedMediaType]: { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE },
+  [DomainErrorCode.PurgeNotRetryable]: { status: HttpStatus.CONFLICT },
 };
+
+const SCIM_TYPES = new Set<string>([
+  'invalidFilter',
+  'tooMany',
+  'uniqueness',
+  'mutability',
+  'invalidSyntax',
+  'invalidPath',
+  'noTarget',
+  'invalidValue',
+  'invalidVers',
+  'sensitive',
+]);
+
+/** Errors of the SCIM wire-format parsers (filters, PATCH) carry a scimType and mean 400. */
+function scimRequestError(error: unknown): { scimType: ScimType; detail: string } | null {
+  if (!(error instanceof Error)) {
+    return null;
+  }
+  const scimType = (error as { scimType?: unknown }).scimType;
+  return typeof scimType === 'string' && SCIM_TYPES.has(scimType) ? { scimType: scimType as ScimType, detail: error.message } : null;
+}
 
 const STATUS_CODES: Record<number, string> = {
   400: 'bad_request',
@@ -33,6 +60,7 @@ const STATUS_CODES: Record<number, string> = {
   404: 'not_found',
   405: 'method_not_allowed',
   409: 'conflict',
+  412: 'precondition_failed',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'too_many_requests',
@@ -47,6 +75,19 @@ export function describeError(error: unknown): ErrorDescription {
     const mapped = DOMAIN_STATUS[error.code];
     return { status: mapped.status, code: error.code, detail: error.message, scimType: mapped.scimType, headers: {}, unexpected: false };
   }
+  // Nest wraps body-parser's errors; describe them by their cause.
+  const bodyParserStatus = bodyParserErrorStatus(error instanceof HttpException ? error.cause : error);
+  if (bodyParserStatus !== null) {
+    const tooLarge = bodyParserStatus === 413;
+    return {
+      status: bodyParserStatus,
+      code: STATUS_CODES[bodyParserStatus] ?? `http_${bodyParserStatus}`,
+      detail: tooLarge ? 'The request body is larger than this service accepts.' : 'The request body is not valid JSON.',
+      scimType: tooLarge ? undefined : 'invalidSyntax',
+      headers: {},
+      unexpected: false,
+    };
+  }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     return {
@@ -58,17 +99,9 @@ export function describeError(error: unknown): ErrorDescription {
       unexpected: status >= 500 && !(error instanceof ScimException),
     };
   }
-  const bodyParserStatus = bodyParserErrorStatus(error);
-  if (bodyParserStatus !== null) {
-    const tooLarge = bodyParserStatus === 413;
-    return {
-      status: bodyParserStatus,
-      code: STATUS_CODES[bodyParserStatus] ?? `http_${bodyParserStatus}`,
-      detail: tooLarge ? 'The request body is larger than this service accepts.' : 'The request body is not valid JSON.',
-      scimType: tooLarge ? undefined : 'invalidSyntax',
-      headers: {},
-      unexpected: false,
-    };
+  const scimError = scimRequestError(error);
+  if (scimError) {
+    return { status: HttpStatus.BAD_REQUEST, code: 'bad_request', detail: scimError.detail, scimType: scimError.scimType, headers: {}, unexpected: false };
   }
   return {
     status: HttpStatus.INTERNAL_SERVER_ERROR,

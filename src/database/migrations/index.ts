@@ -1,10 +1,12 @@
 import { CreateOrganizationsAndUsers1764324000000 } from './1764324000000-create-organizations-and-users';
 import { CreateCredentialsAndAudit1764324100000 } from './1764324100000-create-credentials-and-audit';
 import { CreateHistoryAndPurges1764324200000 } from './1764324200000-create-history-and-purges';
+import { AddUsersDeletedAt1764324250000 } from './1764324250000-add-users-deleted-at';
 
 /** Listed explicitly so the same array works from TypeScript (tests) and from dist (CLI). */
 export const migrations = [
   CreateOrganizationsAndUsers1764324000000,
   CreateCredentialsAndAudit1764324100000,
   CreateHistoryAndPurges1764324200000,
+  AddUsersDeletedAt1764324250000,
 ];

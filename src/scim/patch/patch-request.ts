@@ -25,8 +25,9 @@ export function readPatchOperations(body: unknown): PatchOperation[] {
     throw new ScimPatchError('invalidSyntax', `A PATCH request must list "${PATCH_OP_SCHEMA}" in schemas`);
   }
   const operations = memberOf(body, 'Operations').value;
-  if (!Array.isArray(operations) || operations.length === 0) {
-    throw new ScimPatchError('invalidSyntax', 'A PATCH request must carry a non-empty Operations array');
+  // An empty list is a valid request that changes nothing (RFC 7644 §3.5.2 applies each operation in turn).
+  if (!Array.isArray(operations)) {
+    throw new ScimPatchError('invalidSyntax', 'A PATCH request must carry an Operations array');
   }
   if (operations.length > MAX_PATCH_OPERATIONS) {
     throw new ScimPatchError('invalidSyntax', `A PATCH request may carry at most ${MAX_PATCH_OPERATIONS} operations, not ${operations.length}`);

@@ -284,11 +284,14 @@ describe('mapUserPatch', () => {
     it.each<[string, unknown]>([
       ['missing', undefined],
       ['not an array', { op: 'replace', value: { active: false } }],
-      ['empty', []],
     ])('rejects Operations that are %s', (_case, operations) => {
       const error = patchError({ schemas: [PATCH_OP_SCHEMA], Operations: operations });
       expect(error.scimType).toBe('invalidSyntax');
-      expect(error.detail).toBe('A PATCH request must carry a non-empty Operations array');
+      expect(error.detail).toBe('A PATCH request must carry an Operations array');
+    });
+
+    it('reads an empty Operations list as a request that changes nothing', () => {
+      expect(mapUserPatch({ schemas: [PATCH_OP_SCHEMA], Operations: [] })).toStrictEqual({});
     });
 
     it.each<[string, unknown]>([

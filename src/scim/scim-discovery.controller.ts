@@ -1,0 +1,57 @@
+import { Controller, Get, Header, Param } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { ScimAuth } from '../auth/auth-kind.decorator';
+import { SCIM_MEDIA_TYPE } from '../common/errors/all-exceptions.filter';
+import { ScimException } from '../common/errors/scim-exception';
+import { Settings } from '../config/settings';
+import { serviceProviderConfig, userResourceType, userSchema } from './scim-discovery.documents';
+import { SCIM_LIST_RESPONSE_SCHEMA } from './scim-user.mapper';
+
+function listOf(resources: object[]): object {
+  return { schemas: [SCIM_LIST_RESPONSE_SCHEMA], totalResults: resources.length, startIndex: 1, itemsPerPage: resources.length, Resources: resources };
+}
+
+/** RFC 7644 §4 discovery. Query parameters are ignored, as the RFC asks. */
+@ApiExcludeController()
+@ScimAuth()
+@Controller('scim/v2')
+export class ScimDiscoveryController {
+  constructor(private readonly settings: Settings) {}
+
+  @Get('ServiceProviderConfig')
+  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  serviceProviderConfig(): object {
+    return serviceProviderConfig(this.settings.scimBaseUrl, this.settings.scimMaxResults);
+  }
+
+  @Get('ResourceTypes')
+  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  resourceTypes(): object {
+    return listOf([userResourceType(this.settings.scimBaseUrl)]);
+  }
+
+  @Get('ResourceTypes/:id')
+  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  resourceType(@Param('id') id: string): object {
+    if (id !== 'User') {
+      throw new ScimException(404, `Resource type "${id}" not found; this service serves only User.`);
+    }
+    return userResourceType(this.settings.scimBaseUrl);
+  }
+
+  @Get('Schemas')
+  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  schemas(): object {
+    return listOf([userSchema(this.settings.scimBaseUrl)]);
+  }
+
+  @Get('Schemas/:id')
+  @Header('Content-Type', SCIM_MEDIA_TYPE)
+  schema(@Param('id') id: string): object {
+    const schema = userSchema(this.settings.scimBaseUrl) as { id: string };
+    if (id.toLowerCase() !== schema.id.toLowerCase()) {
+      throw new ScimException(404, `Schema "${id}" not found; this service serves only ${schema.id}.`);
+    }
+    return schema;
+  }
+}
