@@ -25,14 +25,13 @@ function allRoutes(app: INestApplication): Route[] {
       if (method === undefined) {
         return [];
       }
-      return [
-        {
-          name: `${type.name}.${methodName}`,
-          path: `/${prefix}/${String(Reflect.getMetadata(PATH_METADATA, handler) ?? '')}`.replace(/\/+/g, '/').replace(/\/$/, ''),
-          method: RequestMethod[method],
-          auth: reflector.getAllAndOverride<AuthKind | undefined>(AUTH_KIND, [handler, type]),
-        },
-      ];
+      const handlerPaths = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+      return (Array.isArray(handlerPaths) ? handlerPaths : [handlerPaths ?? '']).map((handlerPath) => ({
+        name: `${type.name}.${methodName}`,
+        path: `/${prefix}/${handlerPath}`.replace(/\/+/g, '/').replace(/\/$/, ''),
+        method: RequestMethod[method],
+        auth: reflector.getAllAndOverride<AuthKind | undefined>(AUTH_KIND, [handler, type]),
+      }));
     });
   });
 }
@@ -79,7 +78,7 @@ describe('every route declares its authentication', () => {
 
   it('refuses every non-public route without credentials', async () => {
     for (const route of allRoutes(app).filter((candidate) => candidate.auth !== 'public')) {
-      const path = route.path.replace(/:(\w+)/g, 'some-$1');
+      const path = route.path.replace(/:(\w+)/g, 'some-$1').replace(/\*\w+/g, 'anything');
       // A catch-all handler (@All) answers any method; PUT stands in for them.
       const method = (route.method === 'ALL' ? 'put' : route.method.toLowerCase()) as 'get' | 'post' | 'put' | 'patch' | 'delete';
       const response = await request(app.getHttpServer())[method](path);
