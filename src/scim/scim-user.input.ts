@@ -12,11 +12,9 @@ const MAX_EMAIL = 320;
  */
 export function readNewUser(body: unknown): NewUser {
   const resource = readUserResource(body);
-  const name = optionalObject(resource, 'name');
   return {
     userName: requiredUserName(resource),
-    givenName: name ? optionalString(name, 'givenName', 'name.givenName', MAX_STRING) : null,
-    familyName: name ? optionalString(name, 'familyName', 'name.familyName', MAX_STRING) : null,
+    ...readNames(resource),
     email: primaryEmail(resource),
     externalId: optionalString(resource, 'externalId', 'externalId', MAX_STRING),
     active: optionalBoolean(resource, 'active') ?? true,
@@ -26,12 +24,14 @@ export function readNewUser(body: unknown): NewUser {
 /** PUT replaces the mutable attributes: names absent from the body are cleared; `active` absent stays as is. */
 export function readReplacement(body: unknown): UserChanges {
   const resource = readUserResource(body);
+  return { userName: requiredUserName(resource), ...readNames(resource), active: optionalBoolean(resource, 'active') };
+}
+
+function readNames(resource: JsonObject): { givenName: string | null; familyName: string | null } {
   const name = optionalObject(resource, 'name');
   return {
-    userName: requiredUserName(resource),
     givenName: name ? optionalString(name, 'givenName', 'name.givenName', MAX_STRING) : null,
     familyName: name ? optionalString(name, 'familyName', 'name.familyName', MAX_STRING) : null,
-    active: optionalBoolean(resource, 'active'),
   };
 }
 

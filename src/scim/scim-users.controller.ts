@@ -7,6 +7,7 @@ import { CurrentScimClient, ScimPrincipal } from '../auth/principal';
 import { SCIM_MEDIA_TYPE } from '../common/errors/all-exceptions.filter';
 import { ScimException } from '../common/errors/scim-exception';
 import { Settings } from '../config/settings';
+import { UserChanges } from '../users/user-changes';
 import { UserProvisioningService, UserQueryCondition } from '../users/user-provisioning.service';
 import { User } from '../users/user.entity';
 import { applyUserFilter, parseUserFilter, sqlDialectOf } from './filter';
@@ -76,8 +77,7 @@ export class ScimUsersController {
     @IfMatchVersion() expectedVersion: number | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ScimUserResource> {
-    await this.users.get(client.organizationId, id);
-    return this.respond(res, await this.users.update(client.organizationId, id, readReplacement(body), expectedVersion));
+    return this.update(client, id, () => readReplacement(body), expectedVersion, res);
   }
 
   @Patch(':id')
@@ -88,8 +88,7 @@ export class ScimUsersController {
     @IfMatchVersion() expectedVersion: number | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ScimUserResource> {
-    await this.users.get(client.organizationId, id);
-    return this.respond(res, await this.users.update(client.organizationId, id, mapUserPatch(body), expectedVersion));
+    return this.update(client, id, () => mapUserPatch(body), expectedVersion, res);
   }
 
   @Delete(':id')
@@ -108,6 +107,12 @@ export class ScimUsersController {
   resourceMethodNotAllowed(@Res({ passthrough: true }) res: Response): never {
     res.setHeader('Allow', 'GET, PUT, PATCH, DELETE');
     throw new ScimException(405, 'A user supports GET, PUT, PATCH and DELETE.');
+  }
+
+  /** An unknown id is 404 before the body is judged, as for GET. */
+  private async update(client: ScimPrincipal, id: string, readChanges: () => UserChanges, expectedVersion: number | undefined, res: Response): Promise<ScimUserResource> {
+    await this.users.get(client.organizationId, id);
+    return this.respond(res, await this.users.update(client.organizationId, id, readChanges(), expectedVersion));
   }
 
   private filterCondition(filter: unknown): UserQueryCondition | null {
