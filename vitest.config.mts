@@ -24,6 +24,19 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'reliability',
+          include: ['test/reliability/**/*.reliability-spec.ts'],
+          env: { NODE_ENV: 'test' },
+          globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/e2e-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -1,6 +1,8 @@
 import { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { SIGNATURE_HEADERS } from './auth/request-signature';
 import { Settings } from './config/settings';
@@ -23,10 +25,25 @@ export function configureApp(app: INestApplication): void {
   const settings = app.get(Settings);
   express.useLogger(app.get(Logger));
   express.disable('x-powered-by');
+  express.use(securityHeaders());
   express.set('trust proxy', settings.trustProxy);
   express.useBodyParser('json', { type: JSON_MEDIA_TYPES, limit: settings.bodyLimitBytes });
   setUpAdminApiDocs(app);
   app.enableShutdownHooks();
+}
+
+/**
+ * helmet's defaults everywhere; the API serves only JSON, so its CSP forbids everything. The
+ * Swagger UI page at /admin/docs needs its own inline scripts and styles.
+ */
+function securityHeaders(): (req: Request, res: Response, next: NextFunction) => void {
+  const api = helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
+  const docs = helmet({
+    contentSecurityPolicy: {
+      directives: { scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
+    },
+  });
+  return (req, res, next) => (req.path.startsWith('/admin/docs') ? docs(req, res, next) : api(req, res, next));
 }
 
 function setUpAdminApiDocs(app: INestApplication): void {

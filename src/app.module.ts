@@ -7,9 +7,12 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { HistoryModule } from './history/history.module';
 import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { RetentionModule } from './retention/retention.module';
+import { PurgeRunnerModule } from './retention/runner/purge-runner.module';
 import { ScimModule } from './scim/scim.module';
 import { UsersModule } from './users/users.module';
 
@@ -19,12 +22,15 @@ import { UsersModule } from './users/users.module';
     LoggingModule,
     DatabaseModule,
     HealthModule,
+    MetricsModule,
     AuthModule,
     AuditModule,
     ApiKeysModule,
     UsersModule,
     OrganizationsModule,
     RetentionModule,
+    PurgeRunnerModule,
+    HistoryModule,
     ScimModule,
   ],
   providers: [

@@ -6,10 +6,12 @@ import { AuditService } from '../audit/audit.service';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
 import { Settings } from '../config/settings';
+import { Organization } from '../organizations/organization.entity';
 import { CredentialCrypto } from '../secrets/credential-crypto';
 import { User } from '../users/user.entity';
 import { ApiKey } from './api-key.entity';
 import { ScimCredential } from './scim-credential.entity';
+import { serializedTransaction } from '../database/serialized-transaction';
 
 const KEY_BYTES = 18;
 const SECRET_BYTES = 32;
@@ -26,6 +28,7 @@ export type ApiKeyListing = ApiKey & { ownerUserName: string | null; scimCredent
 export type ScimCredentialForAuth = {
   id: string;
   organizationId: string;
+  organizationHostname: string;
   apiKeyId: string;
   passwordHash: string;
   lastUsedAt: Date | null;
@@ -71,7 +74,7 @@ export class ApiKeysService {
       );
       return { apiKey, secret };
     };
-    return manager ? run(manager) : this.dataSource.transaction(run);
+    return manager ? run(manager) : serializedTransaction(this.dataSource, run);
   }
 
   async list(organizationId: string): Promise<ApiKeyListing[]> {
@@ -95,7 +98,7 @@ export class ApiKeysService {
 
   /** Revokes the key and its SCIM credential together; both stop working on the next request. */
   async revoke(actor: Actor, apiKeyId: string, context: RequestContext): Promise<ApiKey> {
-    return this.dataSource.transaction(async (tx) => {
+    return serializedTransaction(this.dataSource, async (tx) => {
       const apiKey = await this.findInOrganization(tx, actor.organizationId, apiKeyId);
       if (apiKey.revokedAt === null) {
         const now = new Date();
@@ -114,7 +117,7 @@ export class ApiKeysService {
 
   /** Issues (or replaces) the key's SCIM credential; the password is returned here and never again. */
   async issueScimCredential(actor: Actor, apiKeyId: string, context: RequestContext): Promise<IssuedScimCredential> {
-    return this.dataSource.transaction(async (tx) => {
+    return serializedTransaction(this.dataSource, async (tx) => {
       const apiKey = await this.findInOrganization(tx, actor.organizationId, apiKeyId);
       if (apiKey.revokedAt !== null) {
         throw new DomainError(DomainErrorCode.ApiKeyRevoked, 'This API key is revoked; create a new key to issue SCIM credentials.');
@@ -142,7 +145,7 @@ export class ApiKeysService {
   }
 
   async revokeScimCredential(actor: Actor, apiKeyId: string, context: RequestContext): Promise<void> {
-    await this.dataSource.transaction(async (tx) => {
+    await serializedTransaction(this.dataSource, async (tx) => {
       const apiKey = await this.findInOrganization(tx, actor.organizationId, apiKeyId);
       const result = await tx.getRepository(ScimCredential).update({ apiKeyId: apiKey.id, revokedAt: IsNull() }, { revokedAt: new Date() });
       if (!result.affected) {
@@ -182,6 +185,7 @@ export class ApiKeysService {
       .createQueryBuilder('c')
       .innerJoin(ApiKey, 'k', 'k.id = c.api_key_id')
       .innerJoin(User, 'u', 'u.id = k.owner_user_id')
+      .innerJoin(Organization, 'o', 'o.id = c.organization_id')
       .select('c.id', 'id')
       .addSelect('c.organization_id', 'organizationId')
       .addSelect('c.api_key_id', 'apiKeyId')
@@ -190,6 +194,7 @@ export class ApiKeysService {
       .addSelect('c.revoked_at', 'credentialRevokedAt')
       .addSelect('k.revoked_at', 'apiKeyRevokedAt')
       .addSelect('u.active', 'ownerActive')
+      .addSelect('o.hostname', 'organizationHostname')
       .where('c.username = :username', { username })
       .getRawOne<Record<string, unknown>>();
     if (!row) {
@@ -198,6 +203,7 @@ export class ApiKeysService {
     return {
       id: String(row.id),
       organizationId: String(row.organizationId),
+      organizationHostname: String(row.organizationHostname),
       apiKeyId: String(row.apiKeyId),
       passwordHash: String(row.passwordHash),
       lastUsedAt: row.lastUsedAt ? new Date(row.lastUsedAt as string | Date) : null,
@@ -206,8 +212,9 @@ export class ApiKeysService {
   }
 
   async markUsed(kind: 'api_key' | 'scim_credential', id: string, at: Date): Promise<void> {
-    const repository: Repository<ApiKey | ScimCredential> = kind === 'api_key' ? this.apiKeys : this.credentials;
-    await repository.update({ id }, { lastUsedAt: at });
+    await serializedTransaction(this.dataSource, (manager) =>
+      kind === 'api_key' ? manager.getRepository(ApiKey).update({ id }, { lastUsedAt: at }) : manager.getRepository(ScimCredential).update({ id }, { lastUsedAt: at }),
+    );
   }
 
   private async findInOrganization(manager: EntityManager, organizationId: string, apiKeyId: string): Promise<ApiKey> {

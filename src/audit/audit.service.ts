@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { RequestContext } from '../common/request-context';
+import { serializedTransaction } from '../database/serialized-transaction';
 import { AuditEvent, AuditEventType } from './audit-event.entity';
 
 export type AuditEntry = {
@@ -20,12 +21,17 @@ export type AuditPage = { items: AuditEvent[]; total: number };
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);
 
-  constructor(@InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
+  ) {}
 
   /** Inside `manager`'s transaction when given, so the event commits or rolls back with the change. */
   async record(entry: AuditEntry, context: RequestContext, manager?: EntityManager): Promise<void> {
-    const repository = manager ? manager.getRepository(AuditEvent) : this.events;
-    await repository.insert({
+    if (!manager) {
+      return serializedTransaction(this.dataSource, (own) => this.record(entry, context, own));
+    }
+    await manager.getRepository(AuditEvent).insert({
       organizationId: entry.organizationId,
       type: entry.type,
       actorUserId: entry.actorUserId ?? null,

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
+import { AuthFailureMetrics } from '../metrics/auth-failure.metrics';
 import { RequestContext } from '../common/request-context';
 import { AuthAudience, AuthenticationFailedException, AuthThrottledException } from './auth-exceptions';
 import { FailedAuthThrottle } from './failed-auth-throttle';
@@ -23,9 +24,11 @@ export class AuthFailureRecorder {
   constructor(
     private readonly throttle: FailedAuthThrottle,
     private readonly audit: AuditService,
+    private readonly metrics: AuthFailureMetrics,
   ) {}
 
   async reject(failure: AuthFailure, context: RequestContext, detail: string): Promise<never> {
+    this.metrics.record(failure.audience, failure.reason);
     const usernameRetryAfter = await this.throttle.recordFailure(context.sourceAddress ?? undefined, failure.claimedIdentity);
     try {
       await this.audit.record(

@@ -7,7 +7,7 @@ import { ScimCredentialVerifier, ScimVerification } from './scim-credential-veri
 export const SCIM_BASIC_STRATEGY = 'scim-basic';
 
 /** Why verification failed, left on the request for ScimAuthGuard to audit. */
-export type RequestWithScimFailure = { scimAuthFailure?: Extract<ScimVerification, { ok: false }> & { username: string } };
+export type RequestWithScimFailure = { hostname?: string; scimAuthFailure?: Extract<ScimVerification, { ok: false }> & { username: string } };
 
 @Injectable()
 export class ScimBasicStrategy extends PassportStrategy(BasicStrategy, SCIM_BASIC_STRATEGY) {
@@ -16,7 +16,7 @@ export class ScimBasicStrategy extends PassportStrategy(BasicStrategy, SCIM_BASI
   }
 
   async validate(req: RequestWithScimFailure, username: string, password: string): Promise<ScimPrincipal | false> {
-    const result = await this.verifier.verify(username, password);
+    const result = await this.verifier.verify(username, password, req.hostname);
     if (result.ok) {
       return result.principal;
     }

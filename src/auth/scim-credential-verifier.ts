@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import { Settings } from '../config/settings';
 import { CredentialCrypto } from '../secrets/credential-crypto';
 import { LastUsedTracker } from './last-used-tracker';
 import { ScimPrincipal } from './principal';
 
 export type ScimVerification =
   | { ok: true; principal: ScimPrincipal }
-  | { ok: false; reason: 'unknown_username' | 'wrong_password' | 'revoked'; organizationId: string | null; apiKeyId: string | null };
+  | { ok: false; reason: 'unknown_username' | 'wrong_password' | 'revoked' | 'wrong_hostname'; organizationId: string | null; apiKeyId: string | null };
 
 // Hashing this for unknown usernames makes them cost what a wrong password costs.
 const TIMING_PAD_HASH = '0'.repeat(64);
@@ -18,9 +19,11 @@ export class ScimCredentialVerifier {
     private readonly apiKeys: ApiKeysService,
     private readonly crypto: CredentialCrypto,
     private readonly lastUsed: LastUsedTracker,
+    private readonly settings: Settings,
   ) {}
 
-  async verify(username: string, password: string): Promise<ScimVerification> {
+  /** `hostname`: the host the request was sent to, checked when SCIM_REQUIRE_ORGANIZATION_HOSTNAME is on. */
+  async verify(username: string, password: string, hostname?: string): Promise<ScimVerification> {
     const credential = username.length <= 64 ? await this.apiKeys.findCredentialByUsername(username) : null;
     const passwordMatches = this.crypto.verifyPassword(password, credential?.passwordHash ?? TIMING_PAD_HASH);
     if (!credential) {
@@ -32,6 +35,9 @@ export class ScimCredentialVerifier {
     }
     if (credential.revoked) {
       return { ...refusal, reason: 'revoked' };
+    }
+    if (this.settings.scimRequireOrganizationHostname && hostname?.toLowerCase() !== credential.organizationHostname) {
+      return { ...refusal, reason: 'wrong_hostname' };
     }
     this.lastUsed.touch('scim_credential', credential.id, credential.lastUsedAt);
     return {

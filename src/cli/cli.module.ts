@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { ConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 
 /** What the operator commands need: no HTTP server, no request logging. */
 @Module({
-  imports: [ConfigModule, DatabaseModule, AuthModule, OrganizationsModule],
+  imports: [ConfigModule, DatabaseModule, MetricsModule, AuthModule, OrganizationsModule],
 })
 export class CliModule {}

@@ -19,6 +19,7 @@ import {
 export const NODE_ENVIRONMENTS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const LOG_FORMATS = ['json', 'pretty'] as const;
+export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
 
 // Environment values arrive as strings; an unparsable one is kept as-is so the validator names it.
 const toInteger = ({ value }: { value: unknown }): unknown =>
@@ -129,6 +130,11 @@ export class Environment {
   @IsIn(LOG_FORMATS)
   LOG_FORMAT?: (typeof LOG_FORMATS)[number];
 
+  /** Accept a SCIM credential only on its organization's hostname (Host, or X-Forwarded-Host from a trusted proxy). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  SCIM_REQUIRE_ORGANIZATION_HOSTNAME = false;
+
   /** Largest request body accepted, in bytes; larger ones are answered 413. */
   @Transform(toInteger)
   @IsInt()
@@ -197,6 +203,72 @@ export class Environment {
   @Min(0)
   @Max(300000)
   SHUTDOWN_TIMEOUT_MS = 10000;
+
+  /** api: serves HTTP, never runs purges; worker: runs purges (and serves health/metrics); all: both. */
+  @IsIn(PROCESS_ROLES)
+  PROCESS_ROLE: (typeof PROCESS_ROLES)[number] = 'all';
+
+  /** Where stored file bytes live; default DATA_DIR/files. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  FILE_STORAGE_DIR?: string;
+
+  /** Largest file upload accepted, in bytes; larger ones are answered 413. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1024 * 1024 * 1024 * 1024)
+  FILE_UPLOAD_MAX_BYTES = 100 * 1024 * 1024;
+
+  /** Files or messages a purge deletes per committed batch. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  PURGE_BATCH_SIZE = 100;
+
+  /** Pause between a purge's batches, to bound its load on the database and disk. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(60000)
+  PURGE_BATCH_PAUSE_MS = 0;
+
+  /** Purges one worker process runs at the same time. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  PURGE_CONCURRENCY = 2;
+
+  /** How long a running purge's claim lasts without progress before another worker takes it over. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  @Max(3600000)
+  PURGE_LEASE_MS = 60000;
+
+  /** How often a worker looks for purges that are due (pending, failed past their backoff, or abandoned). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(3600000)
+  PURGE_RECONCILE_INTERVAL_MS = 30000;
+
+  /** First retry delay after a failed attempt; doubles with each further attempt (capped at one day). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(86400000)
+  PURGE_RETRY_BASE_MS = 30000;
+
+  /** Attempts before automatic retries stop; an administrator can still retry by hand. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  PURGE_MAX_ATTEMPTS = 8;
 }
 
 export class InvalidEnvironmentError extends Error {

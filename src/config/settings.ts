@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Environment, LOG_LEVELS } from './environment';
+import { Environment, LOG_LEVELS, PROCESS_ROLES } from './environment';
 
 export type SqliteSettings = {
   readonly type: 'sqlite';
@@ -23,6 +23,23 @@ export type RedisSettings = {
   readonly keyPrefix: string;
 };
 
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
+
+export type FileStorageSettings = {
+  readonly directory: string;
+  readonly uploadMaxBytes: number;
+};
+
+export type PurgeSettings = {
+  readonly batchSize: number;
+  readonly batchPauseMs: number;
+  readonly concurrency: number;
+  readonly leaseMs: number;
+  readonly reconcileIntervalMs: number;
+  readonly retryBaseMs: number;
+  readonly maxAttempts: number;
+};
+
 /**
  * The typed, validated view of the environment that the rest of the service injects.
  * Injected by class token so consumers need no string tokens.
@@ -42,7 +59,11 @@ export class Settings {
   readonly authThrottle: { readonly perAddress: number; readonly perUsername: number; readonly windowSeconds: number };
   readonly lastUsedWriteIntervalMs: number;
   readonly bodyLimitBytes: number;
+  readonly scimRequireOrganizationHostname: boolean;
   readonly scimMaxResults: number;
+  readonly processRole: ProcessRole;
+  readonly fileStorage: FileStorageSettings;
+  readonly purge: PurgeSettings;
 
   constructor(env: Environment) {
     this.environment = env.NODE_ENV;
@@ -80,7 +101,27 @@ export class Settings {
     };
     this.lastUsedWriteIntervalMs = env.LAST_USED_WRITE_INTERVAL_SECONDS * 1000;
     this.bodyLimitBytes = env.HTTP_BODY_LIMIT_BYTES;
+    this.scimRequireOrganizationHostname = env.SCIM_REQUIRE_ORGANIZATION_HOSTNAME;
     this.scimMaxResults = env.SCIM_MAX_RESULTS;
+    this.processRole = env.PROCESS_ROLE;
+    this.fileStorage = {
+      directory: env.FILE_STORAGE_DIR === undefined ? resolve(this.dataDir, 'files') : resolve(env.FILE_STORAGE_DIR),
+      uploadMaxBytes: env.FILE_UPLOAD_MAX_BYTES,
+    };
+    this.purge = {
+      batchSize: env.PURGE_BATCH_SIZE,
+      batchPauseMs: env.PURGE_BATCH_PAUSE_MS,
+      concurrency: env.PURGE_CONCURRENCY,
+      leaseMs: env.PURGE_LEASE_MS,
+      reconcileIntervalMs: env.PURGE_RECONCILE_INTERVAL_MS,
+      retryBaseMs: env.PURGE_RETRY_BASE_MS,
+      maxAttempts: env.PURGE_MAX_ATTEMPTS,
+    };
+  }
+
+  /** Whether this process executes purges (workers do; API-only processes leave them to workers). */
+  get runsPurges(): boolean {
+    return this.processRole !== 'api';
   }
 
   get scimBaseUrl(): string {

@@ -12,6 +12,7 @@ import { UserCounts, UsersService } from '../users/users.service';
 import { BootstrapOrganizationDto } from './dto/bootstrap-organization.dto';
 import { GrantAdministratorDto } from './dto/grant-administrator.dto';
 import { Organization } from './organization.entity';
+import { serializedTransaction } from '../database/serialized-transaction';
 
 export type OrganizationWithAdministrator = {
   organization: Organization;
@@ -42,7 +43,7 @@ export class OrganizationsService {
   async bootstrap(input: BootstrapOrganizationDto): Promise<OrganizationWithAdministrator> {
     const hostname = input.hostname.toLowerCase();
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      return await serializedTransaction(this.dataSource, async (manager) => {
         const organizations = manager.getRepository(Organization);
         if (await organizations.existsBy({ hostname })) {
           throw hostnameTaken(hostname);
@@ -71,7 +72,7 @@ export class OrganizationsService {
    */
   async grantAdministrator(input: GrantAdministratorDto): Promise<OrganizationWithAdministrator> {
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      return await serializedTransaction(this.dataSource, async (manager) => {
         const organization = await manager.getRepository(Organization).findOneBy({ hostname: input.hostname.toLowerCase() });
         if (!organization) {
           throw notFound(`Organization with hostname "${input.hostname}"`);

@@ -69,18 +69,21 @@ export class Purge {
   @CreateDateColumn({ name: 'requested_at' })
   requestedAt!: Date;
 
-  @Column({ name: 'started_at', type: 'datetime', nullable: true })
+  // The timings below keep microseconds like requested_at, so a receipt's times are ordered
+  // exactly (a plain MySQL datetime would truncate them to the second).
+
+  @Column({ name: 'started_at', type: 'datetime', precision: 6, nullable: true })
   startedAt!: Date | null;
 
-  @Column({ name: 'completed_at', type: 'datetime', nullable: true })
+  @Column({ name: 'completed_at', type: 'datetime', precision: 6, nullable: true })
   completedAt!: Date | null;
 
   /** When a pending or failed purge may next be attempted (backoff). */
-  @Column({ name: 'next_attempt_at', type: 'datetime', nullable: true })
+  @Column({ name: 'next_attempt_at', type: 'datetime', precision: 6, nullable: true })
   nextAttemptAt!: Date | null;
 
   /** A running purge whose lease expired is taken over by the reconciler. */
-  @Column({ name: 'lease_expires_at', type: 'datetime', nullable: true })
+  @Column({ name: 'lease_expires_at', type: 'datetime', precision: 6, nullable: true })
   leaseExpiresAt!: Date | null;
 
   @Column({ name: 'lease_owner', type: 'varchar', length: 64, nullable: true })

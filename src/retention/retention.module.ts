@@ -3,12 +3,33 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Message } from '../history/message.entity';
 import { StoredFile } from '../history/stored-file.entity';
 import { Purge } from './purge.entity';
+import { PurgeRepository } from './purge.repository';
+import { PurgeQueryService } from './purge-query.service';
+import { PurgeRetryService } from './purge-retry.service';
 import { PurgeScheduler } from './purge-scheduler';
 import { PurgedItem } from './purged-item.entity';
+import { PurgedItemRepository } from './purged-item.repository';
+import { PurgesController } from './purges.controller';
+import { InProcessPurgeChannel } from './queue/in-process-purge-channel';
+import { PurgeQueue } from './queue/purge-queue';
+import { purgeQueueProvider } from './queue/purge-queue.provider';
 
+/**
+ * Recording, dispatching and showing purges: what the users domain and administrators need.
+ * Running them is PurgeRunnerModule's job, which only the service process loads (not the CLI).
+ */
 @Module({
   imports: [TypeOrmModule.forFeature([Purge, PurgedItem, Message, StoredFile])],
-  providers: [PurgeScheduler],
-  exports: [PurgeScheduler],
+  controllers: [PurgesController],
+  providers: [
+    PurgeScheduler,
+    PurgeQueryService,
+    PurgeRetryService,
+    PurgeRepository,
+    PurgedItemRepository,
+    InProcessPurgeChannel,
+    purgeQueueProvider,
+  ],
+  exports: [PurgeScheduler, PurgeQueryService, PurgeRepository, PurgedItemRepository, InProcessPurgeChannel, PurgeQueue],
 })
 export class RetentionModule {}

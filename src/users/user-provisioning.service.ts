@@ -8,6 +8,7 @@ import { isUniqueViolation } from '../database/unique-violation';
 import { PurgeScheduler } from '../retention/purge-scheduler';
 import { NewUser, UserChanges } from './user-changes';
 import { normalizeUserName, User } from './user.entity';
+import { serializedTransaction } from '../database/serialized-transaction';
 
 /** Narrows a user query; the users domain does not know the SCIM filter language. */
 export type UserQueryCondition = (query: SelectQueryBuilder<User>, alias: string) => void;
@@ -53,7 +54,7 @@ export class UserProvisioningService {
     });
     try {
       // insert, not save: a concurrent twin must hit the unique index, never be updated.
-      await this.users.insert(user);
+      await serializedTransaction(this.dataSource, (manager) => manager.getRepository(User).insert(user));
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw userNameTaken(input.userName);
@@ -89,7 +90,7 @@ export class UserProvisioningService {
   /** Applies changes atomically; `expectedVersion` (from If-Match) must match when given. */
   async update(organizationId: string, id: string, changes: UserChanges, expectedVersion?: number): Promise<User> {
     for (let attempt = 1; ; attempt += 1) {
-      const outcome = await this.dataSource.transaction((manager) => this.applyChanges(manager, organizationId, id, changes, expectedVersion));
+      const outcome = await serializedTransaction(this.dataSource, (manager) => this.applyChanges(manager, organizationId, id, changes, expectedVersion));
       if (outcome.kind === 'applied') {
         if (outcome.purgeId) {
           await this.purges.dispatch(outcome.purgeId);
@@ -106,9 +107,8 @@ export class UserProvisioningService {
   /** SCIM DELETE: deactivate (with its purge), then hide the user and free the userName. */
   async remove(organizationId: string, id: string, expectedVersion?: number): Promise<void> {
     const user = await this.update(organizationId, id, { active: false }, expectedVersion);
-    const result = await this.users.update(
-      { id: user.id, organizationId, deletedAt: IsNull() },
-      { deletedAt: new Date(), userNameNormalized: `#deleted:${user.id}` },
+    const result = await serializedTransaction(this.dataSource, (manager) =>
+      manager.getRepository(User).update({ id: user.id, organizationId, deletedAt: IsNull() }, { deletedAt: new Date(), userNameNormalized: `#deleted:${user.id}` }),
     );
     if (!result.affected) {
       throw notFound('User');

@@ -1,5 +1,9 @@
-import { Controller, Delete, Param, Post } from '@nestjs/common';
+import { Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PurgeResponseDto } from '../retention/dto/purge.dto';
+import { PurgeQueryService } from '../retention/purge-query.service';
+import { Page } from '../common/paging.dto';
+import { UserListQueryDto } from './dto/user-list-query.dto';
 import { AdminAuth } from '../auth/auth-kind.decorator';
 import { AdminPrincipal, CurrentAdmin } from '../auth/principal';
 import { CurrentRequest, RequestContext } from '../common/request-context';
@@ -10,7 +14,25 @@ import { UsersService } from './users.service';
 @AdminAuth()
 @Controller('admin/v1/users')
 export class UsersAdminController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly purges: PurgeQueryService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: "The organization's users, newest first; filter by status and userName prefix" })
+  async list(@CurrentAdmin() admin: AdminPrincipal, @Query() query: UserListQueryDto): Promise<Page<UserResponseDto>> {
+    const active = query.status === undefined ? undefined : query.status === 'active';
+    const { users, total } = await this.users.listForAdmin(admin.organizationId, { active, userName: query.userName }, query.offset, query.limit);
+    return { items: users.map(toUserResponse), total, limit: query.limit, offset: query.offset };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A user: profile, status and the latest purge of their history' })
+  async get(@CurrentAdmin() admin: AdminPrincipal, @Param('id') id: string): Promise<UserResponseDto & { latestPurge: PurgeResponseDto | null }> {
+    const user = await this.users.findForAdmin(admin.organizationId, id);
+    return { ...toUserResponse(user), latestPurge: await this.purges.latestForUser(admin.organizationId, user.id) };
+  }
 
   @Post(':id/admin')
   @ApiOperation({ summary: 'Grant the administrator role to an active user of the organization' })

@@ -7,6 +7,7 @@ import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
 import { Organization } from '../organizations/organization.entity';
 import { normalizeUserName, User } from './user.entity';
+import { serializedTransaction } from '../database/serialized-transaction';
 
 export type NewAdministrator = {
   email: string;
@@ -48,6 +49,30 @@ export class UsersService {
 
   findByUserName(manager: EntityManager, organizationId: string, userName: string): Promise<User | null> {
     return manager.getRepository(User).findOneBy({ organizationId, userNameNormalized: normalizeUserName(userName), deletedAt: IsNull() });
+  }
+
+  /** The admin's view: newest first, optionally only active or inactive users, or a userName prefix. */
+  async listForAdmin(organizationId: string, query: { active?: boolean; userName?: string }, offset: number, limit: number): Promise<{ users: User[]; total: number }> {
+    const builder = this.users
+      .createQueryBuilder('u')
+      .where('u.organization_id = :organizationId AND u.deleted_at IS NULL', { organizationId });
+    if (query.active !== undefined) {
+      builder.andWhere('u.active = :active', { active: query.active });
+    }
+    if (query.userName) {
+      const escaped = normalizeUserName(query.userName).replace(/[!%_]/g, (character) => `!${character}`);
+      builder.andWhere("u.user_name_normalized LIKE :prefix ESCAPE '!'", { prefix: `${escaped}%` });
+    }
+    const [users, total] = await builder.orderBy('u.created_at', 'DESC').addOrderBy('u.id', 'ASC').skip(offset).take(limit).getManyAndCount();
+    return { users, total };
+  }
+
+  async findForAdmin(organizationId: string, id: string): Promise<User> {
+    const user = await this.users.findOneBy({ id, organizationId, deletedAt: IsNull() });
+    if (!user) {
+      throw notFound('User');
+    }
+    return user;
   }
 
   async counts(organizationId: string): Promise<UserCounts> {
@@ -106,7 +131,7 @@ export class UsersService {
       );
       return users.findOneByOrFail({ id: user.id });
     };
-    return manager ? run(manager) : this.dataSource.transaction(run);
+    return manager ? run(manager) : serializedTransaction(this.dataSource, run);
   }
 }
 

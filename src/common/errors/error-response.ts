@@ -69,8 +69,48 @@ const STATUS_CODES: Record<number, string> = {
   503: 'service_unavailable',
 };
 
+/** Driver errors that mean "the database is unreachable or overloaded right now", not a bug. */
+const DATABASE_UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_LOCK_DEADLOCK',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+]);
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 4; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && DATABASE_UNAVAILABLE_CODES.has(code)) {
+      return true;
+    }
+    const { driverError, cause } = current as { driverError?: unknown; cause?: unknown };
+    current = driverError ?? cause;
+  }
+  return error instanceof Error && /Connection lost|Pool is closed|connection is in closed state|Can't add new command when connection is in closed state/i.test(error.message);
+}
+
 /** The one place where exceptions become HTTP statuses. */
 export function describeError(error: unknown): ErrorDescription {
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      code: 'service_unavailable',
+      detail: `The service's database is unavailable right now. Retry in ${DATABASE_RETRY_AFTER_SECONDS} seconds.`,
+      headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+      unexpected: false,
+    };
+  }
   if (error instanceof DomainError) {
     const mapped = DOMAIN_STATUS[error.code];
     return { status: mapped.status, code: error.code, detail: error.message, scimType: mapped.scimType, headers: {}, unexpected: false };

@@ -2,6 +2,7 @@ import { CreateOrganizationsAndUsers1764324000000 } from './1764324000000-create
 import { CreateCredentialsAndAudit1764324100000 } from './1764324100000-create-credentials-and-audit';
 import { CreateHistoryAndPurges1764324200000 } from './1764324200000-create-history-and-purges';
 import { AddUsersDeletedAt1764324250000 } from './1764324250000-add-users-deleted-at';
+import { PurgeTimingsWithMicroseconds1764324300000 } from './1764324300000-purge-timings-with-microseconds';
 
 /** Listed explicitly so the same array works from TypeScript (tests) and from dist (CLI). */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   CreateCredentialsAndAudit1764324100000,
   CreateHistoryAndPurges1764324200000,
   AddUsersDeletedAt1764324250000,
+  PurgeTimingsWithMicroseconds1764324300000,
 ];

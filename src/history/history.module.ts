@@ -1,0 +1,21 @@
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { StorageModule } from '../storage/storage.module';
+import { User } from '../users/user.entity';
+import { ContentDigestSignatureMiddleware } from './content-digest-signature.middleware';
+import { HistoryController } from './history.controller';
+import { HistoryService } from './history.service';
+import { Message } from './message.entity';
+import { StoredFile } from './stored-file.entity';
+
+/** A user's files and messages. Reads users through their entity only, so Users can depend on Retention, and Retention on History, without a cycle. */
+@Module({
+  imports: [TypeOrmModule.forFeature([Message, StoredFile, User]), StorageModule],
+  controllers: [HistoryController],
+  providers: [HistoryService],
+})
+export class HistoryModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(ContentDigestSignatureMiddleware).forRoutes({ path: 'admin/v1/users/:id/files', method: RequestMethod.POST });
+  }
+}

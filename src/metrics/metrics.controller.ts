@@ -1,0 +1,19 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { PublicRoute } from '../auth/auth-kind.decorator';
+import { MetricsRegistry } from './metrics-registry';
+
+/** Prometheus scrape endpoint. Public like the health checks: counts and timings only, nothing per user. */
+@ApiExcludeController()
+@PublicRoute()
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly registry: MetricsRegistry) {}
+
+  @Get()
+  async scrape(@Res() res: Response): Promise<void> {
+    const body = await this.registry.metrics();
+    res.type(this.registry.contentType).send(body);
+  }
+}

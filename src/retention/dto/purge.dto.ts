@@ -1,0 +1,100 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../../common/paging.dto';
+import { Purge, PURGE_STATES, PurgeState } from '../purge.entity';
+import { RECEIPT_DIGEST_METHOD } from '../purge-receipt';
+import { PurgedItem, PurgedItemKind } from '../purged-item.entity';
+
+export class PurgeListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: PURGE_STATES })
+  @IsOptional()
+  @IsIn(PURGE_STATES)
+  state?: PurgeState;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(36)
+  userId?: string;
+}
+
+/** The deletion receipt, present once a purge has completed. */
+export type PurgeReceiptDto = {
+  userId: string;
+  userName: string;
+  requestedAt: string;
+  startedAt: string | null;
+  completedAt: string;
+  filesDeleted: number;
+  messagesDeleted: number;
+  bytesDeleted: number;
+  digest: string;
+  digestMethod: string;
+};
+
+export type PurgeResponseDto = {
+  id: string;
+  userId: string;
+  userName: string;
+  state: PurgeState;
+  /** Items deleted so far out of the items the user had when the purge was requested. */
+  progress: { done: number; total: number };
+  files: { total: number; deleted: number };
+  messages: { total: number; deleted: number };
+  bytesDeleted: number;
+  attempts: number;
+  lastError: string | null;
+  requestedAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+  nextAttemptAt: string | null;
+  receipt: PurgeReceiptDto | null;
+};
+
+export type PurgedItemResponseDto = { kind: PurgedItemKind; id: number; sizeBytes: number };
+
+export function toPurgeResponse(purge: Purge): PurgeResponseDto {
+  return {
+    id: purge.id,
+    userId: purge.userId,
+    userName: purge.userName,
+    state: purge.state,
+    progress: { done: purge.filesDeleted + purge.messagesDeleted, total: purge.filesTotal + purge.messagesTotal },
+    files: { total: purge.filesTotal, deleted: purge.filesDeleted },
+    messages: { total: purge.messagesTotal, deleted: purge.messagesDeleted },
+    bytesDeleted: Number(purge.bytesDeleted),
+    attempts: purge.attempts,
+    lastError: purge.lastError,
+    requestedAt: purge.requestedAt.toISOString(),
+    startedAt: iso(purge.startedAt),
+    completedAt: iso(purge.completedAt),
+    nextAttemptAt: iso(purge.nextAttemptAt),
+    receipt: toReceipt(purge),
+  };
+}
+
+export function toPurgedItemResponse(item: PurgedItem): PurgedItemResponseDto {
+  return { kind: item.kind, id: item.itemId, sizeBytes: Number(item.sizeBytes) };
+}
+
+function toReceipt(purge: Purge): PurgeReceiptDto | null {
+  if (purge.state !== 'completed' || purge.completedAt === null || purge.receiptDigest === null) {
+    return null;
+  }
+  return {
+    userId: purge.userId,
+    userName: purge.userName,
+    requestedAt: purge.requestedAt.toISOString(),
+    startedAt: iso(purge.startedAt),
+    completedAt: purge.completedAt.toISOString(),
+    filesDeleted: purge.filesDeleted,
+    messagesDeleted: purge.messagesDeleted,
+    bytesDeleted: Number(purge.bytesDeleted),
+    digest: purge.receiptDigest,
+    digestMethod: RECEIPT_DIGEST_METHOD,
+  };
+}
+
+function iso(date: Date | null): string | null {
+  return date === null ? null : date.toISOString();
+}

@@ -1,0 +1,181 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, EntityManager, Repository } from 'typeorm';
+import { Purge, PURGE_STATES, PurgeState } from './purge.entity';
+
+export type PurgeFilter = { state?: PurgeState; userId?: string };
+export type DeletedTotals = { files: number; messages: number; bytes: number };
+export type Receipt = DeletedTotals & { digest: string };
+
+/** Every read and write of purge rows. State changes are conditional updates, so racing workers cannot both win. */
+@Injectable()
+export class PurgeRepository {
+  constructor(@InjectRepository(Purge) private readonly purges: Repository<Purge>) {}
+
+  findById(id: string): Promise<Purge | null> {
+    return this.purges.findOneBy({ id });
+  }
+
+  findInOrganization(organizationId: string, id: string): Promise<Purge | null> {
+    return this.purges.findOneBy({ id, organizationId });
+  }
+
+  async page(organizationId: string, filter: PurgeFilter, offset: number, limit: number): Promise<{ purges: Purge[]; total: number }> {
+    const [purges, total] = await this.purges.findAndCount({
+      where: { organizationId, ...(filter.state ? { state: filter.state } : {}), ...(filter.userId ? { userId: filter.userId } : {}) },
+      order: { requestedAt: 'DESC', id: 'ASC' },
+      skip: offset,
+      take: limit,
+    });
+    return { purges, total };
+  }
+
+  latestForUser(organizationId: string, userId: string): Promise<Purge | null> {
+    return this.purges.findOne({ where: { organizationId, userId }, order: { requestedAt: 'DESC', id: 'ASC' } });
+  }
+
+  async countByState(): Promise<Record<PurgeState, number>> {
+    const rows = await this.purges
+      .createQueryBuilder('purge')
+      .select('purge.state', 'state')
+      .addSelect('COUNT(*)', 'count')
+      .groupBy('purge.state')
+      .getRawMany<{ state: string; count: number | string }>();
+    const counts = Object.fromEntries(PURGE_STATES.map((state) => [state, 0])) as Record<PurgeState, number>;
+    for (const row of rows) {
+      if ((PURGE_STATES as readonly string[]).includes(row.state)) {
+        counts[row.state as PurgeState] = Number(row.count);
+      }
+    }
+    return counts;
+  }
+
+  /**
+   * Purges a worker should run now: pending ones, failed ones whose backoff has passed, and
+   * running ones whose worker stopped renewing its lease (it crashed or was cut off).
+   */
+  findDue(now: Date, limit: number): Promise<Pick<Purge, 'id' | 'attempts'>[]> {
+    return this.purges
+      .createQueryBuilder('purge')
+      .select(['purge.id', 'purge.attempts'])
+      .where(this.isDue(now))
+      .orderBy('purge.requestedAt', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** Takes a due purge for this worker: running, leased, one more attempt. Null when not due or taken. */
+  async claim(id: string, owner: string, now: Date, leaseMs: number): Promise<Purge | null> {
+    const result = await this.purges
+      .createQueryBuilder()
+      .update(Purge)
+      .set({
+        state: 'running',
+        leaseOwner: owner,
+        leaseExpiresAt: new Date(now.getTime() + leaseMs),
+        nextAttemptAt: null,
+        attempts: () => 'attempts + 1',
+        startedAt: () => 'COALESCE(started_at, :now)',
+      })
+      .where('id = :id', { id })
+      .andWhere(this.isDue(now, ''))
+      .setParameter('now', now)
+      .execute();
+    return result.affected === 1 ? this.findById(id) : null;
+  }
+
+  /**
+   * First statement of every batch transaction: proves this worker still holds the lease (and
+   * takes the purge row's write lock, which on SQLite makes the transaction a writer at once).
+   */
+  async renewLease(manager: EntityManager, id: string, owner: string, leaseMs: number): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(Purge)
+      .set({ leaseExpiresAt: new Date(Date.now() + leaseMs) })
+      .where("id = :id AND state = 'running' AND lease_owner = :owner", { id, owner })
+      .execute();
+    return result.affected === 1;
+  }
+
+  async addDeleted(manager: EntityManager, id: string, deleted: DeletedTotals): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(Purge)
+      .set({
+        filesDeleted: () => 'files_deleted + :files',
+        messagesDeleted: () => 'messages_deleted + :messages',
+        bytesDeleted: () => 'bytes_deleted + :bytes',
+      })
+      .where('id = :id', { id })
+      .setParameters({ files: deleted.files, messages: deleted.messages, bytes: deleted.bytes })
+      .execute();
+  }
+
+  async complete(id: string, owner: string, receipt: Receipt, now: Date): Promise<boolean> {
+    const result = await this.purges
+      .createQueryBuilder()
+      .update(Purge)
+      .set({
+        state: 'completed',
+        completedAt: now,
+        filesDeleted: receipt.files,
+        messagesDeleted: receipt.messages,
+        bytesDeleted: String(receipt.bytes),
+        receiptDigest: receipt.digest,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        nextAttemptAt: null,
+      })
+      .where("id = :id AND state = 'running' AND lease_owner = :owner", { id, owner })
+      .execute();
+    return result.affected === 1;
+  }
+
+  /** Failed, with the error kept visible; nextAttemptAt null means no automatic retry is left. */
+  async fail(id: string, owner: string, error: string, nextAttemptAt: Date | null): Promise<boolean> {
+    const result = await this.purges
+      .createQueryBuilder()
+      .update(Purge)
+      .set({ state: 'failed', lastError: error, nextAttemptAt, leaseOwner: null, leaseExpiresAt: null })
+      .where("id = :id AND state = 'running' AND lease_owner = :owner", { id, owner })
+      .execute();
+    return result.affected === 1;
+  }
+
+  /** Hands a running purge back (this worker is shutting down) so another takes it at once. */
+  async release(id: string, owner: string, now: Date): Promise<boolean> {
+    const result = await this.purges
+      .createQueryBuilder()
+      .update(Purge)
+      .set({ state: 'pending', nextAttemptAt: now, leaseOwner: null, leaseExpiresAt: null })
+      .where("id = :id AND state = 'running' AND lease_owner = :owner", { id, owner })
+      .execute();
+    return result.affected === 1;
+  }
+
+  /** An administrator's retry of a failed purge: due now, whatever automatic retries are left. */
+  async markForRetry(organizationId: string, id: string, now: Date): Promise<boolean> {
+    const result = await this.purges
+      .createQueryBuilder()
+      .update(Purge)
+      .set({ state: 'pending', nextAttemptAt: now })
+      .where("id = :id AND organization_id = :organizationId AND state = 'failed'", { id, organizationId })
+      .execute();
+    return result.affected === 1;
+  }
+
+  /**
+   * Pending purges are always due (their nextAttemptAt is informative: MySQL rounds it to the
+   * second, which must not delay a fresh purge); failed ones after their backoff; running ones
+   * once their lease has expired.
+   */
+  private isDue(now: Date, alias = 'purge.'): Brackets {
+    return new Brackets((where) => {
+      where
+        .where(`${alias}state = 'pending'`)
+        .orWhere(`(${alias}state = 'failed' AND ${alias}next_attempt_at IS NOT NULL AND ${alias}next_attempt_at <= :dueAt)`, { dueAt: now })
+        .orWhere(`(${alias}state = 'running' AND ${alias}lease_expires_at < :dueAt)`, { dueAt: now });
+    });
+  }
+}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { DeletedTotals } from './purge.repository';
+import { ReceiptDigest } from './purge-receipt';
+import { PurgedItem, PurgedItemKind } from './purged-item.entity';
+
+const DIGEST_PAGE_SIZE = 1000;
+
+/** The ledger of what each purge deleted: the source of its receipt. */
+@Injectable()
+export class PurgedItemRepository {
+  constructor(@InjectRepository(PurgedItem) private readonly items: Repository<PurgedItem>) {}
+
+  async record(manager: EntityManager, purgeId: string, kind: PurgedItemKind, deleted: { id: number; sizeBytes: string }[]): Promise<void> {
+    if (deleted.length > 0) {
+      await manager.insert(
+        PurgedItem,
+        deleted.map((item) => ({ purgeId, kind, itemId: item.id, sizeBytes: item.sizeBytes })),
+      );
+    }
+  }
+
+  /** A page in the receipt's canonical order (files, then messages, ids ascending). */
+  async page(purgeId: string, offset: number, limit: number): Promise<{ items: PurgedItem[]; total: number }> {
+    const [items, total] = await this.items.findAndCount({
+      where: { purgeId },
+      order: { kind: 'ASC', itemId: 'ASC' },
+      skip: offset,
+      take: limit,
+    });
+    return { items, total };
+  }
+
+  /** Counts, bytes and digest, recomputed from the ledger so they are exact after any crash or re-run. */
+  async receipt(purgeId: string): Promise<DeletedTotals & { digest: string }> {
+    const digest = new ReceiptDigest();
+    const totals: DeletedTotals = { files: 0, messages: 0, bytes: 0 };
+    for (const kind of ['file', 'message'] as const) {
+      let afterId = 0;
+      for (;;) {
+        const page = await this.items
+          .createQueryBuilder('item')
+          .select(['item.itemId', 'item.sizeBytes'])
+          .where('item.purge_id = :purgeId AND item.kind = :kind AND item.item_id > :afterId', { purgeId, kind, afterId })
+          .orderBy('item.itemId', 'ASC')
+          .limit(DIGEST_PAGE_SIZE)
+          .getMany();
+        for (const item of page) {
+          digest.add(kind, item.itemId);
+          totals.bytes += Number(item.sizeBytes);
+        }
+        totals[kind === 'file' ? 'files' : 'messages'] += page.length;
+        if (page.length < DIGEST_PAGE_SIZE) {
+          break;
+        }
+        afterId = page[page.length - 1].itemId;
+      }
+    }
+    return { ...totals, digest: digest.digest() };
+  }
+}

@@ -1,0 +1,41 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Gauge, Histogram } from 'prom-client';
+import { MetricsRegistry } from '../../metrics/metrics-registry';
+import { PURGE_STATES } from '../purge.entity';
+import { PurgeRepository } from '../purge.repository';
+
+/** Queue metrics: purges by state (read from the database at scrape time, so any process reports the same) and durations. */
+@Injectable()
+export class PurgeMetrics {
+  private readonly logger = new Logger(PurgeMetrics.name);
+  private readonly duration: Histogram;
+
+  constructor(registry: MetricsRegistry, purges: PurgeRepository) {
+    const byState: Gauge<'state'> = new Gauge({
+      name: 'scim_purges',
+      help: 'Purges by state: pending (queued), running, failed (awaiting retry or an administrator), completed',
+      labelNames: ['state'],
+      registers: [registry],
+      collect: async () => {
+        try {
+          const counts = await purges.countByState();
+          for (const state of PURGE_STATES) {
+            byState.set({ state }, counts[state]);
+          }
+        } catch (error) {
+          this.logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'could not count purges for metrics');
+        }
+      },
+    });
+    this.duration = new Histogram({
+      name: 'scim_purge_duration_seconds',
+      help: 'Time from a purge first starting to its completion, retries included',
+      buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 14400],
+      registers: [registry],
+    });
+  }
+
+  observeCompleted(seconds: number): void {
+    this.duration.observe(Math.max(0, seconds));
+  }
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { StorageModule } from '../../storage/storage.module';
+import { RetentionModule } from '../retention.module';
+import { PurgeBatches } from './purge-batches';
+import { purgeConsumerProvider } from './purge-consumer.provider';
+import { PurgeHandler } from './purge-handler';
+import { PurgeMetrics } from './purge-metrics';
+import { PurgeReconciler } from './purge-reconciler';
+
+/**
+ * Running purges: the handler, the queue consumer and the reconciler (active unless
+ * PROCESS_ROLE=api), and the queue metrics. Loaded by the service process only, never by the CLI.
+ */
+@Module({
+  imports: [RetentionModule, StorageModule],
+  providers: [PurgeHandler, PurgeBatches, PurgeReconciler, PurgeMetrics, purgeConsumerProvider],
+  exports: [PurgeHandler, PurgeReconciler],
+})
+export class PurgeRunnerModule {}

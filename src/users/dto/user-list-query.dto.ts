@@ -1,0 +1,16 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../../common/paging.dto';
+
+export class UserListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ['active', 'inactive'] })
+  @IsOptional()
+  @IsIn(['active', 'inactive'])
+  status?: 'active' | 'inactive';
+
+  @ApiPropertyOptional({ description: 'userName prefix, compared without regard to case' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  userName?: string;
+}

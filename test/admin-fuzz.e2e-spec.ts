@@ -1,0 +1,107 @@
+import { INestApplication } from '@nestjs/common';
+import fc from 'fast-check';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signRequest } from '../src/auth/request-signature';
+import { adminRequest, bootstrapOrganization, BootstrappedOrganization, isoNow } from './support/admin-api';
+import { rememberSecret } from './support/secret-ledger';
+import { createTestApp } from './support/test-app';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
+
+const junk = fc.oneof(
+  fc.string({ maxLength: 80 }),
+  fc.constantFrom('', ' ', '__proto__', 'constructor', "' OR 1=1 --", 'ak_' + 'A'.repeat(24), '2026-11-28T10:00:00Z', 'f'.repeat(64), 'é'.repeat(100)),
+);
+
+function expectAdminError(response: request.Response): void {
+  expect(response.status).toBeLessThan(500);
+  expect(response.status).toBeGreaterThanOrEqual(400);
+  expect(response.body).toMatchObject({ statusCode: response.status, error: expect.any(String), message: expect.any(String) });
+}
+
+describe('property-based: random requests never break the admin API', () => {
+  let app: INestApplication;
+  let org: BootstrappedOrganization;
+
+  beforeAll(async () => {
+    process.env.AUTH_FAILURES_PER_ADDRESS = '100000';
+    process.env.AUTH_FAILURES_PER_USERNAME = '100000';
+    app = await createTestApp();
+    org = await bootstrapOrganization(app, 'admin-fuzz');
+    rememberSecret(org.apiKey.secret);
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  /** The keys as a rejected request could have changed them (lastUsedAt moves with our own reads). */
+  async function keyState(): Promise<unknown> {
+    const { items } = (await adminRequest(app, 'get', '/admin/v1/api-keys', org.apiKey).expect(200)).body as { items: Record<string, unknown>[] };
+    return items.map(({ lastUsedAt: _lastUsedAt, ...rest }) => rest);
+  }
+
+  it('random signature headers on any admin route: 401, never a 5xx, nothing changes', async () => {
+    const routes = fc.constantFrom<[string, 'get' | 'post' | 'delete']>(
+      ['/admin/v1/api-keys', 'get'],
+      ['/admin/v1/api-keys', 'post'],
+      [`/admin/v1/api-keys/${org.apiKey.id}`, 'delete'],
+      [`/admin/v1/api-keys/${org.apiKey.id}/scim-credentials`, 'post'],
+      [`/admin/v1/users/${org.adminId}/admin`, 'delete'],
+      ['/admin/v1/organization', 'get'],
+      ['/admin/v1/audit-events', 'get'],
+    );
+    await fc.assert(
+      fc.asyncProperty(routes, junk, junk, junk, fc.boolean(), async ([path, method], key, timestamp, signature, realKey) => {
+        const before = await keyState();
+        const test = request(app.getHttpServer())[method](path)
+          .set('ss-api-key', (realKey ? org.apiKey.key : key).replace(/[\r\n]/g, ''))
+          .set('ss-request-timestamp', timestamp.replace(/[\r\n]/g, ''))
+          .set('ss-request-signature', signature.replace(/[\r\n]/g, ''));
+        const response = await test;
+        expectAdminError(response);
+        expect(response.status).toBe(401);
+        expect(await keyState()).toEqual(before);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('correctly signed but random bodies and ids: a clear 4xx or success, never a 5xx', async () => {
+    const body = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.dictionary(junk, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }), fc.record({ description: fc.oneof(junk, fc.integer(), fc.constant(null)) }));
+    await fc.assert(
+      fc.asyncProperty(body, async (payload) => {
+        const before = await keyState();
+        const raw = JSON.stringify(payload);
+        const timestamp = isoNow();
+        const response = await request(app.getHttpServer())
+          .post('/admin/v1/api-keys')
+          .set('ss-api-key', org.apiKey.key)
+          .set('ss-request-timestamp', timestamp)
+          .set('ss-request-signature', signRequest(org.apiKey.secret, org.apiKey.key, '/admin/v1/api-keys', timestamp, raw))
+          .set('Content-Type', 'application/json')
+          .send(raw);
+        if (response.status === 201) {
+          rememberSecret(response.body.secret as string);
+          await adminRequest(app, 'delete', `/admin/v1/api-keys/${response.body.id as string}`, org.apiKey).expect(200);
+          return;
+        }
+        expectAdminError(response);
+        expect(await keyState()).toEqual(before);
+      }),
+      { numRuns: RUNS },
+    );
+
+    await fc.assert(
+      fc.asyncProperty(junk, fc.constantFrom('/admin/v1/api-keys/ID', '/admin/v1/api-keys/ID/scim-credentials', '/admin/v1/users/ID/admin'), async (id, template) => {
+        const before = await keyState();
+        const path = template.replace('ID', encodeURIComponent(id) || 'x');
+        const response = await adminRequest(app, 'delete', path, org.apiKey);
+        expectAdminError(response);
+        expect(await keyState()).toEqual(before);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
