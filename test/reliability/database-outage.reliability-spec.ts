@@ -145,7 +145,8 @@ describe('database outage during traffic', () => {
     }
     console.log(
       `outage test: ${outcomes.length} requests; by status ${JSON.stringify(Object.fromEntries([...new Set(outcomes.map((o) => o.status))].map((s) => [s, outcomes.filter((o) => o.status === s).length])))}; ` +
-        `${rows.length} users checked; max latency ${Math.max(...outcomes.map((o) => o.ms))} ms`,
+        `${rows.length} users checked; max latency ${Math.max(...outcomes.map((o) => o.ms))} ms; ` +
+        `first success ${Math.min(...outcomes.filter((o) => o.at >= outage.restartAt && o.status < 300).map((o) => o.at)) - outage.restartAt} ms after the database restart began`,
     );
   });
 });
