@@ -1,0 +1,116 @@
+// Baseline data access on MySQL/MariaDB: a mysql2 pool (same size as the product's) and
+// prepared statements (`execute`), on the schema the product's migrations made.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const mysql = require('mysql2/promise');
+
+const USER_COLUMNS = 'id, user_name, user_name_normalized, email, given_name, family_name, external_id, active, created_at, updated_at, version';
+
+export async function createMysqlStore(url, poolSize) {
+  const pool = mysql.createPool({
+    uri: url,
+    connectionLimit: poolSize,
+    waitForConnections: true,
+    enableKeepAlive: true,
+    timezone: 'Z',
+    charset: 'utf8mb4_unicode_ci',
+  });
+
+  const byIdSql = `SELECT ${USER_COLUMNS} FROM users WHERE id = ? AND organization_id = ? AND deleted_at IS NULL`;
+
+  async function deactivateOnce(organizationId, id, purgeId, now) {
+    const connection = await pool.getConnection();
+    try {
+      await connection.beginTransaction();
+      const [[row]] = await connection.execute(byIdSql, [id, organizationId]);
+      if (!row || !row.active) {
+        await connection.commit();
+        return row ?? null;
+      }
+      const [wiped] = await connection.execute(
+        'UPDATE users SET active = 0, given_name = NULL, family_name = NULL, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?',
+        [now, id, row.version],
+      );
+      if (wiped.affectedRows !== 1) {
+        await connection.rollback();
+        return 'conflict';
+      }
+      const [[messages]] = await connection.execute('SELECT MAX(id) AS max, COUNT(*) AS count FROM messages WHERE user_id = ?', [id]);
+      const [[files]] = await connection.execute('SELECT MAX(id) AS max, COUNT(*) AS count FROM files WHERE user_id = ?', [id]);
+      await connection.execute(
+        'UPDATE scim_credentials SET revoked_at = ? WHERE revoked_at IS NULL AND api_key_id IN (SELECT id FROM api_keys WHERE owner_user_id = ?)',
+        [now, id],
+      );
+      await connection.execute('UPDATE api_keys SET revoked_at = ? WHERE owner_user_id = ? AND revoked_at IS NULL', [now, id]);
+      await connection.execute(
+        `INSERT INTO purges (id, organization_id, user_id, user_name, state, message_cutoff_id, file_cutoff_id, messages_total, files_total, next_attempt_at)
+         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
+        [purgeId, organizationId, id, row.user_name, Number(messages.max ?? 0), Number(files.max ?? 0), Number(messages.count), Number(files.count), now],
+      );
+      await connection.commit();
+      return { ...row, active: 0, given_name: null, family_name: null, updated_at: now, version: row.version + 1 };
+    } catch (error) {
+      await connection.rollback().catch(() => undefined);
+      throw error;
+    } finally {
+      connection.release();
+    }
+  }
+
+  return {
+    kind: 'mysql',
+    async findById(organizationId, id) {
+      const [rows] = await pool.execute(byIdSql, [id, organizationId]);
+      return rows[0] ?? null;
+    },
+    async findByUserName(organizationId, normalized) {
+      const [rows] = await pool.execute(
+        `SELECT ${USER_COLUMNS} FROM users WHERE organization_id = ? AND user_name_normalized = ? AND deleted_at IS NULL ORDER BY created_at, id`,
+        [organizationId, normalized],
+      );
+      // The column's collation folds case and accents: keep exact matches only, as the product does.
+      return rows.filter((row) => row.user_name_normalized === normalized);
+    },
+    async insert(row) {
+      try {
+        await pool.execute(
+          `INSERT INTO users (id, organization_id, user_name, user_name_normalized, email, given_name, family_name, external_id, active, role, created_at, updated_at, version)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'user', ?, ?, 1)`,
+          [
+            row.id,
+            row.organization_id,
+            row.user_name,
+            row.user_name_normalized,
+            row.email,
+            row.given_name,
+            row.family_name,
+            row.external_id,
+            row.active ? 1 : 0,
+            row.created_at,
+            row.updated_at,
+          ],
+        );
+        return true;
+      } catch (error) {
+        if (error.code === 'ER_DUP_ENTRY') {
+          return false;
+        }
+        throw error;
+      }
+    },
+    async updateProfile(row, next, now) {
+      const [result] = await pool.execute(
+        'UPDATE users SET given_name = ?, family_name = ?, active = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?',
+        [next.given_name, next.family_name, next.active ? 1 : 0, now, row.id, row.version],
+      );
+      return result.affectedRows === 1;
+    },
+    deactivate: deactivateOnce,
+    async ping() {
+      const [rows] = await pool.query('SELECT 1 AS ok');
+      return Number(rows[0].ok) === 1;
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,179 @@
+// The results table, target verdicts, machine information and the JSON results file.
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { cpus, freemem, loadavg, release, totalmem, arch, platform } from 'node:os';
+import { SCENARIO_TITLES, SCENARIOS } from './scim-load.mjs';
+
+const require = createRequire(import.meta.url);
+const MB = 1024 * 1024;
+
+/** The issue's targets; they are set for MariaDB + Redis (start-up and idle RSS: the embedded default). */
+export const TARGETS = {
+  filter: { minRatio: 0.5, maxP99: 50 },
+  get: { minRatio: 0.5, maxP99: 50 },
+  post: { minRatio: 0.4, maxP99: 100 },
+  put: { minRatio: 0.4, maxP99: 100 },
+  patch: { minRatio: 0.3, maxP99: 100 },
+  bulkImportMs: 10_000,
+  bulkImportUsers: 10_000,
+  purgeItemsPerSecond: 2000,
+  purgeRssGrowth: 100 * MB,
+  purgeRssItems: 100_000,
+  startupMs: 3000,
+  idleRss: 150 * MB,
+};
+
+const fmt = {
+  rps: (value) => (value === null || value === undefined ? '—' : `${Math.round(value).toLocaleString('en-US')} req/s`),
+  ms: (value) => (value === null || value === undefined ? '—' : value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`),
+  mb: (value) => (value === null || value === undefined ? '—' : `${(value / MB).toFixed(0)} MB`),
+  ratio: (value) => (value === null || value === undefined || !Number.isFinite(value) ? '—' : `${value.toFixed(2)}×`),
+  latency: (summary) => (summary ? `${summary.latencyMs.p50} / ${summary.latencyMs.p99}` : '—'),
+  cpu: (product, baseline) => (product?.cpuUsPerRequest && baseline?.cpuUsPerRequest ? `${product.cpuUsPerRequest} / ${baseline.cpuUsPerRequest}` : '—'),
+};
+
+function verdict(met) {
+  return met === null ? 'n/a' : met ? 'met' : 'MISSED';
+}
+
+/** Rows of { scenario, product, baseline, ratio, productLatency, baselineLatency, failures, target, met } for one setup. */
+export function tableRows(result) {
+  const rows = [];
+  const { bulkImport, scenarios, purge, startup } = result;
+  if (bulkImport) {
+    const { product, baseline, users } = bulkImport;
+    const applies = users === TARGETS.bulkImportUsers;
+    rows.push({
+      scenario: `bulk import ${users.toLocaleString('en-US')} users (${bulkImport.connections} clients)`,
+      product: `${fmt.ms(product.durationSeconds * 1000)} (${fmt.rps(product.rps)})`,
+      baseline: `${fmt.ms(baseline.durationSeconds * 1000)} (${fmt.rps(baseline.rps)})`,
+      ratio: fmt.ratio(product.rps / baseline.rps),
+      productLatency: fmt.latency(product),
+      baselineLatency: fmt.latency(baseline),
+      failures: `${product.non2xx + product.errors} / ${baseline.non2xx + baseline.errors}`,
+      cpu: fmt.cpu(product, baseline),
+      target: '< 10 s for 10,000',
+      met: verdict(applies ? product.durationSeconds * 1000 < TARGETS.bulkImportMs : null),
+    });
+  }
+  for (const name of SCENARIOS) {
+    const entry = scenarios[name];
+    if (!entry) {
+      continue;
+    }
+    const target = TARGETS[name];
+    const ratio = entry.product.rps / entry.baseline.rps;
+    rows.push({
+      scenario: SCENARIO_TITLES[name],
+      product: fmt.rps(entry.product.rps),
+      baseline: fmt.rps(entry.baseline.rps),
+      ratio: fmt.ratio(ratio),
+      productLatency: fmt.latency(entry.product),
+      baselineLatency: fmt.latency(entry.baseline),
+      failures: `${entry.product.non2xx + entry.product.errors} / ${entry.baseline.non2xx + entry.baseline.errors}`,
+      cpu: fmt.cpu(entry.product, entry.baseline),
+      target: `≥ ${target.minRatio}×, p99 < ${target.maxP99} ms`,
+      met: verdict(ratio >= target.minRatio && entry.product.latencyMs.p99 < target.maxP99),
+    });
+  }
+  if (purge) {
+    if (!purge.available) {
+      rows.push({ scenario: 'purge', product: 'not available', baseline: '—', ratio: '—', productLatency: '—', baselineLatency: '—', failures: '—', target: '≥ 2,000 items/s', met: 'n/a' });
+    } else {
+      for (const run of purge.runs) {
+        rows.push({
+          scenario: `purge ${run.items.toLocaleString('en-US')} items (${run.files.toLocaleString('en-US')} files of 1 KB + ${run.messages.toLocaleString('en-US')} messages)`,
+          product: run.itemsPerSecond ? `${run.itemsPerSecond.toLocaleString('en-US')} items/s, ${fmt.ms(run.runMs ?? run.wallMs)}` : `${run.state ?? 'unfinished'} after ${fmt.ms(run.wallMs)}`,
+          baseline: '—',
+          ratio: '—',
+          productLatency: `RSS ${fmt.mb(run.rssBefore)} → peak ${fmt.mb(run.rssPeak)}`,
+          baselineLatency: '—',
+          failures: '—',
+          target: run.items >= TARGETS.purgeRssItems ? '≥ 2,000 items/s; RSS growth < 100 MB' : '≥ 2,000 items/s',
+          met: verdict(
+            run.itemsPerSecond === undefined
+              ? false
+              : run.items >= TARGETS.purgeRssItems
+                ? run.itemsPerSecond >= TARGETS.purgeItemsPerSecond && run.rssGrowth < TARGETS.purgeRssGrowth
+                : run.items >= 20_000
+                  ? run.itemsPerSecond >= TARGETS.purgeItemsPerSecond
+                  : null,
+          ),
+        });
+      }
+    }
+  }
+  if (startup) {
+    rows.push({
+      scenario: `start-up to ready (${startup.config})`,
+      product: `${fmt.ms(startup.medianReadyMs)} (first: ${fmt.ms(startup.freshReadyMs)})`,
+      baseline: '—',
+      ratio: '—',
+      productLatency: `idle RSS ${fmt.mb(startup.idleRss)}`,
+      baselineLatency: '—',
+      failures: '—',
+      target: '< 3 s; idle RSS < 150 MB',
+      met: verdict(startup.maxReadyMs < TARGETS.startupMs && startup.idleRss < TARGETS.idleRss),
+    });
+  }
+  return rows;
+}
+
+const COLUMNS = [
+  ['scenario', 'Scenario'],
+  ['product', 'Product'],
+  ['baseline', 'Baseline'],
+  ['ratio', 'Ratio'],
+  ['productLatency', 'Product p50/p99 ms'],
+  ['baselineLatency', 'Baseline p50/p99 ms'],
+  ['failures', 'non-2xx+errors P/B'],
+  ['cpu', 'CPU µs/req P/B'],
+  ['target', 'Target'],
+  ['met', 'Met?'],
+];
+
+export function formatTable(rows) {
+  const widths = COLUMNS.map(([key, title]) => Math.max(title.length, ...rows.map((row) => String(row[key] ?? '—').length)));
+  const line = (cells) => `| ${cells.map((cell, i) => String(cell).padEnd(widths[i])).join(' | ')} |`;
+  return [
+    line(COLUMNS.map(([, title]) => title)),
+    `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`,
+    ...rows.map((row) => line(COLUMNS.map(([key]) => row[key] ?? '—'))),
+  ].join('\n');
+}
+
+function quiet(command, args) {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+  } catch {
+    return null;
+  }
+}
+
+export function machineInfo(rootDir) {
+  const cpuList = cpus();
+  const dirty = quiet('git', ['-C', rootDir, 'status', '--porcelain']);
+  let sqliteVersion;
+  try {
+    const Database = require('better-sqlite3');
+    const db = new Database(':memory:');
+    sqliteVersion = db.prepare('SELECT sqlite_version() AS v').get().v;
+    db.close();
+  } catch {
+    sqliteVersion = null;
+  }
+  return {
+    cpus: cpuList.length,
+    cpuModel: cpuList[0]?.model ?? 'unknown',
+    cpuMHz: cpuList[0]?.speed ?? null,
+    memoryBytes: totalmem(),
+    freeMemoryBytes: freemem(),
+    loadAverageAtStart: loadavg(),
+    platform: `${platform()} ${release()} ${arch()}`,
+    node: process.version,
+    gitCommit: quiet('git', ['-C', rootDir, 'rev-parse', 'HEAD']),
+    gitDirtyFiles: dirty === null ? null : dirty.split('\n').filter(Boolean).length,
+    sqlite: sqliteVersion,
+    autocannon: require('autocannon/package.json').version,
+  };
+}
