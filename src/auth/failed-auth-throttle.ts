@@ -4,6 +4,11 @@ import { Settings } from '../config/settings';
 import { RedisConnection } from '../redis/redis-connection';
 import { FailureCounterStore, MemoryFailureCounterStore, RedisFailureCounterStore } from './failure-counter.store';
 
+// A clean verdict is reused this long, so Okta's steady traffic does not read Redis per request;
+// another instance's failures are seen at most this late.
+const CLEAR_VERDICT_MS = 1000;
+const MAX_CLEAR_ADDRESSES = 10_000;
+
 /**
  * Counts failed authentications per source address and per username (or API key).
  * An address over its limit is refused before its credentials are checked. A username over its
@@ -14,6 +19,8 @@ import { FailureCounterStore, MemoryFailureCounterStore, RedisFailureCounterStor
 export class FailedAuthThrottle {
   private readonly logger = new Logger(FailedAuthThrottle.name);
   private readonly store: FailureCounterStore;
+  /** Addresses seen under their limit, until when: successful traffic skips the store meanwhile. */
+  private readonly clearAddresses = new Map<string, number>();
 
   constructor(
     private readonly settings: Settings,
@@ -24,7 +31,18 @@ export class FailedAuthThrottle {
 
   /** Seconds to wait when the address is over its limit, else null. */
   async addressRetryAfter(address: string | undefined): Promise<number | null> {
-    return this.retryAfter(this.addressKey(address), this.settings.authThrottle.perAddress);
+    const key = this.addressKey(address);
+    if ((this.clearAddresses.get(key) ?? 0) > Date.now()) {
+      return null;
+    }
+    const retryAfter = await this.retryAfter(key, this.settings.authThrottle.perAddress);
+    if (retryAfter === null) {
+      if (this.clearAddresses.size >= MAX_CLEAR_ADDRESSES) {
+        this.clearAddresses.clear();
+      }
+      this.clearAddresses.set(key, Date.now() + CLEAR_VERDICT_MS);
+    }
+    return retryAfter;
   }
 
   /**
@@ -33,6 +51,7 @@ export class FailedAuthThrottle {
    */
   async recordFailure(address: string | undefined, username: string | null): Promise<number | null> {
     const windowMs = this.settings.authThrottle.windowSeconds * 1000;
+    this.clearAddresses.delete(this.addressKey(address));
     const usernameCount = await this.safely(async () => {
       await this.store.increment(this.addressKey(address), windowMs);
       return username ? this.store.increment(this.usernameKey(username), windowMs) : null;

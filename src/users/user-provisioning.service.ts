@@ -32,16 +32,14 @@ export class UserProvisioningService {
     private readonly purges: PurgeScheduler,
   ) {}
 
+  /** One INSERT: the unique index, not a prior read, decides between 201 and 409 (also under races). */
   async create(organizationId: string, input: NewUser): Promise<User> {
-    const userNameNormalized = normalizeUserName(input.userName);
-    if (await this.users.existsBy({ organizationId, userNameNormalized })) {
-      throw userNameTaken(input.userName);
-    }
+    const now = new Date();
     const user = this.users.create({
       id: randomUUID(),
       organizationId,
       userName: input.userName,
-      userNameNormalized,
+      userNameNormalized: normalizeUserName(input.userName),
       email: input.email,
       givenName: input.active ? input.givenName : null,
       familyName: input.active ? input.familyName : null,
@@ -50,18 +48,20 @@ export class UserProvisioningService {
       role: 'user',
       deletedAt: null,
       // Set here for millisecond precision (SQLite's default has seconds): list order follows it.
-      createdAt: new Date(),
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
     });
     try {
-      // insert, not save: a concurrent twin must hit the unique index, never be updated.
-      await serializedTransaction(this.dataSource, (manager) => manager.getRepository(User).insert(user));
+      // updateEntity(false): the row is exactly `user`; no read-back of generated columns.
+      await serializedTransaction(this.dataSource, (manager) => manager.createQueryBuilder().insert().into(User).values(user).updateEntity(false).execute());
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw userNameTaken(input.userName);
       }
       throw error;
     }
-    return this.get(organizationId, user.id);
+    return user;
   }
 
   async get(organizationId: string, id: string): Promise<User> {
@@ -79,11 +79,12 @@ export class UserProvisioningService {
       .where(`${USERS_ALIAS}.organization_id = :organizationId`, { organizationId })
       .andWhere(`${USERS_ALIAS}.deleted_at IS NULL`);
     condition?.(query, USERS_ALIAS);
-    const total = await query.getCount();
-    const users =
-      limit === 0 || offset >= total
-        ? []
-        : await query.orderBy(`${USERS_ALIAS}.created_at`, 'ASC').addOrderBy(`${USERS_ALIAS}.id`, 'ASC').offset(offset).limit(limit).getMany();
+    if (limit === 0) {
+      return { users: [], total: await query.getCount() };
+    }
+    const users = await query.clone().orderBy(`${USERS_ALIAS}.created_at`, 'ASC').addOrderBy(`${USERS_ALIAS}.id`, 'ASC').offset(offset).limit(limit).getMany();
+    // A first page that is not full holds every match: no COUNT needed (Okta's userName lookups).
+    const total = offset === 0 && users.length < limit ? users.length : await query.getCount();
     return { users, total };
   }
 
