@@ -52,18 +52,18 @@ describe('two API processes and a worker', () => {
         apis.push(base);
       }
     }
-    const credentials = (await (await signed(apis[0]!, 'POST', `/admin/v1/api-keys/${apiKey.id}/scim-credentials`)).json()) as { username: string; password: string };
+    const credentials = (await (await signed(apis[0], 'POST', `/admin/v1/api-keys/${apiKey.id}/scim-credentials`)).json()) as { username: string; password: string };
     rememberSecret(credentials.password);
     authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
 
     const ids: string[] = [];
     for (let i = 0; i < USERS; i += 1) {
-      const created = await scim(apis[i % 2]!, 'POST', '/Users', oktaUser(`multi.${i}@example.com`, `Given${i}`, `Family${i}`));
+      const created = await scim(apis[i % 2], 'POST', '/Users', oktaUser(`multi.${i}@example.com`, `Given${i}`, `Family${i}`));
       expect(created.status).toBe(201);
       const id = ((await created.json()) as { id: string }).id;
       ids.push(id);
       for (let m = 0; m < 3; m += 1) {
-        expect((await signed(apis[m % 2]!, 'POST', `/admin/v1/users/${id}/messages`, JSON.stringify({ subject: `s${m}`, body: 'b' }))).status).toBe(201);
+        expect((await signed(apis[m % 2], 'POST', `/admin/v1/users/${id}/messages`, JSON.stringify({ subject: `s${m}`, body: 'b' }))).status).toBe(201);
       }
     }
 
@@ -72,8 +72,8 @@ describe('two API processes and a worker', () => {
     const worker = async (): Promise<void> => {
       while (Date.now() - started < TRAFFIC_MS) {
         sequence += 1;
-        const id = ids[(sequence * 7) % ids.length]!;
-        const base = apis[sequence % 2]!;
+        const id = ids[(sequence * 7) % ids.length];
+        const base = apis[sequence % 2];
         const roll = sequence % 5;
         if (roll === 0) {
           await scim(base, 'PATCH', `/Users/${id}`, patchOp({ op: 'replace', value: { active: false } }));
