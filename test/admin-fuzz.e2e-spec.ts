@@ -51,6 +51,14 @@ describe('property-based: random requests never break the admin API', () => {
       [`/admin/v1/users/${org.adminId}/admin`, 'delete'],
       ['/admin/v1/organization', 'get'],
       ['/admin/v1/audit-events', 'get'],
+      ['/admin/v1/users', 'get'],
+      [`/admin/v1/users/${org.adminId}`, 'get'],
+      [`/admin/v1/users/${org.adminId}/messages`, 'post'],
+      [`/admin/v1/users/${org.adminId}/files`, 'post'],
+      [`/admin/v1/users/${org.adminId}/history`, 'get'],
+      ['/admin/v1/purges', 'get'],
+      ['/admin/v1/purges/x', 'get'],
+      ['/admin/v1/purges/x/retry', 'post'],
     );
     await fc.assert(
       fc.asyncProperty(routes, junk, junk, junk, fc.boolean(), async ([path, method], key, timestamp, signature, realKey) => {
@@ -93,11 +101,22 @@ describe('property-based: random requests never break the admin API', () => {
       { numRuns: RUNS },
     );
 
+    const idRoutes = fc.constantFrom<[string, 'get' | 'post' | 'delete']>(
+      ['/admin/v1/api-keys/ID', 'delete'],
+      ['/admin/v1/api-keys/ID/scim-credentials', 'delete'],
+      ['/admin/v1/users/ID/admin', 'delete'],
+      ['/admin/v1/users/ID', 'get'],
+      ['/admin/v1/users/ID/history', 'get'],
+      ['/admin/v1/users/ID/messages', 'post'],
+      ['/admin/v1/purges/ID', 'get'],
+      ['/admin/v1/purges/ID/items', 'get'],
+      ['/admin/v1/purges/ID/retry', 'post'],
+    );
     await fc.assert(
-      fc.asyncProperty(junk, fc.constantFrom('/admin/v1/api-keys/ID', '/admin/v1/api-keys/ID/scim-credentials', '/admin/v1/users/ID/admin'), async (id, template) => {
+      fc.asyncProperty(junk, idRoutes, async (id, [template, method]) => {
         const before = await keyState();
         const path = template.replace('ID', encodeURIComponent(id) || 'x');
-        const response = await adminRequest(app, 'delete', path, org.apiKey);
+        const response = await adminRequest(app, method, path, org.apiKey, method === 'post' ? { subject: 's', body: 'b' } : undefined);
         expectAdminError(response);
         expect(await keyState()).toEqual(before);
       }),

@@ -7,7 +7,7 @@ const KEY = Buffer.alloc(32, 1).toString('base64');
 describe('validateEnvironment', () => {
   it('applies the embedded defaults when nothing is set', () => {
     const settings = new Settings(validateEnvironment({}));
-    expect(settings.http).toEqual({ host: '0.0.0.0', port: 3000, publicBaseUrl: 'http://localhost:3000' });
+    expect(settings.http).toEqual({ host: '0.0.0.0', port: 3000, publicBaseUrl: 'http://localhost:3000', publicBaseUrlConfigured: false });
     expect(settings.database).toMatchObject({ type: 'sqlite', runMigrations: true });
     expect(settings.database.type === 'sqlite' && settings.database.file).toMatch(/data\/scim\.sqlite$/);
     expect(settings.redis).toBeNull();

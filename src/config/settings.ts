@@ -46,7 +46,8 @@ export type PurgeSettings = {
  */
 export class Settings {
   readonly environment: Environment['NODE_ENV'];
-  readonly http: { readonly host: string; readonly port: number; readonly publicBaseUrl: string };
+  /** `publicBaseUrlConfigured`: false when PUBLIC_BASE_URL is unset and publicBaseUrl is only a local guess. */
+  readonly http: { readonly host: string; readonly port: number; readonly publicBaseUrl: string; readonly publicBaseUrlConfigured: boolean };
   readonly dataDir: string;
   readonly database: DatabaseSettings;
   readonly redis: RedisSettings | null;
@@ -72,6 +73,7 @@ export class Settings {
       host: env.HOST,
       port: env.PORT,
       publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+      publicBaseUrlConfigured: env.PUBLIC_BASE_URL !== undefined,
     };
     const common = { runMigrations: env.MIGRATIONS_RUN, connectRetries: env.DATABASE_CONNECT_RETRIES };
     this.database =

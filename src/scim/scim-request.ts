@@ -27,3 +27,9 @@ export const IfMatchVersion = createParamDecorator((_data: unknown, ctx: Executi
 export function etagOf(version: number): string {
   return `W/"${version}"`;
 }
+
+/** The SCIM base URL as this request reached the service (behind a proxy: with TRUST_PROXY set). */
+export const RequestScimBaseUrl = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
+  const req = ctx.switchToHttp().getRequest<Request>();
+  return `${req.protocol}://${req.get('host') ?? 'localhost'}/scim/v2`;
+});

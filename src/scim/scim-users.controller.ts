@@ -13,7 +13,7 @@ import { User } from '../users/user.entity';
 import { applyUserFilter, parseUserFilter, sqlDialectOf } from './filter';
 import { mapUserPatch } from './patch';
 import { project, readProjection } from './scim-projection';
-import { etagOf, IfMatchVersion, ScimBody } from './scim-request';
+import { etagOf, IfMatchVersion, RequestScimBaseUrl, ScimBody } from './scim-request';
 import { readNewUser, readReplacement } from './scim-user.input';
 import { SCIM_LIST_RESPONSE_SCHEMA, ScimUserResource, toScimUser } from './scim-user.mapper';
 
@@ -41,7 +41,7 @@ export class ScimUsersController {
 
   @Get()
   @Header('Content-Type', SCIM_MEDIA_TYPE)
-  async list(@CurrentScimClient() client: ScimPrincipal, @Query() query: ListQuery): Promise<ListResponse> {
+  async list(@CurrentScimClient() client: ScimPrincipal, @Query() query: ListQuery, @RequestScimBaseUrl() requestBaseUrl: string): Promise<ListResponse> {
     const projection = readProjection(query.attributes, query.excludedAttributes);
     const startIndex = Math.max(1, integerParameter(query.startIndex, 1));
     const count = Math.min(this.settings.scimMaxResults, Math.max(0, integerParameter(query.count, DEFAULT_COUNT)));
@@ -51,20 +51,31 @@ export class ScimUsersController {
       totalResults: total,
       startIndex,
       itemsPerPage: users.length,
-      Resources: users.map((user) => project(this.resource(user), projection)),
+      Resources: users.map((user) => project(this.resource(user, requestBaseUrl), projection)),
     };
   }
 
   @Get(':id')
-  async get(@CurrentScimClient() client: ScimPrincipal, @Param('id') id: string, @Query() query: ListQuery, @Res({ passthrough: true }) res: Response): Promise<Partial<ScimUserResource>> {
+  async get(
+    @CurrentScimClient() client: ScimPrincipal,
+    @Param('id') id: string,
+    @Query() query: ListQuery,
+    @RequestScimBaseUrl() requestBaseUrl: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Partial<ScimUserResource>> {
     const projection = readProjection(query.attributes, query.excludedAttributes);
-    return project(this.respond(res, await this.users.get(client.organizationId, id)), projection);
+    return project(this.respond(res, await this.users.get(client.organizationId, id), requestBaseUrl), projection);
   }
 
   @Post()
   @HttpCode(201)
-  async create(@CurrentScimClient() client: ScimPrincipal, @ScimBody() body: unknown, @Res({ passthrough: true }) res: Response): Promise<ScimUserResource> {
-    const resource = this.respond(res, await this.users.create(client.organizationId, readNewUser(body)));
+  async create(
+    @CurrentScimClient() client: ScimPrincipal,
+    @ScimBody() body: unknown,
+    @RequestScimBaseUrl() requestBaseUrl: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ScimUserResource> {
+    const resource = this.respond(res, await this.users.create(client.organizationId, readNewUser(body)), requestBaseUrl);
     res.setHeader('Location', resource.meta.location);
     return resource;
   }
@@ -75,9 +86,10 @@ export class ScimUsersController {
     @Param('id') id: string,
     @ScimBody() body: unknown,
     @IfMatchVersion() expectedVersion: number | undefined,
+    @RequestScimBaseUrl() requestBaseUrl: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ScimUserResource> {
-    return this.update(client, id, () => readReplacement(body), expectedVersion, res);
+    return this.update(client, id, () => readReplacement(body), expectedVersion, res, requestBaseUrl);
   }
 
   @Patch(':id')
@@ -86,9 +98,10 @@ export class ScimUsersController {
     @Param('id') id: string,
     @ScimBody() body: unknown,
     @IfMatchVersion() expectedVersion: number | undefined,
+    @RequestScimBaseUrl() requestBaseUrl: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ScimUserResource> {
-    return this.update(client, id, () => mapUserPatch(body), expectedVersion, res);
+    return this.update(client, id, () => mapUserPatch(body), expectedVersion, res, requestBaseUrl);
   }
 
   @Delete(':id')
@@ -110,9 +123,16 @@ export class ScimUsersController {
   }
 
   /** An unknown id is 404 before the body is judged, as for GET. */
-  private async update(client: ScimPrincipal, id: string, readChanges: () => UserChanges, expectedVersion: number | undefined, res: Response): Promise<ScimUserResource> {
+  private async update(
+    client: ScimPrincipal,
+    id: string,
+    readChanges: () => UserChanges,
+    expectedVersion: number | undefined,
+    res: Response,
+    requestBaseUrl: string,
+  ): Promise<ScimUserResource> {
     await this.users.get(client.organizationId, id);
-    return this.respond(res, await this.users.update(client.organizationId, id, readChanges(), expectedVersion));
+    return this.respond(res, await this.users.update(client.organizationId, id, readChanges(), expectedVersion), requestBaseUrl);
   }
 
   private filterCondition(filter: unknown): UserQueryCondition | null {
@@ -129,15 +149,16 @@ export class ScimUsersController {
     };
   }
 
-  private resource(user: User): ScimUserResource {
-    return toScimUser(user, this.settings.scimBaseUrl);
+  /** meta.location: from PUBLIC_BASE_URL when it is set, else from the request. */
+  private resource(user: User, requestBaseUrl: string): ScimUserResource {
+    return toScimUser(user, this.settings.http.publicBaseUrlConfigured ? this.settings.scimBaseUrl : requestBaseUrl);
   }
 
   /** Every single-user response: SCIM media type and the version as a weak ETag. */
-  private respond(res: Response, user: User): ScimUserResource {
+  private respond(res: Response, user: User, requestBaseUrl: string): ScimUserResource {
     res.setHeader('Content-Type', SCIM_MEDIA_TYPE);
     res.setHeader('ETag', etagOf(user.version));
-    return this.resource(user);
+    return this.resource(user, requestBaseUrl);
   }
 }
 

@@ -8,6 +8,8 @@ export async function createTestApp(): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
   const app = moduleRef.createNestApplication(APP_OPTIONS);
   configureApp(app);
-  await app.init();
+  // Listening (on a free loopback port) keeps one address for every request, as production does:
+  // SCIM locations built from the request's host stay stable between calls.
+  await app.listen(0, '127.0.0.1');
   return app;
 }
