@@ -122,7 +122,7 @@ export class ScimUsersController {
     throw new ScimException(405, 'A user supports GET, PUT, PATCH and DELETE.');
   }
 
-  /** An unknown id is 404 before the body is judged, as for GET. */
+  /** The body is read once the user is found: an unknown id is 404 before the body is judged, as for GET. */
   private async update(
     client: ScimPrincipal,
     id: string,
@@ -131,8 +131,7 @@ export class ScimUsersController {
     res: Response,
     requestBaseUrl: string,
   ): Promise<ScimUserResource> {
-    await this.users.get(client.organizationId, id);
-    return this.respond(res, await this.users.update(client.organizationId, id, readChanges(), expectedVersion), requestBaseUrl);
+    return this.respond(res, await this.users.update(client.organizationId, id, readChanges, expectedVersion), requestBaseUrl);
   }
 
   private filterCondition(filter: unknown): UserQueryCondition | null {

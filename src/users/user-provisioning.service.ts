@@ -88,8 +88,12 @@ export class UserProvisioningService {
     return { users, total };
   }
 
-  /** Applies changes atomically; `expectedVersion` (from If-Match) must match when given. */
-  async update(organizationId: string, id: string, changes: UserChanges, expectedVersion?: number): Promise<User> {
+  /**
+   * Applies changes atomically; `expectedVersion` (from If-Match) must match when given. Changes
+   * given as a function are read only once the user is found, so an unknown id is a 404 whatever
+   * the body holds, without a separate read first.
+   */
+  async update(organizationId: string, id: string, changes: UserChanges | (() => UserChanges), expectedVersion?: number): Promise<User> {
     for (let attempt = 1; ; attempt += 1) {
       const outcome = await serializedTransaction(this.dataSource, (manager) => this.applyChanges(manager, organizationId, id, changes, expectedVersion));
       if (outcome.kind === 'applied') {
@@ -120,7 +124,7 @@ export class UserProvisioningService {
     manager: EntityManager,
     organizationId: string,
     id: string,
-    changes: UserChanges,
+    requested: UserChanges | (() => UserChanges),
     expectedVersion: number | undefined,
   ): Promise<{ kind: 'applied'; user: User; purgeId: string | null } | { kind: 'conflict' }> {
     const users = manager.getRepository(User);
@@ -128,6 +132,7 @@ export class UserProvisioningService {
     if (!user) {
       throw notFound('User');
     }
+    const changes = typeof requested === 'function' ? requested() : requested;
     if (expectedVersion !== undefined && expectedVersion !== user.version) {
       throw new DomainError(DomainErrorCode.PreconditionFailed, `The user is at version ${user.version}, not ${expectedVersion} (If-Match).`);
     }
