@@ -6,17 +6,25 @@ import { AuditService } from '../audit/audit.service';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
 import { Settings } from '../config/settings';
-import { Organization } from '../organizations/organization.entity';
 import { CredentialCrypto } from '../secrets/credential-crypto';
 import { User } from '../users/user.entity';
 import { ApiKey } from './api-key.entity';
 import { ScimCredential } from './scim-credential.entity';
+import { PreparedSql } from '../database/prepared-sql';
 import { serializedTransaction } from '../database/serialized-transaction';
 
 const KEY_BYTES = 18;
 const SECRET_BYTES = 32;
 const USERNAME_BYTES = 15;
 const PASSWORD_BYTES = 32;
+
+const CREDENTIAL_FOR_AUTH_SQL = `SELECT c.id, c.organization_id, c.api_key_id, c.password_hash, c.last_used_at,
+    c.revoked_at AS credential_revoked_at, k.revoked_at AS api_key_revoked_at, u.active AS owner_active, o.hostname AS organization_hostname
+  FROM scim_credentials c
+  JOIN api_keys k ON k.id = c.api_key_id
+  JOIN users u ON u.id = k.owner_user_id
+  JOIN organizations o ON o.id = c.organization_id
+  WHERE c.username = ?`;
 
 /** Who performs an admin action. */
 export type Actor = { organizationId: string; userId: string; apiKeyId: string | null };
@@ -48,6 +56,7 @@ export class ApiKeysService {
     private readonly crypto: CredentialCrypto,
     private readonly audit: AuditService,
     private readonly settings: Settings,
+    private readonly preparedSql: PreparedSql,
   ) {}
 
   /** The secret is returned here and never again. */
@@ -179,35 +188,21 @@ export class ApiKeysService {
     return { apiKey, secret: this.crypto.decrypt(apiKey.secretCiphertext, apiKey.id), owner: apiKey.owner };
   }
 
-  /** One indexed, flat query on the SCIM hot path: no entity hydration. */
+  /** One indexed, flat prepared query on the SCIM hot path (every SCIM request runs it). */
   async findCredentialByUsername(username: string): Promise<ScimCredentialForAuth | null> {
-    const row = await this.credentials
-      .createQueryBuilder('c')
-      .innerJoin(ApiKey, 'k', 'k.id = c.api_key_id')
-      .innerJoin(User, 'u', 'u.id = k.owner_user_id')
-      .innerJoin(Organization, 'o', 'o.id = c.organization_id')
-      .select('c.id', 'id')
-      .addSelect('c.organization_id', 'organizationId')
-      .addSelect('c.api_key_id', 'apiKeyId')
-      .addSelect('c.password_hash', 'passwordHash')
-      .addSelect('c.last_used_at', 'lastUsedAt')
-      .addSelect('c.revoked_at', 'credentialRevokedAt')
-      .addSelect('k.revoked_at', 'apiKeyRevokedAt')
-      .addSelect('u.active', 'ownerActive')
-      .addSelect('o.hostname', 'organizationHostname')
-      .where('c.username = :username', { username })
-      .getRawOne<Record<string, unknown>>();
+    const [row] = await this.preparedSql.rows(CREDENTIAL_FOR_AUTH_SQL, [username]);
     if (!row) {
       return null;
     }
+    const lastUsedAt = this.preparedSql.hydrate(ScimCredential, { last_used_at: row.last_used_at }).lastUsedAt;
     return {
       id: String(row.id),
-      organizationId: String(row.organizationId),
-      organizationHostname: String(row.organizationHostname),
-      apiKeyId: String(row.apiKeyId),
-      passwordHash: String(row.passwordHash),
-      lastUsedAt: row.lastUsedAt ? new Date(row.lastUsedAt as string | Date) : null,
-      revoked: row.credentialRevokedAt !== null || row.apiKeyRevokedAt !== null || !(row.ownerActive === true || Number(row.ownerActive) === 1),
+      organizationId: String(row.organization_id),
+      organizationHostname: String(row.organization_hostname),
+      apiKeyId: String(row.api_key_id),
+      passwordHash: String(row.password_hash),
+      lastUsedAt: lastUsedAt ?? null,
+      revoked: row.credential_revoked_at !== null || row.api_key_revoked_at !== null || !(row.owner_active === true || Number(row.owner_active) === 1),
     };
   }
 

@@ -1,11 +1,14 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Settings } from '../config/settings';
 import { buildDataSourceOptions } from './data-source-options';
 import { resolveMysqlDialect } from './mysql-dialect';
+import { PreparedSql } from './prepared-sql';
 
 const RETRY_DELAY_MS = 1000;
 
+/** Global like TypeORM's DataSource, which PreparedSql wraps. */
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -18,5 +21,7 @@ const RETRY_DELAY_MS = 1000;
       }),
     }),
   ],
+  providers: [PreparedSql],
+  exports: [PreparedSql],
 })
 export class DatabaseModule {}

@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { serializedTransaction } from './serialized-transaction';
+import { serializedStatement, serializedTransaction } from './serialized-transaction';
 
 /** Two transactions whose statements interleave, as two requests resolved in the same tick do. */
 async function overlapping(run: (work: (manager: EntityManager) => Promise<void>) => Promise<void>, dataSource: DataSource) {
@@ -45,5 +45,21 @@ describe('serializedTransaction on SQLite (one shared connection)', () => {
     await expect(failed).rejects.toThrow('boom');
     await next;
     expect(await dataSource.query('SELECT value FROM notes')).toEqual([{ value: 'kept' }]);
+  });
+
+  it('keeps a single statement out of a transaction that is open when it is issued', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const failing = serializedTransaction(dataSource, async (manager) => {
+      await manager.query('INSERT INTO notes (value) VALUES (?)', ['doomed']);
+      await held;
+      throw new Error('boom');
+    });
+    const statement = serializedStatement(dataSource, () => dataSource.query('INSERT INTO notes (value) VALUES (?)', ['single']));
+    release();
+    await expect(failing).rejects.toThrow('boom');
+    await statement;
+    // Issued while the doomed transaction was open, the statement ran after its rollback.
+    expect(await dataSource.query('SELECT value FROM notes')).toEqual([{ value: 'single' }]);
   });
 });

@@ -16,11 +16,21 @@ export function serializedTransaction<T>(dataSource: DataSource, work: (manager:
   if (dataSource.options.type !== 'better-sqlite3') {
     return dataSource.transaction(work);
   }
+  return inTurn(dataSource, () => dataSource.transaction(work));
+}
+
+/**
+ * One statement that is atomic by itself and needs no transaction (and on MySQL no BEGIN/COMMIT
+ * round trips). On SQLite it still waits its turn, so it cannot run inside, and vanish with,
+ * another request's open transaction on the shared connection.
+ */
+export function serializedStatement<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
+  return dataSource.options.type === 'better-sqlite3' ? inTurn(dataSource, work) : work();
+}
+
+function inTurn<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
   const previous = tails.get(dataSource) ?? Promise.resolve();
-  const run = previous.then(
-    () => dataSource.transaction(work),
-    () => dataSource.transaction(work),
-  );
+  const run = previous.then(work, work);
   tails.set(
     dataSource,
     run.catch(() => undefined),

@@ -10,7 +10,7 @@ import { Settings } from '../config/settings';
 import { UserChanges } from '../users/user-changes';
 import { UserProvisioningService, UserQueryCondition } from '../users/user-provisioning.service';
 import { User } from '../users/user.entity';
-import { applyUserFilter, parseUserFilter, sqlDialectOf } from './filter';
+import { parseUserFilter, sqlDialectOf, userFilterToPositionalSql } from './filter';
 import { mapUserPatch } from './patch';
 import { project, readProjection } from './scim-projection';
 import { etagOf, IfMatchVersion, RequestScimBaseUrl, ScimBody } from './scim-request';
@@ -143,9 +143,7 @@ export class ScimUsersController {
     }
     const parsed = parseUserFilter(filter);
     const dialect = sqlDialectOf(this.dataSource.options.type);
-    return (query, alias) => {
-      applyUserFilter(query, alias, parsed, dialect);
-    };
+    return (alias) => userFilterToPositionalSql(parsed, { alias, dialect });
   }
 
   /** meta.location: from PUBLIC_BASE_URL when it is set, else from the request. */

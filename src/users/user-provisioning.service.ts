@@ -1,22 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull, Repository, SelectQueryBuilder } from 'typeorm';
+import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
+import { PreparedSql, SqlValue } from '../database/prepared-sql';
 import { isUniqueViolation } from '../database/unique-violation';
 import { PurgeScheduler } from '../retention/purge-scheduler';
 import { NewUser, UserChanges } from './user-changes';
 import { normalizeUserName, User } from './user.entity';
-import { serializedTransaction } from '../database/serialized-transaction';
+import { serializedStatement, serializedTransaction } from '../database/serialized-transaction';
 
-/** Narrows a user query; the users domain does not know the SCIM filter language. */
-export type UserQueryCondition = (query: SelectQueryBuilder<User>, alias: string) => void;
+/**
+ * Narrows a user query: SQL over the users table under the alias given, with `?` placeholders and
+ * their values in order. The users domain does not know the SCIM filter language.
+ */
+export type UserQueryCondition = (alias: string) => { readonly sql: string; readonly values: readonly SqlValue[] };
 
 export type UserPage = { users: User[]; total: number };
 
 const USERS_ALIAS = 'u';
 const MAX_WRITE_ATTEMPTS = 3;
+// The columns a create writes, in the order of its INSERT.
+const INSERTED = ['id', 'organizationId', 'userName', 'userNameNormalized', 'email', 'givenName', 'familyName', 'externalId', 'active', 'role', 'createdAt', 'updatedAt', 'version', 'deletedAt'] as const;
 
 /**
  * The provisioning rules: create, rename-free profile updates, deactivation (which wipes the
@@ -30,7 +36,15 @@ export class UserProvisioningService {
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly apiKeys: ApiKeysService,
     private readonly purges: PurgeScheduler,
-  ) {}
+    private readonly sql: PreparedSql,
+  ) {
+    this.selectUsers = `SELECT ${sql.columns(User, USERS_ALIAS)} FROM users ${USERS_ALIAS}`;
+    const columns = INSERTED.map((property) => this.users.metadata.findColumnWithPropertyName(property)?.databaseName ?? property);
+    this.insertUser = `INSERT INTO users (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+  }
+
+  private readonly selectUsers: string;
+  private readonly insertUser: string;
 
   /** One INSERT: the unique index, not a prior read, decides between 201 and 409 (also under races). */
   async create(organizationId: string, input: NewUser): Promise<User> {
@@ -53,8 +67,13 @@ export class UserProvisioningService {
       version: 1,
     });
     try {
-      // updateEntity(false): the row is exactly `user`; no read-back of generated columns.
-      await serializedTransaction(this.dataSource, (manager) => manager.createQueryBuilder().insert().into(User).values(user).updateEntity(false).execute());
+      // Autocommit: one INSERT needs no transaction of its own.
+      await serializedStatement(this.dataSource, () =>
+        this.sql.run(
+          this.insertUser,
+          INSERTED.map((property) => this.sql.bindable(User, property, user[property])),
+        ),
+      );
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw userNameTaken(input.userName);
@@ -65,7 +84,7 @@ export class UserProvisioningService {
   }
 
   async get(organizationId: string, id: string): Promise<User> {
-    const user = await this.users.findOneBy({ id, organizationId, deletedAt: IsNull() });
+    const user = await this.findVisible(organizationId, id);
     if (!user) {
       throw notFound('User');
     }
@@ -74,17 +93,23 @@ export class UserProvisioningService {
 
   /** A stable order (creation, then id) so pages never overlap or skip. */
   async list(organizationId: string, condition: UserQueryCondition | null, offset: number, limit: number): Promise<UserPage> {
-    const query = this.users
-      .createQueryBuilder(USERS_ALIAS)
-      .where(`${USERS_ALIAS}.organization_id = :organizationId`, { organizationId })
-      .andWhere(`${USERS_ALIAS}.deleted_at IS NULL`);
-    condition?.(query, USERS_ALIAS);
+    const narrowed = condition?.(USERS_ALIAS);
+    const where = `WHERE ${USERS_ALIAS}.organization_id = ? AND ${USERS_ALIAS}.deleted_at IS NULL${narrowed ? ` AND ${narrowed.sql}` : ''}`;
+    const values = [organizationId, ...(narrowed?.values ?? [])];
+    const count = async (): Promise<number> => {
+      const [row] = await this.sql.rows(`SELECT COUNT(*) AS total FROM users ${USERS_ALIAS} ${where}`, values);
+      return Number(row?.total ?? 0);
+    };
     if (limit === 0) {
-      return { users: [], total: await query.getCount() };
+      return { users: [], total: await count() };
     }
-    const users = await query.clone().orderBy(`${USERS_ALIAS}.created_at`, 'ASC').addOrderBy(`${USERS_ALIAS}.id`, 'ASC').offset(offset).limit(limit).getMany();
+    const rows = await this.sql.rows(
+      `${this.selectUsers} ${where} ORDER BY ${USERS_ALIAS}.created_at ASC, ${USERS_ALIAS}.id ASC LIMIT ? OFFSET ?`,
+      [...values, this.sql.integer(limit), this.sql.integer(offset)],
+    );
+    const users = rows.map((row) => this.sql.hydrate(User, row));
     // A first page that is not full holds every match: no COUNT needed (Okta's userName lookups).
-    const total = offset === 0 && users.length < limit ? users.length : await query.getCount();
+    const total = offset === 0 && users.length < limit ? users.length : await count();
     return { users, total };
   }
 
@@ -127,8 +152,7 @@ export class UserProvisioningService {
     requested: UserChanges | (() => UserChanges),
     expectedVersion: number | undefined,
   ): Promise<{ kind: 'applied'; user: User; purgeId: string | null } | { kind: 'conflict' }> {
-    const users = manager.getRepository(User);
-    const user = await users.findOneBy({ id, organizationId, deletedAt: IsNull() });
+    const user = await this.findVisible(organizationId, id, manager);
     if (!user) {
       throw notFound('User');
     }
@@ -154,13 +178,20 @@ export class UserProvisioningService {
     if (next.active === user.active && next.givenName === user.givenName && next.familyName === user.familyName) {
       return { kind: 'applied', user, purgeId: null };
     }
-    const written = await users
-      .createQueryBuilder()
-      .update(User)
-      .set({ ...next, version: () => 'version + 1' })
-      .where('id = :id AND version = :version', { id: user.id, version: user.version })
-      .execute();
-    if (!written.affected) {
+    const updatedAt = new Date();
+    const written = await this.sql.run(
+      'UPDATE users SET active = ?, given_name = ?, family_name = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?',
+      [
+        this.sql.bindable(User, 'active', next.active),
+        next.givenName,
+        next.familyName,
+        this.sql.bindable(User, 'updatedAt', updatedAt),
+        user.id,
+        user.version,
+      ],
+      manager,
+    );
+    if (written === 0) {
       return { kind: 'conflict' };
     }
     let purgeId: string | null = null;
@@ -168,7 +199,13 @@ export class UserProvisioningService {
       await this.apiKeys.revokeAllOwnedBy(manager, user.id);
       ({ purgeId } = await this.purges.record(manager, user));
     }
-    return { kind: 'applied', user: await users.findOneByOrFail({ id: user.id }), purgeId };
+    // The row is exactly this now: the UPDATE above matched its version and set every changed column.
+    return { kind: 'applied', user: Object.assign(user, next, { updatedAt, version: user.version + 1 }), purgeId };
+  }
+
+  private async findVisible(organizationId: string, id: string, manager?: EntityManager): Promise<User | null> {
+    const [row] = await this.sql.rows(`${this.selectUsers} WHERE ${USERS_ALIAS}.id = ? AND ${USERS_ALIAS}.organization_id = ? AND ${USERS_ALIAS}.deleted_at IS NULL`, [id, organizationId], manager);
+    return row ? this.sql.hydrate(User, row) : null;
   }
 }
 

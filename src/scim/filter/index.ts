@@ -5,5 +5,5 @@ export { ScimFilterError } from './scim-filter.error';
 export { sqlDialectOf } from './sql-dialect';
 export type { SqlDialect } from './sql-dialect';
 export type { UserFilter, UserFilterAttribute } from './user-filter';
-export { applyUserFilter, userFilterToSql } from './user-filter-sql';
-export type { SqlCondition, UserFilterSqlOptions } from './user-filter-sql';
+export { userFilterToPositionalSql, userFilterToSql } from './user-filter-sql';
+export type { PositionalSqlCondition, SqlCondition, UserFilterSqlOptions } from './user-filter-sql';

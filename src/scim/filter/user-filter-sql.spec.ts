@@ -1,9 +1,7 @@
-import type { SelectQueryBuilder } from 'typeorm';
-import { describe, expect, it, vi } from 'vitest';
-import type { User } from '../../users/user.entity';
+import { describe, expect, it } from 'vitest';
 import { parseUserFilter } from './parse-user-filter';
 import type { SqlDialect } from './sql-dialect';
-import { applyUserFilter, SqlCondition, userFilterToSql } from './user-filter-sql';
+import { SqlCondition, userFilterToPositionalSql, userFilterToSql } from './user-filter-sql';
 
 const DIALECTS: readonly SqlDialect[] = ['sqlite', 'mysql'];
 
@@ -211,17 +209,18 @@ describe('userFilterToSql', () => {
   });
 });
 
-describe('applyUserFilter', () => {
-  it('adds the translated condition and its parameters to the query', () => {
-    const andWhere = vi.fn<(where: string, parameters: Record<string, unknown>) => unknown>();
-    const qb = { andWhere } as unknown as SelectQueryBuilder<User>;
-    andWhere.mockReturnValue(qb);
+describe('userFilterToPositionalSql', () => {
+  it.each(DIALECTS)('turns every named parameter into ? with its value in order, booleans as 1/0, on %s', (dialect) => {
+    const filter = parseUserFilter('userName eq "A" and (active eq false or name.givenName co ":scimFilterValue0")');
+    const named = userFilterToSql(filter, { alias: 'u', dialect, parameterPrefix: 'p' });
+    const positional = userFilterToPositionalSql(filter, { alias: 'u', dialect });
 
-    expect(applyUserFilter(qb, 'user', parseUserFilter('userName eq "A"'), 'mysql')).toBe(qb);
-
-    expect(andWhere).toHaveBeenCalledTimes(1);
-    const [where, parameters] = andWhere.mock.calls[0];
-    expect(where).toMatch(/^\(\(`user`\.`user_name_normalized` = :(\w+) AND/);
-    expect(Object.values(parameters)).toEqual(['a']);
+    expect(positional.sql).not.toMatch(/:\w/);
+    expect(positional.sql).toBe(named.sql.replace(/:p\d+\b/g, '?'));
+    // A parameter the SQL names twice is bound twice.
+    const inOrder = [...named.sql.matchAll(/:(p\d+)\b/g)].map((match) => named.parameters[match[1]]);
+    expect(positional.values).toEqual(inOrder.map((value) => (typeof value === 'boolean' ? Number(value) : value)));
+    expect(positional.values).toContain(0);
+    expect(positional.values.some((value) => String(value).includes(':scimfiltervalue0'))).toBe(true);
   });
 });

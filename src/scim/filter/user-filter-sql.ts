@@ -1,5 +1,3 @@
-import type { SelectQueryBuilder } from 'typeorm';
-import type { User } from '../../users/user.entity';
 import { ComparisonOperator, DialectSql, dialectSql, SqlDialect } from './sql-dialect';
 import { STORED_EMAIL_IS_PRIMARY, STORED_EMAIL_TYPE, StringColumn, UserColumns, userColumns } from './user-columns';
 import type { StringOperator, UserFilter, UserFilterAttribute } from './user-filter';
@@ -48,10 +46,23 @@ export function userFilterToSql(filter: UserFilter, options: UserFilterSqlOption
   return { sql: `(${translation.condition(filter)})`, parameters: translation.parameters };
 }
 
-/** Narrows `qb` (whose users alias is `alias`) to the users that `filter` matches. */
-export function applyUserFilter<Q extends SelectQueryBuilder<User>>(qb: Q, alias: string, filter: UserFilter, dialect: SqlDialect): Q {
-  const { sql, parameters } = userFilterToSql(filter, { alias, dialect });
-  return qb.andWhere(sql, parameters);
+/** The same condition with `?` placeholders and its values in order, for a prepared statement. */
+export type PositionalSqlCondition = { readonly sql: string; readonly values: readonly (string | number)[] };
+
+const POSITIONAL_PREFIX = 'scimFilterValue';
+const NAMED_PARAMETER = new RegExp(`:(${POSITIONAL_PREFIX}\\d+)\\b`, 'g');
+
+/** Booleans bind as 1/0, which both dialects compare with their boolean columns. */
+export function userFilterToPositionalSql(filter: UserFilter, options: Omit<UserFilterSqlOptions, 'parameterPrefix'>): PositionalSqlCondition {
+  const { sql, parameters } = userFilterToSql(filter, { ...options, parameterPrefix: POSITIONAL_PREFIX });
+  const values: (string | number)[] = [];
+  // Values are never written into `sql` (see Translation.bind), so every match is a placeholder.
+  const positional = sql.replace(NAMED_PARAMETER, (_match, name: string) => {
+    const value = parameters[name];
+    values.push(typeof value === 'boolean' ? Number(value) : value);
+    return '?';
+  });
+  return { sql: positional, values };
 }
 
 class Translation {
