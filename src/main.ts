@@ -1,18 +1,19 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { APP_OPTIONS, configureApp } from './app-setup';
+import { APP_OPTIONS, configureApp, createHttpAdapter } from './app-setup';
 import { Settings } from './config/settings';
+import { PinoNestLogger } from './logging/pino-nest-logger';
 import { describeStartupFailure } from './startup-failure';
 
 async function bootstrap(): Promise<void> {
   // Buffered logs are dropped if start-up fails, so the operator sees one clear message instead.
-  const app = await NestFactory.create(AppModule, { ...APP_OPTIONS, autoFlushLogs: false, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(), { ...APP_OPTIONS, autoFlushLogs: false, abortOnError: false });
   configureApp(app);
   app.flushLogs();
   const settings = app.get(Settings);
-  const logger = app.get(Logger);
+  const logger = app.get(PinoNestLogger);
 
   // SIGTERM/SIGINT close the app (enableShutdownHooks): the server stops accepting, in-flight
   // requests finish, pools close. This timer only bounds how long that may take.

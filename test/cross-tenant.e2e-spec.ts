@@ -3,6 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METHOD_NOT_ALLOWED } from '../src/scim/scim-request';
 import { adminRequest } from './support/admin-api';
 import { uploadRequest } from './support/purge-fixtures';
 import { okta, oktaUser, patchOp, scimTenant, ScimTenant } from './support/scim-client';
@@ -24,7 +25,8 @@ function routesWithIds(app: INestApplication): Route[] {
         const handler = (type.prototype as Record<string, unknown>)[name] as object;
         const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
         const paths = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
-        if (method === undefined || method === RequestMethod.ALL) {
+        // Method-only refusals (405) never look at the id; scim-users.e2e-spec.ts covers them.
+        if (method === undefined || method === RequestMethod.ALL || Reflect.getMetadata(METHOD_NOT_ALLOWED, handler) === true) {
           return [];
         }
         return (Array.isArray(paths) ? paths : [paths ?? '']).map((path) => ({ method: RequestMethod[method], path: `/${prefix}/${path}`.replace(/\/+/g, '/').replace(/\/$/, '') }));

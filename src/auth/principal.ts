@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 
 /** An administrator acting through a signed admin API request. */
 export type AdminPrincipal = { kind: 'admin'; organizationId: string; userId: string; apiKeyId: string };
@@ -9,7 +9,7 @@ export type ScimPrincipal = { kind: 'scim'; organizationId: string; apiKeyId: st
 
 export type Principal = AdminPrincipal | ScimPrincipal;
 
-export type AuthenticatedRequest = Request & { user?: Principal };
+export type AuthenticatedRequest = FastifyRequest & { user?: Principal };
 
 function principalOf<K extends Principal['kind']>(ctx: ExecutionContext, kind: K): Extract<Principal, { kind: K }> {
   const principal = ctx.switchToHttp().getRequest<AuthenticatedRequest>().user;

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 
 /** Where a change came from, for the audit trail. */
 export type RequestContext = {
@@ -7,11 +7,10 @@ export type RequestContext = {
   requestId: string | null;
 };
 
-export function requestContextOf(req: Request): RequestContext {
-  const id = (req as Request & { id?: unknown }).id;
-  return { sourceAddress: req.ip ?? null, requestId: typeof id === 'string' ? id : null };
+export function requestContextOf(req: FastifyRequest): RequestContext {
+  return { sourceAddress: req.ip ?? null, requestId: typeof req.id === 'string' ? req.id : null };
 }
 
 export const CurrentRequest = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext): RequestContext => requestContextOf(ctx.switchToHttp().getRequest<Request>()),
+  (_data: unknown, ctx: ExecutionContext): RequestContext => requestContextOf(ctx.switchToHttp().getRequest<FastifyRequest>()),
 );

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiConsumes, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { AdminAuth } from '../auth/auth-kind.decorator';
 import { AdminPrincipal, CurrentAdmin } from '../auth/principal';
 import { CONTENT_SHA256_HEADER, UPLOAD_MEDIA_TYPE } from './content-digest';
@@ -41,11 +41,11 @@ export class HistoryController {
     @Param('id') userId: string,
     @Query('name') name: string | undefined,
     @Headers(CONTENT_SHA256_HEADER) declaredSha256: string | undefined,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ): Promise<FileResponseDto> {
     const length = req.headers['content-length'];
     const upload = { name, declaredSha256, contentType: req.headers['content-type'], contentLength: length === undefined ? undefined : Number(length) };
-    return toFileResponse(await this.history.addFile(admin.organizationId, userId, upload, req));
+    return toFileResponse(await this.history.addFile(admin.organizationId, userId, upload, req.raw));
   }
 
   @Get('history')

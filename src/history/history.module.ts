@@ -1,8 +1,7 @@
-import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { StorageModule } from '../storage/storage.module';
 import { User } from '../users/user.entity';
-import { ContentDigestSignatureMiddleware } from './content-digest-signature.middleware';
 import { HistoryController } from './history.controller';
 import { HistoryService } from './history.service';
 import { Message } from './message.entity';
@@ -14,8 +13,4 @@ import { StoredFile } from './stored-file.entity';
   controllers: [HistoryController],
   providers: [HistoryService],
 })
-export class HistoryModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(ContentDigestSignatureMiddleware).forRoutes({ path: 'admin/v1/users/:id/files', method: RequestMethod.POST });
-  }
-}
+export class HistoryModule {}

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { IncomingMessage, ServerResponse } from 'node:http';
-import { destination, DestinationStream } from 'pino';
-import { Options } from 'pino-http';
+import { IncomingMessage } from 'node:http';
+import pino, { destination, DestinationStream, Logger, LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
 import { Settings } from '../config/settings';
 
@@ -28,22 +27,16 @@ export const REDACTED_PATHS = [
   '*.*.token',
 ];
 
-export function requestIdFor(req: IncomingMessage, res: ServerResponse): string {
+/** The request's id: the client's X-Request-Id when it is safe to log, else a new UUID. */
+export function requestIdFor(req: IncomingMessage): string {
   const incoming = req.headers['x-request-id'];
-  const id = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-  res.setHeader(REQUEST_ID_HEADER, id);
-  return id;
+  return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
-export function buildPinoHttpOptions(settings: Settings): Options {
+export function buildLoggerOptions(settings: Settings): LoggerOptions {
   return {
     level: settings.log.level,
-    genReqId: requestIdFor,
-    customAttributeKeys: { reqId: 'requestId' },
-    quietReqLogger: true,
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-    // Probes poll often; their lines would drown the rest.
-    autoLogging: { ignore: (req) => req.url?.startsWith('/health/') ?? false },
   };
 }
 
@@ -51,12 +44,14 @@ export function buildPinoHttpOptions(settings: Settings): Options {
  * JSON in production; in development a synchronous pretty stream (no worker thread, so the
  * last lines before a signal-triggered exit are not lost). To stdout, or LOG_FILE when set.
  */
-export function buildPinoHttpParams(settings: Settings): Options | [Options, DestinationStream] {
-  const options = buildPinoHttpOptions(settings);
+export function createRootLogger(settings: Settings): Logger {
+  const options = buildLoggerOptions(settings);
   const { file } = settings.log;
+  let stream: DestinationStream | undefined;
   if (settings.log.pretty) {
-    return [options, pretty({ sync: true, singleLine: true, translateTime: 'SYS:standard', ignore: 'pid,hostname', destination: file ?? 1, colorize: !file })];
+    stream = pretty({ sync: true, singleLine: true, translateTime: 'SYS:standard', ignore: 'pid,hostname', destination: file ?? 1, colorize: !file });
+  } else if (file) {
+    stream = destination({ dest: file, sync: true, append: true, mkdir: true });
   }
-  return file ? [options, destination({ dest: file, sync: true, append: true, mkdir: true })] : options;
+  return stream ? pino(options, stream) : pino(options);
 }
-

@@ -1,14 +1,18 @@
-import { Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import { Global, Module } from '@nestjs/common';
+import { Logger } from 'pino';
 import { Settings } from '../config/settings';
-import { buildPinoHttpParams } from './logger-options';
+import { createRootLogger } from './logger-options';
+import { PinoNestLogger } from './pino-nest-logger';
 
+/** The process's one pino logger: Nest's lines and the access log (app-setup.ts) write through it. */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+@Global()
 @Module({
-  imports: [
-    LoggerModule.forRootAsync({
-      inject: [Settings],
-      useFactory: (settings: Settings) => ({ pinoHttp: buildPinoHttpParams(settings) }),
-    }),
+  providers: [
+    { provide: ROOT_LOGGER, inject: [Settings], useFactory: (settings: Settings): Logger => createRootLogger(settings) },
+    { provide: PinoNestLogger, inject: [ROOT_LOGGER], useFactory: (logger: Logger) => new PinoNestLogger(logger) },
   ],
+  exports: [ROOT_LOGGER, PinoNestLogger],
 })
 export class LoggingModule {}

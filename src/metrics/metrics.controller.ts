@@ -1,6 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { PublicRoute } from '../auth/auth-kind.decorator';
 import { MetricsRegistry } from './metrics-registry';
 
@@ -12,8 +12,8 @@ export class MetricsController {
   constructor(private readonly registry: MetricsRegistry) {}
 
   @Get()
-  async scrape(@Res() res: Response): Promise<void> {
+  async scrape(@Res() res: FastifyReply): Promise<void> {
     const body = await this.registry.metrics();
-    res.type(this.registry.contentType).send(body);
+    await res.type(this.registry.contentType).send(body);
   }
 }

@@ -1,7 +1,7 @@
-import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { AuthFailureMetrics } from './auth-failure.metrics';
 import { DatabasePoolMetrics } from './database-pool.metrics';
-import { HttpMetrics, HttpMetricsMiddleware } from './http-metrics.middleware';
+import { HttpMetrics } from './http-metrics';
 import { MetricsController } from './metrics.controller';
 import { MetricsRegistry } from './metrics-registry';
 
@@ -10,10 +10,6 @@ import { MetricsRegistry } from './metrics-registry';
 @Module({
   controllers: [MetricsController],
   providers: [MetricsRegistry, HttpMetrics, DatabasePoolMetrics, AuthFailureMetrics],
-  exports: [MetricsRegistry, AuthFailureMetrics],
+  exports: [MetricsRegistry, AuthFailureMetrics, HttpMetrics],
 })
-export class MetricsModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
-  }
-}
+export class MetricsModule {}

@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Message } from '../history/message.entity';
 import { StoredFile } from '../history/stored-file.entity';
+import { boundIntegerColumn } from './bound-integer';
 import { Purge } from './purge.entity';
 import { PurgeRepository } from './purge.repository';
 import { PurgeQueue } from './queue/purge-queue';
@@ -37,10 +38,11 @@ export class PurgeScheduler {
       userId: user.id,
       userName: user.userName,
       state: 'pending',
-      messageCutoffId: messages.max,
-      fileCutoffId: files.max,
-      messagesTotal: messages.count,
-      filesTotal: files.count,
+      // Bound, so every deactivation runs the same INSERT (see boundInteger).
+      messageCutoffId: boundIntegerColumn(messages.max),
+      fileCutoffId: boundIntegerColumn(files.max),
+      messagesTotal: boundIntegerColumn(messages.count),
+      filesTotal: boundIntegerColumn(files.count),
       requestedAt,
       nextAttemptAt: requestedAt,
     });

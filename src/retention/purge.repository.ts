@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, EntityManager, Repository } from 'typeorm';
+import { boundInteger, boundIntegerColumn } from './bound-integer';
 import { Purge, PURGE_STATES, PurgeState } from './purge.entity';
 
 export type PurgeFilter = { state?: PurgeState; userId?: string };
@@ -108,7 +109,7 @@ export class PurgeRepository {
         bytesDeleted: () => 'bytes_deleted + :bytes',
       })
       .where('id = :id', { id })
-      .setParameters({ files: deleted.files, messages: deleted.messages, bytes: deleted.bytes })
+      .setParameters({ files: boundInteger(deleted.files), messages: boundInteger(deleted.messages), bytes: boundInteger(deleted.bytes) })
       .execute();
   }
 
@@ -119,8 +120,8 @@ export class PurgeRepository {
       .set({
         state: 'completed',
         completedAt: now,
-        filesDeleted: receipt.files,
-        messagesDeleted: receipt.messages,
+        filesDeleted: boundIntegerColumn(receipt.files),
+        messagesDeleted: boundIntegerColumn(receipt.messages),
         bytesDeleted: String(receipt.bytes),
         receiptDigest: receipt.digest,
         leaseOwner: null,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { boundInteger, boundIntegerColumn } from './bound-integer';
 import { DeletedTotals } from './purge.repository';
 import { ReceiptDigest } from './purge-receipt';
 import { PurgedItem, PurgedItemKind } from './purged-item.entity';
@@ -14,10 +15,16 @@ export class PurgedItemRepository {
 
   async record(manager: EntityManager, purgeId: string, kind: PurgedItemKind, deleted: { id: number; sizeBytes: string }[]): Promise<void> {
     if (deleted.length > 0) {
-      await manager.insert(
-        PurgedItem,
-        deleted.map((item) => ({ purgeId, kind, itemId: item.id, sizeBytes: item.sizeBytes })),
-      );
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(PurgedItem)
+        // Both bound, so every batch runs the same INSERT (see boundInteger); a bigint column comes
+        // back from SQLite as a number, which TypeORM would write into the SQL.
+        .values(deleted.map((item) => ({ purgeId, kind, itemId: boundIntegerColumn(item.id), sizeBytes: String(item.sizeBytes) })))
+        // Nothing to read back: every column is given (and on SQLite the read-back query would list every id).
+        .updateEntity(false)
+        .execute();
     }
   }
 
@@ -42,7 +49,7 @@ export class PurgedItemRepository {
         const page = await this.items
           .createQueryBuilder('item')
           .select(['item.itemId', 'item.sizeBytes'])
-          .where('item.purge_id = :purgeId AND item.kind = :kind AND item.item_id > :afterId', { purgeId, kind, afterId })
+          .where('item.purge_id = :purgeId AND item.kind = :kind AND item.item_id > :afterId', { purgeId, kind, afterId: boundInteger(afterId) })
           .orderBy('item.itemId', 'ASC')
           .limit(DIGEST_PAGE_SIZE)
           .getMany();

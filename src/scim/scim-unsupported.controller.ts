@@ -1,4 +1,4 @@
-import { All, Controller, Get, Header } from '@nestjs/common';
+import { All, Controller, Delete, Get, Header, Patch, Post, Put } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { ScimAuth } from '../auth/auth-kind.decorator';
 import { SCIM_MEDIA_TYPE } from '../common/errors/all-exceptions.filter';
@@ -19,8 +19,33 @@ export class ScimUnsupportedController {
     return { schemas: [SCIM_LIST_RESPONSE_SCHEMA], totalResults: 0, startIndex: 1, itemsPerPage: 0, Resources: [] };
   }
 
-  @All(['Groups', 'Groups/*path', 'Bulk', 'Me', '.search', 'Users/.search'])
-  notImplemented(): never {
-    throw new ScimException(501, 'Not implemented: this service provisions Users only (no Groups, Bulk, /Me or /.search).');
+  // Fastify routes each method once: GET /Groups is the list above.
+  @Post('Groups')
+  createGroup(): never {
+    return notImplemented();
   }
+
+  @Put('Groups')
+  replaceGroups(): never {
+    return notImplemented();
+  }
+
+  @Patch('Groups')
+  patchGroups(): never {
+    return notImplemented();
+  }
+
+  @Delete('Groups')
+  deleteGroups(): never {
+    return notImplemented();
+  }
+
+  @All(['Groups/*', 'Bulk', 'Me', '.search', 'Users/.search'])
+  notImplemented(): never {
+    return notImplemented();
+  }
+}
+
+function notImplemented(): never {
+  throw new ScimException(501, 'Not implemented: this service provisions Users only (no Groups, Bulk, /Me or /.search).');
 }

@@ -1,6 +1,6 @@
-import { All, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { ScimAuth } from '../auth/auth-kind.decorator';
 import { CurrentScimClient, ScimPrincipal } from '../auth/principal';
@@ -13,7 +13,7 @@ import { User } from '../users/user.entity';
 import { parseUserFilter, sqlDialectOf, userFilterToPositionalSql } from './filter';
 import { mapUserPatch } from './patch';
 import { project, readProjection } from './scim-projection';
-import { etagOf, IfMatchVersion, RequestScimBaseUrl, ScimBody } from './scim-request';
+import { etagOf, IfMatchVersion, MethodNotAllowed, RequestScimBaseUrl, ScimBody } from './scim-request';
 import { readNewUser, readReplacement } from './scim-user.input';
 import { SCIM_LIST_RESPONSE_SCHEMA, ScimUserResource, toScimUser } from './scim-user.mapper';
 
@@ -61,7 +61,7 @@ export class ScimUsersController {
     @Param('id') id: string,
     @Query() query: ListQuery,
     @RequestScimBaseUrl() requestBaseUrl: string,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<Partial<ScimUserResource>> {
     const projection = readProjection(query.attributes, query.excludedAttributes);
     return project(this.respond(res, await this.users.get(client.organizationId, id), requestBaseUrl), projection);
@@ -73,10 +73,10 @@ export class ScimUsersController {
     @CurrentScimClient() client: ScimPrincipal,
     @ScimBody() body: unknown,
     @RequestScimBaseUrl() requestBaseUrl: string,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<ScimUserResource> {
     const resource = this.respond(res, await this.users.create(client.organizationId, readNewUser(body)), requestBaseUrl);
-    res.setHeader('Location', resource.meta.location);
+    res.header('Location', resource.meta.location);
     return resource;
   }
 
@@ -87,7 +87,7 @@ export class ScimUsersController {
     @ScimBody() body: unknown,
     @IfMatchVersion() expectedVersion: number | undefined,
     @RequestScimBaseUrl() requestBaseUrl: string,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<ScimUserResource> {
     return this.update(client, id, () => readReplacement(body), expectedVersion, res, requestBaseUrl);
   }
@@ -99,7 +99,7 @@ export class ScimUsersController {
     @ScimBody() body: unknown,
     @IfMatchVersion() expectedVersion: number | undefined,
     @RequestScimBaseUrl() requestBaseUrl: string,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<ScimUserResource> {
     return this.update(client, id, () => mapUserPatch(body), expectedVersion, res, requestBaseUrl);
   }
@@ -110,15 +110,29 @@ export class ScimUsersController {
     await this.users.remove(client.organizationId, id, expectedVersion);
   }
 
-  @All()
-  collectionMethodNotAllowed(@Res({ passthrough: true }) res: Response): never {
-    res.setHeader('Allow', 'GET, POST');
-    throw new ScimException(405, 'Use GET to list or search users and POST to create one.');
+  // Fastify routes each method once, so the methods a path does not support are listed.
+  @Put()
+  @MethodNotAllowed()
+  collectionPutNotAllowed(@Res({ passthrough: true }) res: FastifyReply): never {
+    return collectionMethodNotAllowed(res);
   }
 
-  @All(':id')
-  resourceMethodNotAllowed(@Res({ passthrough: true }) res: Response): never {
-    res.setHeader('Allow', 'GET, PUT, PATCH, DELETE');
+  @Patch()
+  @MethodNotAllowed()
+  collectionPatchNotAllowed(@Res({ passthrough: true }) res: FastifyReply): never {
+    return collectionMethodNotAllowed(res);
+  }
+
+  @Delete()
+  @MethodNotAllowed()
+  collectionDeleteNotAllowed(@Res({ passthrough: true }) res: FastifyReply): never {
+    return collectionMethodNotAllowed(res);
+  }
+
+  @Post(':id')
+  @MethodNotAllowed()
+  resourcePostNotAllowed(@Res({ passthrough: true }) res: FastifyReply): never {
+    res.header('Allow', 'GET, PUT, PATCH, DELETE');
     throw new ScimException(405, 'A user supports GET, PUT, PATCH and DELETE.');
   }
 
@@ -128,7 +142,7 @@ export class ScimUsersController {
     id: string,
     readChanges: () => UserChanges,
     expectedVersion: number | undefined,
-    res: Response,
+    res: FastifyReply,
     requestBaseUrl: string,
   ): Promise<ScimUserResource> {
     return this.respond(res, await this.users.update(client.organizationId, id, readChanges, expectedVersion), requestBaseUrl);
@@ -152,11 +166,16 @@ export class ScimUsersController {
   }
 
   /** Every single-user response: SCIM media type and the version as a weak ETag. */
-  private respond(res: Response, user: User, requestBaseUrl: string): ScimUserResource {
-    res.setHeader('Content-Type', SCIM_MEDIA_TYPE);
-    res.setHeader('ETag', etagOf(user.version));
+  private respond(res: FastifyReply, user: User, requestBaseUrl: string): ScimUserResource {
+    res.header('Content-Type', SCIM_MEDIA_TYPE);
+    res.header('ETag', etagOf(user.version));
     return this.resource(user, requestBaseUrl);
   }
+}
+
+function collectionMethodNotAllowed(res: FastifyReply): never {
+  res.header('Allow', 'GET, POST');
+  throw new ScimException(405, 'Use GET to list or search users and POST to create one.');
 }
 
 /** RFC 7644 §3.4.2.4 leaves bad values to the server: a non-integer reads as the default. */

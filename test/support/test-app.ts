@@ -1,12 +1,12 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module';
-import { APP_OPTIONS, configureApp } from '../../src/app-setup';
+import { APP_OPTIONS, configureApp, createHttpAdapter } from '../../src/app-setup';
 
 /** The real AppModule, configured as main.ts configures it, on this file's test database. */
 export async function createTestApp(): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const app = moduleRef.createNestApplication(APP_OPTIONS);
+  const app = moduleRef.createNestApplication(createHttpAdapter(), APP_OPTIONS);
   configureApp(app);
   // Listening (on a free loopback port) keeps one address for every request, as production does:
   // SCIM locations built from the request's host stay stable between calls.

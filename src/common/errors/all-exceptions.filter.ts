@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticationFailedException } from '../../auth/auth-exceptions';
 import { describeError, SCIM_ERROR_SCHEMA } from './error-response';
 
@@ -15,47 +15,54 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const req = http.getRequest<Request & { id?: unknown }>();
-    const res = http.getResponse<Response>();
-    const described = describeError(exception);
-    const requestId = typeof req.id === 'string' ? req.id : undefined;
-    if (described.unexpected) {
-      this.logger.error({ err: exception, requestId, path: req.path }, 'unexpected error');
-    }
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    // Health checks answer in terminus's own shape, which probes and dashboards understand.
-    if (exception instanceof HttpException && req.path.startsWith('/health/')) {
-      res.status(exception.getStatus()).json(exception.getResponse());
-      return;
-    }
-    for (const [name, value] of Object.entries(described.headers)) {
-      res.setHeader(name, value);
-    }
-    if (isScimPath(req.path)) {
-      if (described.status === 401) {
-        res.setHeader('WWW-Authenticate', 'Basic realm="SCIM", charset="UTF-8"');
-      }
-      res
-        .status(described.status)
-        .type(SCIM_MEDIA_TYPE)
-        .send(
-          JSON.stringify({
-            schemas: [SCIM_ERROR_SCHEMA],
-            status: String(described.status),
-            ...(described.scimType ? { scimType: described.scimType } : {}),
-            detail: described.detail,
-          }),
-        );
-      return;
-    }
-    if (exception instanceof AuthenticationFailedException && exception.audience === 'admin') {
-      res.setHeader('WWW-Authenticate', 'ss-request-signature');
-    }
-    res.status(described.status).json({ statusCode: described.status, error: described.code, message: described.detail, requestId });
+    sendError(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), this.logger);
   }
+}
+
+/**
+ * Answers `exception` in this service's error shapes. Also used for the errors Fastify raises
+ * before Nest sees a request (a malformed URL), so those get the same bodies.
+ */
+export function sendError(exception: unknown, req: FastifyRequest, res: FastifyReply, logger: Pick<Logger, 'error'>): void {
+  const described = describeError(exception);
+  const requestId = typeof req.id === 'string' ? req.id : undefined;
+  const path = req.url.split('?', 1)[0] ?? '';
+  if (described.unexpected) {
+    logger.error({ err: exception, requestId, path }, 'unexpected error');
+  }
+  if (res.sent || res.raw.headersSent) {
+    res.raw.destroy();
+    return;
+  }
+  // Health checks answer in terminus's own shape, which probes and dashboards understand.
+  if (exception instanceof HttpException && path.startsWith('/health/')) {
+    void res.status(exception.getStatus()).send(exception.getResponse());
+    return;
+  }
+  for (const [name, value] of Object.entries(described.headers)) {
+    res.header(name, value);
+  }
+  if (isScimPath(path)) {
+    if (described.status === 401) {
+      res.header('WWW-Authenticate', 'Basic realm="SCIM", charset="UTF-8"');
+    }
+    void res
+      .status(described.status)
+      .type(SCIM_MEDIA_TYPE)
+      .send(
+        JSON.stringify({
+          schemas: [SCIM_ERROR_SCHEMA],
+          status: String(described.status),
+          ...(described.scimType ? { scimType: described.scimType } : {}),
+          detail: described.detail,
+        }),
+      );
+    return;
+  }
+  if (exception instanceof AuthenticationFailedException && exception.audience === 'admin') {
+    res.header('WWW-Authenticate', 'ss-request-signature');
+  }
+  void res.status(described.status).send({ statusCode: described.status, error: described.code, message: described.detail, requestId });
 }
 
 export function isScimPath(path: string): boolean {

@@ -115,15 +115,17 @@ export function describeError(error: unknown): ErrorDescription {
     const mapped = DOMAIN_STATUS[error.code];
     return { status: mapped.status, code: error.code, detail: error.message, scimType: mapped.scimType, headers: {}, unexpected: false };
   }
-  // Nest wraps body-parser's errors; describe them by their cause.
-  const bodyParserStatus = bodyParserErrorStatus(error instanceof HttpException ? error.cause : error);
-  if (bodyParserStatus !== null) {
-    const tooLarge = bodyParserStatus === 413;
+  if ((error as { code?: unknown } | null)?.code === 'FST_ERR_BAD_URL') {
+    return { status: HttpStatus.BAD_REQUEST, code: 'bad_request', detail: 'The request URL is not valid (malformed percent-encoding).', headers: {}, unexpected: false };
+  }
+  // Fastify refuses a body before any handler runs; Nest may hand the error over wrapped.
+  const bodyStatus = bodyErrorStatus(error) ?? (error instanceof HttpException ? bodyErrorStatus(error.cause) : null);
+  if (bodyStatus !== null) {
     return {
-      status: bodyParserStatus,
-      code: STATUS_CODES[bodyParserStatus] ?? `http_${bodyParserStatus}`,
-      detail: tooLarge ? 'The request body is larger than this service accepts.' : 'The request body is not valid JSON.',
-      scimType: tooLarge ? undefined : 'invalidSyntax',
+      status: bodyStatus,
+      code: STATUS_CODES[bodyStatus] ?? `http_${bodyStatus}`,
+      detail: BODY_ERROR_DETAIL[bodyStatus] ?? BODY_ERROR_DETAIL[HttpStatus.BAD_REQUEST],
+      scimType: bodyStatus === Number(HttpStatus.BAD_REQUEST) ? 'invalidSyntax' : undefined,
       headers: {},
       unexpected: false,
     };
@@ -169,14 +171,28 @@ function retryAfterHeader(error: HttpException): Record<string, string> {
   return typeof seconds === 'number' ? { 'Retry-After': String(seconds) } : {};
 }
 
-/** body-parser's errors carry `status` and `type` (e.g. entity.parse.failed, entity.too.large). */
-function bodyParserErrorStatus(error: unknown): number | null {
-  const candidate = error as { status?: unknown; type?: unknown } | null;
-  if (typeof candidate?.type === 'string' && candidate.type.startsWith('entity.') && typeof candidate.status === 'number') {
-    return candidate.status;
+const BODY_ERROR_DETAIL: Readonly<Record<number, string>> = {
+  [HttpStatus.BAD_REQUEST]: 'The request body is not valid JSON.',
+  [HttpStatus.PAYLOAD_TOO_LARGE]: 'The request body is larger than this service accepts.',
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'Send the body as application/json (or application/scim+json on /scim).',
+};
+
+const FASTIFY_BODY_ERRORS: Readonly<Record<string, number>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: HttpStatus.BAD_REQUEST,
+  FST_ERR_CTP_EMPTY_JSON_BODY: HttpStatus.BAD_REQUEST,
+  FST_ERR_CTP_INVALID_JSON_BODY: HttpStatus.BAD_REQUEST,
+};
+
+/** Fastify's body errors carry an FST_ERR_CTP_ code; its JSON parser's are SyntaxErrors with statusCode 400. */
+function bodyErrorStatus(error: unknown): number | null {
+  const candidate = error as { code?: unknown; statusCode?: unknown } | null | undefined;
+  if (typeof candidate?.code === 'string' && candidate.code in FASTIFY_BODY_ERRORS) {
+    return FASTIFY_BODY_ERRORS[candidate.code];
   }
-  if (typeof candidate?.type === 'string' && candidate.type === 'charset.unsupported') {
-    return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
+  if (error instanceof SyntaxError && candidate?.statusCode === HttpStatus.BAD_REQUEST) {
+    return HttpStatus.BAD_REQUEST;
   }
   return null;
 }

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { Message } from '../../history/message.entity';
 import { serializedTransaction } from '../../database/serialized-transaction';
 import { StoredFile } from '../../history/stored-file.entity';
 import { BlobStorage } from '../../storage/blob-storage';
+import { boundInteger } from '../bound-integer';
 import { Purge } from '../purge.entity';
 import { PurgeRepository } from '../purge.repository';
 import { PurgedItemRepository } from '../purged-item.repository';
@@ -17,7 +18,8 @@ export type BatchResult = { seen: number; lastId: number; undeleted: { id: numbe
 /**
  * One bounded batch of a purge, committed on its own: rows deleted, the ledger written and the
  * counters advanced in one transaction, so a crash at any point loses or repeats nothing.
- * Only items of the purge's user with ids up to its cutoffs are touched.
+ * Only items of the purge's user with ids up to its cutoffs are touched. Ids are bound (see
+ * boundInteger), so every batch of a purge runs the same few statements whatever its ids.
  */
 @Injectable()
 export class PurgeBatches {
@@ -39,7 +41,7 @@ export class PurgeBatches {
       .createQueryBuilder('file')
       .select(['file.id', 'file.storageKey', 'file.sizeBytes'])
       .where('file.user_id = :userId AND file.organization_id = :organizationId', { userId: purge.userId, organizationId: purge.organizationId })
-      .andWhere('file.id > :afterId AND file.id <= :cutoff', { afterId, cutoff: purge.fileCutoffId })
+      .andWhere('file.id > :afterId AND file.id <= :cutoff', { afterId: boundInteger(afterId), cutoff: boundInteger(purge.fileCutoffId) })
       .orderBy('file.id', 'ASC')
       .limit(limit)
       .getMany();
@@ -60,7 +62,7 @@ export class PurgeBatches {
     await this.inBatchTransaction(purge, lease, async (manager) => {
       const present = await lockPresent(manager, StoredFile, bytesGone);
       if (present.length > 0) {
-        await manager.delete(StoredFile, { id: In(present.map((file) => file.id)) });
+        await deleteByIds(manager, StoredFile, present.map((file) => file.id));
         await this.ledger.record(manager, purge.id, 'file', present);
         const bytes = present.reduce((sum, file) => sum + Number(file.sizeBytes), 0);
         await this.purges.addDeleted(manager, purge.id, { files: present.length, messages: 0, bytes });
@@ -78,13 +80,13 @@ export class PurgeBatches {
         .createQueryBuilder('message')
         .select(['message.id'])
         .where('message.user_id = :userId AND message.organization_id = :organizationId', { userId: purge.userId, organizationId: purge.organizationId })
-        .andWhere('message.id <= :cutoff', { cutoff: purge.messageCutoffId })
+        .andWhere('message.id <= :cutoff', { cutoff: boundInteger(purge.messageCutoffId) })
         .orderBy('message.id', 'ASC')
         .limit(limit);
       lockForUpdate(manager, query);
       const batch = await query.getMany();
       if (batch.length > 0) {
-        await manager.delete(Message, { id: In(batch.map((message) => message.id)) });
+        await deleteByIds(manager, Message, batch.map((message) => message.id));
         await this.ledger.record(manager, purge.id, 'message', batch.map((message) => ({ id: message.id, sizeBytes: '0' })));
         await this.purges.addDeleted(manager, purge.id, { files: 0, messages: batch.length, bytes: 0 });
       }
@@ -111,9 +113,14 @@ async function lockPresent(manager: EntityManager, entity: typeof StoredFile, id
   if (ids.length === 0) {
     return [];
   }
-  const query = manager.getRepository(entity).createQueryBuilder('file').select(['file.id', 'file.sizeBytes']).where({ id: In(ids) });
+  const query = manager.getRepository(entity).createQueryBuilder('file').select(['file.id', 'file.sizeBytes']).where('file.id IN (:...ids)', { ids });
   lockForUpdate(manager, query);
   return query.getMany();
+}
+
+/** `IN (:...ids)` binds every id (an `In()` find operator would write them into the SQL on SQLite). */
+async function deleteByIds(manager: EntityManager, entity: typeof StoredFile | typeof Message, ids: number[]): Promise<void> {
+  await manager.createQueryBuilder().delete().from(entity).where('id IN (:...ids)', { ids }).execute();
 }
 
 function lockForUpdate<T extends ObjectLiteral>(manager: EntityManager, query: SelectQueryBuilder<T>): void {
