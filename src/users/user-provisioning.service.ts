@@ -116,16 +116,31 @@ export class UserProvisioningService {
   /**
    * Applies changes atomically; `expectedVersion` (from If-Match) must match when given. Changes
    * given as a function are read only once the user is found, so an unknown id is a 404 whatever
-   * the body holds, without a separate read first.
+   * the body holds. The write is conditional on the version read (optimistic): a name change is
+   * that one UPDATE, needing no transaction; a deactivation adds, in one transaction with it, the
+   * revocation of the user's keys and the purge record.
    */
   async update(organizationId: string, id: string, changes: UserChanges | (() => UserChanges), expectedVersion?: number): Promise<User> {
+    let requested: UserChanges | undefined = typeof changes === 'function' ? undefined : changes;
     for (let attempt = 1; ; attempt += 1) {
-      const outcome = await serializedTransaction(this.dataSource, (manager) => this.applyChanges(manager, organizationId, id, changes, expectedVersion));
-      if (outcome.kind === 'applied') {
+      const user = await this.findVisible(organizationId, id);
+      if (!user) {
+        throw notFound('User');
+      }
+      requested ??= (changes as () => UserChanges)();
+      const change = planChange(user, requested, expectedVersion);
+      if (!change) {
+        return user;
+      }
+      const outcome = change.deactivating
+        ? await serializedTransaction(this.dataSource, (manager) => this.deactivate(manager, user, change))
+        : await serializedStatement(this.dataSource, async () => ({ written: await this.writeChange(user, change), purgeId: null }));
+      if (outcome.written) {
         if (outcome.purgeId) {
           await this.purges.dispatch(outcome.purgeId);
         }
-        return outcome.user;
+        // The row is exactly this now: the UPDATE matched the version read and set every changed column.
+        return Object.assign(user, change.next, { updatedAt: change.updatedAt, version: user.version + 1 });
       }
       // Someone else changed the row between our read and write: read again and re-apply.
       if (attempt >= MAX_WRITE_ATTEMPTS || expectedVersion !== undefined) {
@@ -145,68 +160,60 @@ export class UserProvisioningService {
     }
   }
 
-  private async applyChanges(
-    manager: EntityManager,
-    organizationId: string,
-    id: string,
-    requested: UserChanges | (() => UserChanges),
-    expectedVersion: number | undefined,
-  ): Promise<{ kind: 'applied'; user: User; purgeId: string | null } | { kind: 'conflict' }> {
-    const user = await this.findVisible(organizationId, id, manager);
-    if (!user) {
-      throw notFound('User');
+  private async deactivate(manager: EntityManager, user: User, change: PlannedChange): Promise<{ written: boolean; purgeId: string | null }> {
+    if (!(await this.writeChange(user, change, manager))) {
+      return { written: false, purgeId: null };
     }
-    const changes = typeof requested === 'function' ? requested() : requested;
-    if (expectedVersion !== undefined && expectedVersion !== user.version) {
-      throw new DomainError(DomainErrorCode.PreconditionFailed, `The user is at version ${user.version}, not ${expectedVersion} (If-Match).`);
-    }
-    if (changes.userName !== undefined && normalizeUserName(changes.userName) !== user.userNameNormalized) {
-      throw new DomainError(
-        DomainErrorCode.UserNameImmutable,
-        `userName cannot be changed (from "${user.userName}" to "${changes.userName}"): this service keeps the userName it was ` +
-          'provisioned with. To rename, deactivate this user and provision a new one.',
-      );
-    }
-    const active = changes.active ?? user.active;
-    const deactivating = user.active && !active;
-    // An inactive user's profile stays wiped: names arrive again with reactivation.
-    const next = {
-      active,
-      givenName: active ? (changes.givenName !== undefined ? changes.givenName : user.givenName) : null,
-      familyName: active ? (changes.familyName !== undefined ? changes.familyName : user.familyName) : null,
-    };
-    if (next.active === user.active && next.givenName === user.givenName && next.familyName === user.familyName) {
-      return { kind: 'applied', user, purgeId: null };
-    }
-    const updatedAt = new Date();
+    await this.apiKeys.revokeAllOwnedBy(manager, user.id);
+    const { purgeId } = await this.purges.record(manager, user);
+    return { written: true, purgeId };
+  }
+
+  /** False when the row is no longer at the version read (or was deleted meanwhile). */
+  private async writeChange(user: User, { next, updatedAt }: PlannedChange, manager?: EntityManager): Promise<boolean> {
     const written = await this.sql.run(
-      'UPDATE users SET active = ?, given_name = ?, family_name = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?',
-      [
-        this.sql.bindable(User, 'active', next.active),
-        next.givenName,
-        next.familyName,
-        this.sql.bindable(User, 'updatedAt', updatedAt),
-        user.id,
-        user.version,
-      ],
+      'UPDATE users SET active = ?, given_name = ?, family_name = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND deleted_at IS NULL',
+      [this.sql.bindable(User, 'active', next.active), next.givenName, next.familyName, this.sql.bindable(User, 'updatedAt', updatedAt), user.id, user.version],
       manager,
     );
-    if (written === 0) {
-      return { kind: 'conflict' };
-    }
-    let purgeId: string | null = null;
-    if (deactivating) {
-      await this.apiKeys.revokeAllOwnedBy(manager, user.id);
-      ({ purgeId } = await this.purges.record(manager, user));
-    }
-    // The row is exactly this now: the UPDATE above matched its version and set every changed column.
-    return { kind: 'applied', user: Object.assign(user, next, { updatedAt, version: user.version + 1 }), purgeId };
+    return written > 0;
   }
 
   private async findVisible(organizationId: string, id: string, manager?: EntityManager): Promise<User | null> {
     const [row] = await this.sql.rows(`${this.selectUsers} WHERE ${USERS_ALIAS}.id = ? AND ${USERS_ALIAS}.organization_id = ? AND ${USERS_ALIAS}.deleted_at IS NULL`, [id, organizationId], manager);
     return row ? this.sql.hydrate(User, row) : null;
   }
+}
+
+type PlannedChange = {
+  next: Pick<User, 'active' | 'givenName' | 'familyName'>;
+  deactivating: boolean;
+  updatedAt: Date;
+};
+
+/** What `changes` does to `user` under the provisioning rules; null when it changes nothing. */
+function planChange(user: User, changes: UserChanges, expectedVersion: number | undefined): PlannedChange | null {
+  if (expectedVersion !== undefined && expectedVersion !== user.version) {
+    throw new DomainError(DomainErrorCode.PreconditionFailed, `The user is at version ${user.version}, not ${expectedVersion} (If-Match).`);
+  }
+  if (changes.userName !== undefined && normalizeUserName(changes.userName) !== user.userNameNormalized) {
+    throw new DomainError(
+      DomainErrorCode.UserNameImmutable,
+      `userName cannot be changed (from "${user.userName}" to "${changes.userName}"): this service keeps the userName it was ` +
+        'provisioned with. To rename, deactivate this user and provision a new one.',
+    );
+  }
+  const active = changes.active ?? user.active;
+  // An inactive user's profile stays wiped: names arrive again with reactivation.
+  const next = {
+    active,
+    givenName: active ? (changes.givenName !== undefined ? changes.givenName : user.givenName) : null,
+    familyName: active ? (changes.familyName !== undefined ? changes.familyName : user.familyName) : null,
+  };
+  if (next.active === user.active && next.givenName === user.givenName && next.familyName === user.familyName) {
+    return null;
+  }
+  return { next, deactivating: user.active && !active, updatedAt: new Date() };
 }
 
 function userNameTaken(userName: string): DomainError {
