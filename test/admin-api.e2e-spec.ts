@@ -272,6 +272,30 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
     expect(after.body.items).toHaveLength(before.body.items.length);
   });
 
+  it('takes a body-less signed POST sent with Content-Type: application/json, and refuses malformed JSON with 400', async () => {
+    const path = `/admin/v1/api-keys/${acme.apiKey.id}/scim-credentials`;
+    const timestamp = isoNow();
+    const issued = await request(app.getHttpServer())
+      .post(path)
+      .set('ss-api-key', acme.apiKey.key)
+      .set('ss-request-timestamp', timestamp)
+      .set('ss-request-signature', signRequest(acme.apiKey.secret, acme.apiKey.key, path, timestamp, ''))
+      .set('Content-Type', 'application/json')
+      .expect(201);
+    rememberSecret(issued.body.password);
+    expect(issued.body.username).toMatch(/^scim_/);
+
+    const malformed = await request(app.getHttpServer())
+      .post('/admin/v1/api-keys')
+      .set('ss-api-key', acme.apiKey.key)
+      .set('ss-request-timestamp', timestamp)
+      .set('ss-request-signature', signRequest(acme.apiKey.secret, acme.apiKey.key, '/admin/v1/api-keys', timestamp, '{"description":'))
+      .set('Content-Type', 'application/json')
+      .send('{"description":')
+      .expect(400);
+    expect(malformed.body).toMatchObject({ statusCode: 400, error: 'bad_request', message: 'The request body is not valid JSON.' });
+  });
+
   it('serves the OpenAPI description of the admin API, including the signing scheme', async () => {
     const response = await request(app.getHttpServer()).get('/admin/docs-json').expect(200);
     expect(Object.keys(response.body.paths)).toEqual(
