@@ -399,10 +399,22 @@ describe('SCIM Users', () => {
       const notAllowed = await scim.post(`/Users/${tenant.adminId}`, {}).expect(405);
       expect(notAllowed.headers.allow).toBe('GET, PUT, PATCH, DELETE');
       expect(notAllowed.body.status).toBe('405');
-      await scim.put('/Users', {}).expect(405);
+      for (const send of [() => scim.put('/Users', {}), () => scim.patch('/Users', {}), () => scim.delete('/Users')]) {
+        const collection = await send().expect(405);
+        expect(collection.headers.allow).toBe('GET, POST');
+        expect(collection.body).toMatchObject({ schemas: [ERROR], status: '405' });
+      }
       for (const path of ['/Bulk', '/Me', '/Groups/abc', '/.search', '/Users/.search']) {
         expect((await scim.post(path, {}).expect(501)).body).toMatchObject({ schemas: [ERROR], status: '501' });
       }
+      for (const send of [() => scim.post('/Groups', {}), () => scim.put('/Groups', {}), () => scim.patch('/Groups', {}), () => scim.delete('/Groups')]) {
+        expect((await send().expect(501)).body).toMatchObject({ schemas: [ERROR], status: '501' });
+      }
+    });
+
+    it('matches paths without regard to case or a trailing slash, as Express did', async () => {
+      expect((await scim.get(`/users/${tenant.adminId}`).expect(200)).body.id).toBe(tenant.adminId);
+      expect((await scim.get('/Users/').expect(200)).body.schemas).toEqual([LIST_RESPONSE]);
     });
   });
 
