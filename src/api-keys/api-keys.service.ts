@@ -9,6 +9,7 @@ import { Settings } from '../config/settings';
 import { CredentialCrypto } from '../secrets/credential-crypto';
 import { User } from '../users/user.entity';
 import { ApiKey } from './api-key.entity';
+import { ScimCredentialCache, ScimCredentialForAuth } from './scim-credential-cache';
 import { ScimCredential } from './scim-credential.entity';
 import { PreparedSql } from '../database/prepared-sql';
 import { serializedTransaction } from '../database/serialized-transaction';
@@ -33,16 +34,6 @@ export type IssuedApiKey = { apiKey: ApiKey; secret: string };
 export type IssuedScimCredential = { username: string; password: string; scimBaseUrl: string };
 export type ApiKeyListing = ApiKey & { ownerUserName: string | null; scimCredentialActive: boolean };
 
-export type ScimCredentialForAuth = {
-  id: string;
-  organizationId: string;
-  organizationHostname: string;
-  apiKeyId: string;
-  passwordHash: string;
-  lastUsedAt: Date | null;
-  /** The credential, its key, or the key's owner is no longer active. */
-  revoked: boolean;
-};
 
 /** A key that may sign admin requests, with what the guard must check about its owner. */
 export type SigningKey = { apiKey: ApiKey; secret: string; owner: Pick<User, 'id' | 'active' | 'role'> };
@@ -57,6 +48,7 @@ export class ApiKeysService {
     private readonly audit: AuditService,
     private readonly settings: Settings,
     private readonly preparedSql: PreparedSql,
+    private readonly credentialCache: ScimCredentialCache,
   ) {}
 
   /** The secret is returned here and never again. */
@@ -107,7 +99,7 @@ export class ApiKeysService {
 
   /** Revokes the key and its SCIM credential together; both stop working on the next request. */
   async revoke(actor: Actor, apiKeyId: string, context: RequestContext): Promise<ApiKey> {
-    return serializedTransaction(this.dataSource, async (tx) => {
+    return this.thenForgetCredentials(serializedTransaction(this.dataSource, async (tx) => {
       const apiKey = await this.findInOrganization(tx, actor.organizationId, apiKeyId);
       if (apiKey.revokedAt === null) {
         const now = new Date();
@@ -121,12 +113,12 @@ export class ApiKeysService {
         );
       }
       return apiKey;
-    });
+    }));
   }
 
   /** Issues (or replaces) the key's SCIM credential; the password is returned here and never again. */
   async issueScimCredential(actor: Actor, apiKeyId: string, context: RequestContext): Promise<IssuedScimCredential> {
-    return serializedTransaction(this.dataSource, async (tx) => {
+    return this.thenForgetCredentials(serializedTransaction(this.dataSource, async (tx) => {
       const apiKey = await this.findInOrganization(tx, actor.organizationId, apiKeyId);
       if (apiKey.revokedAt !== null) {
         throw new DomainError(DomainErrorCode.ApiKeyRevoked, 'This API key is revoked; create a new key to issue SCIM credentials.');
@@ -150,11 +142,11 @@ export class ApiKeysService {
         tx,
       );
       return { username, password, scimBaseUrl: this.settings.scimBaseUrl };
-    });
+    }));
   }
 
   async revokeScimCredential(actor: Actor, apiKeyId: string, context: RequestContext): Promise<void> {
-    await serializedTransaction(this.dataSource, async (tx) => {
+    await this.thenForgetCredentials(serializedTransaction(this.dataSource, async (tx) => {
       const apiKey = await this.findInOrganization(tx, actor.organizationId, apiKeyId);
       const result = await tx.getRepository(ScimCredential).update({ apiKeyId: apiKey.id, revokedAt: IsNull() }, { revokedAt: new Date() });
       if (!result.affected) {
@@ -165,10 +157,13 @@ export class ApiKeysService {
         context,
         tx,
       );
-    });
+    }));
   }
 
-  /** Revokes every key (and SCIM credential) a user owns: used when the user is deactivated. */
+  /**
+   * Revokes every key (and SCIM credential) a user owns: used when the user is deactivated, inside
+   * the caller's transaction. Call `credentialsRevoked()` once that transaction has committed.
+   */
   async revokeAllOwnedBy(manager: EntityManager, userId: string): Promise<number> {
     const now = new Date();
     const owned = await manager.getRepository(ApiKey).find({ where: { ownerUserId: userId, revokedAt: IsNull() }, select: { id: true } });
@@ -188,8 +183,17 @@ export class ApiKeysService {
     return { apiKey, secret: this.crypto.decrypt(apiKey.secretCiphertext, apiKey.id), owner: apiKey.owner };
   }
 
-  /** One indexed, flat prepared query on the SCIM hot path (every SCIM request runs it). */
-  async findCredentialByUsername(username: string): Promise<ScimCredentialForAuth | null> {
+  /** After a transaction that revoked keys or credentials has committed: no process keeps using them. */
+  async credentialsRevoked(): Promise<void> {
+    await this.credentialCache.invalidate();
+  }
+
+  /** The SCIM hot path (every SCIM request): cached, else one indexed, flat prepared query. */
+  findCredentialByUsername(username: string): Promise<ScimCredentialForAuth | null> {
+    return this.credentialCache.lookup(username, () => this.loadCredential(username));
+  }
+
+  private async loadCredential(username: string): Promise<ScimCredentialForAuth | null> {
     const [row] = await this.preparedSql.rows(CREDENTIAL_FOR_AUTH_SQL, [username]);
     if (!row) {
       return null;
@@ -210,6 +214,15 @@ export class ApiKeysService {
     await serializedTransaction(this.dataSource, (manager) =>
       kind === 'api_key' ? manager.getRepository(ApiKey).update({ id }, { lastUsedAt: at }) : manager.getRepository(ScimCredential).update({ id }, { lastUsedAt: at }),
     );
+  }
+
+  /** Whatever the transaction did to keys and credentials, no process keeps a cached copy of it. */
+  private async thenForgetCredentials<T>(committed: Promise<T>): Promise<T> {
+    try {
+      return await committed;
+    } finally {
+      await this.credentialCache.invalidate();
+    }
   }
 
   private async findInOrganization(manager: EntityManager, organizationId: string, apiKeyId: string): Promise<ApiKey> {

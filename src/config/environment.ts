@@ -186,6 +186,12 @@ export class Environment {
   @Max(3600)
   LAST_USED_WRITE_INTERVAL_SECONDS = 60;
 
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  SCIM_CREDENTIAL_CACHE_MS = 2000;
+
   /** Append logs to this file instead of writing them to stdout. */
   @Transform(emptyToUndefined)
   @IsOptional()

@@ -59,6 +59,8 @@ export class Settings {
   readonly trustProxy: boolean | number | string;
   readonly authThrottle: { readonly perAddress: number; readonly perUsername: number; readonly windowSeconds: number };
   readonly lastUsedWriteIntervalMs: number;
+  /** How long a looked-up SCIM credential may be reused (with Redis only; 0 = never). */
+  readonly scimCredentialCacheMs: number;
   readonly bodyLimitBytes: number;
   readonly scimRequireOrganizationHostname: boolean;
   readonly scimMaxResults: number;
@@ -102,6 +104,7 @@ export class Settings {
       windowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS,
     };
     this.lastUsedWriteIntervalMs = env.LAST_USED_WRITE_INTERVAL_SECONDS * 1000;
+    this.scimCredentialCacheMs = env.SCIM_CREDENTIAL_CACHE_MS;
     this.bodyLimitBytes = env.HTTP_BODY_LIMIT_BYTES;
     this.scimRequireOrganizationHostname = env.SCIM_REQUIRE_ORGANIZATION_HOSTNAME;
     this.scimMaxResults = env.SCIM_MAX_RESULTS;

@@ -136,6 +136,9 @@ export class UserProvisioningService {
         ? await serializedTransaction(this.dataSource, (manager) => this.deactivate(manager, user, change))
         : await serializedStatement(this.dataSource, async () => ({ written: await this.writeChange(user, change), purgeId: null }));
       if (outcome.written) {
+        if (change.deactivating) {
+          await this.apiKeys.credentialsRevoked();
+        }
         if (outcome.purgeId) {
           await this.purges.dispatch(outcome.purgeId);
         }
