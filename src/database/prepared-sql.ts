@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral, QueryFailedError } from 'typeorm';
+import { boundInteger } from './bound-integer';
 
 /** What a statement binds: strings and numbers only, so a statement's text never depends on its values. */
 export type SqlValue = string | number | null;
@@ -26,7 +27,6 @@ const SQLITE_STATEMENT_CACHE_SIZE = 500;
 @Injectable()
 export class PreparedSql {
   private readonly sqliteStatements = new Map<string, SqliteStatement>();
-  private readonly columnLists = new Map<string, string>();
   private readonly sqlite: boolean;
 
   constructor(private readonly dataSource: DataSource) {
@@ -44,16 +44,12 @@ export class PreparedSql {
     return this.sqlite ? (result as { changes: number }).changes : (result as { affectedRows: number }).affectedRows;
   }
 
-  /** The entity's columns as a SELECT list, e.g. `u.id, u.organization_id, …`. */
+  /** The entity's columns as a SELECT list, e.g. `u.id, u.organization_id, …` (build it once, not per query). */
   columns(target: EntityTarget<ObjectLiteral>, alias: string): string {
-    const metadata = this.dataSource.getMetadata(target);
-    const key = `${metadata.tableName} ${alias}`;
-    let list = this.columnLists.get(key);
-    if (list === undefined) {
-      list = metadata.columns.map((column) => `${alias}.${column.databaseName}`).join(', ');
-      this.columnLists.set(key, list);
-    }
-    return list;
+    return this.dataSource
+      .getMetadata(target)
+      .columns.map((column) => `${alias}.${column.databaseName}`)
+      .join(', ');
   }
 
   /** A row selected with `columns()` as an entity, converted exactly as TypeORM converts it. */
@@ -73,10 +69,8 @@ export class PreparedSql {
    * a decimal string is read as the integer on MySQL and MariaDB, while SQLite needs the number.
    */
   integer(value: number): SqlValue {
-    if (!Number.isSafeInteger(value)) {
-      throw new Error(`${value} is not an integer`);
-    }
-    return this.sqlite ? value : String(value);
+    const bound = boundInteger(value);
+    return this.sqlite ? value : bound;
   }
 
   /** An entity property's value as this database stores it (booleans as 0/1, dates in UTC). */

@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Message } from '../history/message.entity';
 import { StoredFile } from '../history/stored-file.entity';
-import { boundIntegerColumn } from './bound-integer';
+import { boundIntegerColumn } from '../database/bound-integer';
 import { Purge } from './purge.entity';
 import { PurgeRepository } from './purge.repository';
 import { PurgeQueue } from './queue/purge-queue';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, EntityManager, Repository } from 'typeorm';
-import { boundInteger, boundIntegerColumn } from './bound-integer';
+import { boundInteger, boundIntegerColumn } from '../database/bound-integer';
 import { Purge, PURGE_STATES, PurgeState } from './purge.entity';
 
 export type PurgeFilter = { state?: PurgeState; userId?: string };

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { boundInteger, boundIntegerColumn } from './bound-integer';
+import { boundInteger, boundIntegerColumn } from '../database/bound-integer';
 import { DeletedTotals } from './purge.repository';
 import { ReceiptDigest } from './purge-receipt';
 import { PurgedItem, PurgedItemKind } from './purged-item.entity';

@@ -182,8 +182,8 @@ export class UserProvisioningService {
     return written > 0;
   }
 
-  private async findVisible(organizationId: string, id: string, manager?: EntityManager): Promise<User | null> {
-    const [row] = await this.sql.rows(`${this.selectUsers} WHERE ${USERS_ALIAS}.id = ? AND ${USERS_ALIAS}.organization_id = ? AND ${USERS_ALIAS}.deleted_at IS NULL`, [id, organizationId], manager);
+  private async findVisible(organizationId: string, id: string): Promise<User | null> {
+    const [row] = await this.sql.rows(`${this.selectUsers} WHERE ${USERS_ALIAS}.id = ? AND ${USERS_ALIAS}.organization_id = ? AND ${USERS_ALIAS}.deleted_at IS NULL`, [id, organizationId]);
     return row ? this.sql.hydrate(User, row) : null;
   }
 }

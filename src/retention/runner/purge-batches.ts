@@ -4,7 +4,7 @@ import { Message } from '../../history/message.entity';
 import { serializedTransaction } from '../../database/serialized-transaction';
 import { StoredFile } from '../../history/stored-file.entity';
 import { BlobStorage } from '../../storage/blob-storage';
-import { boundInteger } from '../bound-integer';
+import { boundInteger } from '../../database/bound-integer';
 import { Purge } from '../purge.entity';
 import { PurgeRepository } from '../purge.repository';
 import { PurgedItemRepository } from '../purged-item.repository';

@@ -11,7 +11,7 @@
  * IN lists, inserts and arithmetic), MySQL and MariaDB compare an integer column with a numeric
  * string as numbers (still through its index) and store it as the integer.
  *
- * Only for values compared with, added to or stored into integer columns. Lists of ids need none
+ * Only for values compared with, added to or stored into integer columns (used by the purge; PreparedSql binds its values itself). Lists of ids need none
  * of this: `IN (:...ids)` binds each element as it is.
  */
 export function boundInteger(value: number): string {
