@@ -27,9 +27,8 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 /**
  * Two service processes (two apps on one database and one Redis, as behind a load balancer) with
  * the SCIM credential cache on: a revocation through one is refused by the other on the next
- * request, whatever the other had cached. passport's strategy registry is process-wide, so SCIM
- * requests to either app authenticate through B's strategy and cache: B is the process whose
- * cache is under test, A the one that revokes (and publishes).
+ * request, whatever the other had cached. SCIM requests go to B, the process whose cache is under
+ * test; A is the one that revokes (and publishes).
  */
 describe('SCIM credential cache across processes', () => {
   let redis: DisposableRedis;

@@ -1,0 +1,49 @@
+import { INestApplication, Logger } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
+import { sendError } from '../common/errors/all-exceptions.filter';
+import { AdminRequestAuthenticator } from './admin-request-authenticator';
+import { announcesBody } from './request-headers';
+import { ScimRequestAuthenticator } from './scim-request-authenticator';
+
+const errorLogger = new Logger('Errors');
+
+/**
+ * Which credentials a matched route takes, by its template. Every route under these prefixes
+ * declares that authentication (test/route-authentication.e2e-spec.ts holds the two together).
+ */
+export function audienceOfRoute(template: string | undefined): 'admin' | 'scim' | null {
+  if (template?.startsWith('/admin/v1/')) {
+    return 'admin';
+  }
+  if (template === '/scim/v2' || template?.startsWith('/scim/v2/')) {
+    return 'scim';
+  }
+  return null;
+}
+
+/**
+ * Fastify reads and parses a body before Nest's guards run. This hook authenticates first, as far
+ * as can be done without the body: SCIM Basic completely, admin signatures up to the signature
+ * itself (which covers the body). Unauthenticated and throttled requests are answered before their
+ * body is read, and the connection is then closed rather than drained. The guards reuse what was
+ * verified here, so each request is still verified once.
+ */
+export function registerEarlyAuthentication(fastify: FastifyInstance, app: INestApplication): void {
+  const admin = app.get(AdminRequestAuthenticator);
+  const scim = app.get(ScimRequestAuthenticator);
+  fastify.addHook('onRequest', async (request, reply) => {
+    const audience = audienceOfRoute(request.routeOptions.url);
+    if (audience === null) {
+      return;
+    }
+    try {
+      await (audience === 'admin' ? admin.precheckEarly(request) : scim.authenticateEarly(request));
+    } catch (error) {
+      if (announcesBody(request)) {
+        reply.header('Connection', 'close');
+      }
+      sendError(error, request, reply, errorLogger);
+      return reply;
+    }
+  });
+}
