@@ -2,7 +2,6 @@ import { INestApplication, Logger } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { sendError } from '../common/errors/all-exceptions.filter';
 import { AdminRequestAuthenticator } from './admin-request-authenticator';
-import { announcesBody } from './request-headers';
 import { ScimRequestAuthenticator } from './scim-request-authenticator';
 
 const errorLogger = new Logger('Errors');
@@ -25,8 +24,8 @@ export function audienceOfRoute(template: string | undefined): 'admin' | 'scim' 
  * Fastify reads and parses a body before Nest's guards run. This hook authenticates first, as far
  * as can be done without the body: SCIM Basic completely, admin signatures up to the signature
  * itself (which covers the body). Unauthenticated and throttled requests are answered before their
- * body is read, and the connection is then closed rather than drained. The guards reuse what was
- * verified here, so each request is still verified once.
+ * body is read (and sendError then closes the connection rather than drain it). The guards reuse
+ * what was verified here, so each request is still verified once.
  */
 export function registerEarlyAuthentication(fastify: FastifyInstance, app: INestApplication): void {
   const admin = app.get(AdminRequestAuthenticator);
@@ -39,9 +38,6 @@ export function registerEarlyAuthentication(fastify: FastifyInstance, app: INest
     try {
       await (audience === 'admin' ? admin.precheckEarly(request) : scim.authenticateEarly(request));
     } catch (error) {
-      if (announcesBody(request)) {
-        reply.header('Connection', 'close');
-      }
       sendError(error, request, reply, errorLogger);
       return reply;
     }

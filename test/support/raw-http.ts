@@ -2,65 +2,106 @@ import { connect, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { INestApplication } from '@nestjs/common';
 
-export type RawResponse = { status: number; headers: Record<string, string>; body: string; closedByServer: boolean };
+export type RawResponse = { status: number; headers: Record<string, string>; body: string };
 
 /**
- * A request written byte for byte (what supertest cannot send: a header twice, headers without
- * their announced body). `response` resolves with the first complete response, or null if none
- * came within `timeoutMs`.
+ * A request written byte for byte, for what supertest cannot send: a header twice, or headers
+ * whose announced body is held back to see whether the server answers without it.
  */
-export function openRawRequest(app: INestApplication, head: string[], timeoutMs = 5000): { socket: Socket; response: Promise<RawResponse | null> } {
-  const { port } = (app.getHttpServer() as { address(): AddressInfo }).address();
-  const socket = connect(port, '127.0.0.1');
-  socket.write(`${[...head, `Host: 127.0.0.1:${port}`].join('\r\n')}\r\n\r\n`);
-  const response = new Promise<RawResponse | null>((resolve) => {
-    let received = Buffer.alloc(0);
-    let closedByServer = false;
-    const timer = setTimeout(() => finish(), timeoutMs);
-    const finish = (): void => {
-      clearTimeout(timer);
-      resolve(parse(received, closedByServer));
-    };
-    socket.on('data', (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      if (isComplete(received)) {
-        // Give a closing server a moment to close, so the caller can tell.
-        setTimeout(finish, 50);
+export class RawConnection {
+  private received = Buffer.alloc(0);
+  private ended = false;
+  private readonly waiters = new Set<() => void>();
+  readonly socket: Socket;
+
+  constructor(app: INestApplication, head: string[]) {
+    const { port } = (app.getHttpServer() as { address(): AddressInfo }).address();
+    this.socket = connect(port, '127.0.0.1');
+    this.socket.on('data', (chunk: Buffer) => {
+      this.received = Buffer.concat([this.received, chunk]);
+      this.wake();
+    });
+    for (const event of ['end', 'close', 'error']) {
+      this.socket.on(event, () => {
+        this.ended = true;
+        this.wake();
+      });
+    }
+    this.socket.write(`${[...head, `Host: 127.0.0.1:${port}`].join('\r\n')}\r\n\r\n`);
+  }
+
+  /** True once the server has closed the connection. */
+  get closedByServer(): boolean {
+    return this.ended;
+  }
+
+  send(body: string | Buffer): void {
+    this.socket.write(body);
+  }
+
+  /** The first complete response, or null if none came within `timeoutMs`. */
+  async response(timeoutMs = 5000): Promise<RawResponse | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const parsed = parse(this.received);
+      if (parsed && (isComplete(parsed) || this.ended)) {
+        return parsed;
       }
-    });
-    socket.on('end', () => {
-      closedByServer = true;
-      finish();
-    });
-    socket.on('error', () => finish());
-  });
-  return { socket, response };
+      if (this.ended || Date.now() >= deadline) {
+        return null;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadline - Date.now());
+        this.waiters.add(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Resolves once the server has closed the connection (false if it has not within `timeoutMs`). */
+  async closed(timeoutMs = 2000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.ended && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return this.ended;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private wake(): void {
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const wake of waiters) {
+      wake();
+    }
+  }
 }
 
 /** One request with `Connection: close`, answered in full. */
 export async function rawRequest(app: INestApplication, head: string[]): Promise<RawResponse> {
-  const { socket, response } = openRawRequest(app, [...head, 'Connection: close']);
+  const connection = new RawConnection(app, [...head, 'Connection: close']);
   try {
-    const answered = await response;
-    if (!answered) {
-      throw new Error('no response');
+    const response = await connection.response();
+    if (!response) {
+      throw new Error(`no response to ${head[0]}`);
     }
-    return answered;
+    return response;
   } finally {
-    socket.destroy();
+    connection.destroy();
   }
 }
 
-function isComplete(received: Buffer): boolean {
-  const parsed = parse(received, false);
-  if (!parsed) {
-    return false;
-  }
-  const length = parsed.headers['content-length'];
-  return length !== undefined && Buffer.byteLength(parsed.body) >= Number(length);
+function isComplete(response: RawResponse): boolean {
+  const length = response.headers['content-length'];
+  return length !== undefined && Buffer.byteLength(response.body) >= Number(length);
 }
 
-function parse(received: Buffer, closedByServer: boolean): RawResponse | null {
+function parse(received: Buffer): RawResponse | null {
   const text = received.toString('utf8');
   const end = text.indexOf('\r\n\r\n');
   if (end < 0) {
@@ -72,5 +113,5 @@ function parse(received: Buffer, closedByServer: boolean): RawResponse | null {
     const colon = line.indexOf(':');
     headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
-  return { status: Number(statusLine?.split(' ')[1]), headers, body: text.slice(end + 4), closedByServer };
+  return { status: Number(statusLine?.split(' ')[1]), headers, body: text.slice(end + 4) };
 }
