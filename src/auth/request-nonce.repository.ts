@@ -42,8 +42,4 @@ export class RequestNonceRepository {
     );
     return result.affected ?? expired.length;
   }
-
-  countFor(apiKeyId: string): Promise<number> {
-    return this.nonces.countBy({ apiKeyId });
-  }
 }
