@@ -273,6 +273,12 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
     await adminRequest(app, 'get', '/admin/v1/api-keys', { key: `ak_${'x'.repeat(5000)}`, secret: 'x', id: 'x' }).expect(401);
   });
 
+  it('takes the API key byte for byte on every database: the key in another case is unknown', async () => {
+    const variant = `AK_${acme.apiKey.key.slice('ak_'.length)}`;
+    await adminRequest(app, 'get', '/admin/v1/organization', { ...acme.apiKey, key: variant }).expect(401);
+    await adminRequest(app, 'get', '/admin/v1/organization', acme.apiKey).expect(200);
+  });
+
   it('refuses a signature header given twice, even when one copy is right', async () => {
     const headers = signedHeaders(acme.apiKey, 'GET', '/admin/v1/organization');
     for (const name of ['ss-api-key', 'ss-request-timestamp', 'ss-request-nonce', 'ss-request-signature']) {

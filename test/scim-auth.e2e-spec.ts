@@ -66,6 +66,12 @@ describe('SCIM Basic authentication', () => {
     await request(app.getHttpServer()).get('/scim/v2/Users').set('Authorization', `basic ${basic}`).expect(200);
   });
 
+  it('compares the username byte for byte on every database: in another case it is unknown', async () => {
+    const variant = `SCIM_${credentials.username.slice('scim_'.length)}`;
+    await scimGet(app, '/scim/v2/Users', { username: variant, password: credentials.password }).expect(401);
+    await scimGet(app, '/scim/v2/Users', credentials).expect(200);
+  });
+
   it('refuses an Authorization header sent twice, even when one of them is right', async () => {
     const right = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
     for (const pair of [

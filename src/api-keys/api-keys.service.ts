@@ -22,7 +22,7 @@ const PASSWORD_BYTES = 32;
 const KEY_MAX_LENGTH = 64;
 
 // The owner's role is checked here too, not only by revoking keys on demotion: defence in depth.
-const CREDENTIAL_FOR_AUTH_SQL = `SELECT c.id, c.organization_id, c.api_key_id, c.password_hash, c.last_used_at,
+const CREDENTIAL_FOR_AUTH_SQL = `SELECT c.id, c.username, c.organization_id, c.api_key_id, c.password_hash, c.last_used_at,
     c.revoked_at AS credential_revoked_at, k.revoked_at AS api_key_revoked_at, u.active AS owner_active,
     CASE WHEN u.role = 'admin' AND u.deleted_at IS NULL THEN 1 ELSE 0 END AS owner_is_admin, o.hostname AS organization_hostname
   FROM scim_credentials c
@@ -213,7 +213,8 @@ export class ApiKeysService {
       return null;
     }
     const apiKey = await this.apiKeys.findOne({ where: { key }, relations: { owner: true } });
-    if (!apiKey?.owner) {
+    // Byte for byte: MySQL's collation would also match the key in another case.
+    if (!apiKey?.owner || apiKey.key !== key) {
       return null;
     }
     return { apiKey, secret: this.crypto.decrypt(apiKey.secretCiphertext, apiKey.id), owner: apiKey.owner };
@@ -231,7 +232,8 @@ export class ApiKeysService {
 
   private async loadCredential(username: string): Promise<ScimCredentialForAuth | null> {
     const [row] = await this.preparedSql.rows(CREDENTIAL_FOR_AUTH_SQL, [username]);
-    if (!row) {
+    // Byte for byte: MySQL's collation would also match the name in another case.
+    if (!row || row.username !== username) {
       return null;
     }
     const lastUsedAt = this.preparedSql.hydrate(ScimCredential, { last_used_at: row.last_used_at }).lastUsedAt;
