@@ -4,6 +4,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysService } from '../src/api-keys/api-keys.service';
+import { RevokeKeysOfNonAdministrators1764324410000 } from '../src/database/migrations/1764324410000-revoke-keys-of-non-administrators';
 import { normalizeUserName, User } from '../src/users/user.entity';
 import { adminRequest, ApiKeyCredentials, bootstrapOrganization, BootstrappedOrganization, issueScimCredentials, ScimCredentials, scimGet } from './support/admin-api';
 import { rememberSecret } from './support/secret-ledger';
@@ -111,6 +112,37 @@ describe("API keys and SCIM credentials follow their owner's administrator role"
       const refused = await adminRequest(app, 'get', '/admin/v1/organization', key).expect(401);
       expect(refused.body.error, JSON.stringify(change)).toBe('unauthorized');
     }
+  });
+
+  it('revokes, on upgrade, the keys that owners demoted before this rule still hold, each audited', async () => {
+    const dataSource = app.get(DataSource);
+    const { deputy, key, credentials } = await deputyWithKeys();
+    // The state a demotion left before demotion revoked keys: a user, with an unrevoked key.
+    await dataSource.getRepository(User).update({ id: deputy.id }, { role: 'user' });
+    expect(await listedKey(key.id)).toMatchObject({ revokedAt: null, scimCredentialActive: true });
+
+    const runner = dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await new RevokeKeysOfNonAdministrators1764324410000().up(runner);
+      await runner.commitTransaction();
+    } finally {
+      await runner.release();
+    }
+    await app.get(ApiKeysService).credentialsRevoked();
+
+    const listed = await listedKey(key.id);
+    expect(listed).toMatchObject({ revokedAt: expect.any(String), scimCredentialActive: false });
+    expect(Math.abs(Date.parse(listed!.revokedAt!) - Date.now())).toBeLessThan(60_000);
+    await scimGet(app, '/scim/v2/Users', credentials).expect(401);
+    await adminRequest(app, 'post', `/admin/v1/users/${deputy.id}/admin`, org.apiKey).expect(201);
+    await adminRequest(app, 'get', '/admin/v1/organization', key).expect(401);
+    const { items } = (await adminRequest(app, 'get', '/admin/v1/audit-events?limit=50', org.apiKey).expect(200)).body as { items: AuditItem[] };
+    expect(items.filter((event) => event.type === 'api_key.revoked' && event.target.id === key.id)).toEqual([
+      expect.objectContaining({ detail: 'owner_not_admin', target: { type: 'api_key', id: key.id } }),
+    ]);
+    // An active administrator's key is untouched.
+    await adminRequest(app, 'get', '/admin/v1/organization', org.apiKey).expect(200);
   });
 
   it('revokes the keys of a deactivated owner with an audit entry per key', async () => {
