@@ -120,6 +120,75 @@ describe('unauthenticated requests are refused before their body is read', () =>
   });
 });
 
+describe('Expect: 100-continue is answered only once the request is authenticated', () => {
+  let app: INestApplication;
+  let org: BootstrappedOrganization;
+  let credentials: ScimCredentials;
+
+  beforeAll(async () => {
+    app = await buildApp(100_000);
+    org = await bootstrapOrganization(app, 'continue');
+    credentials = await issueScimCredentials(app, org.apiKey);
+    rememberSecret(org.apiKey.secret, credentials.password);
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  /** Headers with `Expect: 100-continue`; true when the server said 100 before its final answer. */
+  async function continues(head: string[], length: number): Promise<{ connection: RawConnection; continued: boolean }> {
+    const connection = new RawConnection(app, [...head, `Content-Length: ${length}`, 'Expect: 100-continue']);
+    return { connection, continued: await connection.continueReceived() };
+  }
+
+  it('refuses with the final answer, never 100, when the credentials are wrong', async () => {
+    const path = `/admin/v1/users/${org.adminId}/files?name=big.bin`;
+    const digest = sha256('content');
+    for (const [head, status] of [
+      [['POST /scim/v2/Users HTTP/1.1', 'Content-Type: application/scim+json', basic(credentials.username, 'wrong')], 401],
+      [['POST /admin/v1/api-keys HTTP/1.1', 'Content-Type: application/json'], 401],
+      [[`POST ${path} HTTP/1.1`, 'Content-Type: application/octet-stream', `ss-content-sha256: ${digest}`, ...headerLines(signedHeaders(org.apiKey, 'POST', path, '', { bodySha256: sha256('other') }))], 401],
+    ] as const) {
+      const { connection, continued } = await continues([...head], ANNOUNCED);
+      try {
+        expect(continued, head[0]).toBe(false);
+        expect((await connection.response())?.status, head[0]).toBe(status);
+      } finally {
+        connection.destroy();
+      }
+    }
+  });
+
+  it('says 100 Continue to an authenticated request, then takes its body', async () => {
+    const body = JSON.stringify(oktaUser(`continue-${Date.now()}@example.com`, 'Con', 'Tinue'));
+    const scim = await continues(['POST /scim/v2/Users HTTP/1.1', 'Content-Type: application/scim+json', basic(credentials.username, credentials.password)], Buffer.byteLength(body));
+    try {
+      expect(scim.continued).toBe(true);
+      scim.connection.send(body);
+      expect((await scim.connection.response())?.status).toBe(201);
+    } finally {
+      scim.connection.destroy();
+    }
+
+    const content = Buffer.from('uploaded after 100 Continue');
+    const path = `/admin/v1/users/${org.adminId}/files?name=continued.bin`;
+    const upload = await continues(
+      [`POST ${path} HTTP/1.1`, 'Content-Type: application/octet-stream', `ss-content-sha256: ${sha256(content)}`, ...headerLines(signedHeaders(org.apiKey, 'POST', path, '', { bodySha256: sha256(content) }))],
+      content.length,
+    );
+    try {
+      expect(upload.continued).toBe(true);
+      upload.connection.send(content);
+      const response = await upload.connection.response();
+      expect(response?.status).toBe(201);
+      expect(JSON.parse(response!.body)).toMatchObject({ name: 'continued.bin', sizeBytes: content.length });
+    } finally {
+      upload.connection.destroy();
+    }
+  });
+});
+
 describe('throttled addresses are refused before their body is read', () => {
   let app: INestApplication;
   let org: BootstrappedOrganization;

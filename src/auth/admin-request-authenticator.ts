@@ -38,11 +38,12 @@ export type AuthenticatedAdmin = { principal: AdminPrincipal; lastUsedAt: Date |
  * Signed admin requests (scheme v2). Before the body is read (the early hook): the headers, the
  * timestamp window, the key and its owner, the media type. After (the guard): the signature over
  * the method, path, timestamp, nonce and body digest, then the nonce, consumed only by a request
- * proven authentic.
+ * proven authentic. The guard verifies everything itself when the hook did not run.
  */
 @Injectable()
 export class AdminRequestAuthenticator {
   private readonly prechecked = new WeakMap<FastifyRequest, Prechecked>();
+  private readonly authenticated = new WeakMap<FastifyRequest, AuthenticatedAdmin>();
 
   constructor(
     private readonly apiKeys: ApiKeysService,
@@ -50,13 +51,26 @@ export class AdminRequestAuthenticator {
     private readonly nonces: RequestNonces,
   ) {}
 
-  async precheckEarly(req: FastifyRequest): Promise<void> {
-    this.prechecked.set(req, await this.precheck(req));
+  /**
+   * Before the body is read. A streamed route's signature covers the digest header, not the body,
+   * so it is verified completely here; elsewhere everything but the signature is.
+   */
+  async authenticateEarly(req: FastifyRequest): Promise<void> {
+    const checked = await this.precheck(req);
+    if (streamedBodyMediaType(req) === undefined) {
+      this.prechecked.set(req, checked);
+    } else {
+      this.authenticated.set(req, await this.verify(req, checked));
+    }
   }
 
   /** The guard's answer: the principal, or throws 401/415/429. */
   async authenticate(req: FastifyRequest & { rawBody?: Buffer | string }): Promise<AuthenticatedAdmin> {
-    const checked = this.prechecked.get(req) ?? (await this.precheck(req));
+    return this.authenticated.get(req) ?? this.verify(req, this.prechecked.get(req) ?? (await this.precheck(req)));
+  }
+
+  /** The signature over the method, path, timestamp, nonce and body digest; then the nonce, spent. */
+  private async verify(req: FastifyRequest & { rawBody?: Buffer | string }, checked: Prechecked): Promise<AuthenticatedAdmin> {
     const { apiKey, secret, owner, timestamp, nonce, signature } = checked;
     const expected = signRequest(secret, {
       key: apiKey.key,

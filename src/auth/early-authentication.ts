@@ -1,5 +1,6 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendError } from '../common/errors/all-exceptions.filter';
 import { AdminRequestAuthenticator } from './admin-request-authenticator';
 import { ScimRequestAuthenticator } from './scim-request-authenticator';
@@ -30,16 +31,32 @@ export function audienceOfRoute(template: string | undefined): 'admin' | 'scim' 
 export function registerEarlyAuthentication(fastify: FastifyInstance, app: INestApplication): void {
   const admin = app.get(AdminRequestAuthenticator);
   const scim = app.get(ScimRequestAuthenticator);
+  deferContinueUntilAuthenticated(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     const audience = audienceOfRoute(request.routeOptions.url);
     if (audience === null) {
       return;
     }
     try {
-      await (audience === 'admin' ? admin.precheckEarly(request) : scim.authenticateEarly(request));
+      await (audience === 'admin' ? admin.authenticateEarly(request) : scim.authenticateEarly(request));
     } catch (error) {
       sendError(error, request, reply, errorLogger);
       return reply;
     }
+  });
+}
+
+/**
+ * Node answers `Expect: 100-continue` on its own, before any hook runs, and the client then sends
+ * its body. Deferred to the first hook after authentication (preParsing), a refused client is
+ * answered instead and never sends the body at all.
+ */
+function deferContinueUntilAuthenticated(fastify: FastifyInstance): void {
+  fastify.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => fastify.server.emit('request', req, res));
+  fastify.addHook('preParsing', (request, reply, payload, done) => {
+    if (request.headers.expect?.toLowerCase() === '100-continue' && !reply.raw.headersSent) {
+      reply.raw.writeContinue();
+    }
+    done(null, payload);
   });
 }

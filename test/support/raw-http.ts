@@ -35,6 +35,20 @@ export class RawConnection {
     return this.ended;
   }
 
+  /** True once the server has sent an interim `100 Continue`. */
+  get continued(): boolean {
+    return this.received.toString('latin1').startsWith('HTTP/1.1 100 ');
+  }
+
+  /** Resolves true once `100 Continue` has arrived, false if the final answer came first or nothing within `timeoutMs`. */
+  async continueReceived(timeoutMs = 5000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.received.length < 'HTTP/1.1 100 '.length && !this.ended && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return this.continued;
+  }
+
   send(body: string | Buffer): void {
     this.socket.write(body);
   }
@@ -101,8 +115,9 @@ function isComplete(response: RawResponse): boolean {
   return length !== undefined && Buffer.byteLength(response.body) >= Number(length);
 }
 
+/** The final response: interim `1xx` ones are skipped. */
 function parse(received: Buffer): RawResponse | null {
-  const text = received.toString('utf8');
+  const text = received.toString('utf8').replace(/^(HTTP\/1\.1 1\d\d [^\r]*\r\n(?:[^\r]+\r\n)*\r\n)+/, '');
   const end = text.indexOf('\r\n\r\n');
   if (end < 0) {
     return null;
