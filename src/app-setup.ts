@@ -5,7 +5,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Fasti
 import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from 'pino';
-import { SIGNATURE_HEADERS } from './auth/request-signature';
+import { registerEarlyAuthentication } from './auth/early-authentication';
+import { CONTENT_SHA256_HEADER, NONCE_RULE, SIGNATURE_HEADERS, SIGNATURE_SCHEME } from './auth/request-signature';
 import { readSettings } from './config/read-environment';
 import { Settings } from './config/settings';
 import { sendError } from './common/errors/all-exceptions.filter';
@@ -54,6 +55,7 @@ export function configureApp(app: INestApplication): void {
   fastify.addHook('onRequest', securityHeaders());
   registerAccessLog(fastify, app.get<Logger>(ROOT_LOGGER));
   registerHttpMetrics(fastify, app.get(HttpMetrics));
+  registerEarlyAuthentication(fastify, app);
   // Fastify's own (prototype-poisoning-safe) JSON parser, raw body kept for signatures. An empty
   // body reads as {} (as it did on Express): clients send Content-Type on body-less POSTs.
   const json = fastify.getDefaultJsonParser('error', 'error');
@@ -123,22 +125,22 @@ function registerHttpMetrics(fastify: FastifyInstance, metrics: HttpMetrics): vo
 
 function setUpAdminApiDocs(app: INestApplication): void {
   const signing = [
-    'Every request is signed with an API key and its secret (both from `POST /admin/v1/api-keys` or the bootstrap command):',
+    `Every request is signed (scheme ${SIGNATURE_SCHEME}) with an API key and its secret (both from \`POST /admin/v1/api-keys\` or the bootstrap command):`,
     `- \`${SIGNATURE_HEADERS.key}\`: the key (the \`key\` field, e.g. \`ak_…\`);`,
     `- \`${SIGNATURE_HEADERS.timestamp}\`: the current time in ISO-8601 UTC, e.g. \`2026-11-28T10:00:00Z\` (requests more than 5 minutes off are refused);`,
+    `- \`${SIGNATURE_HEADERS.nonce}\`: a random value, ${NONCE_RULE}, new for every request: each (key, nonce) is accepted once, a repeat is refused as replayed (401);`,
     `- \`${SIGNATURE_HEADERS.signature}\`: lowercase hex HMAC-SHA256, keyed with the secret (as UTF-8), of`,
-    '  `key + pathWithQuery + timestamp + rawBody`, where pathWithQuery is the path as sent (e.g. `/admin/v1/api-keys?limit=10`) and rawBody is empty for GET and DELETE.',
+    '  `key + "\\n" + METHOD + "\\n" + pathWithQuery + "\\n" + timestamp + "\\n" + nonce + "\\n" + bodySha256`, where METHOD is upper case,',
+    '  pathWithQuery is the path as sent (e.g. `/admin/v1/api-keys?limit=10`) and bodySha256 is the lowercase hex SHA-256 of the raw body',
+    `  (of the empty string when there is none; for a streamed upload, the value sent in \`${CONTENT_SHA256_HEADER}\`).`,
     '',
+    'Bodies are JSON (`Content-Type: application/json`); uploads are `application/octet-stream`. Other media types are refused with 415.',
     '`npm run cli -- admin METHOD PATH [--data JSON]` signs requests for you.',
   ].join('\n');
-  const config = new DocumentBuilder()
-    .setTitle('Admin API')
-    .setDescription(signing)
-    .setVersion('1')
-    .addApiKey({ type: 'apiKey', in: 'header', name: SIGNATURE_HEADERS.key }, SIGNATURE_HEADERS.key)
-    .addApiKey({ type: 'apiKey', in: 'header', name: SIGNATURE_HEADERS.timestamp }, SIGNATURE_HEADERS.timestamp)
-    .addApiKey({ type: 'apiKey', in: 'header', name: SIGNATURE_HEADERS.signature }, SIGNATURE_HEADERS.signature)
-    .build();
-  const document = SwaggerModule.createDocument(app, config);
+  const builder = new DocumentBuilder().setTitle('Admin API').setDescription(signing).setVersion('1');
+  for (const header of Object.values(SIGNATURE_HEADERS)) {
+    builder.addApiKey({ type: 'apiKey', in: 'header', name: header }, header);
+  }
+  const document = SwaggerModule.createDocument(app, builder.build());
   SwaggerModule.setup('admin/docs', app, document, { jsonDocumentUrl: 'admin/docs-json' });
 }

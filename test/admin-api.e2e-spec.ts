@@ -1,9 +1,10 @@
+import { createHmac } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysService } from '../src/api-keys/api-keys.service';
-import { signRequest } from '../src/auth/request-signature';
+import { newNonce } from '../src/auth/request-signature';
 import { User } from '../src/users/user.entity';
 import {
   adminRequest,
@@ -13,7 +14,10 @@ import {
   isoNow,
   issueScimCredentials,
   scimGet,
+  sendAdmin,
+  signedHeaders,
 } from './support/admin-api';
+import { rawRequest } from './support/raw-http';
 import { rememberSecret } from './support/secret-ledger';
 import { createTestApp } from './support/test-app';
 
@@ -157,7 +161,7 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
     await adminRequest(app, 'get', '/admin/v1/organization', other.apiKey).expect(200);
   });
 
-  it('refuses a bad signature, a signature over another path or body, and a tampered timestamp', async () => {
+  it('refuses a bad signature, a signature over another method, path, body, timestamp or nonce', async () => {
     await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey, undefined, { signature: 'f'.repeat(64) }).expect(401);
     await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey, undefined, { signature: 'not-hex' }).expect(401);
     await adminRequest(app, 'get', '/admin/v1/api-keys', { ...acme.apiKey, secret: 'wrong-secret' }).expect(401);
@@ -165,36 +169,156 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
     await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey).expect(200);
 
     const timestamp = isoNow();
-    const goodForGet = signRequest(acme.apiKey.secret, acme.apiKey.key, '/admin/v1/api-keys', timestamp, '');
-    await request(app.getHttpServer())
-      .get('/admin/v1/api-keys?limit=1')
-      .set('ss-api-key', acme.apiKey.key)
-      .set('ss-request-timestamp', timestamp)
-      .set('ss-request-signature', goodForGet)
-      .expect(401);
-    await request(app.getHttpServer())
-      .post('/admin/v1/api-keys')
-      .set('ss-api-key', acme.apiKey.key)
-      .set('ss-request-timestamp', timestamp)
-      .set('ss-request-signature', goodForGet)
-      .send({ description: 'smuggled' })
-      .expect(401);
+    const nonce = newNonce();
+    const goodForGet = signedHeaders(acme.apiKey, 'GET', '/admin/v1/api-keys', '', { timestamp, nonce });
+    const signature = goodForGet['ss-request-signature'];
+    await sendAdmin(app, 'get', '/admin/v1/api-keys?limit=1', goodForGet).expect(401);
+    await sendAdmin(app, 'post', '/admin/v1/api-keys', goodForGet, '{"description":"smuggled"}').expect(401);
+    await sendAdmin(app, 'get', '/admin/v1/api-keys', { ...goodForGet, 'ss-request-timestamp': isoNow(1000) }).expect(401);
+    await sendAdmin(app, 'get', '/admin/v1/api-keys', { ...goodForGet, 'ss-request-nonce': newNonce() }).expect(401);
+    // None of those consumed the nonce: only an authentic request does.
+    await sendAdmin(app, 'get', '/admin/v1/api-keys', goodForGet).expect(200);
+    expect(signature).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('refuses timestamps outside ±5 minutes and malformed ones, and missing headers', async () => {
+  it('refuses a request replayed unchanged, and changes nothing the second time', async () => {
+    const before = (await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey).expect(200)).body.items.length as number;
+    const raw = JSON.stringify({ description: 'once' });
+    const headers = signedHeaders(acme.apiKey, 'POST', '/admin/v1/api-keys', raw);
+    const created = await sendAdmin(app, 'post', '/admin/v1/api-keys', headers, raw).expect(201);
+    rememberSecret(created.body.secret);
+    const replayed = await sendAdmin(app, 'post', '/admin/v1/api-keys', headers, raw).expect(401);
+    expect(replayed.body).toMatchObject({ statusCode: 401, error: 'unauthorized', message: expect.stringContaining('replayed') });
+    const after = (await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey).expect(200)).body.items.length as number;
+    expect(after).toBe(before + 1);
+
+    // Read-only requests are single-use too.
+    const read = signedHeaders(acme.apiKey, 'GET', '/admin/v1/organization');
+    await sendAdmin(app, 'get', '/admin/v1/organization', read).expect(200);
+    expect((await sendAdmin(app, 'get', '/admin/v1/organization', read).expect(401)).body.message).toContain('replayed');
+  });
+
+  it('binds a nonce to its key: another key may use the same nonce once', async () => {
+    const second = await createKey(acme.apiKey, 'nonce owner');
+    const nonce = newNonce();
+    await adminRequest(app, 'get', '/admin/v1/organization', acme.apiKey, undefined, { nonce }).expect(200);
+    await adminRequest(app, 'get', '/admin/v1/organization', second, undefined, { nonce }).expect(200);
+    await adminRequest(app, 'get', '/admin/v1/organization', second, undefined, { nonce }).expect(401);
+  });
+
+  it('refuses a signed request resent with another method: no credential minted, no key created', async () => {
+    const created = await createKey(acme.apiKey, 'method swap');
+    const credentials = await issueScimCredentials(app, created);
+    rememberSecret(credentials.password);
+    const path = `/admin/v1/api-keys/${created.id}/scim-credentials`;
+
+    // A captured DELETE of the SCIM credential, resent as POST, must not mint a new password.
+    const revoke = signedHeaders(acme.apiKey, 'DELETE', path);
+    const minted = await sendAdmin(app, 'post', path, revoke).expect(401);
+    expect(minted.body.password).toBeUndefined();
+    await scimGet(app, '/scim/v2/Users', credentials).expect(200);
+    await sendAdmin(app, 'delete', path, revoke).expect(204);
+    await scimGet(app, '/scim/v2/Users', credentials).expect(401);
+
+    // A captured GET of the key list, resent as POST, must not create a key.
+    const list = signedHeaders(acme.apiKey, 'GET', '/admin/v1/api-keys');
+    const before = (await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey).expect(200)).body.items.length as number;
+    const smuggled = await sendAdmin(app, 'post', '/admin/v1/api-keys', list).expect(401);
+    expect(smuggled.body.secret).toBeUndefined();
+    expect((await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey).expect(200)).body.items).toHaveLength(before);
+    await sendAdmin(app, 'get', '/admin/v1/api-keys', list).expect(200);
+  });
+
+  it('refuses the retired first scheme with a 401 that names scheme v2 and its headers', async () => {
+    const timestamp = isoNow();
+    const path = '/admin/v1/organization';
+    const firstScheme = createHmac('sha256', acme.apiKey.secret).update(`${acme.apiKey.key}${path}${timestamp}`).digest('hex');
+    const response = await request(app.getHttpServer())
+      .get(path)
+      .set('ss-api-key', acme.apiKey.key)
+      .set('ss-request-timestamp', timestamp)
+      .set('ss-request-signature', firstScheme)
+      .expect(401);
+    expect(response.body.message).toContain('scheme v2');
+    for (const header of ['ss-api-key', 'ss-request-timestamp', 'ss-request-nonce', 'ss-request-signature']) {
+      expect(response.body.message).toContain(header);
+    }
+    // With a nonce added but still signed the first way: refused, and the message says how to sign.
+    const withNonce = await request(app.getHttpServer())
+      .get(path)
+      .set('ss-api-key', acme.apiKey.key)
+      .set('ss-request-timestamp', timestamp)
+      .set('ss-request-nonce', newNonce())
+      .set('ss-request-signature', firstScheme)
+      .expect(401);
+    expect(withNonce.body.message).toContain('scheme v2');
+  });
+
+  it('refuses timestamps outside ±5 minutes, malformed timestamps and nonces, and missing headers', async () => {
     const early = await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey, undefined, { timestamp: isoNow(-6 * 60_000) }).expect(401);
     expect(early.body.message).toContain('more than 5 minutes');
     await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey, undefined, { timestamp: isoNow(6 * 60_000) }).expect(401);
     await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey, undefined, { timestamp: isoNow(4 * 60_000) }).expect(200);
     const malformed = await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey, undefined, { timestamp: 'yesterday' }).expect(401);
     expect(malformed.body.message).toContain('ISO-8601');
-    for (const omit of ['key', 'timestamp', 'signature'] as const) {
-      await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey, undefined, { omit: [omit] }).expect(401);
+    for (const nonce of ['short', 'x'.repeat(129), 'has spaces in it ok', 'semi;colons;are;not;ok', 'ünïcödéünïcödéünïcödé']) {
+      const refused = await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey, undefined, { nonce }).expect(401);
+      expect(refused.body.message, nonce).toContain('ss-request-nonce must be 16 to 128 characters');
+    }
+    for (const omit of ['key', 'timestamp', 'nonce', 'signature'] as const) {
+      const missing = await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey, undefined, { omit: [omit] }).expect(401);
+      expect(missing.body.message, omit).toContain('scheme v2');
     }
     await adminRequest(app, 'get', '/admin/v1/api-keys', { key: 'ak_unknown', secret: 'x', id: 'x' }).expect(401);
+    await adminRequest(app, 'get', '/admin/v1/api-keys', { key: `ak_${'x'.repeat(5000)}`, secret: 'x', id: 'x' }).expect(401);
   });
 
-  it('refuses keys whose owner is no longer an administrator (403), and protects the last administrator', async () => {
+  it('takes the API key byte for byte on every database: the key in another case is unknown', async () => {
+    const variant = `AK_${acme.apiKey.key.slice('ak_'.length)}`;
+    await adminRequest(app, 'get', '/admin/v1/organization', { ...acme.apiKey, key: variant }).expect(401);
+    await adminRequest(app, 'get', '/admin/v1/organization', acme.apiKey).expect(200);
+  });
+
+  it('refuses a signature header given twice, even when one copy is right', async () => {
+    const headers = signedHeaders(acme.apiKey, 'GET', '/admin/v1/organization');
+    for (const name of ['ss-api-key', 'ss-request-timestamp', 'ss-request-nonce', 'ss-request-signature']) {
+      const raw = await rawRequest(app, ['GET /admin/v1/organization HTTP/1.1', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), `${name}: ${headers[name]}`]);
+      expect(raw.status, name).toBe(401);
+      expect(raw.body, name).toContain('at most once');
+    }
+    await sendAdmin(app, 'get', '/admin/v1/organization', headers).expect(200);
+  });
+
+  it('answers 415 to a correctly signed body that is not JSON, before the signature, creating nothing', async () => {
+    const before = (await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey).expect(200)).body.items.length as number;
+    const raw = JSON.stringify({ description: 'as text' });
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'application/octet-stream']) {
+      const response = await request(app.getHttpServer())
+        .post('/admin/v1/api-keys')
+        .set(signedHeaders(acme.apiKey, 'POST', '/admin/v1/api-keys', raw))
+        .set('Content-Type', contentType)
+        .send(raw)
+        .expect(415);
+      expect(response.body, contentType).toMatchObject({ statusCode: 415, error: 'unsupported_media_type', message: expect.stringContaining('application/json') });
+    }
+    // Checked before the signature: a wrong signature with a wrong media type is still a 415.
+    await request(app.getHttpServer())
+      .post('/admin/v1/api-keys')
+      .set(signedHeaders(acme.apiKey, 'POST', '/admin/v1/api-keys', raw, { signature: 'f'.repeat(64) }))
+      .set('Content-Type', 'text/plain')
+      .send(raw)
+      .expect(415);
+    expect((await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey).expect(200)).body.items).toHaveLength(before);
+    const asJson = await request(app.getHttpServer())
+      .post('/admin/v1/api-keys')
+      .set(signedHeaders(acme.apiKey, 'POST', '/admin/v1/api-keys', raw))
+      .set('Content-Type', 'application/json; charset=utf-8')
+      .send(raw)
+      .expect(201);
+    rememberSecret(asJson.body.secret);
+  });
+
+  it('refuses keys whose owner is no longer an administrator, and protects the last administrator', async () => {
     const dataSource = app.get(DataSource);
     const org = await bootstrapOrganization(app, 'roles');
     rememberSecret(org.apiKey.secret);
@@ -225,8 +349,8 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
     await adminRequest(app, 'get', '/admin/v1/organization', deputyCredentials).expect(200);
 
     await adminRequest(app, 'delete', `/admin/v1/users/${deputy.id}/admin`, org.apiKey).expect(200);
-    const forbidden = await adminRequest(app, 'get', '/admin/v1/organization', deputyCredentials).expect(403);
-    expect(forbidden.body.error).toBe('forbidden');
+    const refused = await adminRequest(app, 'get', '/admin/v1/organization', deputyCredentials).expect(401);
+    expect(refused.body.error).toBe('unauthorized');
 
     await dataSource.getRepository(User).update({ id: deputy.id }, { active: false });
     const inactive = await adminRequest(app, 'post', `/admin/v1/users/${deputy.id}/admin`, org.apiKey).expect(409);
@@ -274,12 +398,9 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
 
   it('takes a body-less signed POST sent with Content-Type: application/json, and refuses malformed JSON with 400', async () => {
     const path = `/admin/v1/api-keys/${acme.apiKey.id}/scim-credentials`;
-    const timestamp = isoNow();
     const issued = await request(app.getHttpServer())
       .post(path)
-      .set('ss-api-key', acme.apiKey.key)
-      .set('ss-request-timestamp', timestamp)
-      .set('ss-request-signature', signRequest(acme.apiKey.secret, acme.apiKey.key, path, timestamp, ''))
+      .set(signedHeaders(acme.apiKey, 'POST', path))
       .set('Content-Type', 'application/json')
       .expect(201);
     rememberSecret(issued.body.password);
@@ -287,9 +408,7 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
 
     const malformed = await request(app.getHttpServer())
       .post('/admin/v1/api-keys')
-      .set('ss-api-key', acme.apiKey.key)
-      .set('ss-request-timestamp', timestamp)
-      .set('ss-request-signature', signRequest(acme.apiKey.secret, acme.apiKey.key, '/admin/v1/api-keys', timestamp, '{"description":'))
+      .set(signedHeaders(acme.apiKey, 'POST', '/admin/v1/api-keys', '{"description":'))
       .set('Content-Type', 'application/json')
       .send('{"description":')
       .expect(400);
@@ -302,8 +421,14 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
       expect.arrayContaining(['/admin/v1/api-keys', '/admin/v1/api-keys/{id}/scim-credentials', '/admin/v1/organization', '/admin/v1/audit-events']),
     );
     expect(Object.keys(response.body.paths).some((path) => path.startsWith('/scim') || path.startsWith('/health'))).toBe(false);
-    expect(Object.keys(response.body.components.securitySchemes)).toEqual(['ss-api-key', 'ss-request-timestamp', 'ss-request-signature']);
-    expect(response.body.info.description).toContain('HMAC-SHA256');
+    const headers = ['ss-api-key', 'ss-request-timestamp', 'ss-request-nonce', 'ss-request-signature'];
+    expect(Object.keys(response.body.components.securitySchemes)).toEqual(headers);
+    expect(response.body.paths['/admin/v1/api-keys'].post.security).toEqual([Object.fromEntries(headers.map((header) => [header, []]))]);
+    const description = response.body.info.description as string;
+    expect(description).toContain('scheme v2');
+    expect(description).toContain('HMAC-SHA256');
+    expect(description).toContain('key + "\\n" + METHOD + "\\n" + pathWithQuery + "\\n" + timestamp + "\\n" + nonce + "\\n" + bodySha256');
+    expect(description).toContain('ss-content-sha256');
     await request(app.getHttpServer()).get('/admin/docs').expect(200);
   });
 });

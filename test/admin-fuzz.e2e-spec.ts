@@ -2,8 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import fc from 'fast-check';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../src/auth/request-signature';
-import { adminRequest, bootstrapOrganization, BootstrappedOrganization, isoNow } from './support/admin-api';
+import { adminRequest, bootstrapOrganization, BootstrappedOrganization, sendAdmin, signedHeaders } from './support/admin-api';
 import { rememberSecret } from './support/secret-ledger';
 import { createTestApp } from './support/test-app';
 
@@ -61,11 +60,12 @@ describe('property-based: random requests never break the admin API', () => {
       ['/admin/v1/purges/x/retry', 'post'],
     );
     await fc.assert(
-      fc.asyncProperty(routes, junk, junk, junk, fc.boolean(), async ([path, method], key, timestamp, signature, realKey) => {
+      fc.asyncProperty(routes, junk, junk, junk, junk, fc.boolean(), async ([path, method], key, timestamp, nonce, signature, realKey) => {
         const before = await keyState();
         const test = request(app.getHttpServer())[method](path)
           .set('ss-api-key', (realKey ? org.apiKey.key : key).replace(/[\r\n]/g, ''))
           .set('ss-request-timestamp', timestamp.replace(/[\r\n]/g, ''))
+          .set('ss-request-nonce', nonce.replace(/[\r\n]/g, ''))
           .set('ss-request-signature', signature.replace(/[\r\n]/g, ''));
         const response = await test;
         expectAdminError(response);
@@ -82,14 +82,7 @@ describe('property-based: random requests never break the admin API', () => {
       fc.asyncProperty(body, async (payload) => {
         const before = await keyState();
         const raw = JSON.stringify(payload);
-        const timestamp = isoNow();
-        const response = await request(app.getHttpServer())
-          .post('/admin/v1/api-keys')
-          .set('ss-api-key', org.apiKey.key)
-          .set('ss-request-timestamp', timestamp)
-          .set('ss-request-signature', signRequest(org.apiKey.secret, org.apiKey.key, '/admin/v1/api-keys', timestamp, raw))
-          .set('Content-Type', 'application/json')
-          .send(raw);
+        const response = await sendAdmin(app, 'post', '/admin/v1/api-keys', signedHeaders(org.apiKey, 'POST', '/admin/v1/api-keys', raw), raw);
         if (response.status === 201) {
           rememberSecret(response.body.secret as string);
           await adminRequest(app, 'delete', `/admin/v1/api-keys/${response.body.id as string}`, org.apiKey).expect(200);

@@ -55,6 +55,13 @@ describe('operator flow through the CLI', () => {
     expect((JSON.parse(listed.stdout) as { items: unknown[] }).items).toHaveLength(2);
   });
 
+  it('signs every request with a fresh nonce: the same command twice in a row succeeds twice', async () => {
+    const first = await admin(['GET', '/admin/v1/organization']);
+    const second = await admin(['GET', '/admin/v1/organization']);
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(JSON.parse(second.stdout)).toMatchObject({ id: bootstrapped.organization.id });
+  });
+
   it('prints the error body and exits non-zero when the server refuses', async () => {
     const refused = await admin(['GET', '/admin/v1/organization'], { ...bootstrapped.apiKey, secret: 'not-the-secret' });
     expect(refused.code).toBe(1);

@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Purge } from '../src/retention/purge.entity';
 import { PurgeQueue } from '../src/retention/queue/purge-queue';
 import { PurgeReconciler } from '../src/retention/runner/purge-reconciler';
-import { filesUnder, getPurge, seedHistory, storageDirectory, waitForPurge } from './support/purge-fixtures';
+import { RedisConnection } from '../src/redis/redis-connection';
+import { PurgeQueryService } from '../src/retention/purge-query.service';
+import { adminRequest } from './support/admin-api';
+import { filesUnder, seedHistory, storageDirectory, waitForPurge } from './support/purge-fixtures';
 import { DisposableRedis } from './support/purge-redis';
 import { freePort } from './support/processes';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from './support/scim-client';
@@ -53,13 +56,17 @@ describe('a Redis outage at deactivation time', () => {
 
     // Reconciler passes run meanwhile and cannot dispatch: the purge waits, durable and pending.
     expect(await server.get(PurgeReconciler).reconcile()).toBe(0);
-    const waiting = await getPurge(server, tenant.apiKey, purge.id);
+    const waiting = await server.get(PurgeQueryService).get(tenant.organizationId, purge.id);
     expect(waiting).toMatchObject({ state: 'pending', attempts: 0, progress: { done: 0, total: 10 } });
+    // Signed admin requests cannot be checked for replay without Redis: refused, not accepted unchecked.
+    const admin = await adminRequest(server, 'get', `/admin/v1/purges/${purge.id}`, tenant.apiKey).expect(503);
+    expect(admin.headers['retry-after']).toBeDefined();
     expect(filesUnder(userDirectory)).toHaveLength(5);
     const health = await request(server.getHttpServer()).get('/health/ready');
     expect(health.status).toBe(503);
 
     await redis.start();
+    await expect.poll(() => server.get(RedisConnection).client?.status, { timeout: 15_000 }).toBe('ready');
     const completed = await waitForPurge(server, tenant.apiKey, purge.id);
     expect(completed).toMatchObject({ state: 'completed', files: { deleted: 5 }, messages: { deleted: 5 }, attempts: 1 });
     expect(filesUnder(userDirectory)).toEqual([]);

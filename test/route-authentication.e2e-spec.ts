@@ -4,6 +4,7 @@ import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_KIND, AuthKind } from '../src/auth/auth-kind.decorator';
+import { audienceOfRoute } from '../src/auth/early-authentication';
 import { createTestApp } from './support/test-app';
 
 type Route = { name: string; path: string; method: string; auth: AuthKind | undefined };
@@ -76,6 +77,18 @@ describe('every route declares its authentication', () => {
         expect(route.path, route.name).toMatch(/^\/scim\/v2(\/|$)/);
       }
     }
+  });
+
+  it('declares admin on every route under /admin/v1 and scim on every route under /scim/v2, as the early authentication assumes', () => {
+    for (const route of allRoutes(app)) {
+      const audience = audienceOfRoute(route.path);
+      if (audience !== null) {
+        expect(route.auth, route.name).toBe(audience);
+      }
+    }
+    expect(audienceOfRoute('/admin/docs')).toBeNull();
+    expect(audienceOfRoute('/health/ready')).toBeNull();
+    expect(audienceOfRoute(undefined)).toBeNull();
   });
 
   it('refuses every non-public route without credentials', async () => {

@@ -1,7 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootstrapOrganization, issueScimCredentials, ScimCredentials, scimGet } from './support/admin-api';
+import { adminRequest, bootstrapOrganization, issueScimCredentials, ScimCredentials, scimGet } from './support/admin-api';
+import { rawRequest } from './support/raw-http';
 import { rememberSecret } from './support/secret-ledger';
 import { createTestApp } from './support/test-app';
 
@@ -65,6 +66,27 @@ describe('SCIM Basic authentication', () => {
     await request(app.getHttpServer()).get('/scim/v2/Users').set('Authorization', `basic ${basic}`).expect(200);
   });
 
+  it('compares the username byte for byte on every database: in another case it is unknown', async () => {
+    const variant = `SCIM_${credentials.username.slice('scim_'.length)}`;
+    await scimGet(app, '/scim/v2/Users', { username: variant, password: credentials.password }).expect(401);
+    await scimGet(app, '/scim/v2/Users', credentials).expect(200);
+  });
+
+  it('refuses an Authorization header sent twice, even when one of them is right', async () => {
+    const right = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+    for (const pair of [
+      [right, 'Basic Z2FyYmFnZTpnYXJiYWdl'],
+      ['Basic Z2FyYmFnZTpnYXJiYWdl', right],
+      [right, right],
+    ]) {
+      const response = await rawRequest(app, ['GET /scim/v2/Users HTTP/1.1', ...pair.map((value) => `Authorization: ${value}`)]);
+      expect(response.status).toBe(401);
+      expect(JSON.parse(response.body)).toMatchObject({ schemas: [SCIM_ERROR], status: '401' });
+    }
+    const once = await rawRequest(app, ['GET /scim/v2/Users HTTP/1.1', `Authorization: ${right}`]);
+    expect(once.status).toBe(200);
+  });
+
   it('guards routes that do not exist yet under /scim with authentication first', async () => {
     await request(app.getHttpServer()).get('/scim/v2/Nope').expect(404);
   });
@@ -95,8 +117,11 @@ describe('failed-authentication throttling', () => {
     await app.close();
   });
 
-  it('throttles a source address after repeated failures, on SCIM and admin routes alike', async () => {
+  it('throttles the failures of a source address on SCIM and admin routes alike, never its correct credentials', async () => {
     app = await buildApp({ perAddress: 4, perUsername: 100000 });
+    const org = await bootstrapOrganization(app, 'per-address');
+    const credentials = await issueScimCredentials(app, org.apiKey);
+    rememberSecret(org.apiKey.secret, credentials.password);
     for (let attempt = 0; attempt < 4; attempt += 1) {
       await request(app.getHttpServer()).get('/scim/v2/Users').set('Authorization', 'non-token').expect(401);
     }
@@ -107,8 +132,20 @@ describe('failed-authentication throttling', () => {
     const admin = await request(app.getHttpServer()).get('/admin/v1/api-keys').expect(429);
     expect(admin.body).toMatchObject({ statusCode: 429, error: 'too_many_requests' });
     expect(admin.headers['retry-after']).toBeDefined();
+    await scimGet(app, '/scim/v2/Users', { username: credentials.username, password: 'guess' }).expect(429);
+    await adminRequest(app, 'get', '/admin/v1/organization', { ...org.apiKey, secret: 'guess' }).expect(429);
 
-    // Successful traffic never counts towards the limits.
+    // Okta's correct credential and a correctly signed admin request pass from the same address.
+    const auditBefore = (await adminRequest(app, 'get', '/admin/v1/audit-events?limit=1', org.apiKey).expect(200)).body.total as number;
+    for (let i = 0; i < 5; i += 1) {
+      await scimGet(app, '/scim/v2/Users', credentials).expect(200);
+      await adminRequest(app, 'get', '/admin/v1/organization', org.apiKey).expect(200);
+    }
+    // Failures from an address over its limit are refused cheaply: counted in metrics, not audited.
+    await scimGet(app, '/scim/v2/Users', { username: credentials.username, password: 'guess again' }).expect(429);
+    const auditAfter = (await adminRequest(app, 'get', '/admin/v1/audit-events?limit=1', org.apiKey).expect(200)).body.total as number;
+    expect(auditAfter).toBe(auditBefore);
+
     await request(app.getHttpServer()).get('/health/live').expect(200);
   });
 });

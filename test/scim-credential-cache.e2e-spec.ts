@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysService } from '../src/api-keys/api-keys.service';
 import { ScimCredentialCache } from '../src/api-keys/scim-credential-cache';
 import { PreparedSql } from '../src/database/prepared-sql';
+import { RedisConnection } from '../src/redis/redis-connection';
 import { serializedStatement } from '../src/database/serialized-transaction';
+import { normalizeUserName, User } from '../src/users/user.entity';
 import { adminRequest, ApiKeyCredentials, bootstrapOrganization, BootstrappedOrganization, issueScimCredentials, scimGet, ScimCredentials } from './support/admin-api';
 import { DisposableRedis } from './support/purge-redis';
 import { freePort } from './support/processes';
@@ -27,9 +30,8 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 /**
  * Two service processes (two apps on one database and one Redis, as behind a load balancer) with
  * the SCIM credential cache on: a revocation through one is refused by the other on the next
- * request, whatever the other had cached. passport's strategy registry is process-wide, so SCIM
- * requests to either app authenticate through B's strategy and cache: B is the process whose
- * cache is under test, A the one that revokes (and publishes).
+ * request, whatever the other had cached. SCIM requests go to B, the process whose cache is under
+ * test; A is the one that revokes (and publishes).
  */
 describe('SCIM credential cache across processes', () => {
   let redis: DisposableRedis;
@@ -109,14 +111,42 @@ describe('SCIM credential cache across processes', () => {
     try {
       await until(() => !cacheOf(a).enabled && !cacheOf(b).enabled, 'both caches notice Redis is gone');
       await scimGet(b, '/scim/v2/Users', credentials).expect(200);
-      await adminRequest(a, 'delete', `/admin/v1/api-keys/${key.id}`, org.apiKey).expect(200);
+      // Signed admin requests cannot be checked for replay without Redis (503): revoke as the API would.
+      await a.get(ApiKeysService).revoke({ organizationId: org.organizationId, userId: org.adminId, apiKeyId: org.apiKey.id }, key.id, { sourceAddress: null, requestId: null });
       await scimGet(b, '/scim/v2/Users', credentials).expect(401);
     } finally {
       await redis.start();
     }
-    await until(() => cacheOf(a).enabled && cacheOf(b).enabled, 'both caches subscribe again');
+    const ready = (app: INestApplication): boolean => cacheOf(app).enabled && app.get(RedisConnection).client?.status === 'ready';
+    await until(() => ready(a) && ready(b), 'both processes are back on Redis');
     const fresh = await newKeyWithCredentials();
     await scimGet(b, '/scim/v2/Users', fresh.credentials).expect(200);
+  });
+
+  it('refuses at once in the other process the credential of an administrator demoted through one', async () => {
+    const userName = `deputy-${Date.now().toString(36)}@cache.example.com`;
+    const deputy = await a.get(DataSource).getRepository(User).save({
+      id: randomUUID(),
+      organizationId: org.organizationId,
+      userName,
+      userNameNormalized: normalizeUserName(userName),
+      email: userName,
+      givenName: 'Dee',
+      familyName: 'Puty',
+      externalId: null,
+      active: true,
+      role: 'admin',
+    });
+    const issued = await a
+      .get(ApiKeysService)
+      .create({ organizationId: org.organizationId, userId: deputy.id, apiKeyId: null }, 'deputy', { sourceAddress: 'test', requestId: null });
+    rememberSecret(issued.secret);
+    const credentials = await issueScimCredentials(a, { id: issued.apiKey.id, key: issued.apiKey.key, secret: issued.secret });
+    rememberSecret(credentials.password);
+    await scimGet(b, '/scim/v2/Users', credentials).expect(200);
+    expect(cacheOf(b).size).toBeGreaterThan(0);
+    await adminRequest(a, 'delete', `/admin/v1/users/${deputy.id}/admin`, org.apiKey).expect(200);
+    await scimGet(b, '/scim/v2/Users', credentials).expect(401);
   });
 
   it('refuses every credential of a key owner deactivated through the other process', async () => {

@@ -1,6 +1,6 @@
 // A small loopback HTTP client (node:http, keep-alive) for everything that is not load:
 // health polling, bootstrapping credentials, sample requests, admin calls.
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { Buffer } from 'node:buffer';
 
@@ -62,33 +62,42 @@ export function basicAuthorization(username, password) {
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 }
 
-/** The admin API's signing scheme: HMAC-SHA256(secret) of key + pathWithQuery + timestamp + rawBody, lowercase hex. */
-export function adminHeaders(apiKey, pathWithQuery, rawBody) {
+const sha256Hex = (body) => createHash('sha256').update(body).digest('hex');
+
+/**
+ * The admin API's signing scheme (v2): lowercase hex HMAC-SHA256, keyed with the secret, of
+ * key, METHOD, pathWithQuery, timestamp, nonce and the body's SHA-256, one per line; a fresh nonce
+ * every request.
+ */
+export function adminHeaders(apiKey, method, pathWithQuery, bodySha256) {
   const timestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const signature = createHmac('sha256', Buffer.from(apiKey.secret, 'utf8'))
-    .update(apiKey.key, 'utf8')
-    .update(pathWithQuery, 'utf8')
-    .update(timestamp, 'utf8')
-    .update(rawBody)
-    .digest('hex');
-  return { 'ss-api-key': apiKey.key, 'ss-request-timestamp': timestamp, 'ss-request-signature': signature, accept: 'application/json' };
+  const nonce = randomBytes(18).toString('base64url');
+  const signed = [apiKey.key, method.toUpperCase(), pathWithQuery, timestamp, nonce, bodySha256].join('\n');
+  const signature = createHmac('sha256', Buffer.from(apiKey.secret, 'utf8')).update(signed, 'utf8').digest('hex');
+  return {
+    'ss-api-key': apiKey.key,
+    'ss-request-timestamp': timestamp,
+    'ss-request-nonce': nonce,
+    'ss-request-signature': signature,
+    accept: 'application/json',
+  };
 }
 
 /** A signed admin API request with a JSON body (or none). */
 export function adminRequest(baseUrl, apiKey, method, pathWithQuery, body) {
   const raw = body === undefined ? '' : JSON.stringify(body);
-  const headers = adminHeaders(apiKey, pathWithQuery, raw);
+  const headers = adminHeaders(apiKey, method, pathWithQuery, sha256Hex(raw));
   if (raw) {
     headers['content-type'] = 'application/json';
   }
   return httpRequest(`${baseUrl}${pathWithQuery}`, { method, headers, body: raw || undefined });
 }
 
-/** A signed raw upload: the signature's rawBody is the content's SHA-256 (see the admin API docs). */
+/** A signed raw upload: the signature covers the content's SHA-256, sent as ss-content-sha256. */
 export function adminUpload(baseUrl, apiKey, pathWithQuery, content) {
-  const digest = createHash('sha256').update(content).digest('hex');
+  const digest = sha256Hex(content);
   const headers = {
-    ...adminHeaders(apiKey, pathWithQuery, digest),
+    ...adminHeaders(apiKey, 'POST', pathWithQuery, digest),
     'content-type': 'application/octet-stream',
     'ss-content-sha256': digest,
   };

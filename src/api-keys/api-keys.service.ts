@@ -18,9 +18,13 @@ const KEY_BYTES = 18;
 const SECRET_BYTES = 32;
 const USERNAME_BYTES = 15;
 const PASSWORD_BYTES = 32;
+// The api_keys.key column's width: a longer claimed key cannot exist.
+const KEY_MAX_LENGTH = 64;
 
-const CREDENTIAL_FOR_AUTH_SQL = `SELECT c.id, c.organization_id, c.api_key_id, c.password_hash, c.last_used_at,
-    c.revoked_at AS credential_revoked_at, k.revoked_at AS api_key_revoked_at, u.active AS owner_active, o.hostname AS organization_hostname
+// The owner's role is checked here too, not only by revoking keys on demotion: defence in depth.
+const CREDENTIAL_FOR_AUTH_SQL = `SELECT c.id, c.username, c.organization_id, c.api_key_id, c.password_hash, c.last_used_at,
+    c.revoked_at AS credential_revoked_at, k.revoked_at AS api_key_revoked_at, u.active AS owner_active,
+    CASE WHEN u.role = 'admin' AND u.deleted_at IS NULL THEN 1 ELSE 0 END AS owner_is_admin, o.hostname AS organization_hostname
   FROM scim_credentials c
   JOIN api_keys k ON k.id = c.api_key_id
   JOIN users u ON u.id = k.owner_user_id
@@ -36,7 +40,16 @@ export type ApiKeyListing = ApiKey & { ownerUserName: string | null; scimCredent
 
 
 /** A key that may sign admin requests, with what the guard must check about its owner. */
-export type SigningKey = { apiKey: ApiKey; secret: string; owner: Pick<User, 'id' | 'active' | 'role'> };
+export type SigningKey = { apiKey: ApiKey; secret: string; owner: Pick<User, 'id' | 'active' | 'role' | 'deletedAt'> };
+
+/** Why a user's keys are revoked all at once, and who did it (for the audit trail). */
+export type OwnerKeysRevocation = {
+  reason: 'owner_deactivated' | 'owner_demoted';
+  actor: { userId: string | null; apiKeyId: string | null } | null;
+  context: RequestContext;
+};
+
+const NO_REQUEST: RequestContext = { sourceAddress: null, requestId: null };
 
 @Injectable()
 export class ApiKeysService {
@@ -161,23 +174,47 @@ export class ApiKeysService {
   }
 
   /**
-   * Revokes every key (and SCIM credential) a user owns: used when the user is deactivated, inside
-   * the caller's transaction. Call `credentialsRevoked()` once that transaction has committed.
+   * Revokes every key (and SCIM credential) a user owns, each audited: when the user is
+   * deactivated or loses the administrator role, inside the caller's transaction. Call
+   * `credentialsRevoked()` once that transaction has committed.
    */
-  async revokeAllOwnedBy(manager: EntityManager, userId: string): Promise<number> {
+  async revokeAllOwnedBy(
+    manager: EntityManager,
+    userId: string,
+    cause: OwnerKeysRevocation = { reason: 'owner_deactivated', actor: null, context: NO_REQUEST },
+  ): Promise<number> {
     const now = new Date();
-    const owned = await manager.getRepository(ApiKey).find({ where: { ownerUserId: userId, revokedAt: IsNull() }, select: { id: true } });
-    for (const { id } of owned) {
-      await manager.getRepository(ApiKey).update({ id }, { revokedAt: now });
+    const owned = await manager
+      .getRepository(ApiKey)
+      .find({ where: { ownerUserId: userId, revokedAt: IsNull() }, select: { id: true, organizationId: true } });
+    for (const { id, organizationId } of owned) {
+      await manager.getRepository(ApiKey).update({ id, revokedAt: IsNull() }, { revokedAt: now });
       await manager.getRepository(ScimCredential).update({ apiKeyId: id, revokedAt: IsNull() }, { revokedAt: now });
+      await this.audit.record(
+        {
+          organizationId,
+          type: 'api_key.revoked',
+          actorUserId: cause.actor?.userId ?? null,
+          actorApiKeyId: cause.actor?.apiKeyId ?? null,
+          targetType: 'api_key',
+          targetId: id,
+          detail: cause.reason,
+        },
+        cause.context,
+        manager,
+      );
     }
     return owned.length;
   }
 
   /** The key named in `ss-api-key`, revoked or not (the guard tells the two apart for the audit trail). */
   async findSigningKey(key: string): Promise<SigningKey | null> {
+    if (key.length > KEY_MAX_LENGTH) {
+      return null;
+    }
     const apiKey = await this.apiKeys.findOne({ where: { key }, relations: { owner: true } });
-    if (!apiKey?.owner) {
+    // Byte for byte: MySQL's collation would also match the key in another case.
+    if (!apiKey?.owner || apiKey.key !== key) {
       return null;
     }
     return { apiKey, secret: this.crypto.decrypt(apiKey.secretCiphertext, apiKey.id), owner: apiKey.owner };
@@ -195,7 +232,8 @@ export class ApiKeysService {
 
   private async loadCredential(username: string): Promise<ScimCredentialForAuth | null> {
     const [row] = await this.preparedSql.rows(CREDENTIAL_FOR_AUTH_SQL, [username]);
-    if (!row) {
+    // Byte for byte: MySQL's collation would also match the name in another case.
+    if (!row || row.username !== username) {
       return null;
     }
     const lastUsedAt = this.preparedSql.hydrate(ScimCredential, { last_used_at: row.last_used_at }).lastUsedAt;
@@ -206,7 +244,11 @@ export class ApiKeysService {
       apiKeyId: String(row.api_key_id),
       passwordHash: String(row.password_hash),
       lastUsedAt: lastUsedAt ?? null,
-      revoked: row.credential_revoked_at !== null || row.api_key_revoked_at !== null || !(row.owner_active === true || Number(row.owner_active) === 1),
+      revoked:
+        row.credential_revoked_at !== null ||
+        row.api_key_revoked_at !== null ||
+        !(row.owner_active === true || Number(row.owner_active) === 1) ||
+        Number(row.owner_is_admin) !== 1,
     };
   }
 

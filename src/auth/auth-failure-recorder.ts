@@ -16,7 +16,11 @@ export type AuthFailure = {
   apiKeyId?: string | null;
 };
 
-/** Counts, audits and answers a failed authentication: 429 past the username's limit, else 401. */
+/**
+ * Answers a failed authentication, and only a failed one: 429 while its address is over its limit
+ * (refused cheaply: counted in metrics only), else counted, audited, and 429 past the username's
+ * limit or 401.
+ */
 @Injectable()
 export class AuthFailureRecorder {
   private readonly logger = new Logger(AuthFailureRecorder.name);
@@ -29,7 +33,12 @@ export class AuthFailureRecorder {
 
   async reject(failure: AuthFailure, context: RequestContext, detail: string): Promise<never> {
     this.metrics.record(failure.audience, failure.reason);
-    const usernameRetryAfter = await this.throttle.recordFailure(context.sourceAddress ?? undefined, failure.claimedIdentity);
+    const address = context.sourceAddress ?? undefined;
+    const addressRetryAfter = await this.throttle.addressRetryAfter(address);
+    if (addressRetryAfter !== null) {
+      throw new AuthThrottledException(addressRetryAfter);
+    }
+    const usernameRetryAfter = await this.throttle.recordFailure(address, failure.claimedIdentity);
     try {
       await this.audit.record(
         {
@@ -49,12 +58,5 @@ export class AuthFailureRecorder {
       throw new AuthThrottledException(usernameRetryAfter);
     }
     throw new AuthenticationFailedException(failure.audience, detail);
-  }
-
-  async assertAddressAllowed(context: RequestContext): Promise<void> {
-    const retryAfter = await this.throttle.addressRetryAfter(context.sourceAddress ?? undefined);
-    if (retryAfter !== null) {
-      throw new AuthThrottledException(retryAfter);
-    }
   }
 }

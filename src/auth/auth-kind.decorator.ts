@@ -1,6 +1,7 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { ApiSecurity } from '@nestjs/swagger';
 import { AdminSignatureGuard } from './admin-signature.guard';
+import { SIGNATURE_HEADERS } from './request-signature';
 import { ScimAuthGuard } from './scim-auth.guard';
 
 export const AUTH_KIND = 'auth:kind';
@@ -13,9 +14,8 @@ export const AdminAuth = (): MethodDecorator & ClassDecorator =>
   applyDecorators(
     SetMetadata(AUTH_KIND, 'admin' satisfies AuthKind),
     UseGuards(AdminSignatureGuard),
-    ApiSecurity('ss-api-key'),
-    ApiSecurity('ss-request-timestamp'),
-    ApiSecurity('ss-request-signature'),
+    // One requirement naming every header: all of them, not any one (as separate decorators would say).
+    ApiSecurity(Object.fromEntries(Object.values(SIGNATURE_HEADERS).map((header) => [header, []]))),
   );
 
 export const ScimAuth = (): MethodDecorator & ClassDecorator =>

@@ -4,23 +4,17 @@ import { Settings } from '../config/settings';
 import { RedisConnection } from '../redis/redis-connection';
 import { FailureCounterStore, MemoryFailureCounterStore, RedisFailureCounterStore } from './failure-counter.store';
 
-// A clean verdict is reused this long, so Okta's steady traffic does not read Redis per request;
-// another instance's failures are seen at most this late.
-const CLEAR_VERDICT_MS = 1000;
-const MAX_CLEAR_ADDRESSES = 10_000;
-
 /**
- * Counts failed authentications per source address and per username (or API key).
- * An address over its limit is refused before its credentials are checked. A username over its
- * limit only turns further *failures* into 429, so the real client's correct password keeps
- * working while someone else guesses at its username.
+ * Counts failed authentications per source address and per username (or API key), and is
+ * consulted only once a request has failed: a correct credential passes whatever either count
+ * says, so someone guessing from Okta's address (or behind the same proxy) cannot lock Okta out.
+ * Past a limit, failures are answered 429, and from an address over its limit cheaply: no audit
+ * row, no further counting.
  */
 @Injectable()
 export class FailedAuthThrottle {
   private readonly logger = new Logger(FailedAuthThrottle.name);
   private readonly store: FailureCounterStore;
-  /** Addresses seen under their limit, until when: successful traffic skips the store meanwhile. */
-  private readonly clearAddresses = new Map<string, number>();
 
   constructor(
     private readonly settings: Settings,
@@ -31,18 +25,8 @@ export class FailedAuthThrottle {
 
   /** Seconds to wait when the address is over its limit, else null. */
   async addressRetryAfter(address: string | undefined): Promise<number | null> {
-    const key = this.addressKey(address);
-    if ((this.clearAddresses.get(key) ?? 0) > Date.now()) {
-      return null;
-    }
-    const retryAfter = await this.retryAfter(key, this.settings.authThrottle.perAddress);
-    if (retryAfter === null) {
-      if (this.clearAddresses.size >= MAX_CLEAR_ADDRESSES) {
-        this.clearAddresses.clear();
-      }
-      this.clearAddresses.set(key, Date.now() + CLEAR_VERDICT_MS);
-    }
-    return retryAfter;
+    const count = await this.safely(() => this.store.read(this.addressKey(address)));
+    return count && count.count >= this.settings.authThrottle.perAddress ? count.resetInSeconds : null;
   }
 
   /**
@@ -51,17 +35,11 @@ export class FailedAuthThrottle {
    */
   async recordFailure(address: string | undefined, username: string | null): Promise<number | null> {
     const windowMs = this.settings.authThrottle.windowSeconds * 1000;
-    this.clearAddresses.delete(this.addressKey(address));
     const usernameCount = await this.safely(async () => {
       await this.store.increment(this.addressKey(address), windowMs);
       return username ? this.store.increment(this.usernameKey(username), windowMs) : null;
     });
     return usernameCount && usernameCount.count > this.settings.authThrottle.perUsername ? usernameCount.resetInSeconds : null;
-  }
-
-  private async retryAfter(key: string, limit: number): Promise<number | null> {
-    const count = await this.safely(() => this.store.read(key));
-    return count && count.count >= limit ? count.resetInSeconds : null;
   }
 
   /** Throttling fails open: a Redis outage must not lock Okta out. */

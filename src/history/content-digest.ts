@@ -1,5 +1,4 @@
-/** Header of a streamed upload carrying the signed SHA-256 of its content. */
-export const CONTENT_SHA256_HEADER = 'ss-content-sha256';
+export { CONTENT_SHA256_HEADER } from '../auth/request-signature';
 
 export const UPLOAD_MEDIA_TYPE = 'application/octet-stream';
 

@@ -3,6 +3,7 @@ import { ApiConsumes, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs
 import type { FastifyRequest } from 'fastify';
 import { AdminAuth } from '../auth/auth-kind.decorator';
 import { AdminPrincipal, CurrentAdmin } from '../auth/principal';
+import { StreamedSignedBody } from '../auth/streamed-body.decorator';
 import { CONTENT_SHA256_HEADER, UPLOAD_MEDIA_TYPE } from './content-digest';
 import {
   FileResponseDto,
@@ -29,9 +30,10 @@ export class HistoryController {
 
   @Post('files')
   @HttpCode(201)
+  @StreamedSignedBody(UPLOAD_MEDIA_TYPE)
   @ApiOperation({
     summary: "Upload a file into an active user's history (raw bytes, streamed)",
-    description: `The request signature's rawBody is the value of ${CONTENT_SHA256_HEADER}: the lowercase hex SHA-256 of the content. Content that does not hash to it is refused.`,
+    description: `Send the lowercase hex SHA-256 of the content in ${CONTENT_SHA256_HEADER}; that value is the bodySha256 the request signature covers. Content that does not hash to it is refused.`,
   })
   @ApiConsumes(UPLOAD_MEDIA_TYPE)
   @ApiQuery({ name: 'name', required: true })

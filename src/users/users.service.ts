@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
+import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditService } from '../audit/audit.service';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
@@ -25,6 +26,7 @@ export class UsersService {
     private readonly dataSource: DataSource,
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly audit: AuditService,
+    private readonly apiKeys: ApiKeysService,
   ) {}
 
   /** The administrator's userName is their email, as Okta will send it when it links them. */
@@ -91,8 +93,12 @@ export class UsersService {
   /**
    * Grants or revokes the administrator role of an active user. The organization row is
    * locked first so two concurrent demotions cannot leave it without an administrator.
+   * Demotion revokes, in the same transaction and audited, every API key and SCIM credential the
+   * user owns: they act only for an administrator, and a later grant does not revive them. With
+   * `manager` the caller commits, then calls `ApiKeysService.credentialsRevoked()`.
    */
   async setAdministrator(actor: RoleChangeActor, userId: string, grant: boolean, context: RequestContext, manager?: EntityManager): Promise<User> {
+    let demoted = false;
     const run = async (tx: EntityManager): Promise<User> => {
       await lockOrganization(tx, actor.organizationId);
       const users = tx.getRepository(User);
@@ -116,7 +122,10 @@ export class UsersService {
           );
         }
       }
-      await users.update({ id: user.id }, { role });
+      const changed = await users.update({ id: user.id, role: user.role }, { role });
+      if (!changed.affected) {
+        throw new DomainError(DomainErrorCode.Conflict, "The user's role was changed concurrently; read it again and retry.");
+      }
       await this.audit.record(
         {
           organizationId: actor.organizationId,
@@ -129,9 +138,20 @@ export class UsersService {
         context,
         tx,
       );
+      if (!grant) {
+        await this.apiKeys.revokeAllOwnedBy(tx, user.id, { reason: 'owner_demoted', actor, context });
+        demoted = true;
+      }
       return users.findOneByOrFail({ id: user.id });
     };
-    return manager ? run(manager) : serializedTransaction(this.dataSource, run);
+    if (manager) {
+      return run(manager);
+    }
+    const user = await serializedTransaction(this.dataSource, run);
+    if (demoted) {
+      await this.apiKeys.credentialsRevoked();
+    }
+    return user;
   }
 }
 

@@ -1,7 +1,7 @@
 import { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/auth/request-signature';
+import { sha256Hex, signatureHeaders } from '../../src/auth/request-signature';
 import { queryServiceDatabase } from '../support/direct-database';
 import { freePort, runCli, startServer, waitForHttp } from '../support/processes';
 import { oktaUser, patchOp } from '../support/scim-client';
@@ -34,10 +34,9 @@ describe('API process killed under load', () => {
     rememberSecret(apiKey.secret);
     await start();
     const path = `/admin/v1/api-keys/${apiKey.id}/scim-credentials`;
-    const timestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const issued = await fetch(`${baseUrl}${path}`, {
       method: 'POST',
-      headers: { 'ss-api-key': apiKey.key, 'ss-request-timestamp': timestamp, 'ss-request-signature': signRequest(apiKey.secret, apiKey.key, path, timestamp, '') },
+      headers: signatureHeaders(apiKey, { method: 'POST', pathWithQuery: path, bodySha256: sha256Hex('') }),
     });
     const credentials = (await issued.json()) as { username: string; password: string };
     rememberSecret(credentials.password);

@@ -1,6 +1,6 @@
 import { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/auth/request-signature';
+import { sha256Hex, signatureHeaders } from '../../src/auth/request-signature';
 import { queryServiceDatabase } from '../support/direct-database';
 import { freePort, runCli, startServer, waitForHttp } from '../support/processes';
 import { oktaUser, patchOp } from '../support/scim-client';
@@ -21,10 +21,9 @@ describe('two API processes and a worker', () => {
   const counts = { requests: 0, byStatus: {} as Record<string, number> };
 
   function signed(base: string, method: string, path: string, body = ''): Promise<Response> {
-    const timestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     return fetch(`${base}${path}`, {
       method,
-      headers: { 'ss-api-key': apiKey.key, 'ss-request-timestamp': timestamp, 'ss-request-signature': signRequest(apiKey.secret, apiKey.key, path, timestamp, body), 'Content-Type': 'application/json' },
+      headers: { ...signatureHeaders(apiKey, { method, pathWithQuery: path, bodySha256: sha256Hex(body) }), 'Content-Type': 'application/json' },
       body: body || undefined,
     });
   }

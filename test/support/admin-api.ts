@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { signRequest } from '../../src/auth/request-signature';
+import { newNonce, sha256Hex, SIGNATURE_HEADERS, signRequest } from '../../src/auth/request-signature';
 import { OrganizationsService } from '../../src/organizations/organizations.service';
 
 export type ApiKeyCredentials = { key: string; secret: string; id: string };
@@ -30,38 +30,66 @@ export async function bootstrapOrganization(app: INestApplication, name = 'org')
   };
 }
 
-export type SignOptions = { timestamp?: string; signature?: string; omit?: ('key' | 'timestamp' | 'signature')[] };
+export type SignOptions = {
+  /** What the signature covers instead of the raw body's SHA-256 (a streamed upload's ss-content-sha256). */
+  bodySha256?: string;
+  timestamp?: string;
+  nonce?: string;
+  signature?: string;
+  omit?: (keyof typeof SIGNATURE_HEADERS)[];
+};
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export function isoNow(offsetMs = 0): string {
   return new Date(Date.now() + offsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** The signature headers of one request (scheme v2), a fresh nonce unless one is given. */
+export function signedHeaders(
+  credentials: Pick<ApiKeyCredentials, 'key' | 'secret'>,
+  method: string,
+  pathWithQuery: string,
+  rawBody: string | Buffer = '',
+  options: SignOptions = {},
+): Record<string, string> {
+  const timestamp = options.timestamp ?? isoNow();
+  const nonce = options.nonce ?? newNonce();
+  const signature =
+    options.signature ??
+    signRequest(credentials.secret, { key: credentials.key, method, pathWithQuery, timestamp, nonce, bodySha256: options.bodySha256 ?? sha256Hex(rawBody) });
+  const headers: Record<string, string> = {
+    [SIGNATURE_HEADERS.key]: credentials.key,
+    [SIGNATURE_HEADERS.timestamp]: timestamp,
+    [SIGNATURE_HEADERS.nonce]: nonce,
+    [SIGNATURE_HEADERS.signature]: signature,
+  };
+  for (const omitted of options.omit ?? []) {
+    delete headers[SIGNATURE_HEADERS[omitted]];
+  }
+  return headers;
+}
+
+/** Sends `method path` with the given headers and raw JSON body (none when empty). */
+export function sendAdmin(app: INestApplication, method: HttpMethod, pathWithQuery: string, headers: Record<string, string>, raw = ''): request.Test {
+  let test = request(app.getHttpServer())[method](pathWithQuery).set(headers);
+  if (raw) {
+    test = test.set('Content-Type', 'application/json').send(raw);
+  }
+  return test;
+}
+
 /** A supertest request signed as the admin API requires. */
 export function adminRequest(
   app: INestApplication,
-  method: 'get' | 'post' | 'delete',
+  method: HttpMethod,
   pathWithQuery: string,
   credentials: ApiKeyCredentials,
   body?: object,
   options: SignOptions = {},
 ): request.Test {
   const raw = body === undefined ? '' : JSON.stringify(body);
-  const timestamp = options.timestamp ?? isoNow();
-  const signature = options.signature ?? signRequest(credentials.secret, credentials.key, pathWithQuery, timestamp, raw);
-  let test = request(app.getHttpServer())[method](pathWithQuery);
-  if (!options.omit?.includes('key')) {
-    test = test.set('ss-api-key', credentials.key);
-  }
-  if (!options.omit?.includes('timestamp')) {
-    test = test.set('ss-request-timestamp', timestamp);
-  }
-  if (!options.omit?.includes('signature')) {
-    test = test.set('ss-request-signature', signature);
-  }
-  if (raw) {
-    test = test.set('Content-Type', 'application/json').send(raw);
-  }
-  return test;
+  return sendAdmin(app, method, pathWithQuery, signedHeaders(credentials, method.toUpperCase(), pathWithQuery, raw, options), raw);
 }
 
 export type ScimCredentials = { username: string; password: string; scimBaseUrl: string };

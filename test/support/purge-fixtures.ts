@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { signRequest } from '../../src/auth/request-signature';
 import { Settings } from '../../src/config/settings';
 import { PurgeResponseDto } from '../../src/retention/dto/purge.dto';
 import { PurgeScheduler } from '../../src/retention/purge-scheduler';
 import { normalizeUserName, User } from '../../src/users/user.entity';
-import { adminRequest, ApiKeyCredentials, isoNow } from './admin-api';
+import { adminRequest, ApiKeyCredentials, signedHeaders } from './admin-api';
 
 export const sha256 = (content: Buffer | string): string => createHash('sha256').update(content).digest('hex');
 
@@ -40,15 +39,17 @@ export function uploadRequest(
 ): request.Test {
   const path = `/admin/v1/users/${userId}/files?name=${encodeURIComponent(name)}`;
   const digest = options.declaredSha256 ?? sha256(content);
-  const timestamp = isoNow();
   return request(app.getHttpServer())
     .post(path)
-    .set('ss-api-key', credentials.key)
-    .set('ss-request-timestamp', timestamp)
-    .set('ss-request-signature', signRequest(credentials.secret, credentials.key, path, timestamp, digest))
+    .set(uploadHeaders(credentials, path, digest))
     .set('ss-content-sha256', digest)
     .set('Content-Type', options.contentType ?? 'application/octet-stream')
     .send(content);
+}
+
+/** The signature headers of an upload: its bodySha256 is the content digest sent in ss-content-sha256. */
+export function uploadHeaders(credentials: ApiKeyCredentials, path: string, digest: string): Record<string, string> {
+  return signedHeaders(credentials, 'POST', path, '', { bodySha256: digest });
 }
 
 /** Deterministic content of a user's n-th file, so a test can check bytes without keeping them. */

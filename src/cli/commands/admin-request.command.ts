@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { SIGNATURE_HEADERS, signRequest } from '../../auth/request-signature';
+import { sha256Hex, signatureHeaders, signatureTimestamp } from '../../auth/request-signature';
 import { AdminClientEnvironment } from '../../config/admin-client-environment';
 import { CliError, EXIT_USAGE } from '../cli-error';
 
@@ -29,13 +29,14 @@ export function parseAdminRequest(args: string[]): AdminRequest {
 
 export type AdminResponse = { status: number; body: string };
 
-/** Sends one signed admin API request, exactly as the admin signing scheme specifies. */
+/** Sends one signed admin API request (scheme v2, a fresh nonce), exactly as the signing scheme specifies. */
 export async function sendAdminRequest(env: AdminClientEnvironment, request: AdminRequest, now = new Date()): Promise<AdminResponse> {
-  const timestamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const headers: Record<string, string> = {
-    [SIGNATURE_HEADERS.key]: env.ADMIN_API_KEY,
-    [SIGNATURE_HEADERS.timestamp]: timestamp,
-    [SIGNATURE_HEADERS.signature]: signRequest(env.ADMIN_API_SECRET, env.ADMIN_API_KEY, request.pathWithQuery, timestamp, request.body),
+    ...signatureHeaders(
+      { key: env.ADMIN_API_KEY, secret: env.ADMIN_API_SECRET },
+      { method: request.method, pathWithQuery: request.pathWithQuery, bodySha256: sha256Hex(request.body) },
+      { timestamp: signatureTimestamp(now) },
+    ),
     accept: 'application/json',
   };
   if (request.body) {

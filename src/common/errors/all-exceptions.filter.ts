@@ -42,6 +42,10 @@ export function sendError(exception: unknown, req: FastifyRequest, res: FastifyR
   for (const [name, value] of Object.entries(described.headers)) {
     res.header(name, value);
   }
+  // Refused before its body was read (unauthenticated, throttled, too large): close, rather than drain it.
+  if (!req.raw.complete) {
+    res.header('Connection', 'close');
+  }
   if (isScimPath(path)) {
     if (described.status === 401) {
       res.header('WWW-Authenticate', 'Basic realm="SCIM", charset="UTF-8"');

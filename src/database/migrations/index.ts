@@ -3,6 +3,8 @@ import { CreateCredentialsAndAudit1764324100000 } from './1764324100000-create-c
 import { CreateHistoryAndPurges1764324200000 } from './1764324200000-create-history-and-purges';
 import { AddUsersDeletedAt1764324250000 } from './1764324250000-add-users-deleted-at';
 import { PurgeTimingsWithMicroseconds1764324300000 } from './1764324300000-purge-timings-with-microseconds';
+import { CreateRequestNonces1764324400000 } from './1764324400000-create-request-nonces';
+import { RevokeKeysOfNonAdministrators1764324410000 } from './1764324410000-revoke-keys-of-non-administrators';
 
 /** Listed explicitly so the same array works from TypeScript (tests) and from dist (CLI). */
 export const migrations = [
@@ -11,4 +13,6 @@ export const migrations = [
   CreateHistoryAndPurges1764324200000,
   AddUsersDeletedAt1764324250000,
   PurgeTimingsWithMicroseconds1764324300000,
+  CreateRequestNonces1764324400000,
+  RevokeKeysOfNonAdministrators1764324410000,
 ];
