@@ -15,9 +15,18 @@ export function registerStreamedUploads(fastify: FastifyInstance): void {
   // After any parser (a wrong content type may have been read, to be refused by the handler) and before the guard.
   fastify.addHook('preValidation', (request: FastifyRequest & { rawBody?: Buffer | string }, _reply, done) => {
     const digest = request.headers[CONTENT_SHA256_HEADER];
-    if (request.routeOptions.url === UPLOAD_ROUTE && request.method === 'POST' && typeof digest === 'string' && isContentDigest(digest)) {
+    if (isUploadRoute(request) && typeof digest === 'string' && isContentDigest(digest)) {
       request.rawBody = Buffer.from(digest, 'utf8');
     }
     done();
   });
+}
+
+function isUploadRoute(request: FastifyRequest): boolean {
+  return request.routeOptions.url === UPLOAD_ROUTE && request.method === 'POST';
+}
+
+/** An upload whose body its handler streams to storage (no parser reads it). */
+export function isStreamedUpload(request: FastifyRequest): boolean {
+  return isUploadRoute(request) && request.headers['content-type']?.split(';', 1)[0]?.trim().toLowerCase() === UPLOAD_MEDIA_TYPE;
 }

@@ -64,6 +64,19 @@ export function adminRequest(
   return test;
 }
 
+/** What an admin request signature covers; `body` is the raw body, or an upload's content digest. */
+export type SignedRequest = { method: string; pathWithQuery: string; body: Buffer | string };
+
+/** The signature headers of one request, for clients that send it without supertest (raw sockets, exact bytes). */
+export function adminSignatureHeaders(credentials: ApiKeyCredentials, { pathWithQuery, body }: SignedRequest): Record<string, string> {
+  const timestamp = isoNow();
+  return {
+    'ss-api-key': credentials.key,
+    'ss-request-timestamp': timestamp,
+    'ss-request-signature': signRequest(credentials.secret, credentials.key, pathWithQuery, timestamp, body),
+  };
+}
+
 export type ScimCredentials = { username: string; password: string; scimBaseUrl: string };
 
 export async function issueScimCredentials(app: INestApplication, apiKey: ApiKeyCredentials): Promise<ScimCredentials> {
