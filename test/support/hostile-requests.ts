@@ -72,7 +72,18 @@ export type HostileRequest = {
   query: [string, string][];
   body: HostileBody | null;
   authenticated: boolean;
+  /** Which of ANONYMOUS_CREDENTIALS an unauthenticated request carries. */
+  anonymousAs?: number;
 };
+
+/** What an unauthenticated request claims: nothing, junk, long or non-UTF-8 identities. */
+const ANONYMOUS_CREDENTIALS: Record<string, string>[] = [
+  {},
+  { authorization: 'Basic Og==', 'ss-api-key': 'ak_nobody' },
+  { authorization: `Basic ${Buffer.from(`scim_${'u'.repeat(3000)}:x`).toString('base64')}`, 'ss-api-key': `ak_${'k'.repeat(3000)}` },
+  { authorization: `Basic ${Buffer.from([0xff, 0xfe, 0x3a, 0x41]).toString('base64')}`, 'ss-api-key': 'ak_\u00ff\u00fe', 'ss-request-timestamp': '\u00ff', 'ss-request-signature': 'f'.repeat(64) },
+  { authorization: 'Bearer x', 'ss-api-key': 'ak_x', 'ss-request-timestamp': '2026-11-28T10:00:00Z', 'ss-request-signature': 'F'.repeat(64) },
+];
 
 const METHODS_OF_ANY_ROUTE = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
@@ -116,11 +127,12 @@ export function hostileRequests(routes: Route[]): fc.Arbitrary<HostileRequest> {
         ),
       ),
       authenticated: fc.boolean(),
+      anonymousAs: fc.nat(ANONYMOUS_CREDENTIALS.length - 1),
     })
-    .map(({ route, methodIndex, pathValue, query, repeat, body, authenticated }) => {
+    .map(({ route, methodIndex, pathValue, query, repeat, body, authenticated, anonymousAs }) => {
       const methods = methodsOf(route);
       const pairs = repeat && query.length > 0 ? [...query, query[0]] : query;
-      return { route, method: methods[methodIndex % methods.length], path: pathWith(route, pathValue), query: pairs, body, authenticated };
+      return { route, method: methods[methodIndex % methods.length], path: pathWith(route, pathValue), query: pairs, body, authenticated, anonymousAs };
     });
 }
 
@@ -156,8 +168,7 @@ export async function send(app: INestApplication, hostile: HostileRequest, crede
       headers['ss-content-sha256'] = digest;
     }
   } else {
-    headers.authorization = 'Basic Og==';
-    headers['ss-api-key'] = 'ak_nobody';
+    Object.assign(headers, ANONYMOUS_CREDENTIALS[(hostile.anonymousAs ?? 1) % ANONYMOUS_CREDENTIALS.length]);
   }
   const { port } = (app.getHttpServer() as { address(): AddressInfo }).address();
   return new Promise((resolve, reject) => {
@@ -238,5 +249,6 @@ export function everyHostileCase(routes: Route[], bodyRoutes: Route[]): NamedCas
       }
     }
   }
-  return cases;
+  // Anonymous cases take turns with each kind of made-up credential.
+  return cases.map((named, index) => ({ ...named, request: { ...named.request, anonymousAs: index } }));
 }
