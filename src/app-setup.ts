@@ -10,6 +10,7 @@ import { readSettings } from './config/read-environment';
 import { Settings } from './config/settings';
 import { sendError } from './common/errors/all-exceptions.filter';
 import { connectionTimeoutOptions, registerBodyDeadline } from './common/http/connection-timeouts';
+import { refuseFormBody } from './common/http/form-body';
 import { checkedJsonParser } from './common/http/json-body';
 import { isStreamedUpload, registerStreamedUploads } from './history/streamed-upload';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/logger-options';
@@ -65,6 +66,7 @@ export function configureApp(app: INestApplication): void {
   for (const type of JSON_MEDIA_TYPES) {
     fastifyApp.useBodyParser<RawServerDefault>(type, { bodyLimit: app.get(Settings).bodyLimitBytes }, json);
   }
+  fastifyApp.useBodyParser<RawServerDefault>('application/x-www-form-urlencoded', { bodyLimit: app.get(Settings).bodyLimitBytes }, refuseFormBody);
   registerStreamedUploads(fastify);
   setUpAdminApiDocs(app);
   app.enableShutdownHooks();

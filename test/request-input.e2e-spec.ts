@@ -212,6 +212,26 @@ describe('request input that is malformed, oddly encoded or oversized', () => {
     });
   });
 
+  describe('form-encoded bodies', () => {
+    it('are refused with 415 on admin routes (they take JSON), nothing stored; an empty one reads as no body', async () => {
+      const path = `/admin/v1/users/${tenant.adminId}/messages`;
+      const before = await messageCount(tenant.adminId);
+      const form = Buffer.concat([Buffer.from('subject=Caf'), Buffer.from([0xe9]), Buffer.from('&body=x')]);
+      const refused = await signedAdmin('post', path, form, 'application/x-www-form-urlencoded');
+      expectAdminError(refused, 415);
+      expect(refused.body.message).toContain('application/json');
+      expect(await messageCount(tenant.adminId)).toBe(before);
+      const keyId = (await adminRequest(app, 'post', '/admin/v1/api-keys', tenant.apiKey, { description: 'form test' }).expect(201)).body.id as string;
+      const signed = adminSignatureHeaders(tenant.apiKey, { method: 'POST', pathWithQuery: `/admin/v1/api-keys/${keyId}/scim-credentials`, body: '' });
+      const issued = await request(app.getHttpServer()).post(`/admin/v1/api-keys/${keyId}/scim-credentials`).set(signed).set('Content-Type', 'application/x-www-form-urlencoded').send('');
+      expect(issued.status).toBe(201);
+    });
+
+    it('are refused with 415 in the SCIM shape on SCIM routes', async () => {
+      expectScimError(await scim.post('/Users', 'userName=form%40example.com', 'application/x-www-form-urlencoded'), 415);
+    });
+  });
+
   describe('validation messages of admin bodies', () => {
     it('a message without body says body is required and what it holds', async () => {
       const response = await adminRequest(app, 'post', `/admin/v1/users/${tenant.adminId}/messages`, tenant.apiKey, { subject: 'No body' });

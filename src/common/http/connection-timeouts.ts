@@ -19,7 +19,13 @@ export function connectionTimeoutOptions(timeouts: HttpTimeoutSettings) {
   return {
     connectionTimeout: timeouts.idleMs,
     keepAliveTimeout: timeouts.keepAliveMs,
-    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(timeouts.headersMs / 4))) },
+    http: {
+      headersTimeout: timeouts.headersMs,
+      connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(timeouts.headersMs / 4))),
+      // Node's total deadline would cut uploads; Fastify turns it off after creating the server,
+      // but Node refuses a headers timeout above its 5-minute default before that.
+      requestTimeout: 0,
+    },
     clientErrorHandler: clientErrorAnswerer(timeouts),
   };
 }
