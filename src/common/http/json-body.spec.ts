@@ -15,6 +15,8 @@ describe('nestsDeeperThan', () => {
     ['an escaped quote inside a string', '["\\"[[[["]', 1, false],
     ['an escaped backslash ending a string', '["\\\\",[[1]]]', 2, true],
     ['siblings do not add up', '[[1],[2],[3],[4]]', 2, false],
+    ['escaped quotes and backslashes in a row', '["a\\\\\\"[[[", [[1]]]', 2, true],
+    ['an unterminated string', '["[[[[', 1, false],
   ])('%s', (_case, json, maxDepth, expected) => {
     expect(nestsDeeperThan(Buffer.from(json), maxDepth)).toBe(expected);
   });
