@@ -3,14 +3,17 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions, RawServerDefault } from 'fastify';
 import helmet from 'helmet';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { maxHeaderSize, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Logger } from 'pino';
 import { registerEarlyAuthentication } from './auth/early-authentication';
 import { CONTENT_SHA256_HEADER, NONCE_RULE, SIGNATURE_HEADERS, SIGNATURE_SCHEME } from './auth/request-signature';
 import { readSettings } from './config/read-environment';
 import { Settings } from './config/settings';
 import { sendError } from './common/errors/all-exceptions.filter';
-import { registerStreamedUploads } from './history/streamed-upload';
+import { connectionTimeoutOptions, registerBodyDeadline } from './common/http/connection-timeouts';
+import { refuseFormBody } from './common/http/form-body';
+import { checkedJsonParser } from './common/http/json-body';
+import { isStreamedUpload, registerStreamedUploads } from './history/streamed-upload';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/logger-options';
 import { ROOT_LOGGER } from './logging/logging.module';
 import { PinoNestLogger } from './logging/pino-nest-logger';
@@ -38,7 +41,10 @@ export function createHttpAdapter(settings: Settings = readSettings()): FastifyA
     trustProxy: settings.trustProxy as FastifyServerOptions['trustProxy'],
     bodyLimit: settings.bodyLimitBytes,
     genReqId: requestIdFor,
-    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    ...connectionTimeoutOptions(settings.httpTimeouts),
+    // No parameter is too long for the router: the request line is already bounded by Node's
+    // header limit, and an id that long is simply unknown (404 after authentication).
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: maxHeaderSize },
     // Errors Fastify's router raises before Nest sees the request (a malformed URL).
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendError(error, request, reply, frameworkErrorLogger),
   });
@@ -52,18 +58,17 @@ export function configureApp(app: INestApplication): void {
   const fastifyApp = app as NestFastifyApplication;
   const fastify = fastifyApp.getHttpAdapter().getInstance();
   fastifyApp.useLogger(app.get(PinoNestLogger));
+  registerBodyDeadline(fastify, app.get(Settings).httpTimeouts.bodyMs, isStreamedUpload);
   fastify.addHook('onRequest', securityHeaders());
   registerAccessLog(fastify, app.get<Logger>(ROOT_LOGGER));
   registerHttpMetrics(fastify, app.get(HttpMetrics));
   registerEarlyAuthentication(fastify, app);
-  // Fastify's own (prototype-poisoning-safe) JSON parser, raw body kept for signatures. An empty
-  // body reads as {} (as it did on Express): clients send Content-Type on body-less POSTs.
-  const json = fastify.getDefaultJsonParser('error', 'error');
+  // Fastify's own (prototype-poisoning-safe) JSON parser behind the checks it lacks; raw body kept for signatures.
+  const json = checkedJsonParser(fastify.getDefaultJsonParser('error', 'error'));
   for (const type of JSON_MEDIA_TYPES) {
-    fastifyApp.useBodyParser<RawServerDefault>(type, { bodyLimit: app.get(Settings).bodyLimitBytes }, (req, body, done) =>
-      body.length === 0 ? done(null, {}) : json(req, body.toString('utf8'), done),
-    );
+    fastifyApp.useBodyParser<RawServerDefault>(type, { bodyLimit: app.get(Settings).bodyLimitBytes }, json);
   }
+  fastifyApp.useBodyParser<RawServerDefault>('application/x-www-form-urlencoded', { bodyLimit: app.get(Settings).bodyLimitBytes }, refuseFormBody);
   registerStreamedUploads(fastify);
   setUpAdminApiDocs(app);
   app.enableShutdownHooks();
@@ -71,19 +76,25 @@ export function configureApp(app: INestApplication): void {
 
 /**
  * helmet's defaults everywhere; the API serves only JSON, so its CSP forbids everything. The
- * Swagger UI page at /admin/docs needs its own inline scripts and styles. helmet only sets headers
- * on the Node response, which Fastify merges into every reply, errors and 404s included.
+ * Swagger UI page at /admin/docs needs its own inline scripts and styles. HSTS and
+ * `upgrade-insecure-requests` only over HTTPS (directly, or as a trusted proxy's
+ * X-Forwarded-Proto says): over plain HTTP a browser ignores HSTS, and the upgrade would send the
+ * docs page's requests to an HTTPS port that may not exist. helmet only sets headers on the Node
+ * response, which Fastify merges into every reply, errors and 404s included.
  */
 function securityHeaders() {
-  const api = helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
-  const docs = helmet({
-    contentSecurityPolicy: {
-      directives: { scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
-    },
-  });
-  return (request: { url: string; raw: IncomingMessage }, reply: { raw: ServerResponse }, done: (error?: Error) => void): void => {
-    const headers = request.url.startsWith('/admin/docs') ? docs : api;
-    headers(request.raw, reply.raw, (error?: unknown) => done(error instanceof Error ? error : undefined));
+  const api = { defaultSrc: ["'none'"], frameAncestors: ["'none'"] };
+  const docs = { scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] };
+  const overHttps = { api: helmet({ contentSecurityPolicy: { directives: api } }), docs: helmet({ contentSecurityPolicy: { directives: docs } }) };
+  const plain = { strictTransportSecurity: false } as const;
+  const overHttp = {
+    api: helmet({ ...plain, contentSecurityPolicy: { directives: { ...api, upgradeInsecureRequests: null } } }),
+    docs: helmet({ ...plain, contentSecurityPolicy: { directives: { ...docs, upgradeInsecureRequests: null } } }),
+  };
+  return (request: { url: string; protocol: string; raw: IncomingMessage }, reply: { raw: ServerResponse }, done: (error?: Error) => void): void => {
+    const headers = request.protocol.trim().toLowerCase() === 'https' ? overHttps : overHttp;
+    const setHeaders = request.url.startsWith('/admin/docs') ? headers.docs : headers.api;
+    setHeaders(request.raw, reply.raw, (error?: unknown) => done(error instanceof Error ? error : undefined));
   };
 }
 

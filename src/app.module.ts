@@ -1,9 +1,11 @@
-import { Module, ValidationPipe } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { RequestValidationPipe } from './common/validation/request-validation.pipe';
+import { SingleValuedQueryPipe } from './common/validation/single-valued-query.pipe';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -35,10 +37,9 @@ import { UsersModule } from './users/users.module';
   ],
   providers: [
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
-    {
-      provide: APP_PIPE,
-      useValue: new ValidationPipe({ whitelist: true, transform: true }),
-    },
+    // In this order: a repeated query parameter is refused before a DTO reads it.
+    { provide: APP_PIPE, useClass: SingleValuedQueryPipe },
+    { provide: APP_PIPE, useClass: RequestValidationPipe },
   ],
 })
 export class AppModule {}

@@ -3,10 +3,13 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRequest, bootstrapOrganization, BootstrappedOrganization, sendAdmin, signedHeaders } from './support/admin-api';
+import { allRoutes } from './support/app-routes';
+import { everyHostileCase, expectWellFormedAnswer, FUZZ_SEED, hostileRequests, send } from './support/hostile-requests';
 import { rememberSecret } from './support/secret-ledger';
 import { createTestApp } from './support/test-app';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
+const ROUTE_RUNS = Number(process.env.FUZZ_RUNS ?? 250);
 
 const junk = fc.oneof(
   fc.string({ maxLength: 80 }),
@@ -40,6 +43,33 @@ describe('property-based: random requests never break the admin API', () => {
     const { items } = (await adminRequest(app, 'get', '/admin/v1/api-keys', org.apiKey).expect(200)).body as { items: Record<string, unknown>[] };
     return items.map(({ lastUsedAt: _lastUsedAt, ...rest }) => rest);
   }
+
+  describe('every admin and public route and method the app registers', () => {
+    const routes = () => allRoutes(app).filter((route) => route.auth !== 'scim');
+    const credentials = () => ({ scimAuthorization: 'Basic Og==', apiKey: org.apiKey });
+    const secrets = () => [org.apiKey.secret, ...(process.env.ENCRYPTION_KEY ? [process.env.ENCRYPTION_KEY] : [])];
+
+    it('long, repeated and oddly encoded parameters, deep and non-UTF-8 bodies: never a 5xx, always the admin error shape, no secret', async () => {
+      const before = await keyState();
+      expect(routes().length).toBeGreaterThan(15);
+      const bodyRoutes = routes().filter((route) => ['/admin/v1/api-keys', '/admin/v1/api-keys/:id', '/admin/v1/users/:id/messages', '/admin/v1/users/:id/files'].includes(route.path));
+      for (const { name, request: hostile } of everyHostileCase(routes(), bodyRoutes)) {
+        expectWellFormedAnswer(await send(app, hostile, credentials()), secrets(), name);
+      }
+      // Keys are created by some of the bodies, but none revoked: every id above was made up.
+      const after = (await keyState()) as { id: string; revokedAt: string | null }[];
+      expect(after.filter((key) => key.revokedAt !== null)).toEqual((before as typeof after).filter((key) => key.revokedAt !== null));
+    });
+
+    it('random mixes of the same, authenticated and not', async () => {
+      await fc.assert(
+        fc.asyncProperty(hostileRequests(routes()), async (hostile) => {
+          expectWellFormedAnswer(await send(app, hostile, credentials()), secrets(), `${hostile.method} ${hostile.route.path}`);
+        }),
+        { numRuns: ROUTE_RUNS, seed: FUZZ_SEED },
+      );
+    });
+  });
 
   it('random signature headers on any admin route: 401, never a 5xx, nothing changes', async () => {
     const routes = fc.constantFrom<[string, 'get' | 'post' | 'delete']>(

@@ -2,10 +2,13 @@ import { INestApplication } from '@nestjs/common';
 import fc from 'fast-check';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allRoutes } from './support/app-routes';
+import { everyHostileCase, expectWellFormedAnswer, FUZZ_SEED, hostileRequests, send } from './support/hostile-requests';
 import { CORE_USER, ERROR, okta, oktaUser, PATCH_OP, scimTenant, ScimTenant } from './support/scim-client';
 import { createTestApp } from './support/test-app';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 120);
+const ROUTE_RUNS = Number(process.env.FUZZ_RUNS ?? 250);
 
 /** Values a hostile or broken client might put anywhere in a JSON body. */
 const nastyValue = fc.oneof(
@@ -109,6 +112,32 @@ describe('property-based: random requests never break the SCIM API', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  describe('every SCIM route and method the app registers', () => {
+    const scimRoutes = () => allRoutes(app).filter((route) => route.auth === 'scim');
+    const credentials = () => ({ scimAuthorization: tenant.authorization, apiKey: tenant.apiKey });
+    const secrets = () => [tenant.credentials.password, tenant.apiKey.secret, ...(process.env.ENCRYPTION_KEY ? [process.env.ENCRYPTION_KEY] : [])];
+
+    it('long, repeated and oddly encoded parameters, deep and non-UTF-8 bodies: never a 5xx, always the SCIM error shape, no secret', async () => {
+      const routes = scimRoutes();
+      expect(routes.length).toBeGreaterThan(20);
+      const bodyRoutes = routes.filter((route) => route.path === '/scim/v2/Users' || route.path === '/scim/v2/Users/:id');
+      for (const { name, request: hostile } of everyHostileCase(routes, bodyRoutes)) {
+        expectWellFormedAnswer(await send(app, hostile, credentials()), secrets(), name);
+      }
+      // Nothing above could have changed the user it never addressed.
+      expect((await scim.get(`/Users/${userId}`).expect(200)).body.name).toMatchObject({ givenName: 'Fuzz', familyName: 'Target' });
+    });
+
+    it('random mixes of the same, authenticated and not', async () => {
+      await fc.assert(
+        fc.asyncProperty(hostileRequests(scimRoutes()), async (hostile) => {
+          expectWellFormedAnswer(await send(app, hostile, credentials()), secrets(), `${hostile.method} ${hostile.route.path}`);
+        }),
+        { numRuns: ROUTE_RUNS, seed: FUZZ_SEED },
+      );
+    });
   });
 
   it('random Authorization headers and paths: 401/404/405 in the SCIM shape, never a 5xx', async () => {

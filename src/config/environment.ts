@@ -142,6 +142,34 @@ export class Environment {
   @Max(100 * 1024 * 1024)
   HTTP_BODY_LIMIT_BYTES = 1024 * 1024;
 
+  /** Longest a client may take to send a request's headers; slower ones get 408 and are disconnected. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  HTTP_HEADERS_TIMEOUT_MS = 10_000;
+
+  /** Longest a client may take to send a request body once its headers arrived (408); streamed file uploads are bounded by HTTP_IDLE_TIMEOUT_MS instead. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  HTTP_BODY_TIMEOUT_MS = 30_000;
+
+  /** A connection on which no byte moves in either direction for this long, while a request is open, is closed (a stalled upload too). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  HTTP_IDLE_TIMEOUT_MS = 60_000;
+
+  /** How long an idle keep-alive connection is kept open between requests. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
   /** The most SCIM list results one page may hold (advertised as filter.maxResults). */
   @Transform(toInteger)
   @IsInt()

@@ -30,6 +30,14 @@ export type FileStorageSettings = {
   readonly uploadMaxBytes: number;
 };
 
+/** How long a client may hold a connection at each stage of a request (see createHttpAdapter). */
+export type HttpTimeoutSettings = {
+  readonly headersMs: number;
+  readonly bodyMs: number;
+  readonly idleMs: number;
+  readonly keepAliveMs: number;
+};
+
 export type PurgeSettings = {
   readonly batchSize: number;
   readonly batchPauseMs: number;
@@ -62,6 +70,7 @@ export class Settings {
   /** How long a looked-up SCIM credential may be reused (with Redis only; 0 = never). */
   readonly scimCredentialCacheMs: number;
   readonly bodyLimitBytes: number;
+  readonly httpTimeouts: HttpTimeoutSettings;
   readonly scimRequireOrganizationHostname: boolean;
   readonly scimMaxResults: number;
   readonly processRole: ProcessRole;
@@ -106,6 +115,12 @@ export class Settings {
     this.lastUsedWriteIntervalMs = env.LAST_USED_WRITE_INTERVAL_SECONDS * 1000;
     this.scimCredentialCacheMs = env.SCIM_CREDENTIAL_CACHE_MS;
     this.bodyLimitBytes = env.HTTP_BODY_LIMIT_BYTES;
+    this.httpTimeouts = {
+      headersMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      bodyMs: env.HTTP_BODY_TIMEOUT_MS,
+      idleMs: env.HTTP_IDLE_TIMEOUT_MS,
+      keepAliveMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    };
     this.scimRequireOrganizationHostname = env.SCIM_REQUIRE_ORGANIZATION_HOSTNAME;
     this.scimMaxResults = env.SCIM_MAX_RESULTS;
     this.processRole = env.PROCESS_ROLE;

@@ -5,7 +5,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { Settings } from '../config/settings';
-import { BlobStorage, BlobTooLargeError, StagedBlob } from '../storage/blob-storage';
+import { BlobSourceInterruptedError, BlobStorage, BlobTooLargeError, StagedBlob } from '../storage/blob-storage';
 import { User } from '../users/user.entity';
 import { CONTENT_SHA256_HEADER, isContentDigest, UPLOAD_MEDIA_TYPE } from './content-digest';
 import { lockWritableOwner } from './history-owner';
@@ -133,6 +133,10 @@ export class HistoryService {
     try {
       return await this.storage.stage(content, this.settings.fileStorage.uploadMaxBytes);
     } catch (error) {
+      if (error instanceof BlobSourceInterruptedError) {
+        // The client is usually gone; the answer is for the log, the metrics and a client that is not.
+        throw new DomainError(DomainErrorCode.InvalidInput, 'The upload stopped before all of its content arrived; nothing was stored. Send it again.');
+      }
       throw error instanceof BlobTooLargeError ? this.tooLarge() : error;
     }
   }

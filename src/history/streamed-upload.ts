@@ -1,5 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UPLOAD_MEDIA_TYPE } from './content-digest';
+
+const UPLOAD_ROUTE = '/admin/v1/users/:id/files';
 
 /**
  * Uploads are streamed to storage by the handler (`request.raw`), never buffered, so their
@@ -9,4 +11,13 @@ import { UPLOAD_MEDIA_TYPE } from './content-digest';
  */
 export function registerStreamedUploads(fastify: FastifyInstance): void {
   fastify.addContentTypeParser(UPLOAD_MEDIA_TYPE, (_request, _payload, done) => done(null, undefined));
+}
+
+/** An upload whose body its handler streams to storage (no parser reads it). */
+export function isStreamedUpload(request: FastifyRequest): boolean {
+  return (
+    request.routeOptions.url === UPLOAD_ROUTE &&
+    request.method === 'POST' &&
+    request.headers['content-type']?.split(';', 1)[0]?.trim().toLowerCase() === UPLOAD_MEDIA_TYPE
+  );
 }

@@ -16,12 +16,23 @@ export class BlobTooLargeError extends Error {
   }
 }
 
+/** The stream stopped before its end (a client gone, or cut for inactivity); nothing was kept. */
+export class BlobSourceInterruptedError extends Error {
+  constructor(cause?: unknown) {
+    super('the content stream ended before all of its bytes arrived', { cause });
+    this.name = 'BlobSourceInterruptedError';
+  }
+}
+
 /**
  * Where file bytes live. Keys are relative paths chosen by the caller (history lays them out
  * per organization and user). Local disk today; an object store can implement the same port.
  */
 export abstract class BlobStorage {
-  /** Streams content into a staging area, hashing and counting it; refuses more than maxBytes. */
+  /**
+   * Streams content into a staging area, hashing and counting it; refuses more than maxBytes
+   * (BlobTooLargeError) and a source that stops before its end (BlobSourceInterruptedError).
+   */
   abstract stage(source: Readable, maxBytes: number): Promise<StagedBlob>;
 
   /** Makes staged bytes visible under key (atomically where the backend allows). */

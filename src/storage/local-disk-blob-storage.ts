@@ -2,9 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Readable, Transform, TransformCallback } from 'node:stream';
+import { finished, Readable, Transform, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobStorage, BlobTooLargeError, StagedBlob } from './blob-storage';
+import { BlobSourceInterruptedError, BlobStorage, BlobTooLargeError, StagedBlob } from './blob-storage';
 import { assertValidStorageKey } from './storage-key';
 
 /** Staged uploads live beside the blobs, so committing is a rename on the same file system. */
@@ -35,9 +35,13 @@ export class LocalDiskBlobStorage extends BlobStorage {
     });
     const written = pipeline(meter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
     // Piped rather than part of the pipeline, so refusing the content does not destroy the source:
-    // an HTTP request stays able to carry its 413 response.
-    const failMeter = (error: Error): void => void meter.destroy(error);
-    source.once('error', failMeter);
+    // an HTTP request stays able to carry its 413 response. A source that closes before its end
+    // (with or without an error) would otherwise leave the staging file open forever.
+    const stopWatching = finished(source, { writable: false }, (error) => {
+      if (error) {
+        meter.destroy(new BlobSourceInterruptedError(error));
+      }
+    });
     source.pipe(meter);
     try {
       await written;
@@ -47,7 +51,7 @@ export class LocalDiskBlobStorage extends BlobStorage {
       await unlink(path).catch(() => undefined);
       throw error;
     } finally {
-      source.off('error', failMeter);
+      stopWatching();
     }
     return { stagingId, sizeBytes, sha256: hash.digest('hex') };
   }

@@ -92,6 +92,14 @@ export function adminRequest(
   return sendAdmin(app, method, pathWithQuery, signedHeaders(credentials, method.toUpperCase(), pathWithQuery, raw, options), raw);
 }
 
+/** What an admin request signature covers: the raw body, or a streamed upload's content digest (ss-content-sha256). */
+export type SignedRequest = { method: string; pathWithQuery: string; body?: Buffer | string; contentSha256?: string };
+
+/** The signature headers of one request, for clients that send it without supertest (raw sockets, exact bytes). */
+export function adminSignatureHeaders(credentials: ApiKeyCredentials, { method, pathWithQuery, body = '', contentSha256 }: SignedRequest): Record<string, string> {
+  return signedHeaders(credentials, method, pathWithQuery, body, contentSha256 === undefined ? {} : { bodySha256: contentSha256 });
+}
+
 export type ScimCredentials = { username: string; password: string; scimBaseUrl: string };
 
 export async function issueScimCredentials(app: INestApplication, apiKey: ApiKeyCredentials): Promise<ScimCredentials> {

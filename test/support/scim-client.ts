@@ -24,7 +24,11 @@ export function okta(app: INestApplication, tenant: ScimTenant) {
   const withHeaders = (test: request.Test): request.Test =>
     test.set('Authorization', tenant.authorization).set('Accept', 'application/scim+json').set('Accept-Charset', 'utf-8').set('User-Agent', 'Okta SCIM Client 1.0.0');
   const withBody = (test: request.Test, body: unknown, contentType = 'application/scim+json; charset=utf-8'): request.Test =>
-    withHeaders(test).set('Content-Type', contentType).send(typeof body === 'string' ? body : JSON.stringify(body));
+    // Buffers are sent as they are (superagent would serialize them as JSON).
+    withHeaders(test)
+      .set('Content-Type', contentType)
+      .serialize((data: unknown) => data as string)
+      .send(typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body));
   return {
     get: (path: string) => withHeaders(request(server).get(`/scim/v2${path}`)),
     post: (path: string, body: unknown, contentType?: string) => withBody(request(server).post(`/scim/v2${path}`), body, contentType),

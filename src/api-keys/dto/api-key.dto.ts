@@ -1,14 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { mustBe } from '../../common/validation/validation-messages';
 import { IssuedApiKey, IssuedScimCredential, ApiKeyListing } from '../api-keys.service';
 
 export class CreateApiKeyDto {
   @ApiPropertyOptional({ maxLength: 255, example: 'Okta provisioning' })
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsOptional()
-  @IsString()
-  @MaxLength(255)
+  @IsString(mustBe('a string of at most 255 characters (or left out)'))
+  @MaxLength(255, { message: 'description is too long: send at most 255 characters.' })
   description?: string;
 }
 

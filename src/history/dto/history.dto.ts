@@ -1,18 +1,21 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MaxLength, MinLength } from 'class-validator';
+import { IsDefined, IsString, MaxLength, MinLength } from 'class-validator';
+import { mustBe, required } from '../../common/validation/validation-messages';
 import { Message } from '../message.entity';
 import { StoredFile } from '../stored-file.entity';
 
 export class MessageCreateDto {
   @ApiProperty({ minLength: 1, maxLength: 255 })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(255)
+  @IsDefined(required('the message subject, a string of 1 to 255 characters'))
+  @IsString(mustBe('a string of 1 to 255 characters'))
+  @MinLength(1, { message: 'subject must not be empty: send 1 to 255 characters.' })
+  @MaxLength(255, { message: 'subject is too long: send at most 255 characters.' })
   subject!: string;
 
-  @ApiProperty({ maxLength: 65535 })
-  @IsString()
-  @MaxLength(65535)
+  @ApiProperty({ maxLength: 65535, description: 'The message text (may be empty)' })
+  @IsDefined(required('the message text, a string of at most 65535 characters (it may be empty)'))
+  @IsString(mustBe('a string of at most 65535 characters'))
+  @MaxLength(65535, { message: 'body is too long: send at most 65535 characters.' })
   body!: string;
 }
 

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/paging.dto';
+import { mustBe } from '../../common/validation/validation-messages';
 import { Purge, PURGE_STATES, PurgeState } from '../purge.entity';
 import { RECEIPT_DIGEST_METHOD } from '../purge-receipt';
 import { PurgedItem, PurgedItemKind } from '../purged-item.entity';
@@ -8,13 +9,13 @@ import { PurgedItem, PurgedItemKind } from '../purged-item.entity';
 export class PurgeListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: PURGE_STATES })
   @IsOptional()
-  @IsIn(PURGE_STATES)
+  @IsIn(PURGE_STATES, { message: `state must be one of ${PURGE_STATES.join(', ')}.` })
   state?: PurgeState;
 
   @ApiPropertyOptional()
   @IsOptional()
-  @IsString()
-  @MaxLength(36)
+  @IsString(mustBe('a user id'))
+  @MaxLength(36, { message: 'userId must be a user id (at most 36 characters).' })
   userId?: string;
 }
 

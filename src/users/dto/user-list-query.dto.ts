@@ -1,16 +1,17 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/paging.dto';
+import { mustBe } from '../../common/validation/validation-messages';
 
 export class UserListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ['active', 'inactive'] })
   @IsOptional()
-  @IsIn(['active', 'inactive'])
+  @IsIn(['active', 'inactive'], { message: 'status must be active or inactive.' })
   status?: 'active' | 'inactive';
 
   @ApiPropertyOptional({ description: 'userName prefix, compared without regard to case' })
   @IsOptional()
-  @IsString()
-  @MaxLength(255)
+  @IsString(mustBe('a userName prefix'))
+  @MaxLength(255, { message: 'userName is too long: send at most 255 characters.' })
   userName?: string;
 }
