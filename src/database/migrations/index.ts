@@ -3,6 +3,8 @@ import { CreateCredentialsAndAudit1764324100000 } from './1764324100000-create-c
 import { CreateHistoryAndPurges1764324200000 } from './1764324200000-create-history-and-purges';
 import { AddUsersDeletedAt1764324250000 } from './1764324250000-add-users-deleted-at';
 import { PurgeTimingsWithMicroseconds1764324300000 } from './1764324300000-purge-timings-with-microseconds';
+import { UserNameComparedByteForByte1764324820000 } from './1764324820000-user-name-compared-byte-for-byte';
+import { FoldedProfileColumns1764324830000 } from './1764324830000-folded-profile-columns';
 
 /** Listed explicitly so the same array works from TypeScript (tests) and from dist (CLI). */
 export const migrations = [
@@ -11,4 +13,6 @@ export const migrations = [
   CreateHistoryAndPurges1764324200000,
   AddUsersDeletedAt1764324250000,
   PurgeTimingsWithMicroseconds1764324300000,
+  UserNameComparedByteForByte1764324820000,
+  FoldedProfileColumns1764324830000,
 ];

@@ -1,6 +1,7 @@
 import { Compare, Filter, parse } from 'scim2-parse-filter';
 import { assertDepth, assertFilterWithinLimits } from './filter-limits';
 import { decodeFilterString, spellOutEscapedBackslashes } from './filter-string-escapes';
+import { explainFilterSyntaxError } from './filter-syntax-error';
 import { parseScimDateTime } from './scim-date-time';
 import { ScimFilterError } from './scim-filter.error';
 import {
@@ -28,7 +29,7 @@ export function parseUserFilter(filter: string): UserFilter {
   try {
     parsed = parse(spellOutEscapedBackslashes(filter));
   } catch (error) {
-    throw new ScimFilterError(`Invalid filter: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ScimFilterError(explainFilterSyntaxError(filter, error instanceof Error ? error.message : String(error)));
   }
   return toUserFilter(parsed, 'user', 1);
 }
