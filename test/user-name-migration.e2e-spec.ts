@@ -84,7 +84,7 @@ describe('migrating existing users to the application’s comparison rule', () =
       `Migration ${REKEYING} stopped and changed nothing: userNames are now compared after Unicode NFC and full case folding, ignoring invisible characters ` +
         'and white space at either end, and this conflict needs an administrator first: users legacy-3 (userName "Bob@legacy.example") and ' +
         `legacy-2 (userName "bob@legacy.example\u{E0100}") of organization ${tenant.organizationId} would share the userName key "bob@legacy.example". ` +
-        'Give one user of each pair a distinct userName in the identity provider (or deactivate and delete it through SCIM), then start the service again.',
+        'Resolve each pair with the previous release (deactivate and delete one user through SCIM, which purges its files and messages, or give it another userName in the database), then start this release again.',
     );
     expect(await applied()).not.toContain(REKEYING);
     expect(await rowsOf(ids, 'user_name_normalized')).toEqual(before);

@@ -81,7 +81,7 @@ async function assertRekeyable(queryRunner: QueryRunner, rekeyed: Rekeyed[], mig
       `Migration ${migration} stopped and changed nothing: userNames are now compared after Unicode NFC and full case folding, ` +
         'ignoring invisible characters and white space at either end, and ' +
         `${problems.length === 1 ? 'this conflict needs' : 'these conflicts need'} an administrator first: ${problems.join('; ')}. ` +
-        'Give one user of each pair a distinct userName in the identity provider (or deactivate and delete it through SCIM), then start the service again.',
+        'Resolve each pair with the previous release (deactivate and delete one user through SCIM, which purges its files and messages, or give it another userName in the database), then start this release again.',
     );
   }
 }
