@@ -242,9 +242,10 @@ describe('parseUserFilter', () => {
       },
     );
 
-    it('an extension attribute', () => {
+    it('an extension attribute, listing what can be searched', () => {
       expect(parseError('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "1"').message).toBe(
-        'Unsupported filter attribute "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"',
+        'Unsupported filter attribute "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": filters can search userName, externalId, id, ' +
+          'emails (value, type, primary; also as emails[...]), name.givenName, name.familyName, displayName, active, meta.created and meta.lastModified',
       );
     });
 

@@ -8,7 +8,7 @@ export class UserListQueryDto extends PageQueryDto {
   @IsIn(['active', 'inactive'])
   status?: 'active' | 'inactive';
 
-  @ApiPropertyOptional({ description: 'userName prefix, compared without regard to case' })
+  @ApiPropertyOptional({ description: 'userName prefix, compared as userNames are: without regard to case, invisible characters or surrounding spaces' })
   @IsOptional()
   @IsString()
   @MaxLength(255)
