@@ -70,6 +70,8 @@ describe('SCIM DELETE', () => {
     expect(await purgeIdsOf(user.id as string)).toHaveLength(1);
     expect(Boolean(Number((await stateOf(user.id as string)).active))).toBe(false);
     await create('inactive.delete@example.com');
+    // The freed key can never be a userName's, however odd the userName.
+    await create(`#deleted:${user.id as string}`);
   });
 
   it('of a user reactivated since its first purge records a new purge, which takes what was added since', async () => {

@@ -48,7 +48,8 @@ const UPDATE_PROFILE =
   'UPDATE users SET active = ?, given_name = ?, given_name_folded = ?, family_name = ?, family_name_folded = ?, external_id = ?, updated_at = ?, version = version + 1 ' +
   'WHERE id = ? AND version = ? AND deleted_at IS NULL';
 // SCIM DELETE: deactivated (profile wiped) and hidden in one statement, conditional on the version
-// and active state read; the userName is freed by a key no real userName folds to.
+// and active state read. The userName is freed: the key becomes one that no userName folds to
+// (folding leaves no ASCII capital).
 const HIDE =
   'UPDATE users SET active = ?, given_name = NULL, given_name_folded = NULL, family_name = NULL, family_name_folded = NULL, ' +
   'user_name_normalized = ?, deleted_at = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND active = ? AND deleted_at IS NULL';
@@ -219,7 +220,7 @@ export class UserProvisioningService {
   private async hide(manager: EntityManager, user: User): Promise<{ written: boolean; purgeId: string | null }> {
     const now = this.sql.bindable(User, 'deletedAt', new Date());
     const inactive = this.sql.bindable(User, 'active', false);
-    const hidden = await this.sql.run(HIDE, [inactive, `#deleted:${user.id}`, now, now, user.id, user.version, this.sql.bindable(User, 'active', user.active)], manager);
+    const hidden = await this.sql.run(HIDE, [inactive, `#DELETED:${user.id}`, now, now, user.id, user.version, this.sql.bindable(User, 'active', user.active)], manager);
     if (hidden === 0) {
       return { written: false, purgeId: null };
     }

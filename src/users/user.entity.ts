@@ -39,7 +39,7 @@ export class User {
   /**
    * The uniqueness key (`normalizeUserName`), compared byte for byte: binary collation on MySQL
    * (migration UserNameComparedByteForByte), SQLite's default BINARY. A SCIM DELETE replaces it
-   * with `#deleted:<id>` to free the userName.
+   * with `#DELETED:<id>` (`#deleted:<id>` before that migration) to free the userName.
    */
   @Column({ name: 'user_name_normalized', type: 'varchar', length: 255 })
   userNameNormalized!: string;
