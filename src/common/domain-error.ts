@@ -9,6 +9,7 @@ export enum DomainErrorCode {
   UserInactive = 'user_inactive',
   InvalidInput = 'invalid_input',
   UserNameImmutable = 'user_name_immutable',
+  ExternalIdImmutable = 'external_id_immutable',
   PreconditionFailed = 'precondition_failed',
   PayloadTooLarge = 'payload_too_large',
   UnsupportedMediaType = 'unsupported_media_type',

@@ -1,17 +1,21 @@
-import { Controller, Get, Header, Param } from '@nestjs/common';
+import { Controller, Delete, Get, Header, Param, Patch, Post, Put, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { ScimAuth } from '../auth/auth-kind.decorator';
 import { SCIM_MEDIA_TYPE } from '../common/errors/all-exceptions.filter';
 import { ScimException } from '../common/errors/scim-exception';
 import { Settings } from '../config/settings';
 import { serviceProviderConfig, userResourceType, userSchema } from './scim-discovery.documents';
+import { MethodNotAllowed } from './scim-request';
 import { SCIM_LIST_RESPONSE_SCHEMA } from './scim-user.mapper';
+
+const DISCOVERY_PATHS = ['ServiceProviderConfig', 'ResourceTypes', 'ResourceTypes/:id', 'Schemas', 'Schemas/:id'];
 
 function listOf(resources: object[]): object {
   return { schemas: [SCIM_LIST_RESPONSE_SCHEMA], totalResults: resources.length, startIndex: 1, itemsPerPage: resources.length, Resources: resources };
 }
 
-/** RFC 7644 §4 discovery. Query parameters are ignored, as the RFC asks. */
+/** RFC 7644 §4 discovery, read-only. Query parameters are ignored, as the RFC asks. */
 @ApiExcludeController()
 @ScimAuth()
 @Controller('scim/v2')
@@ -54,4 +58,34 @@ export class ScimDiscoveryController {
     }
     return schema;
   }
+
+  // Fastify routes each method once, so every method these paths refuse is listed.
+  @Post(DISCOVERY_PATHS)
+  @MethodNotAllowed()
+  postNotAllowed(@Res({ passthrough: true }) res: FastifyReply): never {
+    return readOnly(res);
+  }
+
+  @Put(DISCOVERY_PATHS)
+  @MethodNotAllowed()
+  putNotAllowed(@Res({ passthrough: true }) res: FastifyReply): never {
+    return readOnly(res);
+  }
+
+  @Patch(DISCOVERY_PATHS)
+  @MethodNotAllowed()
+  patchNotAllowed(@Res({ passthrough: true }) res: FastifyReply): never {
+    return readOnly(res);
+  }
+
+  @Delete(DISCOVERY_PATHS)
+  @MethodNotAllowed()
+  deleteNotAllowed(@Res({ passthrough: true }) res: FastifyReply): never {
+    return readOnly(res);
+  }
+}
+
+function readOnly(res: FastifyReply): never {
+  res.header('Allow', 'GET');
+  throw new ScimException(405, 'The discovery endpoints (/ServiceProviderConfig, /ResourceTypes, /Schemas) are read-only: use GET.');
 }

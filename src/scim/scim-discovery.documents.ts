@@ -64,7 +64,8 @@ export function userSchema(baseUrl: string): object {
     schemas: [SCHEMA_SCHEMA],
     id: SCIM_USER_SCHEMA,
     name: 'User',
-    description: 'User account. Only name.givenName and name.familyName change after creation; userName is immutable.',
+    description:
+      'User account. Only name.givenName, name.familyName and active change after creation; userName is immutable, and externalId may be set once, while the user has none.',
     attributes: [
       attribute('userName', 'string', 'Unique identifier of the user, compared without regard to case. Cannot be changed.', {
         required: true,
@@ -88,8 +89,18 @@ export function userSchema(baseUrl: string): object {
           attribute('primary', 'boolean', 'Always true', { mutability: 'readOnly' }),
         ],
       }),
-      attribute('externalId', 'string', "The identity provider's id for the user", { caseExact: true, mutability: 'immutable' }),
-      attribute('active', 'boolean', 'false deactivates: the profile is wiped and every file and message of the user is purged'),
+      attribute(
+        'externalId',
+        'string',
+        "The identity provider's id for the user. Set once: by POST, or by PUT or PATCH add/replace while the user has none; a different value, or its removal, is refused with 400 mutability.",
+        { caseExact: true, mutability: 'immutable' },
+      ),
+      attribute(
+        'active',
+        'boolean',
+        'Required in POST and PUT and never removed: true, or false to deactivate (the profile is wiped and every file and message of the user is purged).',
+        { required: true },
+      ),
       attribute('password', 'string', 'Accepted and ignored; never stored or returned', { mutability: 'writeOnly', returned: 'never' }),
     ],
     meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${SCIM_USER_SCHEMA}` },

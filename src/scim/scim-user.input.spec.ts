@@ -30,18 +30,40 @@ describe('readNewUser', () => {
   it.each<[string, unknown, string]>([
     ['not an object', 'x', 'invalidSyntax'],
     ['without the User schema', { schemas: ['urn:x'], userName: 'a' }, 'invalidSyntax'],
-    ['without userName', { schemas: [CORE] }, 'invalidValue'],
-    ['with a blank userName', { schemas: [CORE], userName: '  ' }, 'invalidValue'],
-    ['with a too long name', { schemas: [CORE], userName: 'a', name: { givenName: 'x'.repeat(256) } }, 'invalidValue'],
-    ['with emails not an array', { schemas: [CORE], userName: 'a', emails: 'a@b.co' }, 'invalidValue'],
+    ['without userName', { schemas: [CORE], active: true }, 'invalidValue'],
+    ['with a blank userName', { schemas: [CORE], userName: '  ', active: true }, 'invalidValue'],
+    ['with a too long name', { schemas: [CORE], userName: 'a', active: true, name: { givenName: 'x'.repeat(256) } }, 'invalidValue'],
+    ['with emails not an array', { schemas: [CORE], userName: 'a', active: true, emails: 'a@b.co' }, 'invalidValue'],
     ['with active "yes"', { schemas: [CORE], userName: 'a', active: 'yes' }, 'invalidValue'],
   ])('refuses a body %s', (_case, body, scimType) => {
     expect(() => readNewUser(body)).toThrow(expect.objectContaining({ scimType }));
   });
 });
 
+describe('active, which /Schemas declares required', () => {
+  it.each([
+    ['POST', readNewUser],
+    ['PUT', readReplacement],
+  ])('must be in a %s body, with a detail that says what false does', (_method, read) => {
+    expect(() => read({ schemas: [CORE], userName: 'a' })).toThrow(
+      expect.objectContaining({
+        scimType: 'invalidValue',
+        message:
+          'active is required: send "active": true for a user who may use the service, or false to deactivate them (deactivation permanently deletes every file and message of the user).',
+      }),
+    );
+    expect(() => read({ schemas: [CORE], userName: 'a', active: null })).toThrow(expect.objectContaining({ scimType: 'invalidValue' }));
+  });
+});
+
 describe('readReplacement', () => {
-  it('clears names absent from a PUT and leaves active alone when absent', () => {
-    expect(readReplacement({ schemas: [CORE], userName: 'a' })).toEqual({ userName: 'a', givenName: null, familyName: null, active: undefined });
+  it('clears names absent from a PUT and leaves externalId alone when absent', () => {
+    expect(readReplacement({ schemas: [CORE], userName: 'a', active: false })).toEqual({ userName: 'a', givenName: null, familyName: null, externalId: undefined, active: false });
+  });
+
+  it('reads externalId when sent, null or empty asking to remove it', () => {
+    expect(readReplacement({ schemas: [CORE], userName: 'a', active: true, externalId: '00u1' })).toMatchObject({ externalId: '00u1' });
+    expect(readReplacement({ schemas: [CORE], userName: 'a', active: true, externalId: null })).toMatchObject({ externalId: null });
+    expect(readReplacement({ schemas: [CORE], userName: 'a', active: true, EXTERNALID: '' })).toMatchObject({ externalId: null });
   });
 });

@@ -9,6 +9,7 @@ const MAX_EMAIL = 320;
 /**
  * Reads a User resource sent with POST or PUT. Attribute names are case-insensitive; what this
  * service does not keep (password, groups, displayName, locale, extensions, meta, …) is ignored.
+ * userName and active are required (as /Schemas declares them).
  */
 export function readNewUser(body: unknown): NewUser {
   const resource = readUserResource(body);
@@ -17,14 +18,32 @@ export function readNewUser(body: unknown): NewUser {
     ...readNames(resource),
     email: primaryEmail(resource),
     externalId: optionalString(resource, 'externalId', 'externalId', MAX_STRING),
-    active: optionalBoolean(resource, 'active') ?? true,
+    active: requiredActive(resource),
   };
 }
 
-/** PUT replaces the mutable attributes: names absent from the body are cleared; `active` absent stays as is. */
+/**
+ * PUT replaces the mutable attributes: names absent from the body are cleared. externalId,
+ * immutable, is left alone when absent (RFC 7644 §3.5.1), set when the user has none, and must
+ * otherwise match.
+ */
 export function readReplacement(body: unknown): UserChanges {
   const resource = readUserResource(body);
-  return { userName: requiredUserName(resource), ...readNames(resource), active: optionalBoolean(resource, 'active') };
+  const externalId = memberOf(resource, 'externalId').found ? optionalString(resource, 'externalId', 'externalId', MAX_STRING) : undefined;
+  return { userName: requiredUserName(resource), ...readNames(resource), externalId, active: requiredActive(resource) };
+}
+
+/** RFC 7644 §3.5.1: a required attribute must be in every POST and PUT; this one decides whether the user's data is purged. */
+function requiredActive(resource: JsonObject): boolean {
+  const active = optionalBoolean(resource, 'active');
+  if (active === undefined) {
+    throw invalid(
+      'invalidValue',
+      'active is required: send "active": true for a user who may use the service, or false to deactivate them ' +
+        '(deactivation permanently deletes every file and message of the user).',
+    );
+  }
+  return active;
 }
 
 function readNames(resource: JsonObject): { givenName: string | null; familyName: string | null } {

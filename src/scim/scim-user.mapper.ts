@@ -9,13 +9,14 @@ export type ScimUserResource = {
   id: string;
   externalId?: string;
   userName: string;
-  name: { givenName?: string; familyName?: string; formatted?: string };
+  name?: { givenName?: string; familyName?: string; formatted?: string };
   displayName?: string;
-  emails: { value: string; type: 'work'; primary: true }[];
+  emails?: { value: string; type: 'work'; primary: true }[];
   active: boolean;
   meta: { resourceType: 'User'; created: string; lastModified: string; location: string; version: string };
 };
 
+/** Unassigned attributes (no name part, no email) are left out rather than sent empty (RFC 7643 §2.5). */
 export function toScimUser(user: User, scimBaseUrl: string): ScimUserResource {
   const formatted = [user.givenName, user.familyName].filter((part) => part).join(' ');
   return {
@@ -23,13 +24,17 @@ export function toScimUser(user: User, scimBaseUrl: string): ScimUserResource {
     id: user.id,
     ...(user.externalId ? { externalId: user.externalId } : {}),
     userName: user.userName,
-    name: {
-      ...(user.givenName ? { givenName: user.givenName } : {}),
-      ...(user.familyName ? { familyName: user.familyName } : {}),
-      ...(formatted ? { formatted } : {}),
-    },
-    ...(formatted ? { displayName: formatted } : {}),
-    emails: user.email ? [{ value: user.email, type: 'work', primary: true }] : [],
+    ...(formatted
+      ? {
+          name: {
+            ...(user.givenName ? { givenName: user.givenName } : {}),
+            ...(user.familyName ? { familyName: user.familyName } : {}),
+            formatted,
+          },
+          displayName: formatted,
+        }
+      : {}),
+    ...(user.email ? { emails: [{ value: user.email, type: 'work' as const, primary: true as const }] } : {}),
     active: user.active,
     meta: {
       resourceType: 'User',

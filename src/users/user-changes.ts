@@ -10,11 +10,14 @@ export type NewUser = {
 
 /**
  * What a client asked to change. Undefined means "leave as is". Only names (and the active
- * state) can change after creation; userName may be sent but must not really differ.
+ * state) can change after creation; userName may be sent but must not really differ, and
+ * externalId may be set once, while the user has none (RFC 7643 `immutable`); null asks to
+ * remove it.
  */
 export type UserChanges = {
   userName?: string;
   givenName?: string | null;
   familyName?: string | null;
+  externalId?: string | null;
   active?: boolean;
 };

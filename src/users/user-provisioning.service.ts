@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { PreparedSql, SqlValue } from '../database/prepared-sql';
 import { isUniqueViolation } from '../database/unique-violation';
 import { PurgeScheduler } from '../retention/purge-scheduler';
 import { NewUser, UserChanges } from './user-changes';
-import { normalizeUserName, User } from './user.entity';
+import { foldedOrNull, normalizeUserName, userNameKeyForNewUser } from './caseless-text';
+import { User } from './user.entity';
 import { serializedStatement, serializedTransaction } from '../database/serialized-transaction';
 
 /**
@@ -22,7 +23,36 @@ export type UserPage = { users: User[]; total: number };
 const USERS_ALIAS = 'u';
 const MAX_WRITE_ATTEMPTS = 3;
 // The columns a create writes, in the order of its INSERT.
-const INSERTED = ['id', 'organizationId', 'userName', 'userNameNormalized', 'email', 'givenName', 'familyName', 'externalId', 'active', 'role', 'createdAt', 'updatedAt', 'version', 'deletedAt'] as const;
+const INSERTED = [
+  'id',
+  'organizationId',
+  'userName',
+  'userNameNormalized',
+  'email',
+  'emailFolded',
+  'givenName',
+  'givenNameFolded',
+  'familyName',
+  'familyNameFolded',
+  'externalId',
+  'active',
+  'role',
+  'createdAt',
+  'updatedAt',
+  'version',
+  'deletedAt',
+] as const;
+// Every change of the mutable columns (names, their folded copies, externalId, the active state) is
+// this one statement, conditional on the version read.
+const UPDATE_PROFILE =
+  'UPDATE users SET active = ?, given_name = ?, given_name_folded = ?, family_name = ?, family_name_folded = ?, external_id = ?, updated_at = ?, version = version + 1 ' +
+  'WHERE id = ? AND version = ? AND deleted_at IS NULL';
+// SCIM DELETE: deactivated (profile wiped) and hidden in one statement, conditional on the version
+// and active state read. The userName is freed: the key becomes one that no userName folds to
+// (folding leaves no ASCII capital).
+const HIDE =
+  'UPDATE users SET active = ?, given_name = NULL, given_name_folded = NULL, family_name = NULL, family_name_folded = NULL, ' +
+  'user_name_normalized = ?, deleted_at = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND active = ? AND deleted_at IS NULL';
 
 /**
  * The provisioning rules: create, rename-free profile updates, deactivation (which wipes the
@@ -49,14 +79,19 @@ export class UserProvisioningService {
   /** One INSERT: the unique index, not a prior read, decides between 201 and 409 (also under races). */
   async create(organizationId: string, input: NewUser): Promise<User> {
     const now = new Date();
+    const givenName = input.active ? input.givenName : null;
+    const familyName = input.active ? input.familyName : null;
     const user = this.users.create({
       id: randomUUID(),
       organizationId,
       userName: input.userName,
-      userNameNormalized: normalizeUserName(input.userName),
+      userNameNormalized: userNameKeyForNewUser(input.userName),
       email: input.email,
-      givenName: input.active ? input.givenName : null,
-      familyName: input.active ? input.familyName : null,
+      emailFolded: foldedOrNull(input.email),
+      givenName,
+      givenNameFolded: foldedOrNull(givenName),
+      familyName,
+      familyNameFolded: foldedOrNull(familyName),
       externalId: input.externalId,
       active: input.active,
       role: 'user',
@@ -147,20 +182,54 @@ export class UserProvisioningService {
       }
       // Someone else changed the row between our read and write: read again and re-apply.
       if (attempt >= MAX_WRITE_ATTEMPTS || expectedVersion !== undefined) {
-        throw new DomainError(DomainErrorCode.PreconditionFailed, 'The user was changed concurrently; read it again and retry.');
+        throw changedConcurrently();
       }
     }
   }
 
-  /** SCIM DELETE: deactivate (with its purge), then hide the user and free the userName. */
+  /**
+   * SCIM DELETE: one transaction, conditional on the version (and so the active state) read,
+   * deactivates and hides the user and frees the userName; for an active user it also revokes
+   * the user's keys and records the purge. An inactive user's purge was recorded when it was
+   * deactivated, and its history cannot have grown since. Retried on a concurrent change, as
+   * `update` is, so a reactivation landing in between is either seen or refused, never undone.
+   */
   async remove(organizationId: string, id: string, expectedVersion?: number): Promise<void> {
-    const user = await this.update(organizationId, id, { active: false }, expectedVersion);
-    const result = await serializedTransaction(this.dataSource, (manager) =>
-      manager.getRepository(User).update({ id: user.id, organizationId, deletedAt: IsNull() }, { deletedAt: new Date(), userNameNormalized: `#deleted:${user.id}` }),
-    );
-    if (!result.affected) {
-      throw notFound('User');
+    for (let attempt = 1; ; attempt += 1) {
+      const user = await this.findVisible(organizationId, id);
+      if (!user) {
+        throw notFound('User');
+      }
+      assertVersion(user, expectedVersion);
+      const outcome = await serializedTransaction(this.dataSource, (manager) => this.hide(manager, user));
+      if (outcome.written) {
+        if (user.active) {
+          await this.apiKeys.credentialsRevoked();
+        }
+        if (outcome.purgeId) {
+          await this.purges.dispatch(outcome.purgeId);
+        }
+        return;
+      }
+      if (attempt >= MAX_WRITE_ATTEMPTS || expectedVersion !== undefined) {
+        throw changedConcurrently();
+      }
     }
+  }
+
+  private async hide(manager: EntityManager, user: User): Promise<{ written: boolean; purgeId: string | null }> {
+    const now = this.sql.bindable(User, 'deletedAt', new Date());
+    const inactive = this.sql.bindable(User, 'active', false);
+    const hidden = await this.sql.run(HIDE, [inactive, `#DELETED:${user.id}`, now, now, user.id, user.version, this.sql.bindable(User, 'active', user.active)], manager);
+    if (hidden === 0) {
+      return { written: false, purgeId: null };
+    }
+    if (!user.active) {
+      return { written: true, purgeId: null };
+    }
+    await this.apiKeys.revokeAllOwnedBy(manager, user.id);
+    const { purgeId } = await this.purges.record(manager, user);
+    return { written: true, purgeId };
   }
 
   private async deactivate(manager: EntityManager, user: User, change: PlannedChange): Promise<{ written: boolean; purgeId: string | null }> {
@@ -175,8 +244,18 @@ export class UserProvisioningService {
   /** False when the row is no longer at the version read (or was deleted meanwhile). */
   private async writeChange(user: User, { next, updatedAt }: PlannedChange, manager?: EntityManager): Promise<boolean> {
     const written = await this.sql.run(
-      'UPDATE users SET active = ?, given_name = ?, family_name = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND deleted_at IS NULL',
-      [this.sql.bindable(User, 'active', next.active), next.givenName, next.familyName, this.sql.bindable(User, 'updatedAt', updatedAt), user.id, user.version],
+      UPDATE_PROFILE,
+      [
+        this.sql.bindable(User, 'active', next.active),
+        next.givenName,
+        next.givenNameFolded,
+        next.familyName,
+        next.familyNameFolded,
+        next.externalId,
+        this.sql.bindable(User, 'updatedAt', updatedAt),
+        user.id,
+        user.version,
+      ],
       manager,
     );
     return written > 0;
@@ -189,36 +268,68 @@ export class UserProvisioningService {
 }
 
 type PlannedChange = {
-  next: Pick<User, 'active' | 'givenName' | 'familyName'>;
+  next: Pick<User, 'active' | 'givenName' | 'givenNameFolded' | 'familyName' | 'familyNameFolded' | 'externalId'>;
   deactivating: boolean;
   updatedAt: Date;
 };
 
-/** What `changes` does to `user` under the provisioning rules; null when it changes nothing. */
-function planChange(user: User, changes: UserChanges, expectedVersion: number | undefined): PlannedChange | null {
+function assertVersion(user: User, expectedVersion: number | undefined): void {
   if (expectedVersion !== undefined && expectedVersion !== user.version) {
     throw new DomainError(DomainErrorCode.PreconditionFailed, `The user is at version ${user.version}, not ${expectedVersion} (If-Match).`);
   }
+}
+
+/** What `changes` does to `user` under the provisioning rules; null when it changes nothing. */
+function planChange(user: User, changes: UserChanges, expectedVersion: number | undefined): PlannedChange | null {
+  assertVersion(user, expectedVersion);
   if (changes.userName !== undefined && normalizeUserName(changes.userName) !== user.userNameNormalized) {
     throw new DomainError(
       DomainErrorCode.UserNameImmutable,
       `userName cannot be changed (from "${user.userName}" to "${changes.userName}"): this service keeps the userName it was ` +
-        'provisioned with. To rename, deactivate this user and provision a new one.',
+        'provisioned with. To rename, deactivate this user and provision a new one; deactivation permanently deletes every ' +
+        'file and message of the user.',
     );
   }
+  const externalId = plannedExternalId(user, changes.externalId);
   const active = changes.active ?? user.active;
   // An inactive user's profile stays wiped: names arrive again with reactivation.
-  const next = {
-    active,
-    givenName: active ? (changes.givenName !== undefined ? changes.givenName : user.givenName) : null,
-    familyName: active ? (changes.familyName !== undefined ? changes.familyName : user.familyName) : null,
-  };
-  if (next.active === user.active && next.givenName === user.givenName && next.familyName === user.familyName) {
+  const givenName = active ? (changes.givenName !== undefined ? changes.givenName : user.givenName) : null;
+  const familyName = active ? (changes.familyName !== undefined ? changes.familyName : user.familyName) : null;
+  if (active === user.active && givenName === user.givenName && familyName === user.familyName && externalId === user.externalId) {
     return null;
   }
-  return { next, deactivating: user.active && !active, updatedAt: new Date() };
+  return {
+    next: { active, givenName, givenNameFolded: foldedOrNull(givenName), familyName, familyNameFolded: foldedOrNull(familyName), externalId },
+    deactivating: user.active && !active,
+    updatedAt: new Date(),
+  };
+}
+
+/** externalId is immutable (RFC 7643 §2.2): set once while the user has none, then never changed or removed. */
+function plannedExternalId(user: User, requested: string | null | undefined): string | null {
+  if (requested === undefined || requested === user.externalId || (requested === null && user.externalId === null)) {
+    return user.externalId;
+  }
+  if (user.externalId === null) {
+    return requested;
+  }
+  const change = requested === null ? 'removed' : `changed to "${requested}"`;
+  throw new DomainError(
+    DomainErrorCode.ExternalIdImmutable,
+    `externalId cannot be ${change}: this user is linked to the identity-provider user "${user.externalId}". ` +
+      'If the identity provider now holds the person under another user (a re-created app or a migrated account), ' +
+      'deactivate and delete this user here and let the identity provider provision them again; deactivation permanently ' +
+      'deletes every file and message of the user.',
+  );
+}
+
+function changedConcurrently(): DomainError {
+  return new DomainError(DomainErrorCode.PreconditionFailed, 'The user was changed concurrently; read it again and retry.');
 }
 
 function userNameTaken(userName: string): DomainError {
-  return new DomainError(DomainErrorCode.UserNameTaken, `A user with userName "${userName}" already exists (userNames are compared without regard to case).`);
+  return new DomainError(
+    DomainErrorCode.UserNameTaken,
+    `A user with userName "${userName}" already exists (userNames are compared without regard to case, invisible characters or surrounding spaces).`,
+  );
 }

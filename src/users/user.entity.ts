@@ -11,6 +11,10 @@ import {
 } from 'typeorm';
 import { Organization } from '../organizations/organization.entity';
 
+// Three times the source columns: full case folding turns one character into at most three.
+const FOLDED_NAME_LENGTH = 3 * 255;
+const FOLDED_EMAIL_LENGTH = 3 * 320;
+
 export const USER_ROLES = ['user', 'admin'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
@@ -32,7 +36,11 @@ export class User {
   @Column({ name: 'user_name', type: 'varchar', length: 255 })
   userName!: string;
 
-  /** The uniqueness key: see `normalizeUserName`. */
+  /**
+   * The uniqueness key (`normalizeUserName`), compared byte for byte: binary collation on MySQL
+   * (migration UserNameComparedByteForByte), SQLite's default BINARY. A SCIM DELETE replaces it
+   * with `#DELETED:<id>` (`#deleted:<id>` before that migration) to free the userName.
+   */
   @Column({ name: 'user_name_normalized', type: 'varchar', length: 255 })
   userNameNormalized!: string;
 
@@ -44,6 +52,17 @@ export class User {
 
   @Column({ name: 'family_name', type: 'varchar', length: 255, nullable: true })
   familyName!: string | null;
+
+  // What SCIM filters compare (`foldCase` of the column above, kept in step by every write):
+  // SQLite's LOWER() folds ASCII only.
+  @Column({ name: 'email_folded', type: 'varchar', length: FOLDED_EMAIL_LENGTH, nullable: true })
+  emailFolded!: string | null;
+
+  @Column({ name: 'given_name_folded', type: 'varchar', length: FOLDED_NAME_LENGTH, nullable: true })
+  givenNameFolded!: string | null;
+
+  @Column({ name: 'family_name_folded', type: 'varchar', length: FOLDED_NAME_LENGTH, nullable: true })
+  familyNameFolded!: string | null;
 
   @Column({ name: 'external_id', type: 'varchar', length: 255, nullable: true })
   externalId!: string | null;
@@ -66,12 +85,4 @@ export class User {
   /** Set by a SCIM DELETE: the row stays for its purge and history, invisible to every read. */
   @Column({ name: 'deleted_at', type: 'datetime', nullable: true })
   deletedAt!: Date | null;
-}
-
-/**
- * userName is unique per organization without regard to case (RFC 7643 caseExact=false).
- * Unicode NFC first so that visually identical names collide too.
- */
-export function normalizeUserName(userName: string): string {
-  return userName.normalize('NFC').toLowerCase();
 }

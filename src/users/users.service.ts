@@ -7,7 +7,8 @@ import { AuditService } from '../audit/audit.service';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
 import { Organization } from '../organizations/organization.entity';
-import { normalizeUserName, User } from './user.entity';
+import { foldedOrNull, normalizeUserName, userNameKeyForNewUser } from './caseless-text';
+import { User } from './user.entity';
 import { serializedTransaction } from '../database/serialized-transaction';
 
 export type NewAdministrator = {
@@ -36,10 +37,13 @@ export class UsersService {
       id: randomUUID(),
       organizationId,
       userName: admin.email,
-      userNameNormalized: normalizeUserName(admin.email),
+      userNameNormalized: userNameKeyForNewUser(admin.email),
       email: admin.email,
+      emailFolded: foldedOrNull(admin.email),
       givenName: admin.givenName,
+      givenNameFolded: foldedOrNull(admin.givenName),
       familyName: admin.familyName,
+      familyNameFolded: foldedOrNull(admin.familyName),
       externalId: null,
       active: true,
       role: 'admin',
@@ -53,7 +57,7 @@ export class UsersService {
     return manager.getRepository(User).findOneBy({ organizationId, userNameNormalized: normalizeUserName(userName), deletedAt: IsNull() });
   }
 
-  /** The admin's view: newest first, optionally only active or inactive users, or a userName prefix. */
+  /** The admin's view: newest first, optionally only active or inactive users, or a userName prefix (compared as userNames are). */
   async listForAdmin(organizationId: string, query: { active?: boolean; userName?: string }, offset: number, limit: number): Promise<{ users: User[]; total: number }> {
     const builder = this.users
       .createQueryBuilder('u')

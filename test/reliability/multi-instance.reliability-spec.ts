@@ -79,7 +79,9 @@ describe('two API processes and a worker', () => {
         } else if (roll === 1) {
           await scim(base, 'PATCH', `/Users/${id}`, patchOp({ op: 'replace', value: { active: true, name: { givenName: 'Back', familyName: `Again${sequence}` } } }));
         } else if (roll === 2) {
-          await scim(base, 'PUT', `/Users/${id}`, { ...oktaUser(`multi.${ids.indexOf(id)}@example.com`, 'Put', `Name${sequence}`), active: undefined });
+          // As Okta updates: the user as last read, with the changed names (active is required in a PUT).
+          const current = (await (await scim(base, 'GET', `/Users/${id}`)).json()) as Record<string, unknown>;
+          await scim(base, 'PUT', `/Users/${id}`, { ...current, name: { givenName: 'Put', familyName: `Name${sequence}` } });
         } else if (roll === 3) {
           await scim(base, 'POST', '/Users', oktaUser(`multi.${ids.indexOf(id)}@example.com`));
         } else {

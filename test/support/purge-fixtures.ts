@@ -7,7 +7,8 @@ import { DataSource } from 'typeorm';
 import { Settings } from '../../src/config/settings';
 import { PurgeResponseDto } from '../../src/retention/dto/purge.dto';
 import { PurgeScheduler } from '../../src/retention/purge-scheduler';
-import { normalizeUserName, User } from '../../src/users/user.entity';
+import { foldCase, normalizeUserName } from '../../src/users/caseless-text';
+import { User } from '../../src/users/user.entity';
 import { adminRequest, ApiKeyCredentials, signedHeaders } from './admin-api';
 
 export const sha256 = (content: Buffer | string): string => createHash('sha256').update(content).digest('hex');
@@ -20,8 +21,11 @@ export async function createUser(app: INestApplication, organizationId: string, 
     userName,
     userNameNormalized: normalizeUserName(userName),
     email: userName,
+    emailFolded: foldCase(userName),
     givenName: 'Hist',
+    givenNameFolded: 'hist',
     familyName: 'Ory',
+    familyNameFolded: 'ory',
     externalId: null,
     active: true,
     role: 'user',

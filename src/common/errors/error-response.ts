@@ -25,6 +25,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; scimType?: ScimTy
   [DomainErrorCode.UserInactive]: { status: HttpStatus.CONFLICT },
   [DomainErrorCode.InvalidInput]: { status: HttpStatus.BAD_REQUEST, scimType: 'invalidValue' },
   [DomainErrorCode.UserNameImmutable]: { status: HttpStatus.BAD_REQUEST, scimType: 'mutability' },
+  [DomainErrorCode.ExternalIdImmutable]: { status: HttpStatus.BAD_REQUEST, scimType: 'mutability' },
   [DomainErrorCode.PreconditionFailed]: { status: HttpStatus.PRECONDITION_FAILED },
   [DomainErrorCode.PayloadTooLarge]: { status: HttpStatus.PAYLOAD_TOO_LARGE },
   [DomainErrorCode.UnsupportedMediaType]: { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE },

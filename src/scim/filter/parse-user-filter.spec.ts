@@ -197,8 +197,42 @@ describe('parseUserFilter', () => {
       expect(parseError(filter).message).toMatch(/^Invalid filter: /);
     });
 
-    it('keeps the library’s explanation in the message', () => {
-      expect(parseError('userName xx "a"').message).toBe('Invalid filter: Unexpected token userName xx as valFilter operator');
+    // Each message of scim2-parse-filter, and of our own string decoding, names the problem and the fix.
+    it.each([
+      ['userName eq', 'Invalid filter: "userName eq" needs a value, such as userName eq "alice@example.com"'],
+      ['active eq', 'Invalid filter: "active eq" needs a value, such as active eq true'],
+      ['meta.created gt  ', 'Invalid filter: "meta.created gt" needs a value, such as meta.created gt "2026-01-31T12:00:00Z"'],
+      ['name.givenName sw', 'Invalid filter: "name.givenName sw" needs a value, such as name.givenName sw "Alice"'],
+      ['userName', 'Invalid filter: "userName" needs an operator: eq, ne, co, sw, ew, gt, ge, lt, le (each followed by a value) or pr, such as userName eq "alice@example.com" or userName pr'],
+      ['userName xx "a"', 'Invalid filter: "xx" after userName is not an operator: use eq, ne, co, sw, ew, gt, ge, lt, le (each followed by a value) or pr'],
+      ['active eq True', 'Invalid filter: True is not a value: write true, false and null in lower case (true)'],
+      ['userName eq nulL', 'Invalid filter: nulL is not a value: write true, false and null in lower case (null)'],
+      ['userName eq bjensen', 'Invalid filter: bjensen is not a value: put strings in double quotes ("bjensen"); true, false, null and numbers stand alone'],
+      ['userName eq (', 'Invalid filter: a value is missing before "(": compare with a string in double quotes, true, false, null or a number'],
+      ["userName eq 'a'", 'Invalid filter: strings are written in double quotes, not single quotes: userName eq "alice@example.com"'],
+      ['userName eq "abc', 'Invalid filter: the string "abc is not closed: end it with a double quote'],
+      ['userName eq "x" & active eq true', 'Invalid filter: "&" cannot appear here: a filter holds attribute names, operators (eq, ne, co, sw, ew, gt, ge, lt, le (each followed by a value) or pr), values, and, or, not and parentheses'],
+      ['(userName eq "a"', 'Invalid filter: a "(" is not closed: add the matching ")"'],
+      ['(userName eq "a" ]', 'Invalid filter: expected ")" to close a "(", not "]"'],
+      ['userName eq "a" and', 'Invalid filter: the filter ends where an expression is expected (after "and", "or", "not" or "("): add one, such as userName eq "alice@example.com"'],
+      ['not', 'Invalid filter: the filter ends where an expression is expected (after "and", "or", "not" or "("): add one, such as userName eq "alice@example.com"'],
+      [')', 'Invalid filter: ")" cannot start an expression: start with an attribute name (such as userName), "not" or "("'],
+      ['"a" eq "b"', 'Invalid filter: ""a"" cannot start an expression: start with an attribute name (such as userName), "not" or "("'],
+      ['emails[type eq "work"', 'Invalid filter: a "[" is not closed: add the matching "]", as in emails[type eq "work"]'],
+      ['emails[type eq "a")', 'Invalid filter: expected "]" to close a "[", not ")"'],
+      ['userName eq "a")', 'Invalid filter: a ")" has no matching "("'],
+      ['userName eq "a"]', 'Invalid filter: a "]" has no matching "["'],
+      ['userName pr "x"', 'Invalid filter: pr takes no value: write userName pr'],
+      ['userName eq "a" garbage', 'Invalid filter: "garbage" follows a complete expression: join expressions with "and" or "or", as in userName eq "alice@example.com" and active eq true'],
+      ['userName eq "a\\qb"', 'Invalid filter: a quoted value holds a backslash that starts no JSON escape: write \\\\ for a backslash itself (\\" for a double quote, \\uXXXX for any character)'],
+    ])('explains %j', (filter, message) => {
+      expect(parseError(filter).message).toBe(message);
+    });
+
+    it('never echoes a long token at length', () => {
+      const message = parseError(`userName eq ${'x'.repeat(500)}`).message;
+      expect(message.length).toBeLessThan(200);
+      expect(message).toContain(`${'x'.repeat(40)}…`);
     });
 
     it.each(['title pr', 'name eq "x"', 'name.middleName eq "x"', 'emails.display pr', 'meta.resourceType eq "User"', 'password eq "x"'])(
@@ -208,9 +242,10 @@ describe('parseUserFilter', () => {
       },
     );
 
-    it('an extension attribute', () => {
+    it('an extension attribute, listing what can be searched', () => {
       expect(parseError('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "1"').message).toBe(
-        'Unsupported filter attribute "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"',
+        'Unsupported filter attribute "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": filters can search userName, externalId, id, ' +
+          'emails (value, type, primary; also as emails[...]), name.givenName, name.familyName, displayName, active, meta.created and meta.lastModified',
       );
     });
 

@@ -1,6 +1,7 @@
 import { Compare, Filter, parse } from 'scim2-parse-filter';
 import { assertDepth, assertFilterWithinLimits } from './filter-limits';
 import { decodeFilterString, spellOutEscapedBackslashes } from './filter-string-escapes';
+import { explainFilterSyntaxError } from './filter-syntax-error';
 import { parseScimDateTime } from './scim-date-time';
 import { ScimFilterError } from './scim-filter.error';
 import {
@@ -28,7 +29,7 @@ export function parseUserFilter(filter: string): UserFilter {
   try {
     parsed = parse(spellOutEscapedBackslashes(filter));
   } catch (error) {
-    throw new ScimFilterError(`Invalid filter: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ScimFilterError(explainFilterSyntaxError(filter, error instanceof Error ? error.message : String(error)));
   }
   return toUserFilter(parsed, 'user', 1);
 }
@@ -43,7 +44,7 @@ function toUserFilter(node: Filter, scope: Scope, depth: number): UserFilter {
       return { kind: 'not', filter: toUserFilter(node.filter, scope, depth + 1) };
     case '[]':
       if (scope !== 'user' || !isEmailsAttribute(node.attrPath)) {
-        throw new ScimFilterError(`Unsupported filter attribute "${node.attrPath}[...]": only emails[...] is supported`);
+        throw new ScimFilterError(`Unsupported filter attribute "${node.attrPath}[...]": only emails[...] takes a value filter`);
       }
       return { kind: 'emails', filter: toUserFilter(node.valFilter, 'emails', depth + 1) };
     case 'pr':
@@ -61,10 +62,13 @@ function toUserFilter(node: Filter, scope: Scope, depth: number): UserFilter {
   }
 }
 
+const SEARCHABLE =
+  'filters can search userName, externalId, id, emails (value, type, primary; also as emails[...]), name.givenName, name.familyName, displayName, active, meta.created and meta.lastModified';
+
 function resolve(attrPath: string, scope: Scope): UserFilterAttribute {
   const attribute = scope === 'user' ? resolveUserAttribute(attrPath) : resolveEmailSubAttribute(attrPath);
   if (attribute === undefined) {
-    throw new ScimFilterError(`Unsupported filter attribute "${scope === 'emails' ? `emails[${attrPath}]` : attrPath}"`);
+    throw new ScimFilterError(`Unsupported filter attribute "${scope === 'emails' ? `emails[${attrPath}]` : attrPath}": ${SEARCHABLE}`);
   }
   return attribute;
 }

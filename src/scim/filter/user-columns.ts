@@ -1,10 +1,12 @@
-import { normalizeUserName } from '../../users/user.entity';
+import { foldCase, normalizeUserName, normalizeUserNamePart } from '../../users/caseless-text';
 import type { DialectSql } from './sql-dialect';
 import type { DateTimeAttribute, StringAttribute } from './user-filter';
 
 /**
  * Where a string attribute lives, and how it and a filter value are folded before comparing.
  * An empty string counts as absent, as it does in the SCIM representation of a user.
+ * Folding is the application's (`src/users/caseless-text.ts`), never the database's: the
+ * columns compared hold values folded when they were written.
  */
 export type StringColumn = {
   /** True or false (never NULL): the attribute has a value. */
@@ -13,7 +15,10 @@ export type StringColumn = {
   readonly alwaysPresent: boolean;
   /** What comparisons read: the stored value folded the way `fold` folds the filter value. */
   readonly compared: string;
+  /** For eq, ne, gt, ge, lt and le. */
   readonly fold: (value: string) => string;
+  /** For co, sw and ew, whose values are pieces of a value. */
+  readonly foldPart: (value: string) => string;
   /** Part of a multi-valued attribute: a condition holds when some value satisfies it. */
   readonly multiValued: boolean;
   /** `compared` is a bare column with an index worth keeping usable. */
@@ -30,7 +35,6 @@ export type UserColumns = {
   readonly active: string;
 };
 
-const lowerCase = (value: string): string => value.toLowerCase();
 const asIs = (value: string): string => value;
 
 /** The users table as the filter translation sees it, under `alias`. */
@@ -38,39 +42,45 @@ export function userColumns(sql: DialectSql, alias: string): UserColumns {
   const column = (name: string): string => `${sql.quote(alias)}.${sql.quote(name)}`;
   const hasText = (expression: string): string => `(${expression} IS NOT NULL AND ${sql.compare(expression, '<>', "''")})`;
 
-  const nullableText = (stored: string, fold: (value: string) => string, multiValued: boolean, indexed: boolean): StringColumn => ({
+  // `present` reads the value as stored, `compared` its folded copy (the same column when not folded).
+  const nullableText = (stored: string, compared: string, fold: (value: string) => string, multiValued: boolean, indexed: boolean): StringColumn => ({
     present: hasText(stored),
     alwaysPresent: false,
-    compared: fold === lowerCase ? `LOWER(${stored})` : stored,
+    compared,
     fold,
+    foldPart: fold,
     multiValued,
     indexed,
   });
-  const requiredText = (stored: string, fold: (value: string) => string): StringColumn => ({
+  const requiredText = (stored: string, fold: (value: string) => string, foldPart = fold): StringColumn => ({
     present: sql.compare(stored, '<>', "''"),
     alwaysPresent: true,
     compared: stored,
     fold,
+    foldPart,
     multiValued: false,
     indexed: true,
   });
 
   const givenName = column('given_name');
   const familyName = column('family_name');
-  // As the SCIM representation builds it: the names that are present, joined by a space.
-  const displayName = `(CASE WHEN ${hasText(givenName)} AND ${hasText(familyName)} THEN ${sql.joinWithSpace(givenName, familyName)} WHEN ${hasText(givenName)} THEN ${givenName} WHEN ${hasText(familyName)} THEN ${familyName} END)`;
+  const givenNameFolded = column('given_name_folded');
+  const familyNameFolded = column('family_name_folded');
+  // As the SCIM representation builds it: the names that are present, joined by a space, here
+  // from the folded parts (a space folds to itself, so that is the folded whole).
+  const displayNameFolded = `(CASE WHEN ${hasText(givenName)} AND ${hasText(familyName)} THEN ${sql.joinWithSpace(givenNameFolded, familyNameFolded)} WHEN ${hasText(givenName)} THEN ${givenNameFolded} WHEN ${hasText(familyName)} THEN ${familyNameFolded} END)`;
 
   return {
     strings: {
       // Compared in the stored normal form, so case never matters and the unique index serves the lookup.
-      userName: requiredText(column('user_name_normalized'), normalizeUserName),
+      userName: requiredText(column('user_name_normalized'), normalizeUserName, normalizeUserNamePart),
       id: requiredText(column('id'), asIs),
-      externalId: nullableText(column('external_id'), asIs, false, true),
-      'emails.value': nullableText(column('email'), lowerCase, true, false),
-      'name.givenName': nullableText(givenName, lowerCase, false, false),
-      'name.familyName': nullableText(familyName, lowerCase, false, false),
+      externalId: nullableText(column('external_id'), column('external_id'), asIs, false, true),
+      'emails.value': nullableText(column('email'), column('email_folded'), foldCase, true, false),
+      'name.givenName': nullableText(givenName, givenNameFolded, foldCase, false, false),
+      'name.familyName': nullableText(familyName, familyNameFolded, foldCase, false, false),
       displayName: {
-        ...nullableText(displayName, lowerCase, false, false),
+        ...nullableText(givenName, displayNameFolded, foldCase, false, false),
         present: `(${hasText(givenName)} OR ${hasText(familyName)})`,
       },
     },

@@ -121,7 +121,7 @@ class Translation {
   }
 
   private stringTest(column: StringColumn, op: Exclude<StringOperator, 'ne'>, value: string): string {
-    const folded = column.fold(value);
+    const folded = op === 'co' || op === 'sw' || op === 'ew' ? column.foldPart(value) : column.fold(value);
     switch (op) {
       case 'eq': {
         const bound = this.bind(folded);

@@ -1,9 +1,11 @@
 import { ScimPatchError } from './scim-patch.error';
 
 /** What a PATCH path (or a key of a path-less value) addresses; anything we do not store is `ignored`. */
-export type PatchTarget = 'userName' | 'active' | 'name' | 'name.givenName' | 'name.familyName' | 'coreSchema' | 'ignored';
+export type PatchTarget = 'userName' | 'active' | 'externalId' | 'name' | 'name.givenName' | 'name.familyName' | 'coreSchema' | 'ignored';
 
 export const MAX_PATCH_PATH_LENGTH = 1000;
+
+const SIMPLE_TARGETS: Readonly<Record<string, PatchTarget>> = { username: 'userName', active: 'active', externalid: 'externalId' };
 
 const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:user';
 // RFC 7644 §3.5.2 PATH = attrPath / valuePath [subAttr]; the value filter is not checked further
@@ -30,10 +32,11 @@ export function parsePatchPath(path: string): PatchTarget {
   switch (attribute.toLowerCase()) {
     case 'username':
     case 'active':
+    case 'externalid':
       if (valueFilter !== undefined || subAttribute !== undefined) {
         throw new ScimPatchError('invalidPath', `"${path}": ${attribute} is a simple attribute, with no value filter or sub-attributes`);
       }
-      return attribute.toLowerCase() === 'active' ? 'active' : 'userName';
+      return SIMPLE_TARGETS[attribute.toLowerCase()];
     case 'name':
       if (valueFilter !== undefined) {
         throw new ScimPatchError('invalidPath', `"${path}": name is single-valued and takes no value filter`);

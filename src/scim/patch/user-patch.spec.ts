@@ -66,10 +66,21 @@ describe('mapUserPatch', () => {
       expect(mapUserPatch(body({ op: 'replace', value: { active: value } }))).toStrictEqual({ active });
     });
 
-    it.each([['yes'], [1], [0], [null], [''], [{}], [[true]]])('rejects %j', (value) => {
+    it.each([['yes'], [1], [0], [''], [{}], [[true]]])('rejects %j', (value) => {
       const error = patchError(body({ op: 'replace', path: 'active', value }));
       expect(error.scimType).toBe('invalidValue');
       expect(error.detail).toMatch(/^active must be true or false, not /);
+    });
+
+    // RFC 7644 §3.5.2: a required attribute that would become unassigned is a mutability error.
+    it.each([
+      ['remove', { op: 'remove', path: 'active' }],
+      ['replace with null', { op: 'replace', path: 'active', value: null }],
+      ['path-less null', { op: 'replace', value: { active: null } }],
+    ])('never lets %s unassign it (it would deactivate, and so purge, the user)', (_case, operation) => {
+      const error = patchError(body(operation));
+      expect(error.scimType).toBe('mutability');
+      expect(error.detail).toMatch(/^active is required and cannot be removed: replace it with true or false \(false deactivates the user and permanently deletes every file and message/);
     });
   });
 
@@ -78,7 +89,7 @@ describe('mapUserPatch', () => {
       expect(mapUserPatch(body({ op: 'replace', path: 'userName', value: 'New.Name@x.com' }))).toStrictEqual({ userName: 'New.Name@x.com' });
     });
 
-    it.each([[''], ['   '], [5], [null], [{}]])('rejects the userName %j', (value) => {
+    it.each([[''], ['   '], [5], [{}]])('rejects the userName %j', (value) => {
       expect(patchError(body({ op: 'replace', path: 'userName', value })).scimType).toBe('invalidValue');
     });
 
@@ -118,9 +129,45 @@ describe('mapUserPatch', () => {
       expect(patchError(body({ op: 'replace', value: { name: { givenName: true } } })).detail).toBe('name.givenName must be a string or null, not true');
     });
 
-    it('never removes userName or active', () => {
-      expect(patchError(body({ op: 'remove', path: 'userName' })).scimType).toBe('invalidValue');
-      expect(patchError(body({ op: 'remove', path: 'active' })).scimType).toBe('invalidValue');
+    it('never removes userName or active, which are required (mutability)', () => {
+      expect(patchError(body({ op: 'remove', path: 'userName' })).scimType).toBe('mutability');
+      expect(patchError(body({ op: 'replace', path: 'userName', value: null })).scimType).toBe('mutability');
+      expect(patchError(body({ op: 'remove', path: 'active' })).scimType).toBe('mutability');
+    });
+
+    it('refuses a name part longer than the column', () => {
+      expect(patchError(body({ op: 'replace', path: 'name.givenName', value: 'x'.repeat(256) })).detail).toBe('name.givenName is longer than 255 characters');
+      expect(mapUserPatch(body({ op: 'replace', path: 'name.givenName', value: 'x'.repeat(255) }))).toStrictEqual({ givenName: 'x'.repeat(255) });
+    });
+  });
+
+  describe('externalId', () => {
+    it.each([
+      ['add with a path', { op: 'add', path: 'externalId', value: '00u1' }],
+      ['replace with a path', { op: 'replace', path: 'externalId', value: '00u1' }],
+      ['Entra: Replace with the URN path', { op: 'Replace', path: 'urn:ietf:params:scim:schemas:core:2.0:User:externalId', value: '00u1' }],
+      ['path-less add', { op: 'add', value: { externalId: '00u1' } }],
+    ])('reads %s (the users domain sets it once, while the user has none)', (_case, operation) => {
+      expect(mapUserPatch(body(operation))).toStrictEqual({ externalId: '00u1' });
+    });
+
+    it('reads a removal, or an empty or null value, as a request to remove it', () => {
+      expect(mapUserPatch(body({ op: 'remove', path: 'externalId' }))).toStrictEqual({ externalId: null });
+      expect(mapUserPatch(body({ op: 'replace', path: 'externalId', value: '' }))).toStrictEqual({ externalId: null });
+      expect(mapUserPatch(body({ op: 'replace', path: 'externalId', value: null }))).toStrictEqual({ externalId: null });
+    });
+
+    it.each<[unknown, string]>([
+      [5, 'externalId must be a string, not 5'],
+      [{ value: 'x' }, 'externalId must be a string, not an object'],
+      ['x'.repeat(256), 'externalId is longer than 255 characters'],
+    ])('rejects %j', (value, detail) => {
+      const error = patchError(body({ op: 'replace', path: 'externalId', value }));
+      expect(error).toMatchObject({ scimType: 'invalidValue', detail });
+    });
+
+    it('takes no value filter or sub-attribute', () => {
+      expect(patchError(body({ op: 'replace', path: 'externalId.value', value: 'x' })).scimType).toBe('invalidPath');
     });
   });
 
@@ -163,7 +210,6 @@ describe('mapUserPatch', () => {
     it.each([
       'displayName',
       'title',
-      'externalId',
       'password',
       'locale',
       'emails',
@@ -187,7 +233,7 @@ describe('mapUserPatch', () => {
         mapUserPatch(
           body({
             op: 'replace',
-            value: { displayName: 'X', emails: [{ value: 'a@x.com', type: 'work', primary: true }], password: 'secret', title: 'CTO', externalId: '00u1' },
+            value: { displayName: 'X', emails: [{ value: 'a@x.com', type: 'work', primary: true }], password: 'secret', title: 'CTO' },
           }),
         ),
       ).toStrictEqual({});

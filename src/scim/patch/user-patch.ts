@@ -1,7 +1,7 @@
 import { describeValue, isJsonObject, JsonObject } from './json-members';
 import { parsePatchPath, PatchTarget } from './patch-path';
 import { readPatchOperations } from './patch-request';
-import { toActive, toNamePart, toUserName } from './patch-values';
+import { activeNotRemovable, toActive, toExternalId, toNamePart, toUserName, userNameNotRemovable } from './patch-values';
 import { ScimPatchError } from './scim-patch.error';
 
 /** The user columns a PATCH request changes: only those it addressed are present. */
@@ -9,13 +9,16 @@ export type UserPatch = {
   userName?: string;
   givenName?: string | null;
   familyName?: string | null;
+  /** null: remove it (refused by the users domain once one is set: it is immutable). */
+  externalId?: string | null;
   active?: boolean;
 };
 
 /**
  * Maps a SCIM PatchOp request body (RFC 7644 §3.5.2) onto the user columns we keep. Operations
  * apply in order, so a later one wins; attributes we do not store (emails, displayName,
- * extensions…) are accepted and ignored. Throws ScimPatchError for a request it cannot apply.
+ * extensions…) are accepted and ignored. `add` and `replace` mean the same for the single-valued
+ * attributes we keep. Throws ScimPatchError for a request it cannot apply.
  */
 export function mapUserPatch(body: unknown): UserPatch {
   const patch: UserPatch = {};
@@ -54,6 +57,9 @@ function set(patch: UserPatch, target: PatchTarget, value: unknown): void {
       return;
     case 'active':
       patch.active = toActive(value);
+      return;
+    case 'externalId':
+      patch.externalId = toExternalId(value);
       return;
     case 'name.givenName':
       patch.givenName = toNamePart(value, 'name.givenName');
@@ -107,10 +113,13 @@ function remove(patch: UserPatch, target: PatchTarget): void {
       patch.givenName = null;
       patch.familyName = null;
       return;
+    case 'externalId':
+      patch.externalId = null;
+      return;
     case 'userName':
-      throw new ScimPatchError('invalidValue', 'userName is required and cannot be removed');
+      throw userNameNotRemovable();
     case 'active':
-      throw new ScimPatchError('invalidValue', 'active cannot be removed: replace it with true or false');
+      throw activeNotRemovable();
     case 'coreSchema':
       throw new ScimPatchError('invalidPath', 'The core User schema as a whole cannot be removed');
     case 'ignored':
