@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { AuditModule } from '../audit/audit.module';
@@ -15,13 +16,14 @@ import { RequestNonce } from './request-nonce.entity';
 import { RequestNonceRepository } from './request-nonce.repository';
 import { RequestNonces } from './request-nonces';
 import { ScimAuthGuard } from './scim-auth.guard';
+import { ScimBasicStrategy } from './scim-basic.strategy';
 import { ScimCredentialVerifier } from './scim-credential-verifier';
 import { ScimRequestAuthenticator } from './scim-request-authenticator';
 
 /** Global because every feature module's controllers use its guards. */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([RequestNonce]), ApiKeysModule, AuditModule, RedisModule, SecretsModule],
+  imports: [PassportModule, TypeOrmModule.forFeature([RequestNonce]), ApiKeysModule, AuditModule, RedisModule, SecretsModule],
   providers: [
     { provide: APP_GUARD, useClass: DeclaredAuthGuard },
     AdminSignatureGuard,
@@ -29,6 +31,7 @@ import { ScimRequestAuthenticator } from './scim-request-authenticator';
     RequestNonces,
     RequestNonceRepository,
     ScimAuthGuard,
+    ScimBasicStrategy,
     ScimRequestAuthenticator,
     ScimCredentialVerifier,
     FailedAuthThrottle,

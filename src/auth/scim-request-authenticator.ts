@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import passport from 'passport';
 import type { FastifyRequest } from 'fastify';
 import { requestContextOf } from '../common/request-context';
 import { AuthFailureRecorder } from './auth-failure-recorder';
-import { parseBasicAuthorization } from './basic-credentials';
 import { timesSent } from './request-headers';
 import { ScimPrincipal } from './principal';
-import { ScimCredentialVerifier } from './scim-credential-verifier';
+import { RequestWithScimFailure, SCIM_BASIC_STRATEGY, ScimBasicStrategy } from './scim-basic.strategy';
 
 const DETAIL = 'Authentication failed: send the SCIM username and password of an active credential with HTTP Basic authentication.';
 
@@ -17,8 +17,9 @@ const DETAIL = 'Authentication failed: send the SCIM username and password of an
 export class ScimRequestAuthenticator {
   private readonly verified = new WeakMap<FastifyRequest, ScimPrincipal>();
 
+  // The strategy must exist (passport finds it by name) before the first request.
   constructor(
-    private readonly verifier: ScimCredentialVerifier,
+    _strategy: ScimBasicStrategy,
     private readonly failures: AuthFailureRecorder,
   ) {}
 
@@ -33,23 +34,41 @@ export class ScimRequestAuthenticator {
   }
 
   /** The principal, or throws 401/429 once the failure is counted and audited. */
-  private async authenticate(req: FastifyRequest): Promise<ScimPrincipal> {
+  private async authenticate(req: FastifyRequest & RequestWithScimFailure): Promise<ScimPrincipal> {
     const header = req.headers.authorization;
-    const repeated = timesSent(req, 'authorization') > 1;
-    const credentials = repeated ? null : parseBasicAuthorization(header);
     const context = requestContextOf(req);
-    if (!credentials) {
-      const reason = repeated ? 'repeated_credentials' : header ? 'malformed_credentials' : 'missing_credentials';
+    if (timesSent(req, 'authorization') > 1) {
+      return this.failures.reject({ audience: 'scim', reason: 'repeated_credentials', claimedIdentity: null, organizationId: null }, context, DETAIL);
+    }
+    const principal = await verifiedByPassport(req);
+    if (principal) {
+      return principal;
+    }
+    const failure = req.scimAuthFailure;
+    if (!failure) {
+      const reason = header ? 'malformed_credentials' : 'missing_credentials';
       return this.failures.reject({ audience: 'scim', reason, claimedIdentity: null, organizationId: null }, context, DETAIL);
     }
-    const result = await this.verifier.verify(credentials.username, credentials.password, req.hostname);
-    if (result.ok) {
-      return result.principal;
-    }
     return this.failures.reject(
-      { audience: 'scim', reason: result.reason, claimedIdentity: credentials.username, organizationId: result.organizationId, apiKeyId: result.apiKeyId },
+      { audience: 'scim', reason: failure.reason, claimedIdentity: failure.username, organizationId: failure.organizationId, apiKeyId: failure.apiKeyId },
       context,
       DETAIL,
     );
   }
+}
+
+/**
+ * Runs the passport-http Basic strategy (ScimBasicStrategy) on the request: the principal, or null
+ * when the header is missing or malformed (then nothing is left on the request) or the verifier
+ * refused it (then `scimAuthFailure` says why). No session, no response written: this service
+ * answers failures itself.
+ */
+function verifiedByPassport(req: FastifyRequest): Promise<ScimPrincipal | null> {
+  return new Promise((resolve, reject) => {
+    const fail = (error: unknown): void => reject(error instanceof Error ? error : new Error('SCIM Basic authentication failed unexpectedly'));
+    const authenticate = passport.authenticate(SCIM_BASIC_STRATEGY, { session: false }, (error: unknown, user: ScimPrincipal | false) =>
+      error ? fail(error) : resolve(user || null),
+    ) as (req: unknown, res: unknown, next: (error?: unknown) => void) => void;
+    authenticate(req, undefined, fail);
+  });
 }
