@@ -101,7 +101,7 @@ export class Environment {
   @IsInt()
   @Min(100)
   @Max(60000)
-  DATABASE_CONNECT_TIMEOUT_MS = 5000;
+  DATABASE_CONNECT_TIMEOUT_MS = 3000;
 
   @Transform(toInteger)
   @IsInt()
