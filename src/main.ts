@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
@@ -6,6 +7,8 @@ import { APP_OPTIONS, configureApp, createHttpAdapter } from './app-setup';
 import { Settings } from './config/settings';
 import { PinoNestLogger } from './logging/pino-nest-logger';
 import { describeStartupFailure } from './startup-failure';
+import { describeStart } from './startup-summary';
+import { DataSource } from 'typeorm';
 
 async function bootstrap(): Promise<void> {
   // Buffered logs are dropped if start-up fails, so the operator sees one clear message instead.
@@ -28,9 +31,7 @@ async function bootstrap(): Promise<void> {
   }
 
   await app.listen(settings.http.port, settings.http.host);
-  logger.log(
-    `listening on http://${settings.http.host}:${settings.http.port} (database: ${settings.database.type}, public URL: ${settings.http.publicBaseUrl})`,
-  );
+  logger.log(describeStart(settings, app.get(DataSource).options.type, app.getHttpServer().address() as AddressInfo | string | null));
 }
 
 bootstrap().catch((error: unknown) => {
