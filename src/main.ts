@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
@@ -31,7 +30,7 @@ async function bootstrap(): Promise<void> {
   }
 
   await app.listen(settings.http.port, settings.http.host);
-  logger.log(describeStart(settings, app.get(DataSource).options.type, app.getHttpServer().address() as AddressInfo | string | null));
+  logger.log(describeStart(settings, app.get(DataSource).options.type, app.getHttpServer().address()));
 }
 
 bootstrap().catch((error: unknown) => {

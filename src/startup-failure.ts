@@ -59,19 +59,19 @@ const LISTEN_FAILURES: Record<string, (address: string) => Explanation> = {
 /**
  * What an operator reads when the service (or a CLI command) cannot start: one line naming the
  * problem, its code and the fix (one block for configuration, one line per bad setting); never a
- * stack trace, a password or a value from the environment.
+ * password or a value from the environment, and a stack trace only for a failure nobody foresaw.
  */
 export function describeStartupFailure(error: unknown): string {
   if (error instanceof InvalidEnvironmentError) {
     return error.message;
   }
   const { code, syscall, address, port } = (error ?? {}) as { code?: unknown; syscall?: unknown; address?: unknown; port?: unknown };
-  if (typeof code === 'string' && syscall === 'listen' && code in LISTEN_FAILURES) {
+  if (typeof code === 'string' && syscall === 'listen' && Object.hasOwn(LISTEN_FAILURES, code)) {
     const where = `${typeof address === 'string' ? address : 'the address'}:${typeof port === 'number' ? port : '?'}`;
-    return line(LISTEN_FAILURES[code]!(where), code);
+    return line(LISTEN_FAILURES[code](where), code);
   }
-  if (typeof code === 'string' && code in DATABASE_FAILURES) {
-    const { problem, fix } = DATABASE_FAILURES[code]!;
+  if (typeof code === 'string' && Object.hasOwn(DATABASE_FAILURES, code)) {
+    const { problem, fix } = DATABASE_FAILURES[code];
     return line({ problem: `cannot connect to the database: ${problem}`, fix }, code);
   }
   if (typeof code === 'string' && /^ER_/.test(code)) {

@@ -33,20 +33,20 @@ describe('what a start logs', () => {
     const info = lines.filter((line) => line.level === INFO && line.msg !== 'SIGTERM received, shutting down');
     expect(info.map((line) => line.msg)).toHaveLength(1);
     const [started] = info;
-    expect(started!.msg).toContain(`scim-provisioning-service ${version} started`);
-    expect(started!.msg).toContain('role all');
+    expect(started.msg).toContain(`scim-provisioning-service ${version} started`);
+    expect(started.msg).toContain('role all');
     if (e2eDatabase() === 'mysql') {
       const database = new URL(process.env.DATABASE_URL!);
-      expect(started!.msg).toMatch(new RegExp(`database (mariadb|mysql) at ${database.hostname}:${database.port || 3306}${database.pathname}`));
-      expect(started!.msg).toContain('queue bullmq on redis at ');
+      expect(started.msg).toMatch(new RegExp(`database (mariadb|mysql) at ${database.hostname}:${database.port || 3306}${database.pathname}`));
+      expect(started.msg).toContain('queue bullmq on redis at ');
       // A location only: no user name (nor password) of the URL.
-      expect(started!.msg).not.toContain(`${database.username}@`);
+      expect(started.msg).not.toContain(`${database.username}@`);
     } else {
-      expect(started!.msg).toContain(`database sqlite ${process.env.DATA_DIR}`);
-      expect(started!.msg).toContain('queue in-process');
+      expect(started.msg).toContain(`database sqlite ${process.env.DATA_DIR}`);
+      expect(started.msg).toContain('queue in-process');
     }
-    expect(started!.msg).toContain(`storage local disk ${process.env.DATA_DIR}`);
-    expect(started!.msg).toContain(`listening on http://127.0.0.1:${port}`);
+    expect(started.msg).toContain(`storage local disk ${process.env.DATA_DIR}`);
+    expect(started.msg).toContain(`listening on http://127.0.0.1:${port}`);
   });
 
   it('keeps the framework’s progress lines (modules, routes) at debug', async () => {

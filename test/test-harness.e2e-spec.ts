@@ -32,7 +32,7 @@ describe('the test harness', () => {
         process.execPath,
         [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'unit', 'src/retention/runner/purge-handler.spec.ts'],
         { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, timeout: 60_000 },
-        (error, stdout, stderr) => (error ? reject(new Error(`${String(error)}\n${stdout}\n${stderr}`)) : resolvePromise(stdout + stderr)),
+        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolvePromise(stdout + stderr)),
       );
     });
     expect(output).toMatch(/Tests\s+\d+ passed/);
