@@ -10,6 +10,7 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.spec.ts'],
           env: { NODE_ENV: 'test' },
+          setupFiles: ['test/support/unit-setup.ts'],
         },
       },
       {

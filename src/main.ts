@@ -6,6 +6,8 @@ import { APP_OPTIONS, configureApp, createHttpAdapter } from './app-setup';
 import { Settings } from './config/settings';
 import { PinoNestLogger } from './logging/pino-nest-logger';
 import { describeStartupFailure } from './startup-failure';
+import { describeStart } from './startup-summary';
+import { DataSource } from 'typeorm';
 
 async function bootstrap(): Promise<void> {
   // Buffered logs are dropped if start-up fails, so the operator sees one clear message instead.
@@ -28,9 +30,7 @@ async function bootstrap(): Promise<void> {
   }
 
   await app.listen(settings.http.port, settings.http.host);
-  logger.log(
-    `listening on http://${settings.http.host}:${settings.http.port} (database: ${settings.database.type}, public URL: ${settings.http.publicBaseUrl})`,
-  );
+  logger.log(describeStart(settings, app.get(DataSource).options.type, app.getHttpServer().address()));
 }
 
 bootstrap().catch((error: unknown) => {

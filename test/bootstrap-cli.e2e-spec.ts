@@ -116,4 +116,31 @@ describe('npm run cli -- bootstrap', () => {
     expect(unknownCommand.code).toBe(2);
     expect(unknownCommand.stderr).toContain('Unknown command "frobnicate"');
   });
+
+  it('prints the usage of every command on --help with exit 0, writing nothing', async () => {
+    const before = await rowCounts();
+    for (const [args, shows] of [
+      [['bootstrap', '--help'], '--org-name NAME'],
+      [['bootstrap', '--org-name', 'x', '-h'], '--org-name NAME'],
+      [['grant-admin', '--help'], '--given-name NAME'],
+      [['admin', '--help'], '--data JSON'],
+      [['help', 'admin'], '--data JSON'],
+      [['--help'], 'COMMAND --help'],
+    ] as const) {
+      const result = await runCli([...args]);
+      expect(result.code, args.join(' ')).toBe(0);
+      expect(result.stdout, args.join(' ')).toMatch(/^Usage:\n/);
+      expect(result.stdout, args.join(' ')).toContain(shows);
+      expect(result.stderr, args.join(' ')).toBe('');
+    }
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it('answers no command with the usage on stderr and the usage exit code', async () => {
+    const result = await runCli([]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('No command given.');
+    expect(result.stderr).toContain('npm run -s cli -- bootstrap');
+  });
 });

@@ -78,6 +78,23 @@ describe('operator flow through the CLI', () => {
     expect(usage.code).toBe(2);
     const badJson = await admin(['POST', '/admin/v1/api-keys', '--data', '{oops']);
     expect(badJson.code).toBe(2);
+    const unknownOption = await admin(['GET', '/admin/v1/organization', '--verbose']);
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.stderr).toContain("Unknown option '--verbose'");
+    expect(unknownOption.stderr).toContain('admin METHOD PATH [--data JSON]');
+    const missingData = await admin(['POST', '/admin/v1/api-keys', '--data']);
+    expect(missingData.code).toBe(2);
+    expect(missingData.stderr).toContain('--data JSON');
+  });
+
+  it('prints its usage on --help, with or without a method and path, and sends nothing', async () => {
+    for (const args of [['--help'], ['GET', '/admin/v1/organization', '--help'], ['-h']]) {
+      const help = await runCli(['admin', ...args], { ADMIN_API_URL: 'http://127.0.0.1:9', ADMIN_API_KEY: '', ADMIN_API_SECRET: '' });
+      expect(help.code, args.join(' ')).toBe(0);
+      expect(help.stdout).toContain('npm run -s cli -- admin METHOD PATH [--data JSON]');
+      expect(help.stdout).toContain('ADMIN_API_SECRET');
+      expect(help.stderr).toBe('');
+    }
   });
 
   it('grant-admin recovers an organization with a new administrator and key', async () => {

@@ -258,7 +258,7 @@ describe('request input that is malformed, oddly encoded or oversized', () => {
     it('paging parameters get one message each', async () => {
       const response = await adminRequest(app, 'get', '/admin/v1/audit-events?limit=abc', tenant.apiKey);
       expectAdminError(response, 400);
-      expect(response.body.message).toBe('limit must be a whole number from 1 to 200.');
+      expect(response.body.message).toBe('limit must be an integer from 1 to 200');
     });
   });
 });

@@ -40,7 +40,8 @@ describe('the service process', () => {
     expect(result.code).toBe(1);
     expect(result.elapsedMs).toBeLessThan(10_000);
     expect(result.stderr.trim()).toBe(
-      'Start-up failed: cannot connect to the database: connection refused (ECONNREFUSED). Check DATABASE_URL.',
+      'Start-up failed: cannot connect to the database: connection refused: nothing listens at the host and port of DATABASE_URL (ECONNREFUSED). ' +
+        'Start the database server, or correct the host and port in DATABASE_URL.',
     );
     expect(result.stdout + result.stderr).not.toContain('s3cret-pass');
   });

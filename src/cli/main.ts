@@ -9,41 +9,68 @@ import { parseAdminRequest, sendAdminRequest } from './commands/admin-request.co
 import { BOOTSTRAP_OPTIONS, parseBootstrapInput, runBootstrap } from './commands/bootstrap.command';
 import { GRANT_ADMIN_OPTIONS, parseGrantAdminInput, runGrantAdmin } from './commands/grant-admin.command';
 
-const USAGE = `Usage:
-  npm run -s cli -- bootstrap --org-name NAME --hostname HOST --admin-email EMAIL
+const COMMAND_USAGE = {
+  bootstrap: `  npm run -s cli -- bootstrap --org-name NAME --hostname HOST --admin-email EMAIL
                               [--admin-given-name NAME] [--admin-family-name NAME]
-      Creates an organization, its first administrator and their first API key; prints JSON.
-
-  npm run -s cli -- grant-admin --hostname HOST --email EMAIL [--given-name NAME] [--family-name NAME]
+      Creates an organization, its first administrator and their first API key; prints JSON.`,
+  'grant-admin': `  npm run -s cli -- grant-admin --hostname HOST --email EMAIL [--given-name NAME] [--family-name NAME]
       Recovery: makes the user with EMAIL an administrator (creating them if needed) and prints
-      a new API key for them.
+      a new API key for them.`,
+  admin: `  npm run -s cli -- admin METHOD PATH [--data JSON]
+      Sends a signed admin API request and prints the response body (exit 1 on an HTTP error).
+      METHOD: GET, POST, PUT, PATCH or DELETE; PATH with its query, e.g. /admin/v1/api-keys;
+      --data JSON: the request body.
+      Reads ADMIN_API_URL (default http://localhost:3000), ADMIN_API_KEY and ADMIN_API_SECRET.
+      e.g. npm run -s cli -- admin POST /admin/v1/api-keys --data '{"description":"Okta"}'`,
+} as const;
 
-  npm run -s cli -- admin METHOD PATH [--data JSON]
-      Sends a signed admin API request and prints the response body. Reads ADMIN_API_URL
-      (default http://localhost:3000), ADMIN_API_KEY and ADMIN_API_SECRET.
+type Command = keyof typeof COMMAND_USAGE;
 
-bootstrap and grant-admin read the service's settings (DATABASE_URL, DATA_DIR, ...).`;
+const USAGE = `Usage:
+${Object.values(COMMAND_USAGE).join('\n\n')}
+
+  npm run -s cli -- COMMAND --help    prints that command's usage.
+
+bootstrap and grant-admin read the service's settings (DATABASE_URL, ENCRYPTION_KEY, DATA_DIR, ...).`;
+
+const HELP_FLAGS = ['--help', '-h'];
+
+function isCommand(name: string | undefined): name is Command {
+  return name !== undefined && Object.hasOwn(COMMAND_USAGE, name);
+}
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (command === undefined) {
+    throw new CliError(`No command given.\n\n${USAGE}`, EXIT_USAGE);
+  }
+  if (command === 'help' || HELP_FLAGS.includes(command)) {
+    const [topic] = rest;
+    process.stdout.write(`${isCommand(topic) ? `Usage:\n${COMMAND_USAGE[topic]}` : USAGE}\n`);
+    return;
+  }
+  if (!isCommand(command)) {
+    throw new CliError(`Unknown command "${command}".\n\n${USAGE}`, EXIT_USAGE);
+  }
+  // Options end at "--", so only a help flag before it asks for help.
+  const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (options.some((arg) => HELP_FLAGS.includes(arg))) {
+    process.stdout.write(`Usage:\n${COMMAND_USAGE[command]}\n`);
+    return;
+  }
   switch (command) {
-    case undefined:
-    case 'help':
-    case '--help':
-      process.stdout.write(`${USAGE}\n`);
-      return;
     case 'bootstrap': {
-      const input = parseBootstrapInput(parseOptions(rest, BOOTSTRAP_OPTIONS));
+      const input = parseBootstrapInput(parseOptions(command, rest, BOOTSTRAP_OPTIONS));
       await withContext((app) => runBootstrap(app, input));
       return;
     }
     case 'grant-admin': {
-      const input = parseGrantAdminInput(parseOptions(rest, GRANT_ADMIN_OPTIONS));
+      const input = parseGrantAdminInput(parseOptions(command, rest, GRANT_ADMIN_OPTIONS));
       await withContext((app) => runGrantAdmin(app, input));
       return;
     }
     case 'admin': {
-      const request = parseAdminRequest(rest);
+      const request = withUsage(command, () => parseAdminRequest(rest));
       const response = await sendAdminRequest(readAdminClientEnvironment(), request);
       process.stdout.write(response.body ? `${response.body}\n` : '');
       if (response.status >= 400) {
@@ -51,8 +78,6 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
-    default:
-      throw new CliError(`Unknown command "${command}".\n\n${USAGE}`, EXIT_USAGE);
   }
 }
 
@@ -72,11 +97,19 @@ async function withContext(run: (app: INestApplicationContext) => Promise<object
   }
 }
 
-function parseOptions(args: string[], options: NonNullable<ParseArgsConfig['options']>): Record<string, string | undefined> {
+function parseOptions(command: Command, args: string[], options: NonNullable<ParseArgsConfig['options']>): Record<string, string | undefined> {
+  return withUsage(command, () => parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string | undefined>);
+}
+
+/** node:util's parseArgs throws a TypeError for an unknown option or a missing value: a usage error. */
+function withUsage<T>(command: Command, parse: () => T): T {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string | undefined>;
+    return parse();
   } catch (error) {
-    throw new CliError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`, EXIT_USAGE);
+    if (error instanceof CliError) {
+      throw error;
+    }
+    throw new CliError(`${error instanceof Error ? error.message : String(error)}\n\nUsage:\n${COMMAND_USAGE[command]}`, EXIT_USAGE);
   }
 }
 

@@ -1,5 +1,6 @@
+import { getMetadataStorage } from 'class-validator';
 import { describe, expect, it } from 'vitest';
-import { InvalidEnvironmentError, validateEnvironment } from './environment';
+import { Environment, InvalidEnvironmentError, validateEnvironment } from './environment';
 import { redactUrl, Settings } from './settings';
 
 const KEY = Buffer.alloc(32, 1).toString('base64');
@@ -57,6 +58,36 @@ describe('validateEnvironment', () => {
     ]);
     expect(error.message).toContain('Invalid configuration (5 problems)');
     expect(error.message).not.toContain('hunter2');
+  });
+
+  it('says what an integer or boolean setting expects, whatever is wrong with it', () => {
+    const problemsFor = (raw: Record<string, string>): string[] => {
+      try {
+        validateEnvironment({ DATABASE_URL: 'mysql://db/scim', ENCRYPTION_KEY: KEY, REDIS_URL: 'redis://cache:6379', ...raw });
+      } catch (error) {
+        return (error as InvalidEnvironmentError).problems;
+      }
+      return [];
+    };
+    for (const value of ['abc', '1.5', '0', '70000', '-1', '']) {
+      expect(problemsFor({ PORT: value }), value).toEqual(['PORT: PORT must be an integer from 1 to 65535']);
+    }
+    expect(problemsFor({ MIGRATIONS_RUN: 'maybe' })).toEqual(['MIGRATIONS_RUN: MIGRATIONS_RUN must be true or false (1/0, yes/no and on/off are accepted too)']);
+
+    // Every other integer and boolean setting: one problem, naming the whole range or the spellings.
+    const rules = getMetadataStorage().getTargetValidationMetadatas(Environment, '', true, false);
+    const withRule = (name: string): string[] => [...new Set(rules.filter((rule) => rule.name === name).map((rule) => rule.propertyName))];
+    expect(withRule('isInt').length).toBeGreaterThan(20);
+    for (const setting of withRule('isInt')) {
+      for (const value of ['abc', '99999999999999']) {
+        const problems = problemsFor({ [setting]: value });
+        expect(problems, `${setting}=${value}`).toHaveLength(1);
+        expect(problems[0], `${setting}=${value}`).toMatch(new RegExp(`^${setting}: ${setting} must be an integer from -?\\d+ to \\d+$`));
+      }
+    }
+    for (const setting of withRule('isBoolean')) {
+      expect(problemsFor({ [setting]: 'maybe' }), setting).toEqual([`${setting}: ${setting} must be true or false (1/0, yes/no and on/off are accepted too)`]);
+    }
   });
 
   it('strips a trailing slash from the public base URL', () => {

@@ -11,6 +11,7 @@ import {
   MaxLength,
   Min,
   MinLength,
+  getMetadataStorage,
   ValidateIf,
   validateSync,
   ValidationError,
@@ -100,7 +101,7 @@ export class Environment {
   @IsInt()
   @Min(100)
   @Max(60000)
-  DATABASE_CONNECT_TIMEOUT_MS = 5000;
+  DATABASE_CONNECT_TIMEOUT_MS = 3000;
 
   @Transform(toInteger)
   @IsInt()
@@ -314,7 +315,27 @@ export class InvalidEnvironmentError extends Error {
 
 function describe(errors: ValidationError[]): string[] {
   // Values are never echoed: DATABASE_URL and REDIS_URL may carry passwords.
-  return errors.map((error) => `${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`);
+  return errors.map((error) => `${error.property}: ${expectation(error.property) ?? Object.values(error.constraints ?? {}).join('; ')}`);
+}
+
+/**
+ * What an integer or boolean setting expects, whichever of its rules failed first: "abc" for PORT
+ * broke "must not be greater than 65535" first, which sent the operator the wrong way.
+ */
+function expectation(property: string): string | undefined {
+  const rules = getMetadataStorage()
+    .getTargetValidationMetadatas(Environment, '', true, false)
+    .filter((rule) => rule.propertyName === property);
+  const bound = (name: string): number | undefined => rules.find((rule) => rule.name === name)?.constraints?.[0] as number | undefined;
+  if (rules.some((rule) => rule.name === 'isInt')) {
+    const [min, max] = [bound('min'), bound('max')];
+    const range = min !== undefined && max !== undefined ? ` from ${min} to ${max}` : min !== undefined ? ` of at least ${min}` : max !== undefined ? ` of at most ${max}` : '';
+    return `${property} must be an integer${range}`;
+  }
+  if (rules.some((rule) => rule.name === 'isBoolean')) {
+    return `${property} must be true or false (1/0, yes/no and on/off are accepted too)`;
+  }
+  return undefined;
 }
 
 /** Validates raw environment variables, listing every bad one in a single error. */

@@ -4,6 +4,11 @@ import { DatabaseSettings, MysqlSettings } from '../config/settings';
 
 const RETRY_DELAY_MS = 1000;
 
+// A server that is still starting refuses connections, or drops them mid-handshake. Anything else
+// (a host that does not answer, an unknown host, a refused login) will not mend in a second, so
+// retrying it would only delay the operator's error message.
+const STILL_STARTING_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN']);
+
 /**
  * TypeORM reads MariaDB's schema correctly only when told it is MariaDB, and a `mysql://` URL
  * does not say. Asking the server settles it (and doubles as an early, clear connection check).
@@ -31,7 +36,7 @@ async function withRetries<T>(attempt: () => Promise<T>, retries: number): Promi
     try {
       return await attempt();
     } catch (error) {
-      if (tried >= retries) {
+      if (tried >= retries || !STILL_STARTING_CODES.has(String((error as { code?: unknown }).code))) {
         throw error;
       }
       await sleep(RETRY_DELAY_MS);

@@ -7,11 +7,18 @@ import type { Level, Logger } from 'pino';
  * into the line (e.g. `{ err, requestId }`) and a string parameter before the context is its
  * message, or for errors the stack Nest passes.
  */
+/**
+ * Nest's own progress lines (each module initialised, each route mapped, "starting", "started"):
+ * dozens per start, nothing an operator acts on. main.ts logs one summary line instead.
+ */
+const FRAMEWORK_PROGRESS_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication', 'NestApplicationContext']);
+
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, ...params: unknown[]): void {
-    this.write('info', message, params);
+    const context = params[params.length - 1];
+    this.write(typeof context === 'string' && FRAMEWORK_PROGRESS_CONTEXTS.has(context) ? 'debug' : 'info', message, params);
   }
 
   error(message: unknown, ...params: unknown[]): void {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { leakedSecretsIn } from './secret-ledger';
 import { E2E_DATABASE_PREFIX, e2eDatabase, mysqlServerUrl, redisUrl } from './e2e-target';
 
@@ -34,6 +34,22 @@ beforeAll(async () => {
     // With MySQL the server key must be configured (instances share it); SQLite generates one.
     process.env.ENCRYPTION_KEY = randomBytes(32).toString('base64');
   }
+});
+
+// The service's log stays in its file; a failing test shows what the service logged meanwhile.
+const FAILED_TEST_LOG_LINES = 200;
+beforeEach(({ onTestFailed }) => {
+  const offset = existsSync(logFile) ? statSync(logFile).size : 0;
+  onTestFailed(() => {
+    if (!existsSync(logFile)) {
+      return;
+    }
+    const lines = readFileSync(logFile).subarray(offset).toString('utf8').trimEnd().split('\n').filter(Boolean);
+    if (lines.length > 0) {
+      const shown = lines.slice(-FAILED_TEST_LOG_LINES);
+      process.stderr.write(`Service log during the failed test (${shown.length} of ${lines.length} lines):\n${shown.join('\n')}\n`);
+    }
+  });
 });
 
 afterAll(async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { freePort } from './processes';
+import { MARIADB_SERVER_INSTALL, requireBinary } from './required-binary';
 
 /**
  * A MariaDB server of the test's own (its own data directory and port), so a test may stop it
@@ -19,8 +20,11 @@ export class PrivateMariaDb {
   ) {}
 
   static async create(): Promise<PrivateMariaDb> {
+    const neededFor = 'the database outage tests start and stop a MariaDB server of their own';
+    requireBinary('mariadbd', neededFor, MARIADB_SERVER_INSTALL);
+    const installDb = requireBinary('mariadb-install-db', neededFor, MARIADB_SERVER_INSTALL);
     const dir = mkdtempSync(join(tmpdir(), 'private-mariadb-'));
-    execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${join(dir, 'data')}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], {
+    execFileSync(installDb, ['--no-defaults', `--datadir=${join(dir, 'data')}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], {
       stdio: 'ignore',
     });
     const server = new PrivateMariaDb(dir, await freePort());

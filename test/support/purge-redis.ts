@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
+import { REDIS_SERVER_INSTALL, requireBinary } from './required-binary';
 
 /**
  * A Redis server of the test's own, on its own port, that the test may stop and restart
@@ -16,7 +17,8 @@ export class DisposableRedis {
   }
 
   async start(): Promise<void> {
-    const server = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const binary = requireBinary('redis-server', 'the Redis outage tests start and stop a Redis server of their own (the shared one is never stopped)', REDIS_SERVER_INSTALL);
+    const server = spawn(binary, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     this.server = server;
     const deadline = Date.now() + 10_000;
     for (;;) {
