@@ -45,7 +45,7 @@ export class Database implements OnApplicationShutdown {
     if (borrowed.kind === 'mysql') {
       return new Database(await MysqlEngine.open(borrowed.pool, borrowed.statistics));
     }
-    const turns = new SqliteWriteTurns(dataSource);
+    const turns = SqliteWriteTurns.of(dataSource);
     if (options.guardSqliteWrites ?? true) {
       guardSqliteWrites(borrowed.connection, turns);
       borrowed.forgetTypeormStatements();

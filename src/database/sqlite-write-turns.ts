@@ -17,10 +17,21 @@ type Turn = { readonly holder: SqliteWriteTurns };
  * still calls it.
  */
 export class SqliteWriteTurns {
+  private static readonly byDataSource = new WeakMap<DataSource, SqliteWriteTurns>();
   private readonly turns = new AsyncLocalStorage<Turn>();
   private current: Turn | null = null;
 
-  constructor(private readonly dataSource: DataSource) {}
+  private constructor(private readonly dataSource: DataSource) {}
+
+  /** One instance per connection: a guard and a writer that disagreed on who holds the turn would lock each other out. */
+  static of(dataSource: DataSource): SqliteWriteTurns {
+    let turns = SqliteWriteTurns.byDataSource.get(dataSource);
+    if (!turns) {
+      turns = new SqliteWriteTurns(dataSource);
+      SqliteWriteTurns.byDataSource.set(dataSource, turns);
+    }
+    return turns;
+  }
 
   /** True while the caller's async context holds the turn that is running now. */
   holdsTurn(): boolean {
@@ -47,6 +58,7 @@ export class SqliteWriteTurns {
 }
 
 const WRITE_PRAGMA = /=|\(/;
+const guarded = new WeakSet<SqliteConnection>();
 
 /**
  * Makes every write on the shared handle prove it holds the turn, whoever issues it: this data
@@ -56,6 +68,10 @@ const WRITE_PRAGMA = /=|\(/;
  * are returned untouched and cost nothing extra.
  */
 export function guardSqliteWrites(connection: SqliteConnection, turns: SqliteWriteTurns): void {
+  if (guarded.has(connection)) {
+    return;
+  }
+  guarded.add(connection);
   const prepare = connection.prepare.bind(connection);
   const exec = connection.exec.bind(connection);
   const pragma = connection.pragma.bind(connection);

@@ -88,6 +88,21 @@ describe('SQLite write guard', () => {
     expect(await names('joined-')).toEqual(['joined-commit']);
   });
 
+  it('shares the write turns with a second Database opened on the same data source', async () => {
+    const second = await Database.open(dataSource);
+    try {
+      await second.run(INSERT_ITEM, ['second-1']);
+      await Promise.all([
+        database.transaction(() => database.run(INSERT_ITEM, ['second-2'])),
+        second.transaction(() => second.run(INSERT_ITEM, ['second-3'])),
+        database.run(INSERT_ITEM, ['second-4']),
+      ]);
+      expect(await names('second-')).toEqual(['second-1', 'second-2', 'second-3', 'second-4']);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('forgets the statements TypeORM compiled before the guard, so a repeat of one cannot slip past it', async () => {
     await opened.close();
     const unguarded = await openIntegrationDatabase({ target: 'sqlite', sqliteFile: 'guard.sqlite', guardSqliteWrites: false });
