@@ -28,6 +28,17 @@ async function lockingProcess(file: string, holdMs: number): Promise<ChildProces
   return child;
 }
 
+/** Kills a MySQL connection from outside, shortly after the statement about to run on it has started. */
+async function killWhileBusy(connectionId: number): Promise<void> {
+  const killer = await createConnection({ uri: mysqlServerUrl });
+  setTimeout(() => {
+    killer
+      .query(`KILL ${connectionId}`)
+      .catch(() => undefined)
+      .finally(() => void killer.end().catch(() => undefined));
+  }, 200);
+}
+
 async function failureOf(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
     () => null,
@@ -52,9 +63,7 @@ describe('Database failures', () => {
       // The server kills the transaction's connection while a statement runs on it.
       failure = await failureOf(
         database.transaction(async () => {
-          const id = readInteger((await database.first(CONNECTION_ID))?.id);
-          const killer = await createConnection({ uri: mysqlServerUrl });
-          setTimeout(() => void killer.query(`KILL ${id}`).finally(() => killer.end()), 200);
+          await killWhileBusy(readInteger((await database.first(CONNECTION_ID))?.id));
           await database.rows(SLOW);
         }),
       );
@@ -87,9 +96,7 @@ describe('Database failures', () => {
       expect(database.poolStatistics()).toEqual(afterCommit);
       await failureOf(
         database.transaction(async () => {
-          const id = readInteger((await database.first(CONNECTION_ID))?.id);
-          const killer = await createConnection({ uri: mysqlServerUrl });
-          setTimeout(() => void killer.query(`KILL ${id}`).finally(() => killer.end()), 200);
+          await killWhileBusy(readInteger((await database.first(CONNECTION_ID))?.id));
           await database.rows(SLOW);
         }),
       );
