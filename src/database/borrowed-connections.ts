@@ -53,7 +53,11 @@ type SqliteDriverInternals = {
 };
 
 // mysql2's Pool keeps its connection lists on underscore fields; they have been stable across 3.x.
-type Mysql2PoolInternals = { _allConnections?: { length: number }; _freeConnections?: { length: number }; _connectionQueue?: { length: number } };
+type Mysql2PoolInternals = {
+  _allConnections?: { length: number };
+  _freeConnections?: { length: number };
+  _connectionQueue?: { length: number };
+};
 
 export function borrowConnections(dataSource: DataSource): BorrowedSqlite | BorrowedMysql {
   if (!dataSource.isInitialized) {

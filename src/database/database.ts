@@ -50,7 +50,8 @@ export class Database implements OnApplicationShutdown {
       guardSqliteWrites(borrowed.connection, turns);
       borrowed.forgetTypeormStatements();
     }
-    return new Database(new SqliteEngine(borrowed.connection, borrowed.openReader(), turns, options.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE));
+    const cacheSize = options.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE;
+    return new Database(new SqliteEngine(borrowed.connection, borrowed.openReader(), turns, cacheSize));
   }
 
   get dialect(): DialectName {
@@ -167,7 +168,9 @@ export class Database implements OnApplicationShutdown {
     const transaction = this.active.getStore();
     if (transaction) {
       if (!transaction.open) {
-        throw new DatabaseUsageError(`statement ${statement.name} was issued after its transaction had ended: await it inside the transaction`);
+        throw new DatabaseUsageError(
+          `statement ${statement.name} was issued after its transaction had ended: await it inside the transaction`,
+        );
       }
       return transaction.session;
     }

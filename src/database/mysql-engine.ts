@@ -95,7 +95,12 @@ function sessionOn(connection: MysqlExecutor, dialect: MysqlDialect): Session {
   };
 }
 
-async function rowsOn(executor: MysqlExecutor, dialect: MysqlDialect, statement: Statement<object>, values: unknown[]): Promise<DriverRow[]> {
+async function rowsOn(
+  executor: MysqlExecutor,
+  dialect: MysqlDialect,
+  statement: Statement<object>,
+  values: unknown[],
+): Promise<DriverRow[]> {
   const result = await execute(executor, renderedSql(dialect, statement), values, statement.name);
   if (!Array.isArray(result)) {
     throw new DatabaseUsageError(`statement ${statement.name} returns no rows: run it with run()`);
@@ -103,7 +108,12 @@ async function rowsOn(executor: MysqlExecutor, dialect: MysqlDialect, statement:
   return result as DriverRow[];
 }
 
-async function runOn(executor: MysqlExecutor, dialect: MysqlDialect, statement: Statement<object>, values: unknown[]): Promise<RunResult> {
+async function runOn(
+  executor: MysqlExecutor,
+  dialect: MysqlDialect,
+  statement: Statement<object>,
+  values: unknown[],
+): Promise<RunResult> {
   const result = await execute(executor, renderedSql(dialect, statement), values, statement.name);
   if (Array.isArray(result)) {
     throw new DatabaseUsageError(`statement ${statement.name} returns rows: read them with rows() or first()`);

@@ -5,11 +5,13 @@ describe('bindValues', () => {
   const at = new Date('2030-01-02T03:04:05.006Z');
 
   it('binds for SQLite: dates as TypeORM text, booleans as 1/0, integers as BigInt (INTEGER, not REAL)', () => {
-    expect(bindValues('sqlite', ['a', 7, 1.5, true, false, at, null, 9n], 'unit.bind')).toEqual(['a', 7n, 1.5, 1, 0, '2030-01-02 03:04:05.006', null, 9n]);
+    const bound = bindValues('sqlite', ['a', 7, 1.5, true, false, at, null, 9n], 'unit.bind');
+    expect(bound).toEqual(['a', 7n, 1.5, 1, 0, '2030-01-02 03:04:05.006', null, 9n]);
   });
 
   it('binds for MySQL: integers as decimal strings (never DOUBLE), the rest as for SQLite', () => {
-    expect(bindValues('mysql', ['a', 7, -3, 1.5, true, at, null, 9n], 'unit.bind')).toEqual(['a', '7', '-3', 1.5, 1, '2030-01-02 03:04:05.006', null, '9']);
+    const bound = bindValues('mysql', ['a', 7, -3, 1.5, true, at, null, 9n], 'unit.bind');
+    expect(bound).toEqual(['a', '7', '-3', 1.5, 1, '2030-01-02 03:04:05.006', null, '9']);
   });
 
   it('passes bytes through', () => {

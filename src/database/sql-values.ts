@@ -73,8 +73,8 @@ export function readDate(value: unknown): Date {
     const parts = SQLITE_TEXT_DATE.exec(value);
     if (parts) {
       const [, year, month, day, hours, minutes, seconds = '0', fraction = ''] = parts;
-      const milliseconds = Number(fraction.slice(0, 3).padEnd(3, '0'));
-      return new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hours), Number(minutes), Number(seconds), milliseconds));
+      const [y, mo, d, h, mi, s] = [year, month, day, hours, minutes, seconds].map(Number);
+      return new Date(Date.UTC(y, mo - 1, d, h, mi, s, Number(fraction.slice(0, 3).padEnd(3, '0'))));
     }
     const zoned = new Date(value);
     if (/[zZ]|[+-]\d{2}:\d{2}$/.test(value) && !Number.isNaN(zoned.getTime())) {

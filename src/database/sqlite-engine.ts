@@ -13,7 +13,7 @@ type WriterSession = {
 };
 
 /** Compiled statements of one connection, the oldest dropped first once `capacity` is reached. */
-export class PreparedStatements {
+class PreparedStatements {
   private readonly statements = new Map<string, SqliteStatement>();
 
   constructor(
@@ -59,10 +59,11 @@ export class SqliteEngine implements Engine {
   ) {
     this.written = new PreparedStatements(writer, statementCacheSize);
     this.read = reader ? new PreparedStatements(reader, statementCacheSize) : this.written;
+    const onWriter = (statement: Statement<object>): SqliteStatement => this.written.get(renderedSql('sqlite', statement));
     this.onWriter = {
-      rows: (statement, values) => attempt(statement, () => rowsOf(statement, this.written.get(renderedSql('sqlite', statement)), values)),
-      first: (statement, values) => attempt(statement, () => firstOf(statement, this.written.get(renderedSql('sqlite', statement)), values)),
-      run: (statement, values) => attempt(statement, () => runOf(statement, this.written.get(renderedSql('sqlite', statement)), values)),
+      rows: (statement, values) => attempt(statement, () => rowsOf(statement, onWriter(statement), values)),
+      first: (statement, values) => attempt(statement, () => firstOf(statement, onWriter(statement), values)),
+      run: (statement, values) => attempt(statement, () => runOf(statement, onWriter(statement), values)),
     };
   }
 
@@ -72,17 +73,26 @@ export class SqliteEngine implements Engine {
 
   rows(statement: Statement<object>, values: unknown[]): DriverRow[] | Promise<DriverRow[]> {
     const prepared = this.outside(statement);
-    return prepared ? attempt(statement, () => rowsOf(statement, prepared, values)) : this.writeInTurn(() => this.onWriter.rows(statement, values));
+    if (prepared) {
+      return attempt(statement, () => rowsOf(statement, prepared, values));
+    }
+    return this.turns.take(() => this.onWriter.rows(statement, values));
   }
 
   first(statement: Statement<object>, values: unknown[]): DriverRow | undefined | Promise<DriverRow | undefined> {
     const prepared = this.outside(statement);
-    return prepared ? attempt(statement, () => firstOf(statement, prepared, values)) : this.writeInTurn(() => this.onWriter.first(statement, values));
+    if (prepared) {
+      return attempt(statement, () => firstOf(statement, prepared, values));
+    }
+    return this.turns.take(() => this.onWriter.first(statement, values));
   }
 
   run(statement: Statement<object>, values: unknown[]): RunResult | Promise<RunResult> {
     const prepared = this.outside(statement);
-    return prepared ? attempt(statement, () => runOf(statement, prepared, values)) : this.writeInTurn(() => this.onWriter.run(statement, values));
+    if (prepared) {
+      return attempt(statement, () => runOf(statement, prepared, values));
+    }
+    return this.turns.take(() => this.onWriter.run(statement, values));
   }
 
   transaction<T>(work: (session: Session) => Promise<T>): Promise<T> {
@@ -124,10 +134,6 @@ export class SqliteEngine implements Engine {
   private outside(statement: Statement<object>): SqliteStatement | null {
     const prepared = attempt(statement, () => this.read.get(renderedSql('sqlite', statement)));
     return prepared.readonly ? prepared : null;
-  }
-
-  private writeInTurn<T>(write: () => T): Promise<T> {
-    return this.turns.take(write);
   }
 
   private control(sql: 'BEGIN IMMEDIATE' | 'COMMIT' | 'ROLLBACK'): void {

@@ -70,11 +70,20 @@ const MAX_TIME_LIMIT_MS = 3_600_000;
 const NAME_PATTERN = /^[a-z][A-Za-z0-9]*(\.[A-Za-z0-9-]+)+$/;
 const SELECT_PATTERN = /^\s*SELECT\b/i;
 
-type Registration = { kind: StatementCoverage['kind']; signature: string; tally: Tally; entry: Statement<object> | StatementFamily<string, object> };
+type Registration = {
+  kind: StatementCoverage['kind'];
+  signature: string;
+  tally: Tally;
+  entry: Statement<object> | StatementFamily<string, object>;
+};
 const registry = new Map<string, Registration>();
 
 /** Declares a named statement, e.g. `statement<UserRow>('users.findById', 'SELECT … WHERE id = ?')`. */
-export function statement<Row extends object = Record<string, unknown>>(name: string, sql: string, options: StatementOptions = {}): Statement<Row> {
+export function statement<Row extends object = Record<string, unknown>>(
+  name: string,
+  sql: string,
+  options: StatementOptions = {},
+): Statement<Row> {
   const existing = reuse(name, 'statement', `${sql}\n${JSON.stringify(options)}`);
   if (existing) {
     return existing as Statement<Row>;
