@@ -8,9 +8,21 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['src/**/*.spec.ts'],
+          include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
           env: { NODE_ENV: 'test' },
           setupFiles: ['test/support/unit-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.integration-spec.ts'],
+          env: { NODE_ENV: 'test' },
+          globalSetup: ['test/support/integration-global-setup.ts'],
+          setupFiles: ['test/support/integration-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {
@@ -36,6 +48,14 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'data-access-report',
+          include: ['test/architecture/**/*.report.ts'],
+          env: { NODE_ENV: 'test' },
         },
       },
     ],

@@ -1,7 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { Settings } from '../config/settings';
 import { buildDataSourceOptions } from './data-source-options';
+import { Database } from './database';
 import { resolveMysqlDialect } from './mysql-dialect';
 import { PreparedSql } from './prepared-sql';
 
@@ -21,7 +23,16 @@ const RETRY_DELAY_MS = 1000;
       }),
     }),
   ],
-  providers: [PreparedSql],
-  exports: [PreparedSql],
+  providers: [
+    PreparedSql,
+    {
+      provide: Database,
+      inject: [DataSource],
+      // The SQLite write guard stays off until every writer goes through Database: some still
+      // write through TypeORM outside a turn, and the guard would make them throw.
+      useFactory: (dataSource: DataSource) => Database.open(dataSource, { guardSqliteWrites: false }),
+    },
+  ],
+  exports: [PreparedSql, Database],
 })
 export class DatabaseModule {}

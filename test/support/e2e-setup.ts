@@ -2,15 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { leakedSecretsIn } from './secret-ledger';
-import { E2E_DATABASE_PREFIX, e2eDatabase, mysqlServerUrl, redisUrl } from './e2e-target';
+import { e2eDatabase, redisUrl } from './e2e-target';
+import { createMysqlDatabase, dropMysqlDatabase, perFileDatabaseName } from './test-database';
 
 // Each test file gets its own database and data directory, so files run in parallel and
 // never see each other's rows. The app reads these variables when it is built.
 const dataDir = mkdtempSync(join(tmpdir(), 'scim-e2e-'));
-const databaseName = `${E2E_DATABASE_PREFIX}${inject('e2eRunId')}_${randomBytes(4).toString('hex')}`;
+const databaseName = perFileDatabaseName(inject('e2eRunId'));
 
 const logFile = join(dataDir, 'service.log');
 process.env.DATA_DIR = dataDir;
@@ -25,10 +25,7 @@ delete process.env.REDIS_URL;
 // Setup-file hooks run before the test file's own, so apps built there see this database.
 beforeAll(async () => {
   if (e2eDatabase() === 'mysql') {
-    const connection = await createConnection({ uri: mysqlServerUrl });
-    await connection.query(`CREATE DATABASE \`${databaseName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    await connection.end();
-    process.env.DATABASE_URL = `${mysqlServerUrl}/${databaseName}`;
+    process.env.DATABASE_URL = await createMysqlDatabase(databaseName);
     process.env.REDIS_URL = redisUrl;
     process.env.REDIS_KEY_PREFIX = databaseName;
     // With MySQL the server key must be configured (instances share it); SQLite generates one.
@@ -58,9 +55,7 @@ afterAll(async () => {
     throw new Error(`The service logged secrets: ${leaks.join(', ')}`);
   }
   if (e2eDatabase() === 'mysql') {
-    const connection = await createConnection({ uri: mysqlServerUrl });
-    await connection.query(`DROP DATABASE IF EXISTS \`${databaseName}\``);
-    await connection.end();
+    await dropMysqlDatabase(databaseName);
   }
   rmSync(dataDir, { recursive: true, force: true });
 });

@@ -12,7 +12,10 @@ declare module 'vitest' {
 
 /** Checks the real services once per run and removes whatever this run left behind. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  return setupRun(project, `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`);
+}
+
+export async function setupRun(project: TestProject, runId: string): Promise<() => Promise<void>> {
   project.provide('e2eRunId', runId);
   if (e2eDatabase() !== 'mysql') {
     return () => Promise.resolve();

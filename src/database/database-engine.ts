@@ -1,0 +1,29 @@
+import type { PoolStatistics } from './borrowed-connections';
+import type { DialectName, Statement } from './statement';
+
+export type RunResult = {
+  /** Rows the statement matched (an UPDATE counts matched rows on both databases, changed or not). */
+  affected: number;
+  /** The generated key of an INSERT into a table with an auto-increment key; meaningless otherwise. */
+  insertId: number;
+};
+
+export type DriverRow = Record<string, unknown>;
+
+/** Where statements run: a transaction's connection, or, outside one, the engine's own way. */
+export interface Session {
+  rows(statement: Statement<object>, values: unknown[]): DriverRow[] | Promise<DriverRow[]>;
+  first(statement: Statement<object>, values: unknown[]): DriverRow | undefined | Promise<DriverRow | undefined>;
+  run(statement: Statement<object>, values: unknown[]): RunResult | Promise<RunResult>;
+}
+
+/** One database's way of running transactions and statements; `Database` is its only user. */
+export interface Engine extends Session {
+  readonly dialect: DialectName;
+  transaction<T>(work: (session: Session) => Promise<T>): Promise<T>;
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  poolStatistics(): PoolStatistics | null;
+  readonly cachedStatements: number;
+  close(): Promise<void>;
+}
