@@ -58,9 +58,9 @@ describe('validation messages: one per problem, naming it and the fix', () => {
   });
 
   it('paging: one message for a value that is not a whole number in range', () => {
-    expect(problems(PageQueryDto, { limit: 'abc', offset: '-1' })).toEqual(['limit must be a whole number from 1 to 200.', 'offset must be a whole number from 0 to 1000000.']);
-    expect(problems(PageQueryDto, { limit: '201' })).toEqual(['limit must be a whole number from 1 to 200.']);
-    expect(problems(PageQueryDto, { limit: '1.5' })).toEqual(['limit must be a whole number from 1 to 200.']);
+    expect(problems(PageQueryDto, { limit: 'abc', offset: '-1' })).toEqual(['limit must be an integer from 1 to 200', 'offset must be an integer from 0 to 1000000']);
+    expect(problems(PageQueryDto, { limit: '201' })).toEqual(['limit must be an integer from 1 to 200']);
+    expect(problems(PageQueryDto, { limit: '1.5' })).toEqual(['limit must be an integer from 1 to 200']);
   });
 
   it('list filters name the accepted values', () => {
