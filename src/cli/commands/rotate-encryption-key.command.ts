@@ -24,7 +24,9 @@ export class RotateEncryptionKeyInput {
 }
 
 export function parseRotateEncryptionKeyInput(args: Partial<Record<keyof typeof ROTATE_ENCRYPTION_KEY_OPTIONS, string>>): RotateEncryptionKeyInput {
-  return validateInput(RotateEncryptionKeyInput, { batchSize: args['batch-size'], pauseMs: args['pause-ms'] });
+  const given = { batchSize: args['batch-size'], pauseMs: args['pause-ms'] };
+  // An option left out keeps its default rather than becoming undefined.
+  return validateInput(RotateEncryptionKeyInput, Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)));
 }
 
 /** Progress on stderr as it goes; the report on stdout; exit 1 when something could not be moved. */
