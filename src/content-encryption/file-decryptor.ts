@@ -1,6 +1,6 @@
 import { createDecipheriv, KeyObject } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
-import { ChunkBuffer } from './chunk-buffer';
+import { ChunkBuffer, splitTag } from './chunk-buffer';
 import { ContentTamperedError, ContentTruncatedError } from './content-errors';
 import { DataKey } from './data-key';
 import { checkFileHeader, chunkAssociatedData, chunkNonce, encryptedFileSize, FILE_HEADER_BYTES, FILE_TAG_BYTES, fileKey, SEALED_CHUNK_BYTES } from './file-format';
@@ -75,7 +75,7 @@ export class FileDecryptor extends Transform {
       if (this.pending.length < FILE_HEADER_BYTES) {
         return false;
       }
-      const header = this.pending.take(FILE_HEADER_BYTES);
+      const header = Buffer.concat(this.pending.take(FILE_HEADER_BYTES));
       checkFileHeader(header, this.dataKey);
       this.key = fileKey(this.dataKey, header);
       this.header = header;
@@ -83,20 +83,23 @@ export class FileDecryptor extends Transform {
     return true;
   }
 
-  private open(sealed: Buffer, last: boolean): void {
+  private open(sealed: readonly Buffer[], last: boolean): void {
     const plaintext = this.tryOpen(sealed, last);
     if (plaintext === null) {
       throw this.explainFailure(sealed, last);
     }
     this.index += 1;
-    if (plaintext.length > 0) {
-      this.push(plaintext);
+    for (const piece of plaintext) {
+      if (piece.length > 0) {
+        this.push(piece);
+      }
     }
   }
 
   /** What a chunk that did not verify means, where the other last-chunk flag tells it. */
-  private explainFailure(sealed: Buffer, last: boolean): Error {
-    if (last && sealed.length === SEALED_CHUNK_BYTES && this.tryOpen(sealed, false) !== null) {
+  private explainFailure(sealed: readonly Buffer[], last: boolean): Error {
+    const length = sealed.reduce((sum, piece) => sum + piece.length, 0);
+    if (last && length === SEALED_CHUNK_BYTES && this.tryOpen(sealed, false) !== null) {
       return new ContentTruncatedError(`the encrypted file ends after chunk ${this.index}, which is not its last`);
     }
     if (!last && this.tryOpen(sealed, true) !== null) {
@@ -105,11 +108,13 @@ export class FileDecryptor extends Transform {
     return new ContentTamperedError(`chunk ${this.index} of the encrypted file does not authenticate (modified, reordered or from another file)`);
   }
 
-  private tryOpen(sealed: Buffer, last: boolean): Buffer | null {
+  /** The chunk's plaintext once its tag verified; null when it does not. */
+  private tryOpen(sealed: readonly Buffer[], last: boolean): Buffer[] | null {
+    const { ciphertext, tag } = splitTag(sealed, FILE_TAG_BYTES);
     const decipher = createDecipheriv('aes-256-gcm', this.key as KeyObject, chunkNonce(this.index));
     decipher.setAAD(chunkAssociatedData(this.header as Buffer, this.index, last));
-    decipher.setAuthTag(sealed.subarray(sealed.length - FILE_TAG_BYTES));
-    const plaintext = decipher.update(sealed.subarray(0, sealed.length - FILE_TAG_BYTES));
+    decipher.setAuthTag(tag);
+    const plaintext = ciphertext.map((piece) => decipher.update(piece));
     try {
       decipher.final();
       return plaintext;

@@ -65,14 +65,16 @@ export class FileEncryptor extends Transform {
     }
   }
 
-  private seal(plaintext: Buffer, last: boolean): void {
+  private seal(plaintext: readonly Buffer[], last: boolean): void {
     const cipher = createCipheriv('aes-256-gcm', this.key, chunkNonce(this.index));
     cipher.setAAD(chunkAssociatedData(this.header, this.index, last));
-    const ciphertext = cipher.update(plaintext);
-    cipher.final();
-    if (ciphertext.length > 0) {
-      this.push(ciphertext);
+    for (const piece of plaintext) {
+      const ciphertext = cipher.update(piece);
+      if (ciphertext.length > 0) {
+        this.push(ciphertext);
+      }
     }
+    cipher.final();
     this.push(cipher.getAuthTag());
     this.index += 1;
   }
