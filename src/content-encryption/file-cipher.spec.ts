@@ -7,7 +7,7 @@ import { ContentTamperedError, ContentTruncatedError, UnsupportedContentFormatEr
 import { DataKey } from './data-key';
 import { FileDecryptor, FileDecryptorOptions } from './file-decryptor';
 import { FileEncryptor } from './file-encryptor';
-import { encryptedFileSize, FILE_CHUNK_BYTES, FILE_HEADER_BYTES, plaintextFileSize, SEALED_CHUNK_BYTES } from './file-format';
+import { encryptedFileSize, FILE_CHUNK_BYTES, FILE_HEADER_BYTES, fileHeaderKeyId, plaintextFileSize, SEALED_CHUNK_BYTES } from './file-format';
 
 const CHUNK = FILE_CHUNK_BYTES;
 const SIZES = [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK - 1, 3 * CHUNK, 3 * CHUNK + 1];
@@ -95,6 +95,8 @@ describe('FileEncryptor and FileDecryptor', () => {
     const second = (await encrypt(key, plaintext)).sealed;
     expect(first.includes('MARKER')).toBe(false);
     expect(first.equals(second)).toBe(false);
+    expect(fileHeaderKeyId(first.subarray(0, FILE_HEADER_BYTES))).toBe(key.id);
+    expect(() => fileHeaderKeyId(Buffer.from('%PDF-1.7'))).toThrow(UnsupportedContentFormatError);
   });
 
   it('know the digest only once the stream has ended', () => {

@@ -20,8 +20,8 @@ export const FILE_CHUNK_BYTES = 64 * 1024;
 export const FILE_TAG_BYTES = 16;
 export const SEALED_CHUNK_BYTES = FILE_CHUNK_BYTES + FILE_TAG_BYTES;
 const MAGIC = Buffer.from('SCF\x01', 'latin1');
-const SALT_BYTES = 32;
-export const FILE_HEADER_BYTES = MAGIC.length + DATA_KEY_ID_BYTES + SALT_BYTES;
+export const FILE_SALT_BYTES = 32;
+export const FILE_HEADER_BYTES = MAGIC.length + DATA_KEY_ID_BYTES + FILE_SALT_BYTES;
 const NONCE_BYTES = 12;
 
 /** The size of the encrypted form of `plaintextBytes` bytes: what storage holds, exactly. */
@@ -46,8 +46,6 @@ export function plaintextFileSize(encryptedBytes: number): number | null {
 export function fileHeader(key: DataKey, salt: Buffer): Buffer {
   return Buffer.concat([MAGIC, dataKeyIdBytes(key.id), salt]);
 }
-
-export const FILE_SALT_BYTES = SALT_BYTES;
 
 /** Checks a header read back against the key given to open it. */
 export function checkFileHeader(header: Buffer, key: DataKey): void {
