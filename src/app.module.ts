@@ -7,6 +7,7 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { RequestValidationPipe } from './common/validation/request-validation.pipe';
 import { SingleValuedQueryPipe } from './common/validation/single-valued-query.pipe';
 import { ConfigModule } from './config/config.module';
+import { ContentEncryptionModule } from './content-encryption/content-encryption.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { HistoryModule } from './history/history.module';
@@ -33,6 +34,7 @@ import { UsersModule } from './users/users.module';
     RetentionModule,
     PurgeRunnerModule,
     HistoryModule,
+    ContentEncryptionModule,
     ScimModule,
   ],
   providers: [

@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { ConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
+import { KeyRotationModule } from '../key-rotation/key-rotation.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 
 /** What the operator commands need: no HTTP server, no request logging. */
 @Module({
-  imports: [ConfigModule, DatabaseModule, MetricsModule, AuthModule, OrganizationsModule],
+  imports: [ConfigModule, DatabaseModule, MetricsModule, AuthModule, OrganizationsModule, KeyRotationModule],
 })
 export class CliModule {}

@@ -8,6 +8,7 @@ import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli-error';
 import { parseAdminRequest, sendAdminRequest } from './commands/admin-request.command';
 import { BOOTSTRAP_OPTIONS, parseBootstrapInput, runBootstrap } from './commands/bootstrap.command';
 import { GRANT_ADMIN_OPTIONS, parseGrantAdminInput, runGrantAdmin } from './commands/grant-admin.command';
+import { parseRotateEncryptionKeyInput, ROTATE_ENCRYPTION_KEY_OPTIONS, runRotateEncryptionKey } from './commands/rotate-encryption-key.command';
 
 const COMMAND_USAGE = {
   bootstrap: `  npm run -s cli -- bootstrap --org-name NAME --hostname HOST --admin-email EMAIL
@@ -22,6 +23,11 @@ const COMMAND_USAGE = {
       --data JSON: the request body.
       Reads ADMIN_API_URL (default http://localhost:3000), ADMIN_API_KEY and ADMIN_API_SECRET.
       e.g. npm run -s cli -- admin POST /admin/v1/api-keys --data '{"description":"Okta"}'`,
+  'rotate-encryption-key': `  npm run -s cli -- rotate-encryption-key [--batch-size N] [--pause-ms MS]
+      After ENCRYPTION_KEY was replaced (the old key in ENCRYPTION_KEYS_PREVIOUS): re-wraps every
+      user's data key and re-encrypts every API key secret under the current key, N per
+      transaction (default 500), pausing MS between batches (default 0). Safe to interrupt and run
+      again. Progress on stderr, a JSON report on stdout; see docs/encryption.md.`,
 } as const;
 
 type Command = keyof typeof COMMAND_USAGE;
@@ -31,7 +37,7 @@ ${Object.values(COMMAND_USAGE).join('\n\n')}
 
   npm run -s cli -- COMMAND --help    prints that command's usage.
 
-bootstrap and grant-admin read the service's settings (DATABASE_URL, ENCRYPTION_KEY, DATA_DIR, ...).`;
+bootstrap, grant-admin and rotate-encryption-key read the service's settings (DATABASE_URL, ENCRYPTION_KEY, DATA_DIR, ...).`;
 
 const HELP_FLAGS = ['--help', '-h'];
 
@@ -67,6 +73,11 @@ async function main(argv: string[]): Promise<void> {
     case 'grant-admin': {
       const input = parseGrantAdminInput(parseOptions(command, rest, GRANT_ADMIN_OPTIONS));
       await withContext((app) => runGrantAdmin(app, input));
+      return;
+    }
+    case 'rotate-encryption-key': {
+      const input = parseRotateEncryptionKeyInput(parseOptions(command, rest, ROTATE_ENCRYPTION_KEY_OPTIONS));
+      await withContext((app) => runRotateEncryptionKey(app, input));
       return;
     }
     case 'admin': {

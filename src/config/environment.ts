@@ -43,6 +43,10 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
 const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
+export const MAX_PREVIOUS_KEYS = 8;
+const BASE64_KEY = '[A-Za-z0-9+/]{43}=';
+const PREVIOUS_KEYS_PATTERN = new RegExp(`^\\s*${BASE64_KEY}(\\s*,\\s*${BASE64_KEY}){0,${MAX_PREVIOUS_KEYS - 1}}\\s*$`);
+
 const usesMysql = (env: Environment): boolean => env.DATABASE_URL !== undefined;
 const usesSqlite = (env: Environment): boolean => env.DATABASE_URL === undefined;
 const usesRedis = (env: Environment): boolean => env.REDIS_URL !== undefined;
@@ -184,6 +188,14 @@ export class Environment {
   @IsDefined({ message: 'ENCRYPTION_KEY is required with DATABASE_URL: every instance must share it (generate one with: openssl rand -base64 32)' })
   @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'ENCRYPTION_KEY must be the base64 encoding of exactly 32 bytes (openssl rand -base64 32)' })
   ENCRYPTION_KEY?: string;
+
+  /** During a rotation: the keys ENCRYPTION_KEY replaced, comma-separated, still read (never written with). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(PREVIOUS_KEYS_PATTERN, {
+    message: `ENCRYPTION_KEYS_PREVIOUS must be a comma-separated list of at most ${MAX_PREVIOUS_KEYS} keys, each the base64 encoding of exactly 32 bytes`,
+  })
+  ENCRYPTION_KEYS_PREVIOUS?: string;
 
   /** Express `trust proxy`: false, true, a hop count, or comma-separated addresses/subnets/keywords. */
   @Transform(emptyToUndefined)

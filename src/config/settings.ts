@@ -64,6 +64,8 @@ export class Settings {
   readonly shutdownTimeoutMs: number;
   /** Null: generate or reuse a key file under the data directory (embedded default only). */
   readonly encryptionKey: Buffer | null;
+  /** Keys ENCRYPTION_KEY replaced: what they protect stays readable until it is re-encrypted. */
+  readonly previousEncryptionKeys: readonly Buffer[];
   readonly trustProxy: boolean | number | string;
   readonly authThrottle: { readonly perAddress: number; readonly perUsername: number; readonly windowSeconds: number };
   readonly lastUsedWriteIntervalMs: number;
@@ -106,6 +108,11 @@ export class Settings {
     this.healthCheckTimeoutMs = env.HEALTH_CHECK_TIMEOUT_MS;
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS;
     this.encryptionKey = env.ENCRYPTION_KEY === undefined ? null : Buffer.from(env.ENCRYPTION_KEY, 'base64');
+    this.previousEncryptionKeys = (env.ENCRYPTION_KEYS_PREVIOUS ?? '')
+      .split(',')
+      .map((key) => key.trim())
+      .filter((key) => key !== '')
+      .map((key) => Buffer.from(key, 'base64'));
     this.trustProxy = parseTrustProxy(env.TRUST_PROXY);
     this.authThrottle = {
       perAddress: env.AUTH_FAILURES_PER_ADDRESS,

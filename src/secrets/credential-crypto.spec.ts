@@ -6,18 +6,27 @@ import { validateEnvironment } from '../config/environment';
 import { Settings } from '../config/settings';
 import { constantTimeEqual, CredentialCrypto } from './credential-crypto';
 import { SERVER_KEY_FILE } from './server-key';
+import { ServerKeyNotConfiguredError, ServerKeyRing } from './server-key-ring';
 
 function cryptoWith(env: Record<string, string>): CredentialCrypto {
-  return new CredentialCrypto(new Settings(validateEnvironment(env)));
+  return new CredentialCrypto(new ServerKeyRing(new Settings(validateEnvironment(env))));
 }
 
-const KEY = Buffer.alloc(32, 7).toString('base64');
+const key = (fill: number): string => Buffer.alloc(32, fill).toString('base64');
+const KEY = key(7);
+const OLD_KEY = key(5);
+
+// Written by the release before server key ids (CredentialCrypto of main at 925c9db) under OLD_KEY.
+const LEGACY_SECRET = 'v1:D18QdE5bbT9AjB3FdX6BJbfQzKFOJkPVqZX4+0sBLVRnNVsF0Vx+uwo=';
+const LEGACY_SECRET_ROW = 'row-1';
+const LEGACY_PASSWORD_HASH = '2494e8fde8d0ff1e73a84daeacb1f78751fcf255e43a7766b40b17d5f98396c5';
+const LEGACY_PASSWORD = 'legacy-password';
 
 describe('CredentialCrypto', () => {
   it('round-trips a secret and never stores it in the clear', () => {
     const crypto = cryptoWith({ ENCRYPTION_KEY: KEY });
     const sealed = crypto.encrypt('s3cret-value', 'key-id-1');
-    expect(sealed).toMatch(/^v1:/);
+    expect(sealed).toMatch(/^v2:[0-9a-f]{16}:/);
     expect(sealed).not.toContain('s3cret-value');
     expect(crypto.decrypt(sealed, 'key-id-1')).toBe('s3cret-value');
     expect(crypto.encrypt('s3cret-value', 'key-id-1')).not.toBe(sealed);
@@ -27,19 +36,69 @@ describe('CredentialCrypto', () => {
     const crypto = cryptoWith({ ENCRYPTION_KEY: KEY });
     const sealed = crypto.encrypt('s3cret-value', 'key-id-1');
     expect(() => crypto.decrypt(sealed, 'key-id-2')).toThrow();
-    const bytes = Buffer.from(sealed.slice(3), 'base64');
+    const [version, keyId, payload] = sealed.split(':');
+    const bytes = Buffer.from(payload ?? '', 'base64');
     bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1;
-    expect(() => crypto.decrypt(`v1:${bytes.toString('base64')}`, 'key-id-1')).toThrow();
-    expect(() => cryptoWith({ ENCRYPTION_KEY: Buffer.alloc(32, 8).toString('base64') }).decrypt(sealed, 'key-id-1')).toThrow();
+    expect(() => crypto.decrypt(`${version}:${keyId}:${bytes.toString('base64')}`, 'key-id-1')).toThrow();
+    expect(() => cryptoWith({ ENCRYPTION_KEY: key(8) }).decrypt(sealed, 'key-id-1')).toThrow(ServerKeyNotConfiguredError);
   });
 
-  it('hashes passwords with a keyed hash that depends on the server key', () => {
+  it('reads secrets stored before server keys had ids, under the current key or a previous one', () => {
+    expect(cryptoWith({ ENCRYPTION_KEY: OLD_KEY }).decrypt(LEGACY_SECRET, LEGACY_SECRET_ROW)).toBe('legacy-secret');
+    const rotated = cryptoWith({ ENCRYPTION_KEY: KEY, ENCRYPTION_KEYS_PREVIOUS: OLD_KEY });
+    expect(rotated.decrypt(LEGACY_SECRET, LEGACY_SECRET_ROW)).toBe('legacy-secret');
+    expect(rotated.isUnderCurrentKey(LEGACY_SECRET)).toBe(false);
+    expect(() => rotated.decrypt(LEGACY_SECRET, 'row-2')).toThrow(ServerKeyNotConfiguredError);
+    expect(() => cryptoWith({ ENCRYPTION_KEY: KEY }).decrypt(LEGACY_SECRET, LEGACY_SECRET_ROW)).toThrow(ServerKeyNotConfiguredError);
+  });
+
+  it('keeps reading secrets of a previous key while it is configured, and always encrypts under the current one', () => {
+    const before = cryptoWith({ ENCRYPTION_KEY: OLD_KEY });
+    const sealed = before.encrypt('kept', 'row');
+    const during = cryptoWith({ ENCRYPTION_KEY: KEY, ENCRYPTION_KEYS_PREVIOUS: OLD_KEY });
+    expect(during.decrypt(sealed, 'row')).toBe('kept');
+    expect(during.isUnderCurrentKey(sealed)).toBe(false);
+    const resealed = during.encrypt('kept', 'row');
+    expect(during.isUnderCurrentKey(resealed)).toBe(true);
+    const after = cryptoWith({ ENCRYPTION_KEY: KEY });
+    expect(after.decrypt(resealed, 'row')).toBe('kept');
+    expect(() => after.decrypt(sealed, 'row')).toThrow(/neither ENCRYPTION_KEY nor in ENCRYPTION_KEYS_PREVIOUS/);
+  });
+
+  it('hashes passwords with a keyed hash tagged with its server key, short enough for the 64-character column', () => {
     const crypto = cryptoWith({ ENCRYPTION_KEY: KEY });
     const hash = crypto.hashPassword('pw');
-    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(hash).toMatch(/^p2\$[0-9a-f]{16}\$[A-Za-z0-9_-]{43}$/);
+    expect(hash.length).toBeLessThanOrEqual(64);
     expect(crypto.verifyPassword('pw', hash)).toBe(true);
     expect(crypto.verifyPassword('pw2', hash)).toBe(false);
-    expect(cryptoWith({ ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64') }).hashPassword('pw')).not.toBe(hash);
+    expect(cryptoWith({ ENCRYPTION_KEY: key(9) }).hashPassword('pw')).not.toBe(hash);
+    expect(crypto.passwordHashServerKeyId(hash)).toBe(hash.split('$')[1]);
+  });
+
+  it('verifies a password hashed under a previous key while that key is configured, and no longer once it is removed', () => {
+    const hash = cryptoWith({ ENCRYPTION_KEY: OLD_KEY }).hashPassword('pw');
+    const during = cryptoWith({ ENCRYPTION_KEY: KEY, ENCRYPTION_KEYS_PREVIOUS: OLD_KEY });
+    expect(during.verifyPassword('pw', hash)).toBe(true);
+    expect(during.verifyPassword('other', hash)).toBe(false);
+    expect(during.passwordHashServerKeyId(hash)).not.toBe(during.passwordHashServerKeyId(during.hashPassword('pw')));
+    expect(cryptoWith({ ENCRYPTION_KEY: KEY }).verifyPassword('pw', hash)).toBe(false);
+  });
+
+  it('verifies password hashes stored before hashes were tagged, under the current or a previous key', () => {
+    expect(cryptoWith({ ENCRYPTION_KEY: OLD_KEY }).verifyPassword(LEGACY_PASSWORD, LEGACY_PASSWORD_HASH)).toBe(true);
+    const during = cryptoWith({ ENCRYPTION_KEY: KEY, ENCRYPTION_KEYS_PREVIOUS: OLD_KEY });
+    expect(during.verifyPassword(LEGACY_PASSWORD, LEGACY_PASSWORD_HASH)).toBe(true);
+    expect(during.verifyPassword('wrong', LEGACY_PASSWORD_HASH)).toBe(false);
+    expect(during.passwordHashServerKeyId(LEGACY_PASSWORD_HASH)).toBeNull();
+    expect(cryptoWith({ ENCRYPTION_KEY: KEY }).verifyPassword(LEGACY_PASSWORD, LEGACY_PASSWORD_HASH)).toBe(false);
+  });
+
+  it('refuses every password against a stand-in hash, whatever its form', () => {
+    const crypto = cryptoWith({ ENCRYPTION_KEY: KEY, ENCRYPTION_KEYS_PREVIOUS: OLD_KEY });
+    for (const stored of ['0'.repeat(64), '', 'p2$$', `p2$${'0'.repeat(16)}$${'A'.repeat(43)}`, 'not a hash']) {
+      expect(crypto.verifyPassword('pw', stored)).toBe(false);
+    }
   });
 
   it('creates a private key file under the data directory when no key is configured, and reuses it', () => {
@@ -75,5 +134,25 @@ describe('ENCRYPTION_KEY', () => {
     expect(() => validateEnvironment({ DATABASE_URL: 'mysql://db/scim' })).toThrow(/ENCRYPTION_KEY is required with DATABASE_URL/);
     expect(() => validateEnvironment({ ENCRYPTION_KEY: 'c2hvcnQ=' })).toThrow(/exactly 32 bytes/);
     expect(() => validateEnvironment({ DATABASE_URL: 'mysql://db/scim', ENCRYPTION_KEY: KEY })).not.toThrow();
+  });
+});
+
+describe('ENCRYPTION_KEYS_PREVIOUS', () => {
+  it('takes a comma-separated list of 32-byte base64 keys, and names itself (never the values) when one is wrong', () => {
+    expect(new Settings(validateEnvironment({ ENCRYPTION_KEY: KEY, ENCRYPTION_KEYS_PREVIOUS: ` ${OLD_KEY} , ${key(6)} ` })).previousEncryptionKeys).toEqual([
+      Buffer.alloc(32, 5),
+      Buffer.alloc(32, 6),
+    ]);
+    expect(new Settings(validateEnvironment({ ENCRYPTION_KEY: KEY, ENCRYPTION_KEYS_PREVIOUS: '' })).previousEncryptionKeys).toEqual([]);
+    for (const wrong of [`${OLD_KEY},c2hvcnQ=`, `${OLD_KEY};${key(6)}`, `${OLD_KEY},`, Array.from({ length: 9 }, (_, i) => key(i + 10)).join(',')]) {
+      let message = '';
+      try {
+        validateEnvironment({ ENCRYPTION_KEY: KEY, ENCRYPTION_KEYS_PREVIOUS: wrong });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message, wrong).toMatch(/ENCRYPTION_KEYS_PREVIOUS must be a comma-separated list of at most 8 keys/);
+      expect(message).not.toContain(OLD_KEY);
+    }
   });
 });

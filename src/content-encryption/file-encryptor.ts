@@ -1,0 +1,81 @@
+import { createCipheriv, createHash, KeyObject, randomBytes } from 'node:crypto';
+import { Transform, TransformCallback } from 'node:stream';
+import { ChunkBuffer } from './chunk-buffer';
+import { DataKey } from './data-key';
+import { chunkAssociatedData, chunkNonce, FILE_CHUNK_BYTES, FILE_SALT_BYTES, fileHeader, fileKey } from './file-format';
+
+/**
+ * Encrypts a file as it streams (format in file-format.ts), holding at most one chunk plus what
+ * the source wrote at once; backpressure is the stream's own. It also hashes and counts the
+ * plaintext, so the SHA-256 a client signed can be checked without a second pass.
+ *
+ * A full chunk is sealed only once a further byte arrives (or the source ends): until then it
+ * cannot be known whether it is the last one.
+ */
+export class FileEncryptor extends Transform {
+  private readonly header: Buffer;
+  private readonly key: KeyObject;
+  private readonly hash = createHash('sha256');
+  private readonly pending = new ChunkBuffer();
+  private index = 0;
+  private bytes = 0;
+  private digest: string | null = null;
+
+  constructor(dataKey: DataKey) {
+    super();
+    this.header = fileHeader(dataKey, randomBytes(FILE_SALT_BYTES));
+    this.key = fileKey(dataKey, this.header);
+    this.push(this.header);
+  }
+
+  /** Lowercase hex SHA-256 of the plaintext; once the stream has ended. */
+  get sha256(): string {
+    if (this.digest === null) {
+      throw new Error('the plaintext digest is known once the stream has ended');
+    }
+    return this.digest;
+  }
+
+  /** Plaintext bytes read so far. */
+  get plaintextBytes(): number {
+    return this.bytes;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.hash.update(chunk);
+      this.bytes += chunk.length;
+      this.pending.append(chunk);
+      while (this.pending.length > FILE_CHUNK_BYTES) {
+        this.seal(this.pending.take(FILE_CHUNK_BYTES), false);
+      }
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      this.seal(this.pending.take(this.pending.length), true);
+      this.digest = this.hash.digest('hex');
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  private seal(plaintext: readonly Buffer[], last: boolean): void {
+    const cipher = createCipheriv('aes-256-gcm', this.key, chunkNonce(this.index));
+    cipher.setAAD(chunkAssociatedData(this.header, this.index, last));
+    for (const piece of plaintext) {
+      const ciphertext = cipher.update(piece);
+      if (ciphertext.length > 0) {
+        this.push(ciphertext);
+      }
+    }
+    cipher.final();
+    this.push(cipher.getAuthTag());
+    this.index += 1;
+  }
+}
