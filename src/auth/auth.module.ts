@@ -13,6 +13,7 @@ import { LastUsedTracker } from './last-used-tracker';
 import { ScimAuthGuard } from './scim-auth.guard';
 import { ScimBasicStrategy } from './scim-basic.strategy';
 import { ScimCredentialVerifier } from './scim-credential-verifier';
+import { ScimRequestLimiter } from './scim-request-limiter';
 
 /** Global because every feature module's controllers use its guards. */
 @Global()
@@ -27,8 +28,9 @@ import { ScimCredentialVerifier } from './scim-credential-verifier';
     FailedAuthThrottle,
     AuthFailureRecorder,
     LastUsedTracker,
+    ScimRequestLimiter,
   ],
   // Guards are instantiated in each controller's module, so what they inject must be visible everywhere.
-  exports: [ApiKeysModule, AuthFailureRecorder, LastUsedTracker, ScimCredentialVerifier],
+  exports: [ApiKeysModule, AuthFailureRecorder, LastUsedTracker, ScimCredentialVerifier, ScimRequestLimiter],
 })
 export class AuthModule {}

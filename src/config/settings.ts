@@ -30,6 +30,16 @@ export type FileStorageSettings = {
   readonly uploadMaxBytes: number;
 };
 
+/** What one SCIM client may cost: filter size and time, and its requests in flight (per process). */
+export type ScimLimitSettings = {
+  readonly filterMaxClauses: number;
+  /** MySQL/MariaDB only; 0: none. */
+  readonly filterTimeLimitMs: number;
+  readonly concurrentPerCredential: number;
+  readonly queuedPerCredential: number;
+  readonly queueTimeoutMs: number;
+};
+
 export type PurgeSettings = {
   readonly batchSize: number;
   readonly batchPauseMs: number;
@@ -64,6 +74,7 @@ export class Settings {
   readonly bodyLimitBytes: number;
   readonly scimRequireOrganizationHostname: boolean;
   readonly scimMaxResults: number;
+  readonly scimLimits: ScimLimitSettings;
   readonly processRole: ProcessRole;
   readonly fileStorage: FileStorageSettings;
   readonly purge: PurgeSettings;
@@ -108,6 +119,15 @@ export class Settings {
     this.bodyLimitBytes = env.HTTP_BODY_LIMIT_BYTES;
     this.scimRequireOrganizationHostname = env.SCIM_REQUIRE_ORGANIZATION_HOSTNAME;
     this.scimMaxResults = env.SCIM_MAX_RESULTS;
+    this.scimLimits = {
+      filterMaxClauses: env.SCIM_FILTER_MAX_CLAUSES,
+      filterTimeLimitMs: env.SCIM_FILTER_TIME_LIMIT_MS,
+      // SQLite runs one query at a time, synchronously: more turns per client buy it no speed, only
+      // a larger share of the event loop. MySQL runs them in parallel on the pool (10 by default).
+      concurrentPerCredential: env.SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL ?? (this.database.type === 'sqlite' ? 2 : 8),
+      queuedPerCredential: env.SCIM_QUEUED_REQUESTS_PER_CREDENTIAL,
+      queueTimeoutMs: env.SCIM_QUEUE_TIMEOUT_MS,
+    };
     this.processRole = env.PROCESS_ROLE;
     this.fileStorage = {
       directory: env.FILE_STORAGE_DIR === undefined ? resolve(this.dataDir, 'files') : resolve(env.FILE_STORAGE_DIR),
