@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, EntityManager, Repository } from 'typeorm';
+import { Brackets, EntityManager, In, Repository } from 'typeorm';
 import { boundInteger, boundIntegerColumn } from '../database/bound-integer';
-import { Purge, PURGE_STATES, PurgeState } from './purge.entity';
+import { OPEN_PURGE_STATES, Purge, PURGE_STATES, PurgeState } from './purge.entity';
 
 export type PurgeFilter = { state?: PurgeState; userId?: string };
 export type DeletedTotals = { files: number; messages: number; bytes: number };
 export type Receipt = DeletedTotals & { digest: string };
+export type OpenPurge = Pick<Purge, 'id' | 'filesDeleted' | 'messagesDeleted' | 'bytesDeleted'>;
 
 /** Every read and write of purge rows. State changes are conditional updates, so racing workers cannot both win. */
 @Injectable()
@@ -33,6 +34,59 @@ export class PurgeRepository {
 
   latestForUser(organizationId: string, userId: string): Promise<Purge | null> {
     return this.purges.findOne({ where: { organizationId, userId }, order: { requestedAt: 'DESC', id: 'ASC' } });
+  }
+
+  /** The purges whose scope `id` took over (state `merged`), oldest first. */
+  async mergedInto(id: string): Promise<string[]> {
+    const rows = await this.purges.find({ select: { id: true }, where: { mergedIntoId: id }, order: { requestedAt: 'ASC', id: 'ASC' } });
+    return rows.map((row) => row.id);
+  }
+
+  /** mergedInto for every purge of a page, in one query. */
+  async mergedIntoEach(ids: string[]): Promise<Map<string, string[]>> {
+    const merged = new Map<string, string[]>(ids.map((id) => [id, []]));
+    if (ids.length > 0) {
+      const rows = await this.purges.find({ select: { id: true, mergedIntoId: true }, where: { mergedIntoId: In(ids) }, order: { requestedAt: 'ASC', id: 'ASC' } });
+      for (const row of rows) {
+        merged.get(row.mergedIntoId ?? '')?.push(row.id);
+      }
+    }
+    return merged;
+  }
+
+  /**
+   * The user's purges with work left, locked until the caller's transaction ends. On MySQL the lock
+   * waits for a batch of theirs in progress to commit, and keeps their next one (which starts by
+   * renewing the lease on this row) from committing before the caller has decided their fate.
+   */
+  async lockOpenForUser(manager: EntityManager, userId: string): Promise<OpenPurge[]> {
+    const query = manager
+      .getRepository(Purge)
+      .createQueryBuilder('purge')
+      .select(['purge.id', 'purge.filesDeleted', 'purge.messagesDeleted', 'purge.bytesDeleted'])
+      .where('purge.user_id = :userId AND purge.state IN (:...open)', { userId, open: OPEN_PURGE_STATES });
+    // SQLite has one writer at a time, and the caller's transaction already is it.
+    if (manager.connection.options.type !== 'better-sqlite3') {
+      query.setLock('pessimistic_write');
+    }
+    return query.getMany();
+  }
+
+  /**
+   * `ids` (locked by lockOpenForUser) end `merged` into `targetId`, with no lease or retry left,
+   * and what had been merged into them now counts in `targetId` directly.
+   */
+  async mergeInto(manager: EntityManager, ids: string[], targetId: string): Promise<void> {
+    if (ids.length === 0) {
+      return;
+    }
+    await manager.createQueryBuilder().update(Purge).set({ mergedIntoId: targetId }).where('merged_into_id IN (:...ids)', { ids }).execute();
+    await manager
+      .createQueryBuilder()
+      .update(Purge)
+      .set({ state: 'merged', mergedIntoId: targetId, leaseOwner: null, leaseExpiresAt: null, nextAttemptAt: null })
+      .where('id IN (:...ids) AND state IN (:...open)', { ids, open: OPEN_PURGE_STATES })
+      .execute();
   }
 
   async countByState(): Promise<Record<PurgeState, number>> {

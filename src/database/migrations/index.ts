@@ -3,6 +3,7 @@ import { CreateCredentialsAndAudit1764324100000 } from './1764324100000-create-c
 import { CreateHistoryAndPurges1764324200000 } from './1764324200000-create-history-and-purges';
 import { AddUsersDeletedAt1764324250000 } from './1764324250000-add-users-deleted-at';
 import { PurgeTimingsWithMicroseconds1764324300000 } from './1764324300000-purge-timings-with-microseconds';
+import { PurgesMergedInto1764324600000 } from './1764324600000-purges-merged-into';
 
 /** Listed explicitly so the same array works from TypeScript (tests) and from dist (CLI). */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   CreateHistoryAndPurges1764324200000,
   AddUsersDeletedAt1764324250000,
   PurgeTimingsWithMicroseconds1764324300000,
+  PurgesMergedInto1764324600000,
 ];
