@@ -227,3 +227,31 @@ describe('a user deactivated again before their earlier purge completed', () => 
     await expectNothingLeft(userId);
   });
 });
+
+describe('deactivations of different users at the same moment', () => {
+  let app: INestApplication;
+  let tenant: ScimTenant;
+
+  beforeAll(async () => {
+    process.env.PROCESS_ROLE = 'api';
+    app = await createTestApp();
+    tenant = await scimTenant(app, 'simultaneous');
+  });
+
+  afterAll(async () => {
+    await app.close();
+    delete process.env.PROCESS_ROLE;
+  });
+
+  it('all succeed: looking for a purge to take over locks nothing another user needs (no deadlock, no 503)', async () => {
+    const scim = okta(app, tenant);
+    const ids: string[] = [];
+    for (let index = 0; index < 40; index += 1) {
+      ids.push(((await scim.post('/Users', oktaUser(`simultaneous-${index}@overlap.example.com`)).expect(201)).body as { id: string }).id);
+    }
+    const statuses = await Promise.all(ids.map((id) => scim.patch(`/Users/${id}`, patchOp({ op: 'replace', value: { active: false } })).then((response) => response.status)));
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    const purges = await app.get(DataSource).getRepository(Purge).findBy({ organizationId: tenant.organizationId });
+    expect(purges.map((purge) => purge.state)).toEqual(ids.map(() => 'pending'));
+  });
+});

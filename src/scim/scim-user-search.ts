@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ScimException } from '../common/errors/scim-exception';
 import { Settings } from '../config/settings';
@@ -13,6 +13,8 @@ import { ScimFilterMetrics } from './scim-filter.metrics';
  */
 @Injectable()
 export class ScimUserSearch {
+  private readonly logger = new Logger(ScimUserSearch.name);
+
   constructor(
     private readonly users: UserProvisioningService,
     private readonly settings: Settings,
@@ -32,6 +34,7 @@ export class ScimUserSearch {
         throw error;
       }
       this.metrics.refused('time_limit');
+      this.logger.warn({ organizationId, timeLimitMs: error.timeLimitMs }, 'SCIM filter stopped by the statement time limit');
       // 400, not 503: the limit is far above what an indexed lookup (Okta's, Entra's) takes even
       // under load, so this filter is what costs too much, and retrying it would cost as much again.
       throw new ScimFilterError(
