@@ -5,7 +5,8 @@
 // is compared with the same run's "alone" phase.
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { adminRequest, basicAuthorization } from './http.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { adminRequest, basicAuthorization, httpRequest } from './http.mjs';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
@@ -13,6 +14,8 @@ const autocannon = require('autocannon');
 /** Clauses of the issue's filter, and of the costliest filter the bounded service accepts (SCIM_FILTER_MAX_CLAUSES). */
 export const ISSUE_FILTER_CLAUSES = 161;
 export const ACCEPTED_FILTER_CLAUSES = 10;
+const SETTLE_LIMIT_MS = 180_000;
+const PROMPT_MS = 200;
 
 /** OR-ed `co` comparisons on displayName that match no one, so every one is evaluated on every user. */
 export function costlyFilter(clauses) {
@@ -34,6 +37,8 @@ function summarize(result, durationMs) {
     durationSeconds: Number(seconds.toFixed(2)),
     requests: result.requests.total,
     ok: result['2xx'],
+    // Sent but not answered when the phase ended: a server too busy to answer within it.
+    unanswered: Math.max(0, result.requests.sent - result.requests.total),
     rps: Number((result['2xx'] / seconds).toFixed(1)),
     answeredRps: Number((result.requests.total / seconds).toFixed(1)),
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
@@ -91,6 +96,24 @@ export async function runHostileFilterScenario(state, { normalConnections, hosti
       requests: [{ method: 'GET', path: `/scim/v2/Users?filter=${encodeURIComponent(costlyFilter(clauses))}&startIndex=1&count=100` }],
     });
 
+  // A server may go on with a phase's hostile requests long after their clients gave up (a blocked
+  // event loop, queries still running in the database): the next phase starts once it answers a
+  // normal request promptly again, so one phase's backlog is not measured in the next.
+  const settle = async () => {
+    const started = performance.now();
+    for (let prompt = 0; prompt < 3; ) {
+      if (performance.now() - started > SETTLE_LIMIT_MS) {
+        problems.push(`hostile filter: the server still answered slowly ${SETTLE_LIMIT_MS / 1000} s after a phase`);
+        break;
+      }
+      const sent = performance.now();
+      const response = await httpRequest(`${server.baseUrl}${getPaths[0]}`, { headers: state.headers, timeoutMs: SETTLE_LIMIT_MS });
+      prompt = response.status === 200 && performance.now() - sent < PROMPT_MS ? prompt + 1 : 0;
+      await sleep(50);
+    }
+    return Number(((performance.now() - started) / 1000).toFixed(1));
+  };
+
   if (warmupSeconds > 0) {
     await normal(warmupSeconds);
   }
@@ -99,7 +122,8 @@ export async function runHostileFilterScenario(state, { normalConnections, hosti
     const name = hostileClauses === null ? 'alone' : `beside ${hostileConnections} clients looping a ${hostileClauses}-clause filter`;
     log(`hostile filter: normal traffic ${name} (${durationSeconds} s)`);
     const [[get, filter], hostileSummary] = await Promise.all([normal(durationSeconds), hostileClauses === null ? null : hostile(hostileClauses, durationSeconds)]);
-    phases.push({ name, hostileClauses, get, filter, hostile: hostileSummary });
+    const settleSeconds = await settle();
+    phases.push({ name, hostileClauses, get, filter, hostile: hostileSummary, settleSeconds });
     for (const [kind, summary] of [['GET /Users/:id', get], ['userName eq', filter]]) {
       if (summary.non2xx > 0 || summary.errors > 0) {
         problems.push(`hostile filter, ${name}: normal ${kind} got ${summary.non2xx} non-2xx ${JSON.stringify(summary.statusCodes)} and ${summary.errors} errors (${summary.timeouts} timeouts)`);
@@ -120,8 +144,10 @@ const COLUMNS = [
   ['ratio', 'vs alone'],
   ['latency', 'p50/p99 ms'],
   ['p99Ratio', 'p99 vs alone'],
+  ['unanswered', 'Unanswered'],
   ['hostile', 'Hostile answers 2xx/400/429/other'],
   ['hostileLatency', 'Hostile p50 ms'],
+  ['settle', 'Busy after'],
 ];
 
 /** The scenario's own table: each normal request kind in each phase, compared with "alone". */
@@ -140,10 +166,12 @@ export function formatHostileTable(result) {
         phase: phase.name,
         rps: `${Math.round(summary.rps).toLocaleString('en-US')}`,
         ratio: base ? `${(summary.rps / base.rps).toFixed(2)}×` : '—',
-        latency: `${summary.latencyMs.p50} / ${summary.latencyMs.p99}`,
-        p99Ratio: base && base.latencyMs.p99 > 0 ? `${(summary.latencyMs.p99 / base.latencyMs.p99).toFixed(1)}×` : '—',
+        latency: summary.ok > 0 ? `${summary.latencyMs.p50} / ${summary.latencyMs.p99}` : '—',
+        p99Ratio: base && base.latencyMs.p99 > 0 && summary.ok > 0 ? `${(summary.latencyMs.p99 / base.latencyMs.p99).toFixed(1)}×` : '—',
+        unanswered: String(summary.unanswered),
         hostile: hostile ? `${codes['200'] ?? 0}/${codes['400'] ?? 0}/${codes['429'] ?? 0}/${other}` : '—',
-        hostileLatency: hostile ? String(hostile.latencyMs.p50) : '—',
+        hostileLatency: hostile && hostile.requests > 0 ? String(hostile.latencyMs.p50) : '—',
+        settle: `${phase.settleSeconds} s`,
       });
     }
   }

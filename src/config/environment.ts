@@ -164,7 +164,7 @@ export class Environment {
   @Max(600_000)
   SCIM_FILTER_TIME_LIMIT_MS = 5000;
 
-  /** SCIM requests of one credential processed at once, per process (default: 2 on SQLite, 8 on MySQL); the rest wait in line. */
+  /** SCIM requests of one credential processed at once, per process (default: 1 on SQLite, 8 on MySQL); the rest wait in line. */
   @Transform((params) => toInteger({ value: emptyToUndefined(params) }))
   @IsOptional()
   @IsInt()

@@ -124,7 +124,7 @@ export class Settings {
       filterTimeLimitMs: env.SCIM_FILTER_TIME_LIMIT_MS,
       // SQLite runs one query at a time, synchronously: more turns per client buy it no speed, only
       // a larger share of the event loop. MySQL runs them in parallel on the pool (10 by default).
-      concurrentPerCredential: env.SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL ?? (this.database.type === 'sqlite' ? 2 : 8),
+      concurrentPerCredential: env.SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL ?? (this.database.type === 'sqlite' ? 1 : 8),
       queuedPerCredential: env.SCIM_QUEUED_REQUESTS_PER_CREDENTIAL,
       queueTimeoutMs: env.SCIM_QUEUE_TIMEOUT_MS,
     };
