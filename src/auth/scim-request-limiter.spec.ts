@@ -4,7 +4,7 @@ import { ScimLimitSettings, Settings } from '../config/settings';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { CredentialBusyException, Release, ScimRequestLimiter } from './scim-request-limiter';
 
-const LIMITS: ScimLimitSettings = { filterMaxClauses: 10, filterTimeLimitMs: 0, concurrentPerCredential: 2, queuedPerCredential: 2, queueTimeoutMs: 1000 };
+const LIMITS: ScimLimitSettings = { filterMaxClauses: 10, filterTimeLimitMs: 0, concurrentPerCredential: 2, queuedPerCredential: 2, queueTimeoutMs: 1000, restAfterSlowTurns: false };
 
 function limiterWith(overrides: Partial<ScimLimitSettings> = {}): { limiter: ScimRequestLimiter; registry: MetricsRegistry } {
   const registry = new MetricsRegistry();
@@ -123,6 +123,37 @@ describe('ScimRequestLimiter', () => {
     setImmediate(() => order.push('another client'));
     await limiter.acquire('okta').then(() => order.push('admitted'));
     expect(order).toEqual(['another client', 'admitted']);
+  });
+
+  it('where requests block the process, makes a credential rest after a slow turn as long as the turn took, not after a quick one', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { limiter } = limiterWith({ concurrentPerCredential: 1, restAfterSlowTurns: true });
+    const slow = await limiter.acquire('costly');
+    const next = limiter.acquire('costly');
+    await vi.advanceTimersByTimeAsync(200);
+    slow();
+    // Another credential is not held back by it.
+    expect(await stateOf(limiter.acquire('okta'))).toBe('fulfilled');
+    await vi.advanceTimersByTimeAsync(199);
+    expect(await stateOf(next)).toBe('pending');
+    // Arriving during the rest, a request waits behind the one already in line.
+    const later = limiter.acquire('costly');
+    await vi.advanceTimersByTimeAsync(1);
+    const quick = await next;
+    expect(await stateOf(later)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(5);
+    quick();
+    expect(await stateOf(later)).toBe('fulfilled');
+  });
+
+  it('never rests where requests do not block the process (MySQL)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { limiter } = limiterWith({ concurrentPerCredential: 1 });
+    const slow = await limiter.acquire('costly');
+    const next = limiter.acquire('costly');
+    await vi.advanceTimersByTimeAsync(200);
+    slow();
+    expect(await stateOf(next)).toBe('fulfilled');
   });
 
   it('with no waiting allowed, refuses what cannot run at once', async () => {

@@ -23,7 +23,10 @@ export class CredentialBusyException extends HttpException {
 }
 
 type Waiter = { readonly admit: (release: Release) => void; readonly timer: NodeJS.Timeout };
-type Lane = { running: number; readonly waiting: Waiter[] };
+type Lane = { running: number; readonly waiting: Waiter[]; restingUntil: number; wake?: NodeJS.Timeout };
+
+/** A turn held longer than this, where requests block the process (SQLite), is followed by a rest as long. */
+const SLOW_TURN_MS = 20;
 
 /**
  * At most SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL requests of one SCIM credential run at once in
@@ -32,6 +35,11 @@ type Lane = { running: number; readonly waiting: Waiter[] };
  * with 429 beyond that. So one client, however many connections it opens, holds a bounded share
  * of the database pool (MySQL) or of each event-loop turn (SQLite, where queries block the
  * loop), and other credentials keep theirs.
+ *
+ * Where a request's work blocks the whole process (SQLite), a turn held longer than SLOW_TURN_MS
+ * is also followed by a rest as long before the credential's next request starts: a client
+ * sending costly requests back to back gets at most half of the process's time, the others the
+ * rest. Cheap requests (Okta's take a few milliseconds) never rest.
  */
 @Injectable()
 export class ScimRequestLimiter {
@@ -70,17 +78,11 @@ export class ScimRequestLimiter {
   acquire(credentialId: string): Promise<Release> {
     let lane = this.lanes.get(credentialId);
     if (!lane) {
-      lane = { running: 0, waiting: [] };
+      lane = { running: 0, waiting: [], restingUntil: 0 };
       this.lanes.set(credentialId, lane);
     }
-    if (lane.running < this.limits.concurrentPerCredential) {
-      lane.running += 1;
-      this.running += 1;
-      const release = this.releaseOf(credentialId, lane);
-      // Admitted after I/O, like a turn handed on (see releaseOf): on SQLite a request runs to its
-      // end without yielding, so only this makes the requests read in one event-loop turn take
-      // turns per credential instead of running in arrival order, one client's burst first.
-      return new Promise((resolve) => setImmediate(resolve, release));
+    if (lane.running < this.limits.concurrentPerCredential && lane.waiting.length === 0 && !this.resting(lane)) {
+      return new Promise((resolve) => this.start(credentialId, lane, resolve));
     }
     if (lane.waiting.length >= this.limits.queuedPerCredential || this.limits.queueTimeoutMs === 0) {
       return Promise.reject(this.refuse('queue_full'));
@@ -100,29 +102,57 @@ export class ScimRequestLimiter {
     });
   }
 
+  /**
+   * Takes a turn now and starts the request after I/O, not at once: on SQLite a request runs to
+   * its end without yielding, so only this makes the requests read in one event-loop turn take
+   * turns per credential instead of running in arrival order, one client's burst first; and a
+   * line of one credential's requests cannot run back to back ahead of others already read.
+   */
+  private start(credentialId: string, lane: Lane, admit: (release: Release) => void): void {
+    lane.running += 1;
+    this.running += 1;
+    setImmediate(() => admit(this.releaseOf(credentialId, lane)));
+  }
+
   private releaseOf(credentialId: string, lane: Lane): Release {
+    const startedAt = Date.now();
     let released = false;
     return () => {
       if (released) {
         return;
       }
       released = true;
-      const next = lane.waiting.shift();
-      if (!next) {
-        lane.running -= 1;
-        this.running -= 1;
-        if (lane.running === 0) {
-          this.lanes.delete(credentialId);
-        }
-        return;
+      lane.running -= 1;
+      this.running -= 1;
+      const heldMs = Date.now() - startedAt;
+      if (this.limits.restAfterSlowTurns && heldMs > SLOW_TURN_MS) {
+        lane.restingUntil = Math.max(lane.restingUntil, Date.now() + heldMs);
       }
-      // The turn passes straight to the next in line. After I/O, not at once: on SQLite a queued
-      // request's query runs synchronously, and a chain of them must not keep other clients'
-      // requests (already read from their sockets) waiting behind the whole line.
+      this.admitNext(credentialId, lane);
+    };
+  }
+
+  private admitNext(credentialId: string, lane: Lane): void {
+    if (this.resting(lane)) {
+      lane.wake ??= setTimeout(() => {
+        lane.wake = undefined;
+        this.admitNext(credentialId, lane);
+      }, lane.restingUntil - Date.now()).unref();
+      return;
+    }
+    while (lane.running < this.limits.concurrentPerCredential && lane.waiting.length > 0) {
+      const next = lane.waiting.shift() as Waiter;
       clearTimeout(next.timer);
       this.waiting -= 1;
-      setImmediate(() => next.admit(this.releaseOf(credentialId, lane)));
-    };
+      this.start(credentialId, lane, next.admit);
+    }
+    if (lane.running === 0 && lane.waiting.length === 0) {
+      this.lanes.delete(credentialId);
+    }
+  }
+
+  private resting(lane: Lane): boolean {
+    return lane.restingUntil > Date.now();
   }
 
   private refuse(reason: BusyReason): CredentialBusyException {

@@ -12,8 +12,9 @@ describe('the SCIM cost settings', () => {
       concurrentPerCredential: 1,
       queuedPerCredential: 64,
       queueTimeoutMs: 10_000,
+      restAfterSlowTurns: true,
     });
-    expect(new Settings(validateEnvironment(MYSQL)).scimLimits.concurrentPerCredential).toBe(8);
+    expect(new Settings(validateEnvironment(MYSQL)).scimLimits).toMatchObject({ concurrentPerCredential: 8, restAfterSlowTurns: false });
   });
 
   it('take what the operator sets, on either database', () => {
@@ -27,7 +28,7 @@ describe('the SCIM cost settings', () => {
         SCIM_QUEUE_TIMEOUT_MS: '250',
       }),
     );
-    expect(settings.scimLimits).toEqual({ filterMaxClauses: 25, filterTimeLimitMs: 0, concurrentPerCredential: 3, queuedPerCredential: 0, queueTimeoutMs: 250 });
+    expect(settings.scimLimits).toEqual({ filterMaxClauses: 25, filterTimeLimitMs: 0, concurrentPerCredential: 3, queuedPerCredential: 0, queueTimeoutMs: 250, restAfterSlowTurns: false });
     expect(new Settings(validateEnvironment({ SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL: '4' })).scimLimits.concurrentPerCredential).toBe(4);
     expect(new Settings(validateEnvironment({ SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL: ' ' })).scimLimits.concurrentPerCredential).toBe(1);
   });

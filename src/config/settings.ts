@@ -38,6 +38,8 @@ export type ScimLimitSettings = {
   readonly concurrentPerCredential: number;
   readonly queuedPerCredential: number;
   readonly queueTimeoutMs: number;
+  /** Where a request's work blocks the process (SQLite): a slow turn is followed by a rest as long (see ScimRequestLimiter). */
+  readonly restAfterSlowTurns: boolean;
 };
 
 export type PurgeSettings = {
@@ -127,6 +129,7 @@ export class Settings {
       concurrentPerCredential: env.SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL ?? (this.database.type === 'sqlite' ? 1 : 8),
       queuedPerCredential: env.SCIM_QUEUED_REQUESTS_PER_CREDENTIAL,
       queueTimeoutMs: env.SCIM_QUEUE_TIMEOUT_MS,
+      restAfterSlowTurns: this.database.type === 'sqlite',
     };
     this.processRole = env.PROCESS_ROLE;
     this.fileStorage = {
