@@ -146,6 +146,20 @@ describe('ScimRequestLimiter', () => {
     expect(await stateOf(later)).toBe('fulfilled');
   });
 
+  it('holds back a turn started in the same event-loop turn as a slow one until the rest is over', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { limiter } = limiterWith({ concurrentPerCredential: 2, restAfterSlowTurns: true });
+    const first = limiter.acquire('costly').then((release) => {
+      vi.setSystemTime(Date.now() + 100);
+      release();
+    });
+    const second = limiter.acquire('costly');
+    await first;
+    expect(await stateOf(second)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await stateOf(second)).toBe('fulfilled');
+  });
+
   it('never rests where requests do not block the process (MySQL)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const { limiter } = limiterWith({ concurrentPerCredential: 1 });

@@ -22,7 +22,8 @@ export class CredentialBusyException extends HttpException {
   }
 }
 
-type Waiter = { readonly admit: (release: Release) => void; readonly timer: NodeJS.Timeout };
+/** `timer`: the line's timeout; none for a request sent back to the head of the line by a rest. */
+type Waiter = { readonly admit: (release: Release) => void; readonly timer?: NodeJS.Timeout };
 type Lane = { running: number; readonly waiting: Waiter[]; restingUntil: number; wake?: NodeJS.Timeout };
 
 /** A turn held longer than this, where requests block the process (SQLite), is followed by a rest as long. */
@@ -111,7 +112,18 @@ export class ScimRequestLimiter {
   private start(credentialId: string, lane: Lane, admit: (release: Release) => void): void {
     lane.running += 1;
     this.running += 1;
-    setImmediate(() => admit(this.releaseOf(credentialId, lane)));
+    setImmediate(() => {
+      // A turn taken in the same event-loop turn as a slow one that just ended waits out its rest.
+      if (this.resting(lane)) {
+        lane.running -= 1;
+        this.running -= 1;
+        lane.waiting.unshift({ admit });
+        this.waiting += 1;
+        this.admitNext(credentialId, lane);
+        return;
+      }
+      admit(this.releaseOf(credentialId, lane));
+    });
   }
 
   private releaseOf(credentialId: string, lane: Lane): Release {

@@ -164,13 +164,12 @@ export class Environment {
   @Max(600_000)
   SCIM_FILTER_TIME_LIMIT_MS = 5000;
 
-  /** SCIM requests of one credential processed at once, per process (default: 1 on SQLite, 8 on MySQL); the rest wait in line. */
-  @Transform((params) => toInteger({ value: emptyToUndefined(params) }))
-  @IsOptional()
+  /** SCIM requests of one credential processed at once, per process; the rest wait in line. */
+  @Transform(toInteger)
   @IsInt()
   @Min(1)
   @Max(1000)
-  SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL?: number;
+  SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL = 8;
 
   /** SCIM requests of one credential that may wait for a turn, per process; past them: 429. */
   @Transform(toInteger)

@@ -124,9 +124,7 @@ export class Settings {
     this.scimLimits = {
       filterMaxClauses: env.SCIM_FILTER_MAX_CLAUSES,
       filterTimeLimitMs: env.SCIM_FILTER_TIME_LIMIT_MS,
-      // SQLite runs one query at a time, synchronously: more turns per client buy it no speed, only
-      // a larger share of the event loop. MySQL runs them in parallel on the pool (10 by default).
-      concurrentPerCredential: env.SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL ?? (this.database.type === 'sqlite' ? 1 : 8),
+      concurrentPerCredential: env.SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL,
       queuedPerCredential: env.SCIM_QUEUED_REQUESTS_PER_CREDENTIAL,
       queueTimeoutMs: env.SCIM_QUEUE_TIMEOUT_MS,
       restAfterSlowTurns: this.database.type === 'sqlite',
