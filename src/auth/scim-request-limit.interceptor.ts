@@ -1,7 +1,13 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { finalize, Observable, Subscription } from 'rxjs';
 import { AuthenticatedRequest } from './principal';
 import { ScimRequestLimiter } from './scim-request-limiter';
+
+const COST_SET_BY_CLIENT = 'scim:cost-set-by-client';
+
+/** The route's cost depends on what the client asks (see TurnOptions). */
+export const CostSetByClient = (): MethodDecorator => SetMetadata(COST_SET_BY_CLIENT, true);
 
 /**
  * Runs an authenticated SCIM request in its credential's turn (ScimRequestLimiter), holding the
@@ -9,17 +15,21 @@ import { ScimRequestLimiter } from './scim-request-limiter';
  */
 @Injectable()
 export class ScimRequestLimitInterceptor implements NestInterceptor {
-  constructor(private readonly limiter: ScimRequestLimiter) {}
+  constructor(
+    private readonly limiter: ScimRequestLimiter,
+    private readonly reflector: Reflector,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().user;
     if (principal?.kind !== 'scim') {
       return next.handle();
     }
+    const costSetByClient = this.reflector.get<boolean | undefined>(COST_SET_BY_CLIENT, context.getHandler()) === true;
     return new Observable<unknown>((subscriber) => {
       let handling: Subscription | undefined;
       let unsubscribed = false;
-      this.limiter.acquire(principal.credentialId).then(
+      this.limiter.acquire(principal.credentialId, { costSetByClient }).then(
         (release) => {
           // A turn granted after the caller went away is handed on at once, never kept.
           if (unsubscribed) {

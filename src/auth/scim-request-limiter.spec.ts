@@ -126,10 +126,10 @@ describe('ScimRequestLimiter', () => {
   });
 
   it('where requests block the process, makes a credential rest after a slow turn as long as the turn took, not after a quick one', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const { limiter } = limiterWith({ concurrentPerCredential: 1, restAfterSlowTurns: true });
-    const slow = await limiter.acquire('costly');
-    const next = limiter.acquire('costly');
+    const slow = await limiter.acquire('costly', { costSetByClient: true });
+    const next = limiter.acquire('costly', { costSetByClient: true });
     await vi.advanceTimersByTimeAsync(200);
     slow();
     // Another credential is not held back by it.
@@ -137,7 +137,7 @@ describe('ScimRequestLimiter', () => {
     await vi.advanceTimersByTimeAsync(199);
     expect(await stateOf(next)).toBe('pending');
     // Arriving during the rest, a request waits behind the one already in line.
-    const later = limiter.acquire('costly');
+    const later = limiter.acquire('costly', { costSetByClient: true });
     await vi.advanceTimersByTimeAsync(1);
     const quick = await next;
     expect(await stateOf(later)).toBe('pending');
@@ -147,10 +147,10 @@ describe('ScimRequestLimiter', () => {
   });
 
   it('holds back a turn started in the same event-loop turn as a slow one until the rest is over', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const { limiter } = limiterWith({ concurrentPerCredential: 2, restAfterSlowTurns: true });
-    const first = limiter.acquire('costly').then((release) => {
-      vi.setSystemTime(Date.now() + 100);
+    const first = limiter.acquire('costly', { costSetByClient: true }).then((release) => {
+      vi.advanceTimersByTime(100);
       release();
     });
     const second = limiter.acquire('costly');
@@ -160,14 +160,19 @@ describe('ScimRequestLimiter', () => {
     expect(await stateOf(second)).toBe('fulfilled');
   });
 
-  it('never rests where requests do not block the process (MySQL)', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    const { limiter } = limiterWith({ concurrentPerCredential: 1 });
-    const slow = await limiter.acquire('costly');
-    const next = limiter.acquire('costly');
-    await vi.advanceTimersByTimeAsync(200);
-    slow();
-    expect(await stateOf(next)).toBe('fulfilled');
+  it('never rests where requests do not block the process (MySQL), nor after requests whose cost the client does not set', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    for (const [overrides, options] of [
+      [{}, { costSetByClient: true }],
+      [{ restAfterSlowTurns: true }, {}],
+    ] as const) {
+      const { limiter } = limiterWith({ concurrentPerCredential: 1, ...overrides });
+      const slow = await limiter.acquire('busy', options);
+      const next = limiter.acquire('busy', options);
+      await vi.advanceTimersByTimeAsync(200);
+      slow();
+      expect(await stateOf(next)).toBe('fulfilled');
+    }
   });
 
   it('with no waiting allowed, refuses what cannot run at once', async () => {

@@ -23,11 +23,20 @@ export class CredentialBusyException extends HttpException {
 }
 
 /** `timer`: the line's timeout; none for a request sent back to the head of the line by a rest. */
-type Waiter = { readonly admit: (release: Release) => void; readonly timer?: NodeJS.Timeout };
+type Waiter = { readonly admit: (release: Release) => void; readonly costSetByClient: boolean; readonly timer?: NodeJS.Timeout };
 type Lane = { running: number; readonly waiting: Waiter[]; restingUntil: number; wake?: NodeJS.Timeout };
 
 /** A turn held longer than this, where requests block the process (SQLite), is followed by a rest as long. */
 const SLOW_TURN_MS = 20;
+
+export type TurnOptions = {
+  /**
+   * What the request costs depends on what the client asks (a list's filter and paging), not on
+   * the service: such a turn, when slow, is followed by a rest. Other requests do bounded work,
+   * and a turn of theirs is slow only when the process is busy with others.
+   */
+  readonly costSetByClient?: boolean;
+};
 
 /**
  * At most SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL requests of one SCIM credential run at once in
@@ -37,10 +46,11 @@ const SLOW_TURN_MS = 20;
  * of the database pool (MySQL) or of each event-loop turn (SQLite, where queries block the
  * loop), and other credentials keep theirs.
  *
- * Where a request's work blocks the whole process (SQLite), a turn held longer than SLOW_TURN_MS
- * is also followed by a rest as long before the credential's next request starts: a client
- * sending costly requests back to back gets at most half of the process's time, the others the
- * rest. Cheap requests (Okta's take a few milliseconds) never rest.
+ * Where a request's work blocks the whole process (SQLite), a turn of a request whose cost the
+ * client sets (TurnOptions) held longer than SLOW_TURN_MS is also followed by a rest as long
+ * before the credential's next request starts: a client sending costly filters back to back gets
+ * at most half of the process's time, the others the rest. Okta's lookups take a few milliseconds
+ * and never rest.
  */
 @Injectable()
 export class ScimRequestLimiter {
@@ -76,14 +86,14 @@ export class ScimRequestLimiter {
   }
 
   /** Resolves once the credential's request may run, with its Release; rejects with CredentialBusyException. */
-  acquire(credentialId: string): Promise<Release> {
+  acquire(credentialId: string, { costSetByClient = false }: TurnOptions = {}): Promise<Release> {
     let lane = this.lanes.get(credentialId);
     if (!lane) {
       lane = { running: 0, waiting: [], restingUntil: 0 };
       this.lanes.set(credentialId, lane);
     }
     if (lane.running < this.limits.concurrentPerCredential && lane.waiting.length === 0 && !this.resting(lane)) {
-      return new Promise((resolve) => this.start(credentialId, lane, resolve));
+      return new Promise((resolve) => this.start(credentialId, lane, { admit: resolve, costSetByClient }));
     }
     if (lane.waiting.length >= this.limits.queuedPerCredential || this.limits.queueTimeoutMs === 0) {
       return Promise.reject(this.refuse('queue_full'));
@@ -92,6 +102,7 @@ export class ScimRequestLimiter {
     return new Promise<Release>((resolve, reject) => {
       const waiter: Waiter = {
         admit: resolve,
+        costSetByClient,
         timer: setTimeout(() => {
           queued.waiting.splice(queued.waiting.indexOf(waiter), 1);
           this.waiting -= 1;
@@ -109,7 +120,7 @@ export class ScimRequestLimiter {
    * turns per credential instead of running in arrival order, one client's burst first; and a
    * line of one credential's requests cannot run back to back ahead of others already read.
    */
-  private start(credentialId: string, lane: Lane, admit: (release: Release) => void): void {
+  private start(credentialId: string, lane: Lane, { admit, costSetByClient }: Waiter): void {
     lane.running += 1;
     this.running += 1;
     setImmediate(() => {
@@ -117,17 +128,17 @@ export class ScimRequestLimiter {
       if (this.resting(lane)) {
         lane.running -= 1;
         this.running -= 1;
-        lane.waiting.unshift({ admit });
+        lane.waiting.unshift({ admit, costSetByClient });
         this.waiting += 1;
         this.admitNext(credentialId, lane);
         return;
       }
-      admit(this.releaseOf(credentialId, lane));
+      admit(this.releaseOf(credentialId, lane, costSetByClient));
     });
   }
 
-  private releaseOf(credentialId: string, lane: Lane): Release {
-    const startedAt = Date.now();
+  private releaseOf(credentialId: string, lane: Lane, costSetByClient: boolean): Release {
+    const startedAt = performance.now();
     let released = false;
     return () => {
       if (released) {
@@ -136,9 +147,9 @@ export class ScimRequestLimiter {
       released = true;
       lane.running -= 1;
       this.running -= 1;
-      const heldMs = Date.now() - startedAt;
-      if (this.limits.restAfterSlowTurns && heldMs > SLOW_TURN_MS) {
-        lane.restingUntil = Math.max(lane.restingUntil, Date.now() + heldMs);
+      const heldMs = performance.now() - startedAt;
+      if (costSetByClient && this.limits.restAfterSlowTurns && heldMs > SLOW_TURN_MS) {
+        lane.restingUntil = Math.max(lane.restingUntil, performance.now() + heldMs);
       }
       this.admitNext(credentialId, lane);
     };
@@ -149,22 +160,23 @@ export class ScimRequestLimiter {
       lane.wake ??= setTimeout(() => {
         lane.wake = undefined;
         this.admitNext(credentialId, lane);
-      }, lane.restingUntil - Date.now()).unref();
+      }, lane.restingUntil - performance.now()).unref();
       return;
     }
     while (lane.running < this.limits.concurrentPerCredential && lane.waiting.length > 0) {
       const next = lane.waiting.shift() as Waiter;
       clearTimeout(next.timer);
       this.waiting -= 1;
-      this.start(credentialId, lane, next.admit);
+      this.start(credentialId, lane, next);
     }
     if (lane.running === 0 && lane.waiting.length === 0) {
       this.lanes.delete(credentialId);
     }
   }
 
+  // performance.now(), not the wall clock: a clock set forward must not become a rest.
   private resting(lane: Lane): boolean {
-    return lane.restingUntil > Date.now();
+    return lane.restingUntil > performance.now();
   }
 
   private refuse(reason: BusyReason): CredentialBusyException {

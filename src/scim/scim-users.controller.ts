@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ScimAuth } from '../auth/auth-kind.decorator';
 import { CurrentScimClient, ScimPrincipal } from '../auth/principal';
+import { CostSetByClient } from '../auth/scim-request-limit.interceptor';
 import { SCIM_MEDIA_TYPE } from '../common/errors/all-exceptions.filter';
 import { ScimException } from '../common/errors/scim-exception';
 import { Settings } from '../config/settings';
@@ -40,6 +41,7 @@ export class ScimUsersController {
 
   @Get()
   @Header('Content-Type', SCIM_MEDIA_TYPE)
+  @CostSetByClient()
   async list(@CurrentScimClient() client: ScimPrincipal, @Query() query: ListQuery, @RequestScimBaseUrl() requestBaseUrl: string): Promise<ListResponse> {
     const projection = readProjection(query.attributes, query.excludedAttributes);
     const startIndex = Math.max(1, integerParameter(query.startIndex, 1));
