@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { mysqlServerAnswers, schemaOf } from './lib/db.mjs';
 import { exitedCleanly, killAllNow, loggedErrors, rssOf } from './lib/processes.mjs';
 import { runPurgeScenario } from './lib/purge.mjs';
+import { formatHostileTable, runHostileFilterScenario } from './lib/hostile-filter.mjs';
 import { formatTable, machineInfo, tableRows } from './lib/report.mjs';
 import { databaseCheck, loadState, runScenario, sampleCheck, SCENARIOS, seedUsers, shapeOf } from './lib/scim-load.mjs';
 import { createSetup, redisAnswers } from './lib/servers.mjs';
@@ -26,6 +27,8 @@ import { summarizeProfile } from './profile-summary.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const rootDir = resolve(benchDir, '..');
+/** The hostile filter scenario (bench/lib/hostile-filter.mjs): product only, so not one of SCENARIOS. */
+const HOSTILE = 'hostile';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,6 +40,8 @@ const { values: args } = parseArgs({
     warmup: { type: 'string' },
     'import-connections': { type: 'string' },
     scenarios: { type: 'string' },
+    'hostile-connections': { type: 'string' },
+    'normal-connections': { type: 'string' },
     'skip-purge': { type: 'boolean', default: false },
     'skip-startup': { type: 'boolean', default: false },
     'purge-items': { type: 'string' },
@@ -61,7 +66,11 @@ if (args.help) {
   --duration S            seconds per measured scenario (default 10; BENCH_DURATION)
   --warmup S              unmeasured seconds before each scenario (default 2)
   --import-connections N  concurrent clients of the bulk import (default 8)
-  --scenarios a,b         subset of ${SCENARIOS.join(',')}
+  --scenarios a,b         subset of ${[...SCENARIOS, HOSTILE].join(',')}
+                          (${HOSTILE}: normal GET by id and userName eq traffic alone, then beside clients of a second
+                          credential looping the issue's 161-clause filter, then a 10-clause one; product only)
+  --hostile-connections N hostile filter clients (default 4 on SQLite, 16 on MariaDB + Redis)
+  --normal-connections N  normal clients of the hostile scenario, half GET by id, half userName eq (default 4)
   --purge-items N         files and messages each of the purge scenario (default 10000 each = 20,000 items)
   --purge-large-items N   files and messages each of the RSS purge (default 50000 each = 100,000 items)
   --skip-purge, --skip-startup
@@ -95,14 +104,17 @@ const options = {
   purgeLargeItems: number(args['purge-large-items'], 'BENCH_PURGE_LARGE_ITEMS', smoke ? 50 : 50_000),
   startupRuns: smoke ? 1 : 3,
   startupIdleSeconds: smoke ? 0.5 : 3,
-  scenarios: args.scenarios ? args.scenarios.split(',').map((name) => name.trim()) : SCENARIOS,
+  scenarios: args.scenarios ? args.scenarios.split(',').map((name) => name.trim()) : [HOSTILE, ...SCENARIOS],
+  // Per setup when not given: the issue's figures were 4 clients on SQLite, 16 on MariaDB.
+  hostileConnections: args['hostile-connections'] === undefined && process.env.BENCH_HOSTILE_CONNECTIONS === undefined ? null : number(args['hostile-connections'], 'BENCH_HOSTILE_CONNECTIONS', 4),
+  normalConnections: number(args['normal-connections'], 'BENCH_NORMAL_CONNECTIONS', smoke ? 2 : 4),
   logLevel: args['log-level'],
   mysqlServerUrl: process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
   redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
 };
 for (const name of options.scenarios) {
-  if (!SCENARIOS.includes(name)) {
-    console.error(`unknown scenario "${name}" (use ${SCENARIOS.join(', ')})`);
+  if (!SCENARIOS.includes(name) && name !== HOSTILE) {
+    console.error(`unknown scenario "${name}" (use ${[...SCENARIOS, HOSTILE].join(', ')})`);
     process.exit(2);
   }
 }
@@ -123,6 +135,8 @@ const partialRun =
     options.durationSeconds !== 10 ||
     options.warmupSeconds !== 2 ||
     options.importConnections !== 8 ||
+    options.hostileConnections !== null ||
+    options.normalConnections !== 4 ||
     options.purgeItems !== 10_000 ||
     options.purgeLargeItems !== 50_000);
 
@@ -200,7 +214,7 @@ async function snapshotBuild(workDir) {
 }
 
 async function runSetup(kind, context) {
-  const result = { kind, label: null, options: { ...options }, startup: null, bulkImport: null, scenarios: {}, purge: null, samples: {}, problems: [] };
+  const result = { kind, label: null, options: { ...options }, startup: null, bulkImport: null, hostileFilter: null, scenarios: {}, purge: null, samples: {}, problems: [] };
   const problem = (message) => {
     result.problems.push(message);
     log(`PROBLEM: ${message}`);
@@ -243,7 +257,21 @@ async function runSetup(kind, context) {
     }
     result.bulkImport = { users: options.users, connections: options.importConnections, product: imports.product, baseline: imports.baseline };
 
-    for (const name of options.scenarios) {
+    // Before the other scenarios, which add users: the hostile filter's cost grows with them.
+    if (options.scenarios.includes(HOSTILE)) {
+      const hostileConnections = options.hostileConnections ?? (smoke ? 2 : kind === 'sqlite' ? 4 : 16);
+      log(`${setup.label}: hostile filter, ${options.normalConnections} normal and ${hostileConnections} hostile connections`);
+      result.hostileFilter = await runHostileFilterScenario(states[0], {
+        normalConnections: options.normalConnections,
+        hostileConnections,
+        durationSeconds: options.durationSeconds,
+        warmupSeconds: options.warmupSeconds,
+        log,
+      });
+      result.hostileFilter.problems.forEach(problem);
+    }
+
+    for (const name of options.scenarios.filter((scenario) => SCENARIOS.includes(scenario))) {
       const entry = {};
       const samples = {};
       for (const state of states) {
@@ -347,6 +375,10 @@ async function main() {
       results.push(result);
       console.log(`\n${result.label} — ${smoke ? 'SMOKE (figures meaningless)' : `${options.users.toLocaleString('en-US')} users, ${options.durationSeconds} s × ${options.connections} connections per scenario`}, ${machine.cpus} CPUs, Node ${machine.node}`);
       console.log(formatTable(tableRows(result)));
+      if (result.hostileFilter) {
+        console.log(`\nHostile filter (product only; ratios against the same run's "alone" phase):`);
+        console.log(formatHostileTable(result.hostileFilter));
+      }
       if (result.purge && !result.purge.available) {
         console.log(`purge: not available — ${result.purge.reason}`);
       }

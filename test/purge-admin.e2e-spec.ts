@@ -69,6 +69,8 @@ describe('admin visibility of purges, and queue metrics', () => {
       startedAt: expect.any(String),
       completedAt: expect.any(String),
       nextAttemptAt: null,
+      mergedInto: null,
+      mergedPurges: [],
       receipt: {
         userId: response.body.userId,
         userName: 'first@visibility.example.com',
@@ -80,6 +82,7 @@ describe('admin visibility of purges, and queue metrics', () => {
         bytesDeleted: response.body.bytesDeleted,
         digest: expect.stringMatching(/^[0-9a-f]{64}$/),
         digestMethod: expect.any(String),
+        mergedPurges: [],
       },
     });
     expect(response.body.bytesDeleted).toBeGreaterThan(0);

@@ -125,6 +125,7 @@ describe('deactivation purge: 1,000 files and 1,000 messages, deactivated throug
       bytesDeleted: seeded.bytes,
       digest: expectedReceiptDigest(seeded.fileIds, seeded.messageIds),
       digestMethod: expect.stringContaining('SHA-256'),
+      mergedPurges: [],
     });
     expect(Date.parse(purge.requestedAt)).toBeLessThanOrEqual(Date.parse(purge.startedAt as string));
   });

@@ -1,8 +1,9 @@
-import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiSecurity } from '@nestjs/swagger';
 import { AdminSignatureGuard } from './admin-signature.guard';
 import { SIGNATURE_HEADERS } from './request-signature';
 import { ScimAuthGuard } from './scim-auth.guard';
+import { ScimRequestLimitInterceptor } from './scim-request-limit.interceptor';
 
 export const AUTH_KIND = 'auth:kind';
 export type AuthKind = 'public' | 'admin' | 'scim';
@@ -18,5 +19,6 @@ export const AdminAuth = (): MethodDecorator & ClassDecorator =>
     ApiSecurity(Object.fromEntries(Object.values(SIGNATURE_HEADERS).map((header) => [header, []]))),
   );
 
+/** SCIM Basic authentication, then the credential's turn (ScimRequestLimiter). */
 export const ScimAuth = (): MethodDecorator & ClassDecorator =>
-  applyDecorators(SetMetadata(AUTH_KIND, 'scim' satisfies AuthKind), UseGuards(ScimAuthGuard));
+  applyDecorators(SetMetadata(AUTH_KIND, 'scim' satisfies AuthKind), UseGuards(ScimAuthGuard), UseInterceptors(ScimRequestLimitInterceptor));

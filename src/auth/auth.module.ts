@@ -19,6 +19,7 @@ import { ScimAuthGuard } from './scim-auth.guard';
 import { ScimBasicStrategy } from './scim-basic.strategy';
 import { ScimCredentialVerifier } from './scim-credential-verifier';
 import { ScimRequestAuthenticator } from './scim-request-authenticator';
+import { ScimRequestLimiter } from './scim-request-limiter';
 
 /** Global because every feature module's controllers use its guards. */
 @Global()
@@ -37,8 +38,9 @@ import { ScimRequestAuthenticator } from './scim-request-authenticator';
     FailedAuthThrottle,
     AuthFailureRecorder,
     LastUsedTracker,
+    ScimRequestLimiter,
   ],
   // Guards are instantiated in each controller's module, so what they inject must be visible everywhere.
-  exports: [ApiKeysModule, AdminRequestAuthenticator, ScimRequestAuthenticator, AuthFailureRecorder, LastUsedTracker, ScimCredentialVerifier],
+  exports: [ApiKeysModule, AdminRequestAuthenticator, ScimRequestAuthenticator, AuthFailureRecorder, LastUsedTracker, ScimCredentialVerifier, ScimRequestLimiter],
 })
 export class AuthModule {}

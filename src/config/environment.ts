@@ -16,6 +16,7 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
+import { DEFAULT_MAX_FILTER_CLAUSES } from '../scim/filter/filter-limits';
 
 export const NODE_ENVIRONMENTS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -181,6 +182,41 @@ export class Environment {
   @Min(1)
   @Max(10000)
   SCIM_MAX_RESULTS = 200;
+
+  /** Comparisons and presence tests one SCIM filter may hold; more is 400 invalidFilter. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  SCIM_FILTER_MAX_CLAUSES = DEFAULT_MAX_FILTER_CLAUSES;
+
+  /** MySQL/MariaDB only: longest a filtered SCIM list query may run, in ms (0: no limit). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  SCIM_FILTER_TIME_LIMIT_MS = 5000;
+
+  /** SCIM requests of one credential processed at once, per process; the rest wait in line. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL = 8;
+
+  /** SCIM requests of one credential that may wait for a turn, per process; past them: 429. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  SCIM_QUEUED_REQUESTS_PER_CREDENTIAL = 64;
+
+  /** Longest a SCIM request waits for its credential's turn, in ms; then 429. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  SCIM_QUEUE_TIMEOUT_MS = 10_000;
 
   /** Base64 of 32 random bytes: encrypts API key secrets and peppers SCIM password hashes. */
   @ValidateIf((env: Environment) => usesMysql(env) || env.ENCRYPTION_KEY !== undefined)

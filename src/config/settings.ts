@@ -38,6 +38,18 @@ export type HttpTimeoutSettings = {
   readonly keepAliveMs: number;
 };
 
+/** What one SCIM client may cost: filter size and time, and its requests in flight (per process). */
+export type ScimLimitSettings = {
+  readonly filterMaxClauses: number;
+  /** MySQL/MariaDB only; 0: none. */
+  readonly filterTimeLimitMs: number;
+  readonly concurrentPerCredential: number;
+  readonly queuedPerCredential: number;
+  readonly queueTimeoutMs: number;
+  /** Where a request's work blocks the process (SQLite): a slow turn is followed by a rest as long (see ScimRequestLimiter). */
+  readonly restAfterSlowTurns: boolean;
+};
+
 export type PurgeSettings = {
   readonly batchSize: number;
   readonly batchPauseMs: number;
@@ -75,6 +87,7 @@ export class Settings {
   readonly httpTimeouts: HttpTimeoutSettings;
   readonly scimRequireOrganizationHostname: boolean;
   readonly scimMaxResults: number;
+  readonly scimLimits: ScimLimitSettings;
   readonly processRole: ProcessRole;
   readonly fileStorage: FileStorageSettings;
   readonly purge: PurgeSettings;
@@ -130,6 +143,14 @@ export class Settings {
     };
     this.scimRequireOrganizationHostname = env.SCIM_REQUIRE_ORGANIZATION_HOSTNAME;
     this.scimMaxResults = env.SCIM_MAX_RESULTS;
+    this.scimLimits = {
+      filterMaxClauses: env.SCIM_FILTER_MAX_CLAUSES,
+      filterTimeLimitMs: env.SCIM_FILTER_TIME_LIMIT_MS,
+      concurrentPerCredential: env.SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL,
+      queuedPerCredential: env.SCIM_QUEUED_REQUESTS_PER_CREDENTIAL,
+      queueTimeoutMs: env.SCIM_QUEUE_TIMEOUT_MS,
+      restAfterSlowTurns: this.database.type === 'sqlite',
+    };
     this.processRole = env.PROCESS_ROLE;
     this.fileStorage = {
       directory: env.FILE_STORAGE_DIR === undefined ? resolve(this.dataDir, 'files') : resolve(env.FILE_STORAGE_DIR),

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral, QueryFailedError } from 'typeorm';
 import { boundInteger } from './bound-integer';
+import { isInterruptedByTimeLimit, MysqlServer, mysqlServerOf, StatementTimeLimitExceeded, withStatementTimeLimit } from './statement-time-limit';
 
 /** What a statement binds: strings and numbers only, so a statement's text never depends on its values. */
 export type SqlValue = string | number | null;
@@ -28,6 +29,7 @@ const SQLITE_STATEMENT_CACHE_SIZE = 500;
 export class PreparedSql {
   private readonly sqliteStatements = new Map<string, SqliteStatement>();
   private readonly sqlite: boolean;
+  private mysqlServer?: Promise<MysqlServer>;
 
   constructor(private readonly dataSource: DataSource) {
     this.sqlite = dataSource.options.type === 'better-sqlite3';
@@ -36,6 +38,23 @@ export class PreparedSql {
   async rows(sql: string, values: readonly SqlValue[], manager?: EntityManager): Promise<Record<string, unknown>[]> {
     const result = await this.execute(sql, values, manager);
     return result as Record<string, unknown>[];
+  }
+
+  /**
+   * `rows` of a SELECT the database stops after `timeLimitMs` (rejecting with
+   * StatementTimeLimitExceeded), on MySQL and MariaDB. better-sqlite3 cannot interrupt a
+   * statement, so on SQLite it runs to the end; 0 means no limit anywhere.
+   */
+  async rowsWithinTimeLimit(sql: string, values: readonly SqlValue[], timeLimitMs: number): Promise<Record<string, unknown>[]> {
+    if (this.sqlite || timeLimitMs === 0) {
+      return this.rows(sql, values);
+    }
+    const limited = withStatementTimeLimit(sql, await this.whichMysqlServer(), timeLimitMs);
+    try {
+      return await this.rows(limited, values);
+    } catch (error) {
+      throw isInterruptedByTimeLimit(error) ? new StatementTimeLimitExceeded(timeLimitMs, { cause: error }) : error;
+    }
   }
 
   /** Runs an INSERT, UPDATE or DELETE; resolves to the number of rows it affected. */
@@ -94,6 +113,21 @@ export class PreparedSql {
       throw new Error(`${String(propertyName)} has no bindable value`);
     }
     return prepared;
+  }
+
+  /**
+   * Asked of the server once: a mariadb:// URL is the operator's word, and a time limit written for
+   * the other server would make every limited query a syntax error.
+   */
+  private whichMysqlServer(): Promise<MysqlServer> {
+    this.mysqlServer ??= this.rows('SELECT VERSION() AS version', []).then(
+      ([row]) => mysqlServerOf(typeof row?.version === 'string' ? row.version : ''),
+      (error: unknown) => {
+        this.mysqlServer = undefined;
+        throw error;
+      },
+    );
+    return this.mysqlServer;
   }
 
   private async execute(sql: string, values: readonly SqlValue[], manager?: EntityManager): Promise<unknown> {

@@ -15,7 +15,8 @@ export class PurgeQueryService {
 
   async page(organizationId: string, filter: PurgeFilter, offset: number, limit: number): Promise<Page<PurgeResponseDto>> {
     const { purges, total } = await this.purges.page(organizationId, filter, offset, limit);
-    return { items: purges.map(toPurgeResponse), total, limit, offset };
+    const merged = await this.purges.mergedIntoEach(purges.map((purge) => purge.id));
+    return { items: purges.map((purge) => toPurgeResponse(purge, merged.get(purge.id) ?? [])), total, limit, offset };
   }
 
   async get(organizationId: string, purgeId: string): Promise<PurgeResponseDto> {
@@ -23,21 +24,24 @@ export class PurgeQueryService {
     if (!purge) {
       throw notFound('Purge');
     }
-    return toPurgeResponse(purge);
+    return toPurgeResponse(purge, await this.purges.mergedInto(purge.id));
   }
 
   /** The latest purge of a user (for admin user views), or null if they were never purged. */
   async latestForUser(organizationId: string, userId: string): Promise<PurgeResponseDto | null> {
     const purge = await this.purges.latestForUser(organizationId, userId);
-    return purge ? toPurgeResponse(purge) : null;
+    return purge ? toPurgeResponse(purge, await this.purges.mergedInto(purge.id)) : null;
   }
 
-  /** What a purge deleted, in the receipt digest's canonical order, so an auditor can recompute it. */
+  /**
+   * What a purge deleted, in the receipt digest's canonical order, so an auditor can recompute it:
+   * with what the purges merged into it had deleted, as its receipt counts them.
+   */
   async items(organizationId: string, purgeId: string, offset: number, limit: number): Promise<Page<PurgedItemResponseDto>> {
     if (!(await this.purges.findInOrganization(organizationId, purgeId))) {
       throw notFound('Purge');
     }
-    const { items, total } = await this.ledger.page(purgeId, offset, limit);
+    const { items, total } = await this.ledger.page([purgeId, ...(await this.purges.mergedInto(purgeId))], offset, limit);
     return { items: items.map(toPurgedItemResponse), total, limit, offset };
   }
 }

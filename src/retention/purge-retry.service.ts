@@ -18,13 +18,18 @@ export class PurgeRetryService {
       if (!purge) {
         throw notFound('Purge');
       }
-      throw new DomainError(DomainErrorCode.PurgeNotRetryable, `Only failed purges can be retried; this one is ${purge.state}.`);
+      throw new DomainError(
+        DomainErrorCode.PurgeNotRetryable,
+        purge.state === 'merged'
+          ? `Only failed purges can be retried; this one was merged into purge ${purge.mergedIntoId ?? ''}, which carries on its work: retry that one if it failed.`
+          : `Only failed purges can be retried; this one is ${purge.state}.`,
+      );
     }
     await this.scheduler.dispatch(purgeId);
     const purge = await this.purges.findInOrganization(organizationId, purgeId);
     if (!purge) {
       throw notFound('Purge');
     }
-    return toPurgeResponse(purge);
+    return toPurgeResponse(purge, await this.purges.mergedInto(purge.id));
   }
 }

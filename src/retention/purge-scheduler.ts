@@ -23,13 +23,25 @@ export class PurgeScheduler {
   /**
    * Writes the durable purge record inside the caller's (deactivation) transaction, with the
    * cutoffs that fix exactly which items it will delete.
+   *
+   * A user reactivated and deactivated again before their earlier purge completed has that purge
+   * taken over here: it ends `merged` into this one, and its deleted items count in this one's
+   * totals, progress and receipt. The new cutoffs cover whatever the earlier purge had left (the
+   * same user's ids only grow), so nothing of its scope is lost; and since the earlier purge is
+   * stopped before the user's items are counted, no item is counted by one purge and deleted by
+   * the other: every receipt adds up, N of N.
    */
   async record(manager: EntityManager, user: PurgeSubject): Promise<{ purgeId: string }> {
+    const purgeId = randomUUID();
+    const taken = await this.purges.lockOpenForUser(manager, user.id);
+    const carried = taken.reduce(
+      (sum, purge) => ({ files: sum.files + purge.filesDeleted, messages: sum.messages + purge.messagesDeleted, bytes: sum.bytes + Number(purge.bytesDeleted) }),
+      { files: 0, messages: 0, bytes: 0 },
+    );
     const [messages, files] = await Promise.all([
       maxAndCount(manager, Message, user.id),
       maxAndCount(manager, StoredFile, user.id),
     ]);
-    const purgeId = randomUUID();
     // Set here rather than by the column default, which on SQLite keeps only whole seconds.
     const requestedAt = new Date();
     await manager.getRepository(Purge).insert({
@@ -41,12 +53,17 @@ export class PurgeScheduler {
       // Bound, so every deactivation runs the same INSERT (see boundInteger).
       messageCutoffId: boundIntegerColumn(messages.max),
       fileCutoffId: boundIntegerColumn(files.max),
-      messagesTotal: boundIntegerColumn(messages.count),
-      filesTotal: boundIntegerColumn(files.count),
+      messagesTotal: boundIntegerColumn(messages.count + carried.messages),
+      filesTotal: boundIntegerColumn(files.count + carried.files),
+      messagesDeleted: boundIntegerColumn(carried.messages),
+      filesDeleted: boundIntegerColumn(carried.files),
+      bytesDeleted: String(carried.bytes),
       requestedAt,
       nextAttemptAt: requestedAt,
     });
-    this.logger.log({ purgeId, userId: user.id, messages: messages.count, files: files.count }, 'purge recorded');
+    const merged = taken.map((purge) => purge.id);
+    await this.purges.mergeInto(manager, merged, purgeId);
+    this.logger.log({ purgeId, userId: user.id, messages: messages.count, files: files.count, merged }, 'purge recorded');
     return { purgeId };
   }
 
@@ -58,7 +75,7 @@ export class PurgeScheduler {
   async dispatch(purgeId: string): Promise<void> {
     try {
       const purge = await this.purges.findById(purgeId);
-      if (!purge || purge.state === 'completed') {
+      if (!purge || purge.state === 'completed' || purge.state === 'merged') {
         return;
       }
       await this.queue.enqueue({ purgeId, attempt: purge.attempts });

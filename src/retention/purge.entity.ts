@@ -1,7 +1,10 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
 import { User } from '../users/user.entity';
 
-export const PURGE_STATES = ['pending', 'running', 'completed', 'failed'] as const;
+/** `merged`: a later purge of the same user took over this one's scope before it completed (see PurgeScheduler). */
+export const PURGE_STATES = ['pending', 'running', 'completed', 'failed', 'merged'] as const;
+/** The states of a purge that has work left, which a later purge of its user takes over. */
+export const OPEN_PURGE_STATES = ['pending', 'running', 'failed'] as const satisfies readonly PurgeState[];
 export type PurgeState = (typeof PURGE_STATES)[number];
 
 /**
@@ -13,6 +16,7 @@ export type PurgeState = (typeof PURGE_STATES)[number];
 @Index('IDX_purges_organization_requested', ['organizationId', 'requestedAt'])
 @Index('IDX_purges_state_next_attempt', ['state', 'nextAttemptAt'])
 @Index('IDX_purges_user', ['userId', 'requestedAt'])
+@Index('IDX_purges_merged_into', ['mergedIntoId'])
 export class Purge {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -88,6 +92,10 @@ export class Purge {
 
   @Column({ name: 'lease_owner', type: 'varchar', length: 64, nullable: true })
   leaseOwner!: string | null;
+
+  /** The later purge of the same user that took this one over (state `merged`); its receipt counts what this one deleted. */
+  @Column({ name: 'merged_into_id', type: 'varchar', length: 36, nullable: true })
+  mergedIntoId!: string | null;
 
   @UpdateDateColumn({ name: 'updated_at' })
   updatedAt!: Date;

@@ -1,12 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, EntityManager, Repository } from 'typeorm';
+import { Brackets, EntityManager, In, Repository } from 'typeorm';
 import { boundInteger, boundIntegerColumn } from '../database/bound-integer';
-import { Purge, PURGE_STATES, PurgeState } from './purge.entity';
+import { serializedTransaction } from '../database/serialized-transaction';
+import { OPEN_PURGE_STATES, Purge, PURGE_STATES, PurgeState } from './purge.entity';
 
 export type PurgeFilter = { state?: PurgeState; userId?: string };
 export type DeletedTotals = { files: number; messages: number; bytes: number };
 export type Receipt = DeletedTotals & { digest: string };
+export type OpenPurge = Pick<Purge, 'id' | 'state' | 'filesDeleted' | 'messagesDeleted' | 'bytesDeleted'>;
+
+/**
+ * A running purge held by this worker. lease_owner is set exactly while a purge is running (claim
+ * sets both; complete, fail, release and merge clear it), so the state needs no test of its own;
+ * and without one MySQL finds the row by its primary key. A test on state made it scan the state
+ * index first, locking that index's entry before the row, the reverse of a deactivation that
+ * merges the purge (row first, then the entry as its state changes): the two deadlocked.
+ */
+const HELD_BY_OWNER = 'id = :id AND lease_owner = :owner';
 
 /** Every read and write of purge rows. State changes are conditional updates, so racing workers cannot both win. */
 @Injectable()
@@ -33,6 +44,78 @@ export class PurgeRepository {
 
   latestForUser(organizationId: string, userId: string): Promise<Purge | null> {
     return this.purges.findOne({ where: { organizationId, userId }, order: { requestedAt: 'DESC', id: 'ASC' } });
+  }
+
+  /** The purges whose scope `id` took over (state `merged`), oldest first. */
+  async mergedInto(id: string): Promise<string[]> {
+    const rows = await this.purges.find({ select: { id: true }, where: { mergedIntoId: id }, order: { requestedAt: 'ASC', id: 'ASC' } });
+    return rows.map((row) => row.id);
+  }
+
+  /** mergedInto for every purge of a page, in one query. */
+  async mergedIntoEach(ids: string[]): Promise<Map<string, string[]>> {
+    const merged = new Map<string, string[]>(ids.map((id) => [id, []]));
+    if (ids.length > 0) {
+      const rows = await this.purges.find({ select: { id: true, mergedIntoId: true }, where: { mergedIntoId: In(ids) }, order: { requestedAt: 'ASC', id: 'ASC' } });
+      for (const row of rows) {
+        merged.get(row.mergedIntoId ?? '')?.push(row.id);
+      }
+    }
+    return merged;
+  }
+
+  /**
+   * The user's purges with work left, locked until the caller's transaction ends. On MySQL the lock
+   * waits for a batch of theirs in progress to commit, and keeps their next one (which starts by
+   * renewing the lease on this row) from committing before the caller has decided their fate.
+   *
+   * Called with the user's row locked (by their deactivation), so no purge of the user can appear
+   * meanwhile: they are found by a plain read, then locked by primary key only. A locking read by
+   * user_id would lock index gaps too, and two deactivations of different users whose ids fall in
+   * one gap would deadlock on inserting their purges.
+   */
+  async lockOpenForUser(manager: EntityManager, userId: string): Promise<OpenPurge[]> {
+    const open = await manager.getRepository(Purge).find({ select: { id: true }, where: { userId, state: In([...OPEN_PURGE_STATES]) } });
+    if (open.length === 0) {
+      return [];
+    }
+    const query = manager
+      .getRepository(Purge)
+      .createQueryBuilder('purge')
+      .select(['purge.id', 'purge.state', 'purge.filesDeleted', 'purge.messagesDeleted', 'purge.bytesDeleted'])
+      .where('purge.id IN (:...ids)', { ids: open.map((purge) => purge.id) });
+    // SQLite has one writer at a time, and the caller's transaction already is it.
+    if (manager.connection.options.type !== 'better-sqlite3') {
+      query.setLock('pessimistic_write');
+    }
+    // As they are once locked: one may have completed or failed in the meantime.
+    return (await query.getMany()).filter((purge) => (OPEN_PURGE_STATES as readonly string[]).includes(purge.state));
+  }
+
+  /**
+   * `ids` (open, and locked by lockOpenForUser) end `merged` into `targetId`, with no lease or retry left,
+   * and what had been merged into them now counts in `targetId` directly. Rows are updated by
+   * primary key, for the same reason as in lockOpenForUser.
+   */
+  async mergeInto(manager: EntityManager, ids: string[], targetId: string): Promise<void> {
+    if (ids.length === 0) {
+      return;
+    }
+    const earlier = await manager.getRepository(Purge).find({ select: { id: true }, where: { mergedIntoId: In(ids) } });
+    if (earlier.length > 0) {
+      await manager
+        .createQueryBuilder()
+        .update(Purge)
+        .set({ mergedIntoId: targetId })
+        .where('id IN (:...earlier)', { earlier: earlier.map((purge) => purge.id) })
+        .execute();
+    }
+    await manager
+      .createQueryBuilder()
+      .update(Purge)
+      .set({ state: 'merged', mergedIntoId: targetId, leaseOwner: null, leaseExpiresAt: null, nextAttemptAt: null })
+      .where('id IN (:...ids)', { ids })
+      .execute();
   }
 
   async countByState(): Promise<Record<PurgeState, number>> {
@@ -94,7 +177,7 @@ export class PurgeRepository {
       .createQueryBuilder()
       .update(Purge)
       .set({ leaseExpiresAt: new Date(Date.now() + leaseMs) })
-      .where("id = :id AND state = 'running' AND lease_owner = :owner", { id, owner })
+      .where(HELD_BY_OWNER, { id, owner })
       .execute();
     return result.affected === 1;
   }
@@ -128,7 +211,7 @@ export class PurgeRepository {
         leaseExpiresAt: null,
         nextAttemptAt: null,
       })
-      .where("id = :id AND state = 'running' AND lease_owner = :owner", { id, owner })
+      .where(HELD_BY_OWNER, { id, owner })
       .execute();
     return result.affected === 1;
   }
@@ -139,7 +222,7 @@ export class PurgeRepository {
       .createQueryBuilder()
       .update(Purge)
       .set({ state: 'failed', lastError: error, nextAttemptAt, leaseOwner: null, leaseExpiresAt: null })
-      .where("id = :id AND state = 'running' AND lease_owner = :owner", { id, owner })
+      .where(HELD_BY_OWNER, { id, owner })
       .execute();
     return result.affected === 1;
   }
@@ -150,20 +233,26 @@ export class PurgeRepository {
       .createQueryBuilder()
       .update(Purge)
       .set({ state: 'pending', nextAttemptAt: now, leaseOwner: null, leaseExpiresAt: null })
-      .where("id = :id AND state = 'running' AND lease_owner = :owner", { id, owner })
+      .where(HELD_BY_OWNER, { id, owner })
       .execute();
     return result.affected === 1;
   }
 
   /** An administrator's retry of a failed purge: due now, whatever automatic retries are left. */
   async markForRetry(organizationId: string, id: string, now: Date): Promise<boolean> {
-    const result = await this.purges
-      .createQueryBuilder()
-      .update(Purge)
-      .set({ state: 'pending', nextAttemptAt: now })
-      .where("id = :id AND organization_id = :organizationId AND state = 'failed'", { id, organizationId })
-      .execute();
-    return result.affected === 1;
+    return serializedTransaction(this.purges.manager.connection, async (manager) => {
+      // Read and changed by primary key only, like every statement on one purge (see HELD_BY_OWNER);
+      // the row stays locked in between.
+      const read = manager.getRepository(Purge).createQueryBuilder('purge').select(['purge.id', 'purge.state']).where('purge.id = :id AND purge.organization_id = :organizationId', { id, organizationId });
+      if (manager.connection.options.type !== 'better-sqlite3') {
+        read.setLock('pessimistic_write');
+      }
+      if ((await read.getOne())?.state !== 'failed') {
+        return false;
+      }
+      await manager.createQueryBuilder().update(Purge).set({ state: 'pending', nextAttemptAt: now }).where('id = :id', { id }).execute();
+      return true;
+    });
   }
 
   /**

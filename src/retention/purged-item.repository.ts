@@ -28,19 +28,28 @@ export class PurgedItemRepository {
     }
   }
 
-  /** A page in the receipt's canonical order (files, then messages, ids ascending). */
-  async page(purgeId: string, offset: number, limit: number): Promise<{ items: PurgedItem[]; total: number }> {
-    const [items, total] = await this.items.findAndCount({
-      where: { purgeId },
-      order: { kind: 'ASC', itemId: 'ASC' },
-      skip: offset,
-      take: limit,
-    });
+  /**
+   * A page of what `purgeIds` deleted together (a purge and those merged into it), in the receipt's
+   * canonical order (files, then messages, ids ascending).
+   */
+  async page(purgeIds: readonly string[], offset: number, limit: number): Promise<{ items: PurgedItem[]; total: number }> {
+    const [items, total] = await this.items
+      .createQueryBuilder('item')
+      .where('item.purge_id IN (:...purgeIds)', { purgeIds })
+      .orderBy('item.kind', 'ASC')
+      .addOrderBy('item.itemId', 'ASC')
+      .skip(offset)
+      .take(limit)
+      .getManyAndCount();
     return { items, total };
   }
 
-  /** Counts, bytes and digest, recomputed from the ledger so they are exact after any crash or re-run. */
-  async receipt(purgeId: string): Promise<DeletedTotals & { digest: string }> {
+  /**
+   * Counts, bytes and digest of what `purgeIds` deleted together, recomputed from the ledger so they
+   * are exact after any crash or re-run. Each item is deleted once (its row is locked and must
+   * still exist), so no item appears under two of them.
+   */
+  async receipt(purgeIds: readonly string[]): Promise<DeletedTotals & { digest: string }> {
     const digest = new ReceiptDigest();
     const totals: DeletedTotals = { files: 0, messages: 0, bytes: 0 };
     for (const kind of ['file', 'message'] as const) {
@@ -49,7 +58,7 @@ export class PurgedItemRepository {
         const page = await this.items
           .createQueryBuilder('item')
           .select(['item.itemId', 'item.sizeBytes'])
-          .where('item.purge_id = :purgeId AND item.kind = :kind AND item.item_id > :afterId', { purgeId, kind, afterId: boundInteger(afterId) })
+          .where('item.purge_id IN (:...purgeIds) AND item.kind = :kind AND item.item_id > :afterId', { purgeIds, kind, afterId: boundInteger(afterId) })
           .orderBy('item.itemId', 'ASC')
           .limit(DIGEST_PAGE_SIZE)
           .getMany();

@@ -1,20 +1,20 @@
 import { Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { DataSource } from 'typeorm';
 import { ScimAuth } from '../auth/auth-kind.decorator';
 import { CurrentScimClient, ScimPrincipal } from '../auth/principal';
+import { CostSetByClient } from '../auth/scim-request-limit.interceptor';
 import { SCIM_MEDIA_TYPE } from '../common/errors/all-exceptions.filter';
 import { ScimException } from '../common/errors/scim-exception';
 import { Settings } from '../config/settings';
 import { UserChanges } from '../users/user-changes';
-import { UserProvisioningService, UserQueryCondition } from '../users/user-provisioning.service';
+import { UserProvisioningService } from '../users/user-provisioning.service';
 import { User } from '../users/user.entity';
-import { parseUserFilter, sqlDialectOf, userFilterToPositionalSql } from './filter';
 import { mapUserPatch } from './patch';
 import { project, readProjection } from './scim-projection';
 import { etagOf, IfMatchVersion, MethodNotAllowed, RequestScimBaseUrl, ScimBody } from './scim-request';
 import { readNewUser, readReplacement } from './scim-user.input';
+import { ScimUserSearch } from './scim-user-search';
 import { SCIM_LIST_RESPONSE_SCHEMA, ScimUserResource, toScimUser } from './scim-user.mapper';
 
 type ListResponse = {
@@ -36,16 +36,17 @@ export class ScimUsersController {
   constructor(
     private readonly users: UserProvisioningService,
     private readonly settings: Settings,
-    private readonly dataSource: DataSource,
+    private readonly search: ScimUserSearch,
   ) {}
 
   @Get()
   @Header('Content-Type', SCIM_MEDIA_TYPE)
+  @CostSetByClient()
   async list(@CurrentScimClient() client: ScimPrincipal, @Query() query: ListQuery, @RequestScimBaseUrl() requestBaseUrl: string): Promise<ListResponse> {
     const projection = readProjection(query.attributes, query.excludedAttributes);
     const startIndex = Math.max(1, integerParameter(query.startIndex, 1));
     const count = Math.min(this.settings.scimMaxResults, Math.max(0, integerParameter(query.count, DEFAULT_COUNT)));
-    const { users, total } = await this.users.list(client.organizationId, this.filterCondition(query.filter), startIndex - 1, count);
+    const { users, total } = await this.search.list(client.organizationId, query.filter, startIndex - 1, count);
     return {
       schemas: [SCIM_LIST_RESPONSE_SCHEMA],
       totalResults: total,
@@ -146,18 +147,6 @@ export class ScimUsersController {
     requestBaseUrl: string,
   ): Promise<ScimUserResource> {
     return this.respond(res, await this.users.update(client.organizationId, id, readChanges, expectedVersion), requestBaseUrl);
-  }
-
-  private filterCondition(filter: unknown): UserQueryCondition | null {
-    if (filter === undefined) {
-      return null;
-    }
-    if (typeof filter !== 'string') {
-      throw new ScimException(400, 'filter must be given once.', 'invalidFilter');
-    }
-    const parsed = parseUserFilter(filter);
-    const dialect = sqlDialectOf(this.dataSource.options.type);
-    return (alias) => userFilterToPositionalSql(parsed, { alias, dialect });
   }
 
   /** meta.location: from PUBLIC_BASE_URL when it is set, else from the request. */

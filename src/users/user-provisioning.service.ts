@@ -126,21 +126,25 @@ export class UserProvisioningService {
     return user;
   }
 
-  /** A stable order (creation, then id) so pages never overlap or skip. */
-  async list(organizationId: string, condition: UserQueryCondition | null, offset: number, limit: number): Promise<UserPage> {
+  /**
+   * A stable order (creation, then id) so pages never overlap or skip. With `timeLimitMs` each
+   * query is stopped by MySQL/MariaDB past it (StatementTimeLimitExceeded; see PreparedSql).
+   */
+  async list(organizationId: string, condition: UserQueryCondition | null, offset: number, limit: number, timeLimitMs = 0): Promise<UserPage> {
     const narrowed = condition?.(USERS_ALIAS);
     const where = `WHERE ${USERS_ALIAS}.organization_id = ? AND ${USERS_ALIAS}.deleted_at IS NULL${narrowed ? ` AND ${narrowed.sql}` : ''}`;
     const values = [organizationId, ...(narrowed?.values ?? [])];
     const count = async (): Promise<number> => {
-      const [row] = await this.sql.rows(`SELECT COUNT(*) AS total FROM users ${USERS_ALIAS} ${where}`, values);
+      const [row] = await this.sql.rowsWithinTimeLimit(`SELECT COUNT(*) AS total FROM users ${USERS_ALIAS} ${where}`, values, timeLimitMs);
       return Number(row?.total ?? 0);
     };
     if (limit === 0) {
       return { users: [], total: await count() };
     }
-    const rows = await this.sql.rows(
+    const rows = await this.sql.rowsWithinTimeLimit(
       `${this.selectUsers} ${where} ORDER BY ${USERS_ALIAS}.created_at ASC, ${USERS_ALIAS}.id ASC LIMIT ? OFFSET ?`,
       [...values, this.sql.integer(limit), this.sql.integer(offset)],
+      timeLimitMs,
     );
     const users = rows.map((row) => this.sql.hydrate(User, row));
     // A first page that is not full holds every match: no COUNT needed (Okta's userName lookups).

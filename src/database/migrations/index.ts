@@ -5,6 +5,7 @@ import { AddUsersDeletedAt1764324250000 } from './1764324250000-add-users-delete
 import { PurgeTimingsWithMicroseconds1764324300000 } from './1764324300000-purge-timings-with-microseconds';
 import { CreateRequestNonces1764324400000 } from './1764324400000-create-request-nonces';
 import { RevokeKeysOfNonAdministrators1764324410000 } from './1764324410000-revoke-keys-of-non-administrators';
+import { PurgesMergedInto1764324600000 } from './1764324600000-purges-merged-into';
 import { UserNameComparedByteForByte1764324820000 } from './1764324820000-user-name-compared-byte-for-byte';
 import { FoldedProfileColumns1764324830000 } from './1764324830000-folded-profile-columns';
 import { CreateDataKeys1764324900000 } from './1764324900000-create-data-keys';
@@ -18,6 +19,7 @@ export const migrations = [
   PurgeTimingsWithMicroseconds1764324300000,
   CreateRequestNonces1764324400000,
   RevokeKeysOfNonAdministrators1764324410000,
+  PurgesMergedInto1764324600000,
   UserNameComparedByteForByte1764324820000,
   FoldedProfileColumns1764324830000,
   CreateDataKeys1764324900000,

@@ -31,6 +31,8 @@ export type PurgeReceiptDto = {
   bytesDeleted: number;
   digest: string;
   digestMethod: string;
+  /** Earlier purges of the user whose scope this one took over: their deletions are in these counts and the digest. */
+  mergedPurges: string[];
 };
 
 export type PurgeResponseDto = {
@@ -49,12 +51,16 @@ export type PurgeResponseDto = {
   startedAt: string | null;
   completedAt: string | null;
   nextAttemptAt: string | null;
+  /** Set when the state is `merged`: the later purge of the user that took this one over. */
+  mergedInto: string | null;
+  /** Earlier purges of the user this one took over; their deletions count in this one's figures and items. */
+  mergedPurges: string[];
   receipt: PurgeReceiptDto | null;
 };
 
 export type PurgedItemResponseDto = { kind: PurgedItemKind; id: number; sizeBytes: number };
 
-export function toPurgeResponse(purge: Purge): PurgeResponseDto {
+export function toPurgeResponse(purge: Purge, mergedPurges: string[]): PurgeResponseDto {
   return {
     id: purge.id,
     userId: purge.userId,
@@ -70,7 +76,9 @@ export function toPurgeResponse(purge: Purge): PurgeResponseDto {
     startedAt: iso(purge.startedAt),
     completedAt: iso(purge.completedAt),
     nextAttemptAt: iso(purge.nextAttemptAt),
-    receipt: toReceipt(purge),
+    mergedInto: purge.mergedIntoId,
+    mergedPurges,
+    receipt: toReceipt(purge, mergedPurges),
   };
 }
 
@@ -78,7 +86,7 @@ export function toPurgedItemResponse(item: PurgedItem): PurgedItemResponseDto {
   return { kind: item.kind, id: item.itemId, sizeBytes: Number(item.sizeBytes) };
 }
 
-function toReceipt(purge: Purge): PurgeReceiptDto | null {
+function toReceipt(purge: Purge, mergedPurges: string[]): PurgeReceiptDto | null {
   if (purge.state !== 'completed' || purge.completedAt === null || purge.receiptDigest === null) {
     return null;
   }
@@ -93,6 +101,7 @@ function toReceipt(purge: Purge): PurgeReceiptDto | null {
     bytesDeleted: Number(purge.bytesDeleted),
     digest: purge.receiptDigest,
     digestMethod: RECEIPT_DIGEST_METHOD,
+    mergedPurges,
   };
 }
 

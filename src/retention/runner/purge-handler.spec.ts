@@ -11,10 +11,10 @@ import { PurgeMetrics } from './purge-metrics';
 const PURGE = { id: 'p1', userId: 'u1', attempts: 1, startedAt: new Date(Date.now() - 2000) } as Purge;
 const SETTINGS = { purge: { leaseMs: 60_000, batchSize: 2, batchPauseMs: 0, retryBaseMs: 1000, maxAttempts: 3 } } as Settings;
 
-type Calls = { failed: { error: string; nextAttemptAt: Date | null }[]; completed: Receipt[]; released: number; observed: number[] };
+type Calls = { failed: { error: string; nextAttemptAt: Date | null }[]; completed: Receipt[]; released: number; observed: number[]; receiptOf: string[][] };
 
-function handlerWith(options: { claimed?: Purge | null; files?: BatchResult[]; filesError?: Error; messages?: number[]; completes?: boolean }) {
-  const calls: Calls = { failed: [], completed: [], released: 0, observed: [] };
+function handlerWith(options: { claimed?: Purge | null; files?: BatchResult[]; filesError?: Error; messages?: number[]; completes?: boolean; merged?: string[] }) {
+  const calls: Calls = { failed: [], completed: [], released: 0, observed: [], receiptOf: [] };
   const files = [...(options.files ?? [])];
   const messages = [...(options.messages ?? [])];
   const purges = {
@@ -31,13 +31,19 @@ function handlerWith(options: { claimed?: Purge | null; files?: BatchResult[]; f
       calls.released += 1;
       return Promise.resolve(true);
     },
+    mergedInto: () => Promise.resolve(options.merged ?? []),
   } as unknown as PurgeRepository;
   const batches = {
     deleteFiles: (_purge: Purge, afterId: number) =>
       options.filesError ? Promise.reject(options.filesError) : Promise.resolve(files.shift() ?? { seen: 0, lastId: afterId, undeleted: [] }),
     deleteMessages: () => Promise.resolve(messages.shift() ?? 0),
   } as unknown as PurgeBatches;
-  const ledger = { receipt: () => Promise.resolve({ files: 3, messages: 1, bytes: 30, digest: 'd' }) } as unknown as PurgedItemRepository;
+  const ledger = {
+    receipt: (purgeIds: string[]) => {
+      calls.receiptOf.push(purgeIds);
+      return Promise.resolve({ files: 3, messages: 1, bytes: 30, digest: 'd' });
+    },
+  } as unknown as PurgedItemRepository;
   const metrics = { observeCompleted: (seconds: number) => calls.observed.push(seconds) } as unknown as PurgeMetrics;
   return { handler: new PurgeHandler(purges, ledger, batches, metrics, SETTINGS), calls };
 }
@@ -46,7 +52,7 @@ describe('PurgeHandler', () => {
   it('does nothing with a purge it cannot claim (completed, not due, or held by another worker)', async () => {
     const { handler, calls } = handlerWith({ claimed: null });
     expect(await handler.run('p1')).toBe('skipped');
-    expect(calls).toEqual({ failed: [], completed: [], released: 0, observed: [] });
+    expect(calls).toEqual({ failed: [], completed: [], released: 0, observed: [], receiptOf: [] });
   });
 
   it('works through every batch, then completes with the receipt recomputed from the ledger', async () => {
@@ -61,6 +67,12 @@ describe('PurgeHandler', () => {
     expect(calls.completed).toEqual([{ files: 3, messages: 1, bytes: 30, digest: 'd' }]);
     expect(calls.observed).toHaveLength(1);
     expect(calls.observed[0]).toBeGreaterThanOrEqual(2);
+  });
+
+  it('counts in its receipt what the purges it took over had deleted', async () => {
+    const { handler, calls } = handlerWith({ merged: ['p0', 'p00'] });
+    expect(await handler.run('p1')).toBe('completed');
+    expect(calls.receiptOf).toEqual([['p1', 'p0', 'p00']]);
   });
 
   it('deletes everything it can, then fails naming the files left, with the next attempt backed off', async () => {

@@ -52,7 +52,7 @@ export class PurgeHandler {
       return await this.complete(purge);
     } catch (error) {
       if (error instanceof LeaseLostError) {
-        this.logger.warn({ purgeId }, 'purge taken over by another worker after this one stalled past its lease');
+        this.logger.warn({ purgeId }, 'purge no longer held by this worker: taken over after it stalled past its lease, or merged into a later purge of the user');
         return 'lease-lost';
       }
       return this.fail(purge, error);
@@ -99,7 +99,7 @@ export class PurgeHandler {
   }
 
   private async complete(purge: Purge): Promise<PurgeOutcome> {
-    const receipt = await this.ledger.receipt(purge.id);
+    const receipt = await this.ledger.receipt([purge.id, ...(await this.purges.mergedInto(purge.id))]);
     const completedAt = new Date();
     if (!(await this.purges.complete(purge.id, this.owner, receipt, completedAt))) {
       throw new LeaseLostError(purge.id);

@@ -13,7 +13,7 @@ export class PurgeMetrics {
   constructor(registry: MetricsRegistry, purges: PurgeRepository) {
     const byState: Gauge<'state'> = new Gauge({
       name: 'scim_purges',
-      help: 'Purges by state: pending (queued), running, failed (awaiting retry or an administrator), completed',
+      help: 'Purges by state: pending (queued), running, failed (awaiting retry or an administrator), completed, merged (taken over by a later purge of the user)',
       labelNames: ['state'],
       registers: [registry],
       collect: async () => {

@@ -2,6 +2,13 @@ import { ScimFilterError } from './scim-filter.error';
 
 export const MAX_FILTER_LENGTH = 4096;
 export const MAX_FILTER_DEPTH = 50;
+/**
+ * Comparisons and presence tests one filter may hold, unless configured otherwise
+ * (SCIM_FILTER_MAX_CLAUSES). Okta sends one (`userName eq`), Entra at most three; each clause
+ * that is not an indexed equality is a scan of the organization's users, so their number is what
+ * a filter costs.
+ */
+export const DEFAULT_MAX_FILTER_CLAUSES = 10;
 
 /**
  * Rejects what would make the filter library slow or recurse deeply, before it runs:
@@ -41,5 +48,28 @@ export function assertFilterWithinLimits(filter: string): void {
 export function assertDepth(depth: number): void {
   if (depth > MAX_FILTER_DEPTH) {
     throw new ScimFilterError(`Filter is nested too deeply: at most ${MAX_FILTER_DEPTH} levels are accepted`);
+  }
+}
+
+/** Counts the comparisons and presence tests of a filter as it is read, refusing one past `max`. */
+export class FilterClauseBudget {
+  private used = 0;
+
+  constructor(private readonly max: number) {}
+
+  spend(): void {
+    this.used += 1;
+    if (this.used > this.max) {
+      throw new FilterTooComplexError(this.max);
+    }
+  }
+}
+
+/** The clause limit's refusal: told apart from other invalid filters for the metrics. */
+export class FilterTooComplexError extends ScimFilterError {
+  constructor(readonly maxClauses: number) {
+    super(
+      `Filter has too many conditions: at most ${maxClauses} comparisons and presence tests (such as userName eq "…" or externalId pr) are accepted in one filter`,
+    );
   }
 }

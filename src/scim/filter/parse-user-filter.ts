@@ -1,5 +1,5 @@
 import { Compare, Filter, parse } from 'scim2-parse-filter';
-import { assertDepth, assertFilterWithinLimits } from './filter-limits';
+import { assertDepth, assertFilterWithinLimits, DEFAULT_MAX_FILTER_CLAUSES, FilterClauseBudget } from './filter-limits';
 import { decodeFilterString, spellOutEscapedBackslashes } from './filter-string-escapes';
 import { explainFilterSyntaxError } from './filter-syntax-error';
 import { parseScimDateTime } from './scim-date-time';
@@ -16,11 +16,16 @@ import { DateTimeOperator, UserFilter, UserFilterAttribute } from './user-filter
 /** Where an attrPath is read: at the top level, or inside `emails[...]` where it names a sub-attribute. */
 type Scope = 'user' | 'emails';
 
+export type UserFilterLimits = {
+  /** Most comparisons and presence tests accepted; more is FilterTooComplexError. */
+  readonly maxClauses: number;
+};
+
 /**
  * Parses a SCIM filter (RFC 7644 §3.4.2.2) over Users and checks it against what we can search.
  * Throws ScimFilterError for anything it cannot turn into a UserFilter.
  */
-export function parseUserFilter(filter: string): UserFilter {
+export function parseUserFilter(filter: string, limits: UserFilterLimits = { maxClauses: DEFAULT_MAX_FILTER_CLAUSES }): UserFilter {
   if (filter.trim() === '') {
     throw new ScimFilterError('Invalid filter: the filter is empty');
   }
@@ -31,23 +36,24 @@ export function parseUserFilter(filter: string): UserFilter {
   } catch (error) {
     throw new ScimFilterError(explainFilterSyntaxError(filter, error instanceof Error ? error.message : String(error)));
   }
-  return toUserFilter(parsed, 'user', 1);
+  return toUserFilter(parsed, 'user', 1, new FilterClauseBudget(limits.maxClauses));
 }
 
-function toUserFilter(node: Filter, scope: Scope, depth: number): UserFilter {
+function toUserFilter(node: Filter, scope: Scope, depth: number, budget: FilterClauseBudget): UserFilter {
   assertDepth(depth);
   switch (node.op) {
     case 'and':
     case 'or':
-      return { kind: node.op, filters: node.filters.map((child) => toUserFilter(child, scope, depth + 1)) };
+      return { kind: node.op, filters: node.filters.map((child) => toUserFilter(child, scope, depth + 1, budget)) };
     case 'not':
-      return { kind: 'not', filter: toUserFilter(node.filter, scope, depth + 1) };
+      return { kind: 'not', filter: toUserFilter(node.filter, scope, depth + 1, budget) };
     case '[]':
       if (scope !== 'user' || !isEmailsAttribute(node.attrPath)) {
         throw new ScimFilterError(`Unsupported filter attribute "${node.attrPath}[...]": only emails[...] takes a value filter`);
       }
-      return { kind: 'emails', filter: toUserFilter(node.valFilter, 'emails', depth + 1) };
+      return { kind: 'emails', filter: toUserFilter(node.valFilter, 'emails', depth + 1, budget) };
     case 'pr':
+      budget.spend();
       return { kind: 'present', attribute: resolve(node.attrPath, scope) };
     case 'eq':
     case 'ne':
@@ -58,6 +64,7 @@ function toUserFilter(node: Filter, scope: Scope, depth: number): UserFilter {
     case 'ge':
     case 'lt':
     case 'le':
+      budget.spend();
       return comparison(node, resolve(node.attrPath, scope));
   }
 }
