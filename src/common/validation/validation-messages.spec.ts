@@ -69,7 +69,7 @@ describe('validation messages: one per problem, naming it and the fix', () => {
       'userName is too long: send at most 255 characters.',
     ]);
     expect(problems(PurgeListQueryDto, { state: 'x', userId: 'u'.repeat(37) })).toEqual([
-      'state must be one of pending, running, completed, failed.',
+      'state must be one of pending, running, completed, failed, merged.',
       'userId must be a user id (at most 36 characters).',
     ]);
   });
