@@ -7,6 +7,7 @@ import { CreateRequestNonces1764324400000 } from './1764324400000-create-request
 import { RevokeKeysOfNonAdministrators1764324410000 } from './1764324410000-revoke-keys-of-non-administrators';
 import { UserNameComparedByteForByte1764324820000 } from './1764324820000-user-name-compared-byte-for-byte';
 import { FoldedProfileColumns1764324830000 } from './1764324830000-folded-profile-columns';
+import { CreateSsoAndSessions1764325000000 } from './1764325000000-create-sso-and-sessions';
 
 /** Listed explicitly so the same array works from TypeScript (tests) and from dist (CLI). */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   RevokeKeysOfNonAdministrators1764324410000,
   UserNameComparedByteForByte1764324820000,
   FoldedProfileColumns1764324830000,
+  CreateSsoAndSessions1764325000000,
 ];
