@@ -102,6 +102,8 @@ export class SsoConfigurationService {
       callbackUrl: sp.acsUrl,
       identifierFormat: EMAIL_ADDRESS_FORMAT,
       publicCerts: record.spCertificate,
+      // Only what says that requests are signed, and with which certificate: the metadata itself is not signed.
+      privateKey: this.signingKeyOf(record),
       wantAssertionsSigned: false,
     });
   }
