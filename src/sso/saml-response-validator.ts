@@ -26,6 +26,7 @@ export type ValidationContext = {
 // An Okta response is a few kilobytes; the limit leaves room for large certificate chains and attributes.
 const MAX_ENCODED_LENGTH = 512 * 1024;
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
+const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const ACCEPTED_NAME_ID_FORMATS = new Set([
   'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
   'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
@@ -53,6 +54,15 @@ export async function validateSamlResponse(encoded: unknown, context: Validation
   const response = document.documentElement;
   if (response.namespaceURI !== SAML_PROTOCOL_NS || response.localName !== 'Response') {
     throw new SsoFailure('malformed_response');
+  }
+  // node-saml reads the status only when there is no assertion: a failure status with one is still a failure.
+  const status = childElements(response, SAML_PROTOCOL_NS, 'Status')[0];
+  const statusCode = status ? childElements(status, SAML_PROTOCOL_NS, 'StatusCode')[0] : undefined;
+  if (!statusCode) {
+    throw new SsoFailure('malformed_response');
+  }
+  if (attributeOf(statusCode, 'Value') !== SUCCESS) {
+    throw new SsoFailure('idp_error');
   }
   // Canonicalization drops comments, so a comment splits a NameID without breaking its signature.
   if (descendantElements(document, SAML_ASSERTION_NS, 'NameID').some(containsComment)) {

@@ -99,3 +99,21 @@ export async function startSignIn(app: INestApplication, org: SsoOrganization, i
   const location = redirect.headers.location as string;
   return { location, ...(await idp.receiveAuthnRequest(location, metadata.text)) };
 }
+
+export type AuditItem = { type: string; detail: string | null; actor: { userId: string | null }; target: { type: string | null; id: string | null } };
+
+/** The organization's newest audit events. */
+export async function auditEvents(app: INestApplication, org: SsoOrganization, limit = 50): Promise<AuditItem[]> {
+  const response = await adminRequest(app, 'get', `/admin/v1/audit-events?limit=${limit}`, org.apiKey).expect(200);
+  return (response.body as { items: AuditItem[] }).items;
+}
+
+/** Expects a refused sign-in page: status, reason code, nothing more of the message, and no cookie. */
+export function expectRefused(response: request.Response, status: number, reason: string): void {
+  if (response.status !== status || failureReason(response) !== reason) {
+    throw new Error(`expected ${status} ${reason}, got ${response.status} ${failureReason(response) ?? response.text.slice(0, 200)}`);
+  }
+  if (!String(response.headers['content-type']).startsWith('text/html') || response.headers['set-cookie'] !== undefined) {
+    throw new Error(`a refused sign-in answered ${String(response.headers['content-type'])} with cookies ${JSON.stringify(response.headers['set-cookie'])}`);
+  }
+}
