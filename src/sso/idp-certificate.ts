@@ -28,7 +28,7 @@ export function readIdpCertificate(text: string, field: string): IdpCertificate 
   }
   const key = certificate.publicKey;
   if (key.asymmetricKeyType !== 'rsa') {
-    return `${field} holds a ${key.asymmetricKeyType ?? 'non-RSA'} key: SAML responses are verified with RSA keys only (RSA-SHA256 or stronger).`;
+    return `${field} holds a key of type ${key.asymmetricKeyType ?? 'unknown'}: SAML responses are verified with RSA keys only (RSA-SHA256 or stronger).`;
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < MIN_RSA_BITS) {
