@@ -55,7 +55,7 @@ describe('readIdpSettings', () => {
 });
 
 async function selfSigned(algorithm: RsaHashedKeyGenParams | EcKeyGenParams): Promise<string> {
-  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']));
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
     name: 'CN=test',

@@ -85,7 +85,7 @@ export class TestIdentityProvider {
       AuthnStatement: `<saml:AuthnStatement AuthnInstant="${now.toISOString()}" SessionIndex="_s${randomBytes(8).toString('hex')}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`,
       AttributeStatement: '',
     };
-    const created = await this.identityProvider(options.algorithm ?? 'sha256').createLoginResponse(serviceProvider, { extract: {} } as never, 'post', { email: options.nameId }, (template: string) => {
+    const created = await this.identityProvider(options.algorithm ?? 'sha256').createLoginResponse(serviceProvider, { extract: {} }, 'post', { email: options.nameId }, (template: string) => {
       let context = samlify.SamlLib.replaceTagsByValue(template, values);
       if (!options.inResponseTo) {
         // Unsolicited: no InResponseTo at all, as an IdP-initiated response has none.
@@ -105,7 +105,7 @@ export class TestIdentityProvider {
     const octetString = raw.filter((pair) => !pair.startsWith('Signature=')).join('&');
     const idp = samlify.IdentityProvider({ ...this.settings('sha256'), wantAuthnRequestsSigned: true });
     const serviceProvider = samlify.ServiceProvider({ metadata: spMetadataXml });
-    const parsed = await idp.parseLoginRequest(serviceProvider, 'redirect', { query, octetString } as never);
+    const parsed = await idp.parseLoginRequest(serviceProvider, 'redirect', { query, octetString });
     const request = (parsed.extract as { request: { id: string; assertionConsumerServiceUrl: string }; issuer: string }).request;
     const relayState = url.searchParams.get('RelayState');
     return { id: request.id, relayState, issuer: (parsed.extract as { issuer: string }).issuer, acsUrl: request.assertionConsumerServiceUrl };

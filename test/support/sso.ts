@@ -96,7 +96,7 @@ export async function startSignIn(app: INestApplication, org: SsoOrganization, i
   const path = returnTo === undefined ? '/sso/login' : `/sso/login?returnTo=${encodeURIComponent(returnTo)}`;
   const redirect = await request(app.getHttpServer()).get(path).set('Host', org.hostname).expect(302);
   const metadata = await request(app.getHttpServer()).get('/sso/metadata').set('Host', org.hostname).expect(200);
-  const location = redirect.headers.location as string;
+  const location = redirect.headers.location;
   return { location, ...(await idp.receiveAuthnRequest(location, metadata.text)) };
 }
 
