@@ -107,6 +107,28 @@ describe('sign-in sessions', () => {
     expect(row.revoked_reason).toBe('user_deactivated');
   });
 
+  it('re-checks on every request that the user is active, even when nothing revoked the session', async () => {
+    const userId = await provision(app, org, 'recheck@sessions.test');
+    const { cookie, token } = await signedIn('recheck@sessions.test');
+    await sql('UPDATE users SET active = ? WHERE id = ?', [0, userId]);
+    await getSession(app, org.hostname, cookie).expect(401);
+    const [row] = await sql<{ revoked_at: unknown }>('SELECT revoked_at FROM sessions WHERE token_hash = ?', [sessionTokenHash(token)]);
+    expect(row.revoked_at).toBeNull();
+    await sql('UPDATE users SET active = ? WHERE id = ?', [1, userId]);
+  });
+
+  it('re-checks on every request that the organization still has SSO enabled', async () => {
+    await provision(app, org, 'enabled@sessions.test');
+    const { cookie } = await signedIn('enabled@sessions.test');
+    await sql('UPDATE sso_configurations SET enabled = ? WHERE organization_id = ?', [0, org.organizationId]);
+    try {
+      await getSession(app, org.hostname, cookie).expect(401);
+    } finally {
+      await sql('UPDATE sso_configurations SET enabled = ? WHERE organization_id = ?', [1, org.organizationId]);
+    }
+    await getSession(app, org.hostname, cookie).expect(200);
+  });
+
   it('a session ends after the idle timeout without requests, and requests keep it alive', async () => {
     await provision(app, org, 'idle@sessions.test');
     const { cookie, token } = await signedIn('idle@sessions.test');
