@@ -61,6 +61,11 @@ describe('sign-in sessions', () => {
     await getSession(app, org.hostname, 'ss_session=%ZZ%; other=1').expect(401);
   });
 
+  it('takes a form on the ACS only: a form posted to another route is refused before anything else', async () => {
+    const response = await request(app.getHttpServer()).post('/session/logout').set('Host', org.hostname).type('form').send('SAMLResponse=x');
+    expect(response.status).toBe(415);
+  });
+
   it('logout: 204, the cookie cleared, the session refused from then on, audited', async () => {
     await provision(app, org, 'logout@sessions.test');
     const { cookie } = await signedIn('logout@sessions.test');
