@@ -179,6 +179,9 @@ describe('single sign-on refuses what it must', () => {
       expectRefused(await signIn(Buffer.from(doctype).toString('base64')), 401, 'malformed_response');
       const noResponse = await request(app.getHttpServer()).post('/sso/acs').set('Host', org.hostname).type('form').send('RelayState=x');
       expectRefused(noResponse, 401, 'malformed_response');
+      // The HTTP-POST binding is a form: the same fields as JSON are no SAML message.
+      const json = await request(app.getHttpServer()).post('/sso/acs').set('Host', org.hostname).send({ SAMLResponse: await idp.response(org.sp, { nameId: user }) });
+      expectRefused(json, 401, 'malformed_response');
     });
   });
 

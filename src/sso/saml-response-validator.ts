@@ -65,7 +65,8 @@ export async function validateSamlResponse(encoded: unknown, context: Validation
     throw new SsoFailure('idp_error');
   }
   // Canonicalization drops comments, so a comment splits a NameID without breaking its signature.
-  if (descendantElements(document, SAML_ASSERTION_NS, 'NameID').some(containsComment)) {
+  // In any namespace: the library finds elements by local name.
+  if (descendantElements(document, '*', 'NameID').some(containsComment)) {
     throw new SsoFailure('malformed_response');
   }
   const assertion = await verifiedAssertion(base64, context);

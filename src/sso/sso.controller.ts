@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestContextOf } from '../common/request-context';
@@ -48,19 +48,24 @@ export class SsoController {
   }
 
   @Post('acs')
-  @HttpCode(303)
   async acs(@Req() request: FastifyRequest, @Body() form: Record<string, unknown> | undefined, @Res() reply: FastifyReply): Promise<void> {
     const organization = await this.organizations.findByHostname(request.hostname);
     if (!organization) {
       return notFound(reply);
     }
+    // The HTTP-POST binding is an HTML form; a body of any other type is not a SAML message.
+    const fields = isForm(request.headers['content-type']) ? (form ?? {}) : {};
     try {
-      const signedIn = await this.signIn.completeSignIn(organization, form ?? {}, requestContextOf(request));
+      const signedIn = await this.signIn.completeSignIn(organization, fields, requestContextOf(request));
       await reply.status(303).header('Cache-Control', 'no-store').header('Set-Cookie', this.cookie.set(signedIn.token)).header('Location', signedIn.returnTo).send();
     } catch (error) {
       await refused(reply, error);
     }
   }
+}
+
+function isForm(contentType: string | undefined): boolean {
+  return /^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType ?? '');
 }
 
 async function notFound(reply: FastifyReply): Promise<void> {
