@@ -11,13 +11,14 @@ import { readSettings } from './config/read-environment';
 import { Settings } from './config/settings';
 import { sendError } from './common/errors/all-exceptions.filter';
 import { connectionTimeoutOptions, registerBodyDeadline } from './common/http/connection-timeouts';
-import { refuseFormBody } from './common/http/form-body';
+import { formBodyParser } from './common/http/form-body';
 import { checkedJsonParser } from './common/http/json-body';
 import { isStreamedUpload, registerStreamedUploads } from './history/streamed-upload';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/logger-options';
 import { ROOT_LOGGER } from './logging/logging.module';
 import { PinoNestLogger } from './logging/pino-nest-logger';
 import { HttpMetrics } from './metrics/http-metrics';
+import { SSO_FORM_ROUTES } from './sso/sso-form-routes';
 
 const frameworkErrorLogger = new NestLogger('Errors');
 
@@ -68,7 +69,7 @@ export function configureApp(app: INestApplication): void {
   for (const type of JSON_MEDIA_TYPES) {
     fastifyApp.useBodyParser<RawServerDefault>(type, { bodyLimit: app.get(Settings).bodyLimitBytes }, json);
   }
-  fastifyApp.useBodyParser<RawServerDefault>('application/x-www-form-urlencoded', { bodyLimit: app.get(Settings).bodyLimitBytes }, refuseFormBody);
+  fastifyApp.useBodyParser<RawServerDefault>('application/x-www-form-urlencoded', { bodyLimit: app.get(Settings).bodyLimitBytes }, formBodyParser(SSO_FORM_ROUTES));
   registerStreamedUploads(fastify);
   setUpAdminApiDocs(app);
   app.enableShutdownHooks();

@@ -17,6 +17,8 @@ import { OrganizationsModule } from './organizations/organizations.module';
 import { RetentionModule } from './retention/retention.module';
 import { PurgeRunnerModule } from './retention/runner/purge-runner.module';
 import { ScimModule } from './scim/scim.module';
+import { SessionsModule } from './sessions/sessions.module';
+import { SsoModule } from './sso/sso.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -36,6 +38,8 @@ import { UsersModule } from './users/users.module';
     HistoryModule,
     ContentEncryptionModule,
     ScimModule,
+    SessionsModule,
+    SsoModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: AllExceptionsFilter },

@@ -21,10 +21,10 @@ describe('every route declares its authentication', () => {
   it('finds the routes of every audience', () => {
     const routes = allRoutes(app);
     expect(routes.length).toBeGreaterThan(10);
-    expect(new Set(routes.map((route) => route.auth))).toEqual(new Set(['public', 'admin', 'scim']));
+    expect(new Set(routes.map((route) => route.auth))).toEqual(new Set(['public', 'admin', 'scim', 'sso', 'session']));
   });
 
-  it('declares public, admin or scim on each handler or its controller', () => {
+  it('declares public, admin, scim, sso or session on each handler or its controller', () => {
     const undeclared = allRoutes(app).filter((route) => route.auth === undefined);
     expect(undeclared.map((route) => route.name)).toEqual([]);
   });
@@ -36,14 +36,29 @@ describe('every route declares its authentication', () => {
     expect(publicRoutes.sort()).toEqual(['GET /health/live', 'GET /health/ready', 'GET /metrics']);
   });
 
-  it('puts admin routes under /admin/v1 and SCIM routes under /scim/v2', () => {
+  it('puts admin routes under /admin/v1, SCIM routes under /scim/v2, SAML routes under /sso and session routes under /session', () => {
     for (const route of allRoutes(app)) {
+      if (route.auth === 'sso') {
+        expect(route.path, route.name).toMatch(/^\/sso\//);
+      }
+      if (route.auth === 'session') {
+        expect(route.path, route.name).toMatch(/^\/session(\/|$)/);
+      }
       if (route.auth === 'admin') {
         expect(route.path, route.name).toMatch(/^\/admin\/v1\//);
       }
       if (route.auth === 'scim') {
         expect(route.path, route.name).toMatch(/^\/scim\/v2(\/|$)/);
       }
+    }
+  });
+
+  it('serves the SAML routes only on an organization\'s host: elsewhere 404, never a redirect or metadata', async () => {
+    const samlRoutes = allRoutes(app).filter((route) => route.auth === 'sso');
+    expect(samlRoutes.map((route) => `${route.method} ${route.path}`).sort()).toEqual(['GET /sso/login', 'GET /sso/metadata', 'POST /sso/acs']);
+    for (const route of samlRoutes) {
+      const response = await request(app.getHttpServer())[route.method.toLowerCase() as 'get' | 'post'](route.path);
+      expect(response.status, `${route.method} ${route.path}`).toBe(404);
     }
   });
 
@@ -59,8 +74,8 @@ describe('every route declares its authentication', () => {
     expect(audienceOfRoute(undefined)).toBeNull();
   });
 
-  it('refuses every non-public route without credentials', async () => {
-    for (const route of allRoutes(app).filter((candidate) => candidate.auth !== 'public')) {
+  it('refuses every route that takes credentials when it has none', async () => {
+    for (const route of allRoutes(app).filter((candidate) => candidate.auth !== 'public' && candidate.auth !== 'sso')) {
       const path = route.path.replace(/:(\w+)/g, 'some-$1').replace(/\*\w+/g, 'anything');
       // A catch-all handler (@All) answers any method; PUT stands in for them.
       const method = (route.method === 'ALL' ? 'put' : route.method.toLowerCase()) as 'get' | 'post' | 'put' | 'patch' | 'delete';

@@ -8,6 +8,10 @@ export const AUDIT_EVENT_TYPES = [
   'admin.granted',
   'admin.revoked',
   'auth.failed',
+  'sso.configured',
+  'sso.login',
+  'sso.failed',
+  'session.revoked',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

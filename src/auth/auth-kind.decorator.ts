@@ -6,7 +6,9 @@ import { ScimAuthGuard } from './scim-auth.guard';
 import { ScimRequestLimitInterceptor } from './scim-request-limit.interceptor';
 
 export const AUTH_KIND = 'auth:kind';
-export type AuthKind = 'public' | 'admin' | 'scim';
+// sso: SAML service-provider endpoints (the organization comes from the host; the ACS checks the posted
+// assertion itself); session: a sign-in session cookie (src/sso/session-auth.ts).
+export type AuthKind = 'public' | 'admin' | 'scim' | 'sso' | 'session';
 
 /** Every route declares one of these; DeclaredAuthGuard refuses any route that does not. */
 export const PublicRoute = (): MethodDecorator & ClassDecorator => SetMetadata(AUTH_KIND, 'public' satisfies AuthKind);

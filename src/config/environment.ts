@@ -352,6 +352,38 @@ export class Environment {
   @Min(1)
   @Max(100)
   PURGE_MAX_ATTEMPTS = 8;
+
+  /** The external URL of an organization's host, for the URLs given to its identity provider: {hostname} and {PORT} are replaced. */
+  @Matches(/^https?:\/\/[^\s/?#]*\{hostname\}[^\s/?#]*\/?$/, {
+    message: 'ORGANIZATION_URL_TEMPLATE must be http(s)://, then a host containing {hostname} (and optionally :{PORT} or a port), without a path, e.g. https://{hostname}',
+  })
+  ORGANIZATION_URL_TEMPLATE = 'http://{hostname}:{PORT}';
+
+  /** How far the identity provider's clock may be from ours when SAML validity times are checked. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(180)
+  SAML_CLOCK_SKEW_SECONDS = 180;
+
+  /** Accept SAML responses signed with RSA-SHA1 (or SHA-1 digests); only for an identity provider that cannot do better. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  SAML_ALLOW_SHA1 = false;
+
+  /** A sign-in session ends this long after sign-in, however active. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(300)
+  @Max(604800)
+  SESSION_ABSOLUTE_TIMEOUT_SECONDS = 28800;
+
+  /** A sign-in session ends after this long without a request. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(300)
+  @Max(86400)
+  SESSION_IDLE_TIMEOUT_SECONDS = 1800;
 }
 
 export class InvalidEnvironmentError extends Error {

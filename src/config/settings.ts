@@ -50,6 +50,18 @@ export type ScimLimitSettings = {
   readonly restAfterSlowTurns: boolean;
 };
 
+export type SsoSettings = {
+  /** e.g. `https://{hostname}`: {hostname} is the organization's, {PORT} already replaced. */
+  readonly organizationUrlTemplate: string;
+  readonly clockSkewMs: number;
+  readonly allowSha1: boolean;
+};
+
+export type SessionSettings = {
+  readonly absoluteTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+};
+
 export type PurgeSettings = {
   readonly batchSize: number;
   readonly batchPauseMs: number;
@@ -91,6 +103,8 @@ export class Settings {
   readonly processRole: ProcessRole;
   readonly fileStorage: FileStorageSettings;
   readonly purge: PurgeSettings;
+  readonly sso: SsoSettings;
+  readonly sessions: SessionSettings;
 
   constructor(env: Environment) {
     this.environment = env.NODE_ENV;
@@ -164,6 +178,15 @@ export class Settings {
       reconcileIntervalMs: env.PURGE_RECONCILE_INTERVAL_MS,
       retryBaseMs: env.PURGE_RETRY_BASE_MS,
       maxAttempts: env.PURGE_MAX_ATTEMPTS,
+    };
+    this.sso = {
+      organizationUrlTemplate: env.ORGANIZATION_URL_TEMPLATE.replace(/\/+$/, '').replaceAll('{PORT}', String(env.PORT)),
+      clockSkewMs: env.SAML_CLOCK_SKEW_SECONDS * 1000,
+      allowSha1: env.SAML_ALLOW_SHA1,
+    };
+    this.sessions = {
+      absoluteTimeoutMs: env.SESSION_ABSOLUTE_TIMEOUT_SECONDS * 1000,
+      idleTimeoutMs: env.SESSION_IDLE_TIMEOUT_SECONDS * 1000,
     };
   }
 

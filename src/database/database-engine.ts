@@ -26,4 +26,6 @@ export interface Engine extends Session {
   poolStatistics(): PoolStatistics | null;
   readonly cachedStatements: number;
   close(): Promise<void>;
+  /** Transitional (see Database.joinTypeormTransaction): the session of a transaction TypeORM opened. */
+  sessionOfTypeormTransaction(queryRunner: unknown): Session;
 }

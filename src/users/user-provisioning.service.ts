@@ -6,7 +6,9 @@ import { ApiKeysService } from '../api-keys/api-keys.service';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { PreparedSql, SqlValue } from '../database/prepared-sql';
 import { isUniqueViolation } from '../database/unique-violation';
+import { Database } from '../database/database';
 import { PurgeScheduler } from '../retention/purge-scheduler';
+import { SessionsService } from '../sessions/sessions.service';
 import { NewUser, UserChanges } from './user-changes';
 import { foldedOrNull, normalizeUserName, userNameKeyForNewUser } from './caseless-text';
 import { User } from './user.entity';
@@ -67,6 +69,8 @@ export class UserProvisioningService {
     private readonly apiKeys: ApiKeysService,
     private readonly purges: PurgeScheduler,
     private readonly sql: PreparedSql,
+    private readonly database: Database,
+    private readonly sessions: SessionsService,
   ) {
     this.selectUsers = `SELECT ${sql.columns(User, USERS_ALIAS)} FROM users ${USERS_ALIAS}`;
     const columns = INSERTED.map((property) => this.users.metadata.findColumnWithPropertyName(property)?.databaseName ?? property);
@@ -232,6 +236,7 @@ export class UserProvisioningService {
       return { written: true, purgeId: null };
     }
     await this.apiKeys.revokeAllOwnedBy(manager, user.id);
+    await this.database.joinTypeormTransaction(manager, () => this.sessions.revokeAllOfUser(user.id));
     const { purgeId } = await this.purges.record(manager, user);
     return { written: true, purgeId };
   }
@@ -241,6 +246,7 @@ export class UserProvisioningService {
       return { written: false, purgeId: null };
     }
     await this.apiKeys.revokeAllOwnedBy(manager, user.id);
+    await this.database.joinTypeormTransaction(manager, () => this.sessions.revokeAllOfUser(user.id));
     const { purgeId } = await this.purges.record(manager, user);
     return { written: true, purgeId };
   }

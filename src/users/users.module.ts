@@ -3,15 +3,17 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { AuditModule } from '../audit/audit.module';
 import { RetentionModule } from '../retention/retention.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { User } from './user.entity';
+import { UserDirectory } from './user-directory';
 import { UserProvisioningService } from './user-provisioning.service';
 import { UsersAdminController } from './users-admin.controller';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User]), AuditModule, ApiKeysModule, RetentionModule],
+  imports: [TypeOrmModule.forFeature([User]), AuditModule, ApiKeysModule, RetentionModule, SessionsModule],
   controllers: [UsersAdminController],
-  providers: [UsersService, UserProvisioningService],
-  exports: [UsersService, UserProvisioningService],
+  providers: [UsersService, UserProvisioningService, UserDirectory],
+  exports: [UsersService, UserProvisioningService, UserDirectory],
 })
 export class UsersModule {}

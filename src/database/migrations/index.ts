@@ -9,6 +9,7 @@ import { PurgesMergedInto1764324600000 } from './1764324600000-purges-merged-int
 import { UserNameComparedByteForByte1764324820000 } from './1764324820000-user-name-compared-byte-for-byte';
 import { FoldedProfileColumns1764324830000 } from './1764324830000-folded-profile-columns';
 import { CreateDataKeys1764324900000 } from './1764324900000-create-data-keys';
+import { CreateSsoAndSessions1764325000000 } from './1764325000000-create-sso-and-sessions';
 
 /** Listed explicitly so the same array works from TypeScript (tests) and from dist (CLI). */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   UserNameComparedByteForByte1764324820000,
   FoldedProfileColumns1764324830000,
   CreateDataKeys1764324900000,
+  CreateSsoAndSessions1764325000000,
 ];
