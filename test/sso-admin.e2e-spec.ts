@@ -63,7 +63,7 @@ describe('admin API: /admin/v1/organization/sso', () => {
 
   it('stores the SP private key encrypted, never in the clear', async () => {
     const [row] = await app.get(DataSource).query<{ sp_private_key_ciphertext: string }[]>('SELECT sp_private_key_ciphertext FROM sso_configurations WHERE organization_id = ?', [org.organizationId]);
-    expect(row.sp_private_key_ciphertext).toMatch(/^v1:[A-Za-z0-9+/=]+$/);
+    expect(row.sp_private_key_ciphertext).toMatch(/^v2:[0-9a-f]{16}:[A-Za-z0-9+/=]+$/);
     expect(row.sp_private_key_ciphertext).not.toContain('PRIVATE KEY');
   });
 
