@@ -33,8 +33,9 @@ const JSON_MEDIA_TYPES = ['application/json', 'application/scim+json', /^applica
 
 /**
  * Fastify, not Express: Nest on Express spends several times the CPU of Nest on Fastify per
- * request (docs/performance.md, "Fastify instead of Express"). Routing stays as lenient as Express's was: case-insensitive paths
- * and an optional trailing slash. Settings are read here because Fastify takes them at creation.
+ * request (docs/performance.md, "Fastify instead of Express"). Routing stays as lenient as
+ * Express's was: case-insensitive paths and an optional trailing slash. Settings are read here
+ * because Fastify takes them at creation.
  */
 export function createHttpAdapter(settings: Settings = readSettings()): FastifyAdapter {
   return new FastifyAdapter({
