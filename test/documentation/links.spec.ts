@@ -5,7 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { brokenReferences, headingAnchor, headingAnchors } from './markdown-references';
 
 const ROOT = resolve(__dirname, '../..');
-const documents = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const documents = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 
 describe('README and docs/ name only what exists', () => {
   it.each(documents)('%s: every relative link, anchor and repository path resolves', (document) => {
