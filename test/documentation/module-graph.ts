@@ -74,3 +74,23 @@ export function moduleGraphOfMermaid(markdown: string): ModuleEdge[] {
   }
   return [...edges].sort();
 }
+
+/** A mermaid flowchart of the edges, one line per importing module: what the README should show. */
+export function mermaidOf(edges: ModuleEdge[]): string {
+  const declared = new Set<string>();
+  const node = (name: string) => {
+    const id = name.replace(/[^A-Za-z0-9]+(.)/g, (_, next: string) => next.toUpperCase());
+    if (id === name || declared.has(id)) {
+      return id;
+    }
+    declared.add(id);
+    return `${id}["${name}"]`;
+  };
+  const targets = new Map<string, string[]>();
+  for (const edge of edges) {
+    const [from, to] = edge.split(' -> ');
+    targets.set(from, [...(targets.get(from) ?? []), to]);
+  }
+  const lines = [...targets].map(([from, tos]) => `  ${node(from)} --> ${tos.map(node).join(' & ')}`);
+  return ['```mermaid', 'flowchart LR', ...lines, '```'].join('\n');
+}
