@@ -1,0 +1,175 @@
+import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKeysService } from '../src/api-keys/api-keys.service';
+import { adminRequest } from './support/admin-api';
+import { consoleGet, consolePost, CookieJar, csrfTokenIn, signInLinkToken, signInWithLink } from './support/console';
+import { runCli } from './support/processes';
+import { TestIdentityProvider } from './support/saml-idp';
+import { auditEvents, postAcs, provision, sessionCookieOf, SsoOrganization, ssoOrganization, trustIdp } from './support/sso';
+import { createTestApp } from './support/test-app';
+
+const MINUTE = 60_000;
+
+describe('web console over plain HTTP', () => {
+  let app: INestApplication;
+  let org: SsoOrganization;
+  let other: SsoOrganization;
+  let adminEmail: string;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    org = await ssoOrganization(app, 'console');
+    other = await ssoOrganization(app, 'elsewhere');
+    adminEmail = `admin@${org.hostname}`;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const keysOfOrganization = async (): Promise<number> => (await app.get(ApiKeysService).list(org.organizationId)).length;
+
+  it('sends signed-out visitors to /login, which says SSO is not configured, with a strict CSP and no caching', async () => {
+    const home = await consoleGet(app, org.hostname, '/', new CookieJar()).expect(303);
+    expect(home.headers.location).toBe('/login');
+    const admin = await consoleGet(app, org.hostname, '/admin/users', new CookieJar()).expect(303);
+    expect(admin.headers.location).toBe('/login');
+
+    const login = await consoleGet(app, org.hostname, '/login', new CookieJar()).expect(200);
+    expect(login.headers['content-type']).toMatch(/^text\/html/);
+    expect(login.text).toContain('Org console');
+    expect(login.text).toContain('Single sign-on is not configured for this organization yet');
+    expect(login.text).not.toContain('Login using Single Sign-on');
+    const csp = String(login.headers['content-security-policy']);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(login.headers['cache-control']).toBe('no-store');
+  });
+
+  it('answers 404 on a host that names no organization', async () => {
+    await consoleGet(app, 'nobody.localhost', '/login', new CookieJar()).expect(404);
+  });
+
+  it('opens an administrator session with a sign-in link, once; the link is audited when issued and used', async () => {
+    const token = await signInLinkToken(app, org.hostname, adminEmail);
+    const { jar, response } = await signInWithLink(app, org.hostname, token);
+    expect(response.status, response.text).toBe(303);
+    expect(response.headers.location).toBe('/');
+    const home = await consoleGet(app, org.hostname, '/', jar).expect(200);
+    expect(home.text).toContain('Signed in as Ada Admin');
+
+    const again = await signInWithLink(app, org.hostname, token);
+    expect(again.response.status).toBe(401);
+    expect(again.response.text).toContain('This sign-in link is not valid here');
+    expect(again.jar.has('ss_session')).toBe(false);
+
+    const types = (await auditEvents(app, org)).map((event) => event.type);
+    expect(types).toContain('sign_in_link.issued');
+    expect(types).toContain('sign_in_link.used');
+  });
+
+  it('refuses an expired link, and a link presented on another organization’s host', async () => {
+    const expired = await signInLinkToken(app, org.hostname, adminEmail, new Date(Date.now() - 11 * MINUTE));
+    expect((await signInWithLink(app, org.hostname, expired)).response.status).toBe(401);
+    const foreign = await signInLinkToken(app, org.hostname, adminEmail);
+    expect((await signInWithLink(app, other.hostname, foreign)).response.status).toBe(401);
+    // Refused elsewhere, the link is still good where it belongs.
+    expect((await signInWithLink(app, org.hostname, foreign)).response.status).toBe(303);
+  });
+
+  it('uses a link once even when two requests race for it', async () => {
+    const token = await signInLinkToken(app, org.hostname, adminEmail);
+    const results = await Promise.all([signInWithLink(app, org.hostname, token), signInWithLink(app, org.hostname, token)]);
+    expect(results.map((result) => result.response.status).sort()).toEqual([303, 401]);
+  });
+
+  it('refuses state-changing posts without a valid CSRF token, writing nothing', async () => {
+    const { jar } = await signInWithLink(app, org.hostname, await signInLinkToken(app, org.hostname, adminEmail));
+    const before = await keysOfOrganization();
+    const account = await consoleGet(app, org.hostname, '/account', jar).expect(200);
+    jar.take(account);
+
+    const missing = await consolePost(app, org.hostname, '/account/api-keys', jar, { description: 'no token' });
+    expect(missing.status).toBe(403);
+    const json = await request(app.getHttpServer()).post('/account/api-keys').set('Host', org.hostname).set('Cookie', jar.header).send({ description: 'json' });
+    expect(json.status).toBe(403);
+    // A token rendered for another session is refused in this one.
+    const { jar: otherJar } = await signInWithLink(app, org.hostname, await signInLinkToken(app, org.hostname, adminEmail));
+    const othersToken = csrfTokenIn((await consoleGet(app, org.hostname, '/account', otherJar).expect(200)).text);
+    const crossed = await consolePost(app, org.hostname, '/account/api-keys', jar, { description: 'crossed', _csrf: othersToken });
+    expect(crossed.status).toBe(403);
+    expect(await keysOfOrganization()).toBe(before);
+
+    const made = await consolePost(app, org.hostname, '/account/api-keys', jar, { description: 'console key', _csrf: csrfTokenIn(account.text) });
+    expect(made.status, made.text).toBe(200);
+    expect(made.headers['cache-control']).toBe('no-store');
+    expect(made.text).toContain('it will not be shown again');
+    expect(await keysOfOrganization()).toBe(before + 1);
+  });
+
+  it('shows a SCIM password once: a reload of the account page never shows it again', async () => {
+    const { jar } = await signInWithLink(app, org.hostname, await signInLinkToken(app, org.hostname, adminEmail));
+    const account = await consoleGet(app, org.hostname, '/account', jar).expect(200);
+    jar.take(account);
+    const made = await consolePost(app, org.hostname, '/account/api-keys', jar, { description: 'for scim', _csrf: csrfTokenIn(account.text) }).expect(200);
+    const keyId = /action="\/account\/api-keys\/([^/"]+)\/scim-credentials"/.exec(made.text)?.[1];
+    expect(keyId).toBeDefined();
+    const shown = await consolePost(app, org.hostname, `/account/api-keys/${keyId}/scim-credentials`, jar, { _csrf: csrfTokenIn(made.text) }).expect(200);
+    const password = /id="scim-password" value="([^"]+)"/.exec(shown.text)?.[1];
+    expect(password).toBeDefined();
+    expect(shown.text).toContain('SCIM API Username');
+    expect(shown.text).toContain('SCIM Base URL');
+    const reloaded = await consoleGet(app, org.hostname, '/account', jar).expect(200);
+    expect(reloaded.text).not.toContain(password!);
+    expect(reloaded.text).not.toContain('SCIM API Password');
+  });
+
+  it('gives a signed-in non-administrator 403 pages for every admin screen and action', async () => {
+    const idp = await TestIdentityProvider.create('console');
+    await trustIdp(app, org, idp);
+    const userName = `grace@${org.hostname}`;
+    await provision(app, org, userName);
+    const jar = new CookieJar();
+    const signedIn = await postAcs(app, org.hostname, await idp.response(org.sp, { nameId: userName }));
+    expect(signedIn.status).toBe(303);
+    const [name, value] = sessionCookieOf(signedIn).split('=');
+    jar.take({ headers: { 'set-cookie': [`${name}=${value}`] } } as unknown as request.Response);
+
+    const home = await consoleGet(app, org.hostname, '/', jar).expect(200);
+    expect(home.text).toContain('Signed in as Grace Hopper');
+    expect(home.text).not.toContain('/admin/users');
+    for (const path of ['/admin/users', '/admin/purges', '/admin/sso', '/admin/audit']) {
+      const page = await consoleGet(app, org.hostname, path, jar);
+      expect(page.status, path).toBe(403);
+      expect(page.text).toContain('Administrators only');
+    }
+    const before = await keysOfOrganization();
+    const account = await consoleGet(app, org.hostname, '/account', jar).expect(200);
+    jar.take(account);
+    expect(account.text).not.toContain('Generate New API Key');
+    await consolePost(app, org.hostname, '/account/api-keys', jar, { _csrf: csrfTokenIn(account.text) }).expect(403);
+    expect(await keysOfOrganization()).toBe(before);
+    await adminRequest(app, 'delete', '/admin/v1/organization/sso', org.apiKey).expect(204);
+  });
+
+  it('prints a sign-in link from the CLI, with help text, and refuses a non-administrator', async () => {
+    const help = await runCli(['sign-in-link', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--hostname HOST --email EMAIL');
+    const printed = await runCli(['sign-in-link', '--hostname', org.hostname, '--email', adminEmail]);
+    expect(printed.code, printed.stderr).toBe(0);
+    const { url } = JSON.parse(printed.stdout) as { url: string };
+    expect(url).toMatch(new RegExp(`^http://${org.hostname.replaceAll('.', '\\.')}:\\d+/login/link#[A-Za-z0-9_-]{43}$`));
+    const token = new URL(url).hash.slice(1);
+    expect((await signInWithLink(app, org.hostname, token)).response.status).toBe(303);
+
+    const refused = await runCli(['sign-in-link', '--hostname', org.hostname, '--email', `grace@${org.hostname}`]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('is not an active administrator');
+    const missing = await runCli(['sign-in-link', '--hostname', org.hostname]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('email');
+  });
+});
