@@ -14,6 +14,10 @@ export const CONSOLE_VIEWS_DIRECTORY = join(__dirname, 'views');
  * What binds a CSRF token to its session: the hash of the session token (never the token itself),
  * or a fixed value before sign-in, so a token taken from one session is refused in another.
  */
+export function csrfCookieName(secure: boolean): string {
+  return secure ? '__Host-ss_console_csrf' : 'ss_console_csrf';
+}
+
 export function csrfBinding(actions: ConsoleActions, request: FastifyRequest): string {
   return actions.sessionBindingOf(request.headers.cookie) ?? 'signed-out';
 }
@@ -31,7 +35,7 @@ export function registerConsoleHttp(app: NestFastifyApplication): void {
   void app.register(fastifyCookie);
   void app.register(fastifyCsrfProtection, {
     sessionPlugin: '@fastify/cookie',
-    cookieKey: secure ? '__Host-ss_console_csrf' : 'ss_console_csrf',
+    cookieKey: csrfCookieName(secure),
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure },
     csrfOpts: { hmacKey: app.get(ServerKeyRing).current.subkey('console-csrf') },
     getUserInfo: (request: FastifyRequest) => csrfBinding(actions, request),

@@ -104,7 +104,7 @@ export class ConsolePagesController {
     }
     const description = (form.description ?? '').trim().slice(0, 255);
     const issuedKey = await this.actions.createApiKey(actorOf(admitted), description === '' ? null : description, requestContextOf(request));
-    await this.renderAccount(request, reply, admitted, { issuedKey });
+    await this.renderAccount(request, reply, admitted, { issuedKey }, 200, { newCsrfSecret: true });
   }
 
   @Post('account/api-keys/:id/revoke')
@@ -136,7 +136,7 @@ export class ConsolePagesController {
       return this.refused(request, reply, admitted, error);
     }
     const key = (await this.actions.apiKeysOf(actorOf(admitted))).find((candidate) => candidate.id === id)?.key ?? id;
-    await this.renderAccount(request, reply, admitted, { scimCredential: { ...credential, key } });
+    await this.renderAccount(request, reply, admitted, { scimCredential: { ...credential, key } }, 200, { newCsrfSecret: true });
   }
 
   private async refused(request: FastifyRequest, reply: FastifyReply, admitted: Admitted, error: unknown): Promise<void> {
@@ -146,9 +146,16 @@ export class ConsolePagesController {
     await this.renderAccount(request, reply, admitted, { problem: error.message }, statusOf(error));
   }
 
-  private async renderAccount(request: FastifyRequest, reply: FastifyReply, admitted: Admitted, extras: Record<string, unknown>, status = 200): Promise<void> {
+  private async renderAccount(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    admitted: Admitted,
+    extras: Record<string, unknown>,
+    status = 200,
+    options: { newCsrfSecret?: boolean } = {},
+  ): Promise<void> {
     const apiKeys = admitted.viewer.isAdmin ? await this.actions.apiKeysOf(actorOf(admitted)) : [];
-    await this.renderer.page(request, reply, 'account', { title: 'Edit Profile', organizationName: admitted.organization.name, viewer: admitted.viewer, apiKeys, ...extras }, status);
+    await this.renderer.page(request, reply, 'account', { title: 'Edit Profile', organizationName: admitted.organization.name, viewer: admitted.viewer, apiKeys, ...extras }, status, options);
   }
 }
 

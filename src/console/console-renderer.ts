@@ -5,7 +5,7 @@ import type {} from '@fastify/view';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConsoleActions } from './console-actions';
 import { Viewer } from './console-authenticator';
-import { csrfBinding } from './console-http';
+import { csrfBinding, csrfCookieName } from './console-http';
 import { CONSOLE_CONTENT_SECURITY_POLICY } from './console-routes';
 
 type Link = { href: string; label: string };
@@ -52,7 +52,13 @@ export class ConsoleRenderer {
     template: string,
     context: { title: string; organizationName: string; viewer: Viewer | null } & Record<string, unknown>,
     status = 200,
+    options: { newCsrfSecret?: boolean } = {},
   ): Promise<void> {
+    if (options.newCsrfSecret) {
+      // The page shows a secret once: a new CSRF secret makes the form that asked for it stale, so a
+      // reload (which re-posts it) is refused instead of issuing, and showing, another secret.
+      delete request.cookies[csrfCookieName(this.actions.cookiesAreSecure())];
+    }
     const csrfToken = reply.generateCsrf({ userInfo: csrfBinding(this.actions, request) });
     const navigation = context.viewer ? [...USER_LINKS, ...(context.viewer.isAdmin ? ADMIN_LINKS : [])] : [];
     const html = await reply.viewAsync(template, { ...context, csrfToken, navigation, currentPath: request.url.split('?', 1)[0], formatBytes, formatDate, fullName: fullNameOf(context.viewer) });
