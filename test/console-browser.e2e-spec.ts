@@ -6,6 +6,7 @@ import { signInLinkToken } from './support/console';
 import { BrowserIdentityProvider } from './support/browser-idp';
 import { launchChromium, newContext, screenshot, seriousAccessibilityViolations } from './support/browser';
 import { freePort } from './support/processes';
+import { seedHistory } from './support/purge-fixtures';
 import { rememberSecret } from './support/secret-ledger';
 import { oktaUser } from './support/scim-client';
 import { provision, setActive, SsoOrganization, ssoOrganization } from './support/sso';
@@ -134,6 +135,7 @@ describe('web console in a real browser', () => {
       .send(JSON.stringify(oktaUser(userName, 'Linus', 'Torvalds')))
       .expect(201);
     const userId = (created.body as { id: string }).id;
+    await seedHistory(app, org.apiKey, userId, { files: 2, messages: 3 });
 
     await page.goto(`${base}/admin/users`);
     const userRow = page.getByRole('row').filter({ hasText: userName });
@@ -158,7 +160,7 @@ describe('web console in a real browser', () => {
         { timeout: 45_000, interval: 500 },
       )
       .toBe('completed');
-    expect(await purgeRow.innerText()).toContain('0 messages, 0 files');
+    expect(await purgeRow.innerText()).toContain('3 messages, 2 files');
     await check(page, 'admin-purges');
 
     await page.getByRole('link', { name: 'Audit trail' }).click();

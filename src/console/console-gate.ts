@@ -58,14 +58,10 @@ export class ConsoleGate {
 
 /** The HTTP status a refused console action answers with. */
 export function statusOf(error: DomainError): number {
-  switch (error.code) {
-    case DomainErrorCode.NotFound:
-      return 404;
-    case DomainErrorCode.InvalidInput:
-      return 400;
-    default:
-      return 409;
+  if (error.code === DomainErrorCode.NotFound) {
+    return 404;
   }
+  return error.code === DomainErrorCode.InvalidInput ? 400 : 409;
 }
 
 /** Messages a redirect after a successful action may name (never free text from the URL). */
