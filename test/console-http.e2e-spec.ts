@@ -114,6 +114,10 @@ describe('web console over plain HTTP', () => {
     const account = await consoleGet(app, org.hostname, '/account', jar).expect(200);
     jar.take(account);
     const made = await consolePost(app, org.hostname, '/account/api-keys', jar, { description: 'for scim', _csrf: csrfTokenIn(account.text) }).expect(200);
+    // The page that showed the secret renewed the CSRF secret: the form that asked for it is stale.
+    jar.take(made);
+    const stale = await consolePost(app, org.hostname, '/account/api-keys', jar, { description: 'resubmitted', _csrf: csrfTokenIn(account.text) });
+    expect(stale.status).toBe(403);
     const keyId = /action="\/account\/api-keys\/([^/"]+)\/scim-credentials"/.exec(made.text)?.[1];
     expect(keyId).toBeDefined();
     const shown = await consolePost(app, org.hostname, `/account/api-keys/${keyId}/scim-credentials`, jar, { _csrf: csrfTokenIn(made.text) }).expect(200);

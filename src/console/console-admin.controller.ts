@@ -6,7 +6,7 @@ import { requestContextOf } from '../common/request-context';
 import { PURGE_STATES, PurgeState } from '../retention/purge.entity';
 import { ConsoleActions } from './console-actions';
 import { Admitted, ConsoleGate, noticeOf, PAGE_SIZE, pageNumberOf, pagerFor, statusOf } from './console-gate';
-import { actorOf, ConsoleSession } from './console-pages.controller';
+import { actorOf, ConsoleRoute } from './console-pages.controller';
 import { ConsoleRenderer } from './console-renderer';
 
 type Form = Record<string, string | undefined>;
@@ -16,7 +16,7 @@ const USER_STATES = ['all', 'active', 'inactive'] as const;
 
 /** The administrator's screens: users, purges, single sign-on and the audit trail. */
 @ApiExcludeController()
-@ConsoleSession()
+@ConsoleRoute()
 @Controller('admin')
 export class ConsoleAdminController {
   constructor(

@@ -3,14 +3,14 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PublicRoute } from '../auth/auth-kind.decorator';
 import { notFound } from '../common/domain-error';
+import { ConsoleRoute } from './console-pages.controller';
 
 const ASSETS: Readonly<Record<string, string>> = { 'console.css': 'text/css; charset=utf-8', 'console.js': 'text/javascript; charset=utf-8' };
 
 /** The console's own stylesheet and script, served by the service itself (no CDN, no external fonts). */
 @ApiExcludeController()
-@PublicRoute()
+@ConsoleRoute()
 @Controller('console/assets')
 export class ConsoleAssetsController {
   private readonly contents = new Map(Object.keys(ASSETS).map((name) => [name, readFileSync(join(__dirname, 'assets', name))]));

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res, SetMetadata } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AUTH_KIND, AuthKind, PublicRoute } from '../auth/auth-kind.decorator';
+import { AUTH_KIND, AuthKind } from '../auth/auth-kind.decorator';
 import { DomainError } from '../common/domain-error';
 import { requestContextOf } from '../common/request-context';
 import { ConsoleActions } from './console-actions';
@@ -9,8 +9,11 @@ import { ConsoleAuthenticator } from './console-authenticator';
 import { Admitted, ConsoleGate, noticeOf, statusOf } from './console-gate';
 import { ConsoleRenderer } from './console-renderer';
 
-/** A console page: the session cookie is checked by ConsoleGate, which answers signed-out visitors itself. */
-export const ConsoleSession = (): MethodDecorator & ClassDecorator => SetMetadata(AUTH_KIND, 'session' satisfies AuthKind);
+/**
+ * A console route: ConsoleGate checks the session cookie and answers signed-out visitors itself (a
+ * redirect to /login); the sign-in pages and assets need no session; every POST needs a CSRF token.
+ */
+export const ConsoleRoute = (): MethodDecorator & ClassDecorator => SetMetadata(AUTH_KIND, 'console' satisfies AuthKind);
 
 type Form = Record<string, string | undefined>;
 
@@ -18,6 +21,7 @@ const INVALID_LINK = 'This sign-in link is not valid here: it may have expired (
 
 /** Sign-in, the signed-in home page, and the account page with the administrator's API keys. */
 @ApiExcludeController()
+@ConsoleRoute()
 @Controller()
 export class ConsolePagesController {
   constructor(
@@ -28,7 +32,7 @@ export class ConsolePagesController {
   ) {}
 
   @Get('login')
-  @PublicRoute()
+  @ConsoleRoute()
   async login(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const organization = await this.gate.organization(request, reply);
     if (!organization) {
@@ -42,7 +46,7 @@ export class ConsolePagesController {
   }
 
   @Get('login/link')
-  @PublicRoute()
+  @ConsoleRoute()
   async signInLinkForm(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const organization = await this.gate.organization(request, reply);
     if (organization) {
@@ -51,7 +55,7 @@ export class ConsolePagesController {
   }
 
   @Post('login/link')
-  @PublicRoute()
+  @ConsoleRoute()
   async useSignInLink(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Body() form: Form): Promise<void> {
     const organization = await this.gate.organization(request, reply);
     if (!organization) {
@@ -66,7 +70,7 @@ export class ConsolePagesController {
   }
 
   @Post('logout')
-  @ConsoleSession()
+  @ConsoleRoute()
   async logout(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const viewer = await this.authenticator.viewerOf(request);
     if (viewer) {
@@ -76,7 +80,7 @@ export class ConsolePagesController {
   }
 
   @Get()
-  @ConsoleSession()
+  @ConsoleRoute()
   async home(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const admitted = await this.gate.admit(request, reply, { admin: false });
     if (!admitted) {
@@ -87,7 +91,7 @@ export class ConsolePagesController {
   }
 
   @Get('account')
-  @ConsoleSession()
+  @ConsoleRoute()
   async account(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Query() query: Record<string, unknown>): Promise<void> {
     const admitted = await this.gate.admit(request, reply, { admin: false });
     if (admitted) {
@@ -96,7 +100,7 @@ export class ConsolePagesController {
   }
 
   @Post('account/api-keys')
-  @ConsoleSession()
+  @ConsoleRoute()
   async generateApiKey(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Body() form: Form): Promise<void> {
     const admitted = await this.gate.admit(request, reply, { admin: true });
     if (!admitted) {
@@ -108,7 +112,7 @@ export class ConsolePagesController {
   }
 
   @Post('account/api-keys/:id/revoke')
-  @ConsoleSession()
+  @ConsoleRoute()
   async revokeApiKey(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string): Promise<void> {
     const admitted = await this.gate.admit(request, reply, { admin: true });
     if (!admitted) {
@@ -123,7 +127,7 @@ export class ConsolePagesController {
   }
 
   @Post('account/api-keys/:id/scim-credentials')
-  @ConsoleSession()
+  @ConsoleRoute()
   async issueScimCredential(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string): Promise<void> {
     const admitted = await this.gate.admit(request, reply, { admin: true });
     if (!admitted) {
