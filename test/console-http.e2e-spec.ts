@@ -93,6 +93,8 @@ describe('web console over plain HTTP', () => {
 
     const missing = await consolePost(app, org.hostname, '/account/api-keys', jar, { description: 'no token' });
     expect(missing.status).toBe(403);
+    expect(missing.headers['content-type']).toMatch(/^text\/html/);
+    expect(missing.text).toContain('This form has expired');
     const json = await request(app.getHttpServer()).post('/account/api-keys').set('Host', org.hostname).set('Cookie', jar.header).send({ description: 'json' });
     expect(json.status).toBe(403);
     // A token rendered for another session is refused in this one.

@@ -1,12 +1,13 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrfProtection from '@fastify/csrf-protection';
+import type {} from '@fastify/view';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Eta } from 'eta';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { join } from 'node:path';
 import { ServerKeyRing } from '../secrets/server-key-ring';
 import { ConsoleActions } from './console-actions';
-import { CONSOLE_FORM_ROUTES } from './console-routes';
+import { CONSOLE_CONTENT_SECURITY_POLICY, CONSOLE_FORM_ROUTES } from './console-routes';
 
 export const CONSOLE_VIEWS_DIRECTORY = join(__dirname, 'views');
 
@@ -43,9 +44,32 @@ export function registerConsoleHttp(app: NestFastifyApplication): void {
   app.setViewEngine({ engine: { eta: new Eta() }, templates: CONSOLE_VIEWS_DIRECTORY, production: true });
   fastify.addHook('preHandler', (request, reply, done) => {
     if (request.method === 'POST' && CONSOLE_FORM_ROUTES.has(request.routeOptions.url ?? '')) {
-      fastify.csrfProtection(request, reply, done);
+      // The plugin answers a refusal with reply.send(error); a person gets a page that says what to do.
+      const refusing = Object.assign(Object.create(reply) as FastifyReply, { send: () => sendStaleFormPage(reply) });
+      fastify.csrfProtection(request, refusing, done);
       return;
     }
     done();
   });
+}
+
+const STALE_FORM = {
+  title: 'Form expired',
+  organizationName: 'Web console',
+  viewer: null,
+  navigation: [],
+  csrfToken: '',
+  heading: 'This form has expired',
+  message:
+    'Nothing was changed. The page that sent it is out of date (it was sent again by a reload, or its session ended, or another page replaced its security token). Open the page again and repeat the action.',
+};
+
+function sendStaleFormPage(reply: FastifyReply): FastifyReply {
+  void reply
+    .viewAsync('error', STALE_FORM)
+    .then((html) =>
+      reply.status(403).headers({ 'Cache-Control': 'no-store', 'Content-Security-Policy': CONSOLE_CONTENT_SECURITY_POLICY }).type('text/html; charset=utf-8').send(html),
+    )
+    .catch((error: unknown) => reply.send(error));
+  return reply;
 }
