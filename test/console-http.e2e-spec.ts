@@ -3,10 +3,12 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysService } from '../src/api-keys/api-keys.service';
 import { adminRequest } from './support/admin-api';
+import { allRoutes } from './support/app-routes';
 import { consoleGet, consolePost, CookieJar, csrfTokenIn, signInLinkToken, signInWithLink } from './support/console';
+import { everyHostileCase, send } from './support/hostile-requests';
 import { runCli } from './support/processes';
 import { TestIdentityProvider } from './support/saml-idp';
-import { auditEvents, postAcs, provision, sessionCookieOf, SsoOrganization, ssoOrganization, trustIdp } from './support/sso';
+import { auditEvents, postAcs, provision, sessionCookieOf, setActive, SsoOrganization, ssoOrganization, trustIdp } from './support/sso';
 import { createTestApp } from './support/test-app';
 
 const MINUTE = 60_000;
@@ -177,5 +179,107 @@ describe('web console over plain HTTP', () => {
     const missing = await runCli(['sign-in-link', '--hostname', org.hostname]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('email');
+  });
+
+  it('refuses bad input on the admin screens with a clear page, changing nothing', async () => {
+    const { jar } = await signInWithLink(app, org.hostname, await signInLinkToken(app, org.hostname, adminEmail));
+    const ssoPage = await consoleGet(app, org.hostname, '/admin/sso', jar).expect(200);
+    jar.take(ssoPage);
+    const token = csrfTokenIn(ssoPage.text);
+
+    const badMetadata = await consolePost(app, org.hostname, '/admin/sso', jar, { _csrf: token, idpMetadataXml: '<nope/>' });
+    expect(badMetadata.status).toBe(400);
+    expect(badMetadata.text).toContain('role="alert"');
+    expect(badMetadata.text).toContain('Not configured');
+    const sso = await adminRequest(app, 'get', '/admin/v1/organization/sso', org.apiKey).expect(200);
+    expect((sso.body as { enabled: boolean }).enabled).toBe(false);
+
+    const userId = await provision(app, org, `ken@${org.hostname}`);
+    const badRole = await consolePost(app, org.hostname, `/admin/users/${userId}/role`, jar, { _csrf: token, role: 'root' });
+    expect(badRole.status).toBe(400);
+    expect(badRole.text).toContain('Choose the role admin or user.');
+    const unknown = await consolePost(app, org.hostname, '/admin/users/00000000-0000-4000-8000-000000000000/sessions/revoke', jar, { _csrf: token });
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).toContain('User not found.');
+
+    // Another organization's key is not this administrator's to revoke.
+    const foreignKey = (await app.get(ApiKeysService).list(other.organizationId))[0];
+    const refused = await consolePost(app, org.hostname, `/account/api-keys/${foreignKey.id}/revoke`, jar, { _csrf: token });
+    expect(refused.status).toBe(404);
+    expect((await app.get(ApiKeysService).list(other.organizationId))[0].revokedAt).toBeNull();
+  });
+
+  it('grants and revokes administrator, and ends a user’s sessions, from /admin/users', async () => {
+    const idp = await TestIdentityProvider.create('roles');
+    await trustIdp(app, org, idp);
+    const userName = `ada2@${org.hostname}`;
+    const userId = await provision(app, org, userName);
+    const { jar } = await signInWithLink(app, org.hostname, await signInLinkToken(app, org.hostname, adminEmail));
+
+    const users = await consoleGet(app, org.hostname, `/admin/users?q=${encodeURIComponent(userName)}&state=active`, jar).expect(200);
+    jar.take(users);
+    expect(users.text).toContain(userName);
+    expect(users.text).toContain('1 user');
+    const granted = await consolePost(app, org.hostname, `/admin/users/${userId}/role`, jar, { _csrf: csrfTokenIn(users.text), role: 'admin' });
+    expect(`${granted.status} ${String(granted.headers.location)}`).toBe('303 /admin/users?notice=role-granted');
+    const asAdmin = await adminRequest(app, 'get', `/admin/v1/users/${userId}`, org.apiKey).expect(200);
+    expect((asAdmin.body as { role: string }).role).toBe('admin');
+    await consolePost(app, org.hostname, `/admin/users/${userId}/role`, jar, { _csrf: csrfTokenIn(users.text), role: 'user' }).expect(303);
+    const asUser = await adminRequest(app, 'get', `/admin/v1/users/${userId}`, org.apiKey).expect(200);
+    expect((asUser.body as { role: string }).role).toBe('user');
+    const types = (await auditEvents(app, org)).map((event) => event.type);
+    expect(types).toContain('admin.granted');
+    expect(types).toContain('admin.revoked');
+
+    const signedIn = await postAcs(app, org.hostname, await idp.response(org.sp, { nameId: userName }));
+    const userJar = new CookieJar();
+    userJar.take(signedIn);
+    await consoleGet(app, org.hostname, '/', userJar).expect(200);
+    await consolePost(app, org.hostname, `/admin/users/${userId}/sessions/revoke`, jar, { _csrf: csrfTokenIn(users.text) }).expect(303);
+    const after = await consoleGet(app, org.hostname, '/', userJar).expect(303);
+    expect(after.headers.location).toBe('/login');
+    await adminRequest(app, 'delete', '/admin/v1/organization/sso', org.apiKey).expect(204);
+  });
+
+  it("answers 404 to an administrator of one organization for every console action on another's ids, changing nothing of theirs", async () => {
+    const otherUser = await provision(app, other, `kept@${other.hostname}`);
+    const doomed = await provision(app, other, `gone@${other.hostname}`);
+    await setActive(app, other, doomed, false);
+    const purges = (await adminRequest(app, 'get', '/admin/v1/purges', other.apiKey).expect(200)).body as { items: { id: string }[] };
+    const idsOfOther: Record<string, string> = { 'api-keys': other.apiKey.id, users: otherUser, purges: purges.items[0].id };
+    const stateOfOther = async (): Promise<unknown> => ({
+      keys: (await app.get(ApiKeysService).list(other.organizationId)).map((key) => [key.id, key.revokedAt, key.scimCredentialActive]),
+      users: ((await adminRequest(app, 'get', '/admin/v1/users?limit=200', other.apiKey).expect(200)).body as { items: { id: string; role: string }[] }).items.map((user) => [user.id, user.role]),
+      audit: (await auditEvents(app, other)).length,
+    });
+    const before = await stateOfOther();
+
+    const { jar } = await signInWithLink(app, org.hostname, await signInLinkToken(app, org.hostname, adminEmail));
+    const page = await consoleGet(app, org.hostname, '/admin/users', jar).expect(200);
+    jar.take(page);
+    const routes = allRoutes(app).filter((route) => route.auth === 'console' && route.method === 'POST' && route.path.includes('/:'));
+    expect(routes.map((route) => route.path).sort()).toEqual([
+      '/account/api-keys/:id/revoke',
+      '/account/api-keys/:id/scim-credentials',
+      '/admin/purges/:id/retry',
+      '/admin/users/:id/role',
+      '/admin/users/:id/sessions/revoke',
+    ]);
+    for (const route of routes) {
+      const kind = Object.keys(idsOfOther).find((candidate) => route.path.includes(`/${candidate}/`))!;
+      const response = await consolePost(app, org.hostname, route.path.replace(':id', idsOfOther[kind]), jar, { _csrf: csrfTokenIn(page.text), role: 'admin' });
+      expect(response.status, route.path).toBe(404);
+    }
+    expect(await stateOfOther()).toEqual(before);
+  });
+
+  it('never answers a 5xx or shows internals to hostile requests on any console route', async () => {
+    const routes = allRoutes(app).filter((route) => route.auth === 'console');
+    for (const { name, request: hostile } of everyHostileCase(routes, routes.filter((route) => route.method === 'POST'))) {
+      const answer = await send(app, hostile, { scimAuthorization: 'Basic Og==', apiKey: org.apiKey });
+      expect(answer.status, `${name} → ${answer.status}: ${answer.text.slice(0, 200)}`).toBeLessThan(500);
+      expect(answer.text, name).not.toMatch(/QueryFailedError|SQLITE_|\bER_[A-Z_]{3,}|node_modules|\bat [\w.<>]+ \(/);
+      expect(answer.text.includes(org.apiKey.secret), name).toBe(false);
+    }
   });
 });
