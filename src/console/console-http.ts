@@ -11,14 +11,15 @@ import { CONSOLE_CONTENT_SECURITY_POLICY, CONSOLE_FORM_ROUTES } from './console-
 
 export const CONSOLE_VIEWS_DIRECTORY = join(__dirname, 'views');
 
-/**
- * What binds a CSRF token to its session: the hash of the session token (never the token itself),
- * or a fixed value before sign-in, so a token taken from one session is refused in another.
- */
+/** The cookie holding the CSRF secret; `__Host-` (Secure, whole host, no Domain) over https. */
 export function csrfCookieName(secure: boolean): string {
   return secure ? '__Host-ss_console_csrf' : 'ss_console_csrf';
 }
 
+/**
+ * What binds a CSRF token to its session: the hash of the session token (never the token itself),
+ * or a fixed value before sign-in, so a token taken from one session is refused in another.
+ */
 export function csrfBinding(actions: ConsoleActions, request: FastifyRequest): string {
   return actions.sessionBindingOf(request.headers.cookie) ?? 'signed-out';
 }

@@ -11,6 +11,8 @@ import { UserDirectory } from '../users/user-directory';
 import { SignInLinksRepository } from './sign-in-links.repository';
 
 export const SIGN_IN_LINK_LIFETIME_MS = 10 * 60_000;
+// Spent and expired links are deleted this long after they expire (the audit trail keeps the events).
+const EXPIRED_RETENTION_MS = 24 * 3600_000;
 /** The console page that takes a link's token; the token travels in the fragment, never to a server log. */
 export const SIGN_IN_LINK_PATH = '/login/link';
 
@@ -47,6 +49,8 @@ export class SignInLinksService {
     if (!user.active || user.role !== 'admin') {
       throw new DomainError(DomainErrorCode.UserInactive, `${user.userName} is not an active administrator of ${organization.hostname}: a sign-in link opens an administrator session only.`);
     }
+    // Links are issued rarely, by an operator: cleaning up here needs no timer.
+    await this.repository.deleteExpired(new Date(now.getTime() - EXPIRED_RETENTION_MS));
     const token = newSessionToken();
     const expiresAt = new Date(now.getTime() + SIGN_IN_LINK_LIFETIME_MS);
     await this.repository.insert({ tokenHash: sessionTokenHash(token), organizationId: organization.id, userId: user.id, createdAt: now, expiresAt });
