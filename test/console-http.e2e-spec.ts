@@ -1,12 +1,15 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../src/api-keys/api-keys.service';
+import { Purge } from '../src/retention/purge.entity';
 import { adminRequest } from './support/admin-api';
 import { allRoutes } from './support/app-routes';
 import { consoleGet, consolePost, CookieJar, csrfTokenIn, signInLinkToken, signInWithLink } from './support/console';
 import { everyHostileCase, send } from './support/hostile-requests';
 import { runCli } from './support/processes';
+import { waitForPurge } from './support/purge-fixtures';
 import { TestIdentityProvider } from './support/saml-idp';
 import { auditEvents, postAcs, provision, sessionCookieOf, setActive, SsoOrganization, ssoOrganization, trustIdp } from './support/sso';
 import { createTestApp } from './support/test-app';
@@ -281,5 +284,28 @@ describe('web console over plain HTTP', () => {
       expect(answer.text, name).not.toMatch(/QueryFailedError|SQLITE_|\bER_[A-Z_]{3,}|node_modules|\bat [\w.<>]+ \(/);
       expect(answer.text.includes(org.apiKey.secret), name).toBe(false);
     }
+  });
+
+  it('retries a failed purge from /admin/purges, and refuses to retry one that is not failed', async () => {
+    const userId = await provision(app, org, `retry@${org.hostname}`);
+    await setActive(app, org, userId, false);
+    const purgeId = ((await adminRequest(app, 'get', `/admin/v1/purges?userId=${userId}`, org.apiKey).expect(200)).body as { items: { id: string }[] }).items[0].id;
+    const completed = await waitForPurge(app, org.apiKey, purgeId);
+    // As a purge that ran out of attempts is left (test/purge-storage-fault.e2e-spec.ts makes one for real).
+    await app.get(DataSource).getRepository(Purge).update({ id: purgeId }, { state: 'failed', completedAt: null, receiptDigest: null });
+
+    const { jar } = await signInWithLink(app, org.hostname, await signInLinkToken(app, org.hostname, adminEmail));
+    const page = await consoleGet(app, org.hostname, '/admin/purges?state=failed', jar).expect(200);
+    jar.take(page);
+    expect(page.text).toContain(`action="/admin/purges/${purgeId}/retry"`);
+    const retried = await consolePost(app, org.hostname, `/admin/purges/${purgeId}/retry`, jar, { _csrf: csrfTokenIn(page.text) });
+    expect(`${retried.status} ${String(retried.headers.location)}`).toBe('303 /admin/purges?notice=purge-retried');
+    const again = await waitForPurge(app, org.apiKey, purgeId);
+    expect(again.state).toBe('completed');
+    expect(again.attempts).toBeGreaterThan(completed.attempts);
+
+    const refused = await consolePost(app, org.hostname, `/admin/purges/${purgeId}/retry`, jar, { _csrf: csrfTokenIn(page.text) });
+    expect(refused.status).toBe(409);
+    expect(refused.text).toContain('Only failed purges can be retried; this one is completed.');
   });
 });
