@@ -19,6 +19,8 @@ import { ROOT_LOGGER } from './logging/logging.module';
 import { PinoNestLogger } from './logging/pino-nest-logger';
 import { HttpMetrics } from './metrics/http-metrics';
 import { SSO_FORM_ROUTES } from './sso/sso-form-routes';
+import { registerConsoleHttp } from './console/console-http';
+import { CONSOLE_FORM_ROUTES } from './console/console-routes';
 
 const frameworkErrorLogger = new NestLogger('Errors');
 
@@ -70,7 +72,8 @@ export function configureApp(app: INestApplication): void {
   for (const type of JSON_MEDIA_TYPES) {
     fastifyApp.useBodyParser<RawServerDefault>(type, { bodyLimit: app.get(Settings).bodyLimitBytes }, json);
   }
-  fastifyApp.useBodyParser<RawServerDefault>('application/x-www-form-urlencoded', { bodyLimit: app.get(Settings).bodyLimitBytes }, formBodyParser(SSO_FORM_ROUTES));
+  fastifyApp.useBodyParser<RawServerDefault>('application/x-www-form-urlencoded', { bodyLimit: app.get(Settings).bodyLimitBytes }, formBodyParser(new Set([...SSO_FORM_ROUTES, ...CONSOLE_FORM_ROUTES])));
+  registerConsoleHttp(fastifyApp);
   registerStreamedUploads(fastify);
   setUpAdminApiDocs(app);
   app.enableShutdownHooks();

@@ -19,6 +19,7 @@ import { PurgeRunnerModule } from './retention/runner/purge-runner.module';
 import { ScimModule } from './scim/scim.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { SsoModule } from './sso/sso.module';
+import { ConsoleModule } from './console/console.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -40,6 +41,7 @@ import { UsersModule } from './users/users.module';
     ScimModule,
     SessionsModule,
     SsoModule,
+    ConsoleModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: AllExceptionsFilter },

@@ -2,7 +2,10 @@ import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audienceOfRoute } from '../src/auth/early-authentication';
+import { OrganizationsService } from '../src/organizations/organizations.service';
 import { allRoutes } from './support/app-routes';
+
+const CONSOLE_PATHS = /^$|^\/($|login(\/link)?$|logout$|account(\/|$)|admin\/(users|purges|sso|audit)(\/|$)|console\/assets\/)/;
 import { createTestApp } from './support/test-app';
 
 describe('every route declares its authentication', () => {
@@ -21,10 +24,10 @@ describe('every route declares its authentication', () => {
   it('finds the routes of every audience', () => {
     const routes = allRoutes(app);
     expect(routes.length).toBeGreaterThan(10);
-    expect(new Set(routes.map((route) => route.auth))).toEqual(new Set(['public', 'admin', 'scim', 'sso', 'session']));
+    expect(new Set(routes.map((route) => route.auth))).toEqual(new Set(['public', 'admin', 'scim', 'sso', 'session', 'console']));
   });
 
-  it('declares public, admin, scim, sso or session on each handler or its controller', () => {
+  it('declares public, admin, scim, sso, session or console on each handler or its controller', () => {
     const undeclared = allRoutes(app).filter((route) => route.auth === undefined);
     expect(undeclared.map((route) => route.name)).toEqual([]);
   });
@@ -36,13 +39,16 @@ describe('every route declares its authentication', () => {
     expect(publicRoutes.sort()).toEqual(['GET /health/live', 'GET /health/ready', 'GET /metrics']);
   });
 
-  it('puts admin routes under /admin/v1, SCIM routes under /scim/v2, SAML routes under /sso and session routes under /session', () => {
+  it('puts admin routes under /admin/v1, SCIM routes under /scim/v2, SAML routes under /sso, session routes under /session and console pages at theirs', () => {
     for (const route of allRoutes(app)) {
       if (route.auth === 'sso') {
         expect(route.path, route.name).toMatch(/^\/sso\//);
       }
       if (route.auth === 'session') {
         expect(route.path, route.name).toMatch(/^\/session(\/|$)/);
+      }
+      if (route.auth === 'console') {
+        expect(route.path, route.name).toMatch(CONSOLE_PATHS);
       }
       if (route.auth === 'admin') {
         expect(route.path, route.name).toMatch(/^\/admin\/v1\//);
@@ -75,12 +81,30 @@ describe('every route declares its authentication', () => {
   });
 
   it('refuses every route that takes credentials when it has none', async () => {
-    for (const route of allRoutes(app).filter((candidate) => candidate.auth !== 'public' && candidate.auth !== 'sso')) {
+    for (const route of allRoutes(app).filter((candidate) => !['public', 'sso', 'console'].includes(candidate.auth ?? ''))) {
       const path = route.path.replace(/:(\w+)/g, 'some-$1').replace(/\*\w+/g, 'anything');
       // A catch-all handler (@All) answers any method; PUT stands in for them.
       const method = (route.method === 'ALL' ? 'put' : route.method.toLowerCase()) as 'get' | 'post' | 'put' | 'patch' | 'delete';
       const response = await request(app.getHttpServer())[method](path);
       expect(response.status, `${route.method} ${path}`).toBe(401);
+    }
+  });
+
+  it('shows no console page and takes no console form without a session: sign-in pages and assets aside, a redirect to /login, 404 off an organization host, and 403 for any post', async () => {
+    const { organization } = await app.get(OrganizationsService).bootstrap({ orgName: 'Routes', hostname: 'routes.localhost', adminEmail: 'admin@routes.localhost' });
+    const open = ['GET /login', 'GET /login/link', 'GET /console/assets/:name'];
+    for (const route of allRoutes(app).filter((candidate) => candidate.auth === 'console')) {
+      const path = (route.path || '/').replace(/:(\w+)/g, 'some-$1');
+      const method = route.method.toLowerCase() as 'get' | 'post';
+      const offHost = await request(app.getHttpServer())[method](path);
+      expect(offHost.status, `${route.method} ${path} off host`).toBe(method === 'post' ? 403 : 404);
+      if (method === 'post') {
+        const onHost = await request(app.getHttpServer()).post(path).set('Host', organization.hostname);
+        expect(onHost.status, `${route.method} ${path}`).toBe(403);
+      } else if (!open.includes(`${route.method} ${route.path}`)) {
+        const onHost = await request(app.getHttpServer()).get(path).set('Host', organization.hostname);
+        expect(`${onHost.status} ${String(onHost.headers.location)}`, `${route.method} ${path}`).toBe('303 /login');
+      }
     }
   });
 });

@@ -12,6 +12,8 @@ export const AUDIT_EVENT_TYPES = [
   'sso.login',
   'sso.failed',
   'session.revoked',
+  'sign_in_link.issued',
+  'sign_in_link.used',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

@@ -7,8 +7,9 @@ import { ScimRequestLimitInterceptor } from './scim-request-limit.interceptor';
 
 export const AUTH_KIND = 'auth:kind';
 // sso: SAML service-provider endpoints (the organization comes from the host; the ACS checks the posted
-// assertion itself); session: a sign-in session cookie (src/sso/session-auth.ts).
-export type AuthKind = 'public' | 'admin' | 'scim' | 'sso' | 'session';
+// assertion itself); session: a sign-in session cookie (src/sso/session-auth.ts); console: a web console
+// page, whose session cookie src/console/console-gate.ts checks (signed-out visitors go to /login).
+export type AuthKind = 'public' | 'admin' | 'scim' | 'sso' | 'session' | 'console';
 
 /** Every route declares one of these; DeclaredAuthGuard refuses any route that does not. */
 export const PublicRoute = (): MethodDecorator & ClassDecorator => SetMetadata(AUTH_KIND, 'public' satisfies AuthKind);

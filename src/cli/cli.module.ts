@@ -5,9 +5,10 @@ import { DatabaseModule } from '../database/database.module';
 import { KeyRotationModule } from '../key-rotation/key-rotation.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
+import { SignInLinksModule } from '../sign-in-links/sign-in-links.module';
 
 /** What the operator commands need: no HTTP server, no request logging. */
 @Module({
-  imports: [ConfigModule, DatabaseModule, MetricsModule, AuthModule, OrganizationsModule, KeyRotationModule],
+  imports: [ConfigModule, DatabaseModule, MetricsModule, AuthModule, OrganizationsModule, KeyRotationModule, SignInLinksModule],
 })
 export class CliModule {}

@@ -8,6 +8,7 @@ import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli-error';
 import { parseAdminRequest, sendAdminRequest } from './commands/admin-request.command';
 import { BOOTSTRAP_OPTIONS, parseBootstrapInput, runBootstrap } from './commands/bootstrap.command';
 import { GRANT_ADMIN_OPTIONS, parseGrantAdminInput, runGrantAdmin } from './commands/grant-admin.command';
+import { parseSignInLinkInput, runSignInLink, SIGN_IN_LINK_OPTIONS } from './commands/sign-in-link.command';
 import { parseRotateEncryptionKeyInput, ROTATE_ENCRYPTION_KEY_OPTIONS, runRotateEncryptionKey } from './commands/rotate-encryption-key.command';
 
 const COMMAND_USAGE = {
@@ -17,6 +18,11 @@ const COMMAND_USAGE = {
   'grant-admin': `  npm run -s cli -- grant-admin --hostname HOST --email EMAIL [--given-name NAME] [--family-name NAME]
       Recovery: makes the user with EMAIL an administrator (creating them if needed) and prints
       a new API key for them.`,
+  'sign-in-link': `  npm run -s cli -- sign-in-link --hostname HOST --email EMAIL
+      Prints (JSON, field url) a one-time link that opens a web console session for the active
+      administrator EMAIL of the organization at HOST: valid 10 minutes, usable once, audited.
+      The first way into the console before single sign-on is set up, and the recovery path when it
+      breaks; send it to the administrator over a channel you trust. See docs/console.md.`,
   admin: `  npm run -s cli -- admin METHOD PATH [--data JSON]
       Sends a signed admin API request and prints the response body (exit 1 on an HTTP error).
       METHOD: GET, POST, PUT, PATCH or DELETE; PATH with its query, e.g. /admin/v1/api-keys;
@@ -37,7 +43,7 @@ ${Object.values(COMMAND_USAGE).join('\n\n')}
 
   npm run -s cli -- COMMAND --help    prints that command's usage.
 
-bootstrap, grant-admin and rotate-encryption-key read the service's settings (DATABASE_URL, ENCRYPTION_KEY, DATA_DIR, ...).`;
+bootstrap, grant-admin, sign-in-link and rotate-encryption-key read the service's settings (DATABASE_URL, ENCRYPTION_KEY, DATA_DIR, ...).`;
 
 const HELP_FLAGS = ['--help', '-h'];
 
@@ -73,6 +79,11 @@ async function main(argv: string[]): Promise<void> {
     case 'grant-admin': {
       const input = parseGrantAdminInput(parseOptions(command, rest, GRANT_ADMIN_OPTIONS));
       await withContext((app) => runGrantAdmin(app, input));
+      return;
+    }
+    case 'sign-in-link': {
+      const input = parseSignInLinkInput(parseOptions(command, rest, SIGN_IN_LINK_OPTIONS));
+      await withContext((app) => runSignInLink(app, input));
       return;
     }
     case 'rotate-encryption-key': {

@@ -12,5 +12,6 @@ import { StoredFile } from './stored-file.entity';
   imports: [TypeOrmModule.forFeature([Message, StoredFile, User]), StorageModule],
   controllers: [HistoryController],
   providers: [HistoryService],
+  exports: [HistoryService],
 })
 export class HistoryModule {}

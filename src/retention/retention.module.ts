@@ -30,6 +30,6 @@ import { purgeQueueProvider } from './queue/purge-queue.provider';
     InProcessPurgeChannel,
     purgeQueueProvider,
   ],
-  exports: [PurgeScheduler, PurgeQueryService, PurgeRepository, PurgedItemRepository, InProcessPurgeChannel, PurgeQueue],
+  exports: [PurgeScheduler, PurgeQueryService, PurgeRetryService, PurgeRepository, PurgedItemRepository, InProcessPurgeChannel, PurgeQueue],
 })
 export class RetentionModule {}

@@ -8,7 +8,7 @@ import { loadServerKey } from './server-key';
  * first two labels are those the service has always used: changing them would make every stored
  * API key secret and SCIM password hash unreadable.
  */
-export type ServerKeyPurpose = 'api-key-secret-encryption' | 'scim-password-pepper' | 'data-key-wrapping';
+export type ServerKeyPurpose = 'api-key-secret-encryption' | 'scim-password-pepper' | 'data-key-wrapping' | 'console-csrf';
 
 const SUBKEY_BYTES = 32;
 const KEY_ID_LABEL = 'server-key-id';

@@ -3,7 +3,9 @@ import { Database } from '../database/database';
 import { readDate, readNullableDate } from '../database/sql-values';
 import { statement } from '../database/statement';
 
-export type LoginFlow = 'sp_initiated' | 'idp_initiated';
+// sign_in_link: a one-time link from the CLI (src/sign-in-links), the way in before SSO exists.
+export type LoginFlow = 'sp_initiated' | 'idp_initiated' | 'sign_in_link';
+const LOGIN_FLOWS: readonly LoginFlow[] = ['sp_initiated', 'idp_initiated', 'sign_in_link'];
 
 export type SessionRecord = {
   readonly id: string;
@@ -100,7 +102,7 @@ function toRecord(row: SessionRow): SessionRecord {
     id: row.id,
     organizationId: row.organization_id,
     userId: row.user_id,
-    loginFlow: row.login_flow === 'idp_initiated' ? 'idp_initiated' : 'sp_initiated',
+    loginFlow: LOGIN_FLOWS.find((flow) => flow === row.login_flow) ?? 'sp_initiated',
     createdAt: readDate(row.created_at),
     lastSeenAt: readDate(row.last_seen_at),
     expiresAt: readDate(row.expires_at),

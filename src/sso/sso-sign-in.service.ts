@@ -17,7 +17,10 @@ import { SignInConfiguration, SsoConfigurationService } from './sso-configuratio
 import { SsoFailure } from './sso-failure';
 import { SsoMetrics } from './sso-metrics';
 
-export type CompletedSignIn = OpenedSession & { readonly returnTo: string; readonly flow: LoginFlow };
+/** The flows a SAML response can complete (a sign-in link is the console's, not SAML's). */
+type SamlLoginFlow = Exclude<LoginFlow, 'sign_in_link'>;
+
+export type CompletedSignIn = OpenedSession & { readonly returnTo: string; readonly flow: SamlLoginFlow };
 
 const EMAIL_ADDRESS_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 // The SAML response must answer a request within this long (and at most once).
@@ -134,7 +137,7 @@ export class SsoSignInService {
   }
 
   /** SP-initiated: the outstanding request of this organization it answers, taken once. IdP-initiated: allowed or not. */
-  private async answeredRequest(configuration: SignInConfiguration, inResponseTo: string | null, relayState: unknown): Promise<{ flow: LoginFlow; returnTo: string }> {
+  private async answeredRequest(configuration: SignInConfiguration, inResponseTo: string | null, relayState: unknown): Promise<{ flow: SamlLoginFlow; returnTo: string }> {
     if (inResponseTo === null) {
       if (!configuration.idp.allowIdpInitiated) {
         throw new SsoFailure('idp_initiated_disabled');

@@ -43,5 +43,7 @@ import { SsoController } from './sso.controller';
     SsoMetrics,
     SsoSignInService,
   ],
+  // For the web console (src/console), which signs people in with the same sessions and settings.
+  exports: [SessionCookie, SsoConfigurationService],
 })
 export class SsoModule {}

@@ -45,10 +45,12 @@ export class TestIdentityProvider {
     private readonly privateKeyPem: string,
   ) {}
 
-  static async create(name = 'idp'): Promise<TestIdentityProvider> {
+  /** `port`: where a browser reaches its sign-in page (test/support/browser-idp.ts serves it there). */
+  static async create(name = 'idp', port?: number): Promise<TestIdentityProvider> {
     const hostname = `${name}-${randomBytes(3).toString('hex')}.idp.localhost`;
     const keys = await generateServiceProviderKeyPair(hostname);
-    return new TestIdentityProvider(`http://${hostname}/saml`, `http://${hostname}/sso/saml`, keys.certificatePem, keys.privateKeyPem);
+    const origin = port === undefined ? `http://${hostname}` : `http://${hostname}:${port}`;
+    return new TestIdentityProvider(`http://${hostname}/saml`, `${origin}/sso/saml`, keys.certificatePem, keys.privateKeyPem);
   }
 
   /** The IdP's metadata XML, as an Okta administrator would download it. */

@@ -3,13 +3,13 @@ import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module';
 import { APP_OPTIONS, configureApp, createHttpAdapter } from '../../src/app-setup';
 
-/** The real AppModule, configured as main.ts configures it, on this file's test database. */
-export async function createTestApp(): Promise<INestApplication> {
+/** The real AppModule, configured as main.ts configures it, on this file's test database (on `port`, or a free one). */
+export async function createTestApp(port = 0): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
   const app = moduleRef.createNestApplication(createHttpAdapter(), APP_OPTIONS);
   configureApp(app);
   // Listening (on a free loopback port) keeps one address for every request, as production does:
   // SCIM locations built from the request's host stay stable between calls.
-  await app.listen(0, '127.0.0.1');
+  await app.listen(port, '127.0.0.1');
   return app;
 }

@@ -10,6 +10,7 @@ import { UserNameComparedByteForByte1764324820000 } from './1764324820000-user-n
 import { FoldedProfileColumns1764324830000 } from './1764324830000-folded-profile-columns';
 import { CreateDataKeys1764324900000 } from './1764324900000-create-data-keys';
 import { CreateSsoAndSessions1764325000000 } from './1764325000000-create-sso-and-sessions';
+import { CreateSignInLinks1764325100000 } from './1764325100000-create-sign-in-links';
 
 /** Listed explicitly so the same array works from TypeScript (tests) and from dist (CLI). */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   FoldedProfileColumns1764324830000,
   CreateDataKeys1764324900000,
   CreateSsoAndSessions1764325000000,
+  CreateSignInLinks1764325100000,
 ];
