@@ -13,7 +13,7 @@ import { HistoryPurgePort } from '../../../src/history/history-purge.port';
 import { HistoryRepository } from '../../../src/history/history.repository';
 import { HistoryService } from '../../../src/history/history.service';
 import { LocalDiskBlobStorage } from '../../../src/storage/local-disk-blob-storage';
-import { addFiles, addMessages, addOrganization, addUser, idsOf, Owner } from '../support/history-owners';
+import { addFiles, addMessages, addOrganization, addUser, idsOf } from '../support/history-owners';
 import { IntegrationDatabase, openIntegrationDatabase } from '../support/integration-database';
 
 const MAX_BYTES = 1024;
