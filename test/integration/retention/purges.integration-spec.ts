@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ import { addFiles, addMessages, addOrganization, addUser, idsOf, Owner } from '.
 import { IntegrationDatabase, openIntegrationDatabase } from '../support/integration-database';
 
 const LEASE_MS = 60_000;
+const BYPASS_GRACE_MS = 50;
 const settings = { purge: { leaseMs: LEASE_MS, batchSize: 3, batchPauseMs: 0, retryBaseMs: 1000, maxAttempts: 3 } } as Settings;
 
 const INSERT_PURGE = statement(
@@ -252,7 +254,7 @@ describe('purges', () => {
   describe('SQLite write turns cover every runner write', () => {
     /**
      * Runs `write` from outside a transaction while another one, which has written, stays open, and
-     * then rolls that one back. A write that waits for its turn commits after the rollback; one that
+     * then rolls that one back (with the guard on or off: the app runs with it off for now). A write that waits for its turn commits after the rollback; one that
      * went straight to the shared SQLite connection would have joined (and vanished with) the
      * rolled-back transaction, or been refused by the write guard.
      */
@@ -267,6 +269,8 @@ describe('purges', () => {
       });
       await entered.opened;
       const written = write();
+      // A write that bypassed the turn gets this long to reach the open transaction; one in its turn waits it out.
+      await Promise.race([written.catch(() => undefined), sleep(BYPASS_GRACE_MS)]);
       release.open();
       await expect(rolledBack).rejects.toThrow('rolled back');
       return written;
