@@ -27,16 +27,16 @@ export class HistoryPurgePort {
     const present = await this.history.lockFiles(owner, ids);
     await this.deleteExactly(
       present.length,
-      () => this.history.deleteFiles(owner, present.map((file) => file.id)),
+      () => this.history.deleteLockedFiles(present.map((file) => file.id)),
       'files',
     );
     return present;
   }
 
-  /** Deletes the owner's first `limit` messages with ids up to `cutoffId` and returns them; none past the cutoff. */
-  async deleteMessagesUpTo(owner: HistoryOwner, cutoffId: number, limit: number): Promise<DeletedItem[]> {
-    const ids = await this.history.lockMessages(owner, cutoffId, limit);
-    await this.deleteExactly(ids.length, () => this.history.deleteMessages(owner, ids), 'messages');
+  /** Deletes the owner's first `limit` messages with ids after `afterId` and up to `cutoffId`, and returns them (ascending); none past the cutoff. */
+  async deleteMessagesUpTo(owner: HistoryOwner, afterId: number, cutoffId: number, limit: number): Promise<DeletedItem[]> {
+    const ids = await this.history.lockMessages(owner, afterId, cutoffId, limit);
+    await this.deleteExactly(ids.length, () => this.history.deleteLockedMessages(ids), 'messages');
     return ids.map((id) => ({ id, sizeBytes: 0 }));
   }
 

@@ -61,24 +61,26 @@ const COUNT_FILES = statement<{ count: unknown; bytes: unknown }>(
 );
 
 // A purge's batches: id lists padded (see paddedInList), so a batch of any size runs one of a few
-// statements; every statement is conditional on the owner.
+// statements. Rows are locked and deleted by primary key only, as a list of ids: with the owner's
+// columns in the WHERE clause MySQL may walk the owner's index instead, through every item of the
+// user on each batch (and lock them all). The owner is checked on the locked rows instead.
 const OWNER_ITEMS = 'user_id = ? AND organization_id = ?';
 const FILES_TO_PURGE = statement<{ id: unknown; storage_key: string; size_bytes: unknown }>(
   'history.purge.filesAfter',
   `SELECT id, storage_key, size_bytes FROM files WHERE ${OWNER_ITEMS} AND id > ? AND id <= ? ORDER BY id LIMIT ?`,
 );
-const LOCK_FILES = statementFamily<string, { id: unknown; size_bytes: unknown }>(
+const LOCK_FILES = statementFamily<string, { id: unknown; user_id: string; organization_id: string; size_bytes: unknown }>(
   'history.purge.lockFiles',
-  (size) => `SELECT id, size_bytes FROM files WHERE ${OWNER_ITEMS} AND id IN (${inListPlaceholders(size)})`,
+  (size) => `SELECT id, user_id, organization_id, size_bytes FROM files WHERE id IN (${inListPlaceholders(size)}) ORDER BY id`,
   { lock: 'update' },
 );
-const DELETE_FILES = statementFamily('history.purge.deleteFiles', (size) => `DELETE FROM files WHERE ${OWNER_ITEMS} AND id IN (${inListPlaceholders(size)})`);
+const DELETE_FILES = statementFamily('history.purge.deleteFiles', (size) => `DELETE FROM files WHERE id IN (${inListPlaceholders(size)})`);
 const LOCK_MESSAGES = statement<{ id: unknown }>(
   'history.purge.lockMessages',
-  `SELECT id FROM messages WHERE ${OWNER_ITEMS} AND id <= ? ORDER BY id LIMIT ?`,
+  `SELECT id FROM messages WHERE ${OWNER_ITEMS} AND id > ? AND id <= ? ORDER BY id LIMIT ?`,
   { lock: 'update' },
 );
-const DELETE_MESSAGES = statementFamily('history.purge.deleteMessages', (size) => `DELETE FROM messages WHERE ${OWNER_ITEMS} AND id IN (${inListPlaceholders(size)})`);
+const DELETE_MESSAGES = statementFamily('history.purge.deleteMessages', (size) => `DELETE FROM messages WHERE id IN (${inListPlaceholders(size)})`);
 
 /** A file a purge is to delete: its bytes first, then its row. */
 export type PurgeableFile = { readonly id: number; readonly storageKey: string; readonly sizeBytes: number };
@@ -140,38 +142,44 @@ export class HistoryRepository {
     return rows.map((row) => ({ id: readInteger(row.id), storageKey: row.storage_key, sizeBytes: readInteger(row.size_bytes) }));
   }
 
-  /** Those of `ids` that are still the owner's files, locked until the transaction ends. */
+  /** Those of `ids` that are still the owner's files, ascending, locked until the transaction ends. */
   async lockFiles(owner: HistoryOwner, ids: readonly number[]): Promise<DeletedItem[]> {
     if (ids.length === 0) {
       return [];
     }
     const padded = paddedInList(ids);
-    const rows = await this.database.rows(LOCK_FILES.of(padded.shape), [owner.userId, owner.organizationId, ...padded.values]);
-    return rows.map((row) => ({ id: readInteger(row.id), sizeBytes: readInteger(row.size_bytes) })).sort((a, b) => a.id - b.id);
+    const rows = await this.database.rows(LOCK_FILES.of(padded.shape), padded.values);
+    return rows
+      .filter((row) => row.user_id === owner.userId && row.organization_id === owner.organizationId)
+      .map((row) => ({ id: readInteger(row.id), sizeBytes: readInteger(row.size_bytes) }));
   }
 
-  /** The owner's first `limit` messages up to `throughId`, locked until the transaction ends. */
-  async lockMessages(owner: HistoryOwner, throughId: number, limit: number): Promise<number[]> {
-    const rows = await this.database.rows(LOCK_MESSAGES, [owner.userId, owner.organizationId, throughId, limit]);
+  /**
+   * The owner's first `limit` messages after `afterId` and up to `throughId`, locked until the
+   * transaction ends. The lower bound keeps each batch from walking over the entries the batches
+   * before it deleted (InnoDB removes them only later).
+   */
+  async lockMessages(owner: HistoryOwner, afterId: number, throughId: number, limit: number): Promise<number[]> {
+    const rows = await this.database.rows(LOCK_MESSAGES, [owner.userId, owner.organizationId, afterId, throughId, limit]);
     return rows.map((row) => readInteger(row.id));
   }
 
-  /** Deletes those of `ids` that are the owner's files; returns how many. */
-  async deleteFiles(owner: HistoryOwner, ids: readonly number[]): Promise<number> {
-    return this.deleteOwned(DELETE_FILES, owner, ids);
+  /** Deletes the files `ids`, which the caller has locked (lockFiles) in this transaction; returns how many. */
+  async deleteLockedFiles(ids: readonly number[]): Promise<number> {
+    return this.deleteByIds(DELETE_FILES, ids);
   }
 
-  /** Deletes those of `ids` that are the owner's messages; returns how many. */
-  async deleteMessages(owner: HistoryOwner, ids: readonly number[]): Promise<number> {
-    return this.deleteOwned(DELETE_MESSAGES, owner, ids);
+  /** Deletes the messages `ids`, which the caller has locked (lockMessages) in this transaction; returns how many. */
+  async deleteLockedMessages(ids: readonly number[]): Promise<number> {
+    return this.deleteByIds(DELETE_MESSAGES, ids);
   }
 
-  private async deleteOwned(family: typeof DELETE_FILES, owner: HistoryOwner, ids: readonly number[]): Promise<number> {
+  private async deleteByIds(family: typeof DELETE_FILES, ids: readonly number[]): Promise<number> {
     if (ids.length === 0) {
       return 0;
     }
     const padded = paddedInList(ids);
-    return (await this.database.run(family.of(padded.shape), [owner.userId, owner.organizationId, ...padded.values])).affected;
+    return (await this.database.run(family.of(padded.shape), padded.values)).affected;
   }
 }
 

@@ -59,18 +59,18 @@ export class PurgeBatches {
     return { seen: candidates.length, lastId: candidates[candidates.length - 1].id, undeleted };
   }
 
-  /** The next messages up to the cutoff, deleted in one statement. */
-  async deleteMessages(purge: PurgeRecord, limit: number, lease: Lease): Promise<number> {
-    let deleted = 0;
+  /** The next messages after `afterId` up to the cutoff, deleted in one statement: how many, and the last id. */
+  async deleteMessages(purge: PurgeRecord, afterId: number, limit: number, lease: Lease): Promise<{ deleted: number; lastId: number }> {
+    let result = { deleted: 0, lastId: afterId };
     await this.inBatchTransaction(purge, lease, async () => {
-      const batch = await this.history.deleteMessagesUpTo(ownerOf(purge), purge.messageCutoffId, limit);
+      const batch = await this.history.deleteMessagesUpTo(ownerOf(purge), afterId, purge.messageCutoffId, limit);
       if (batch.length > 0) {
         await this.ledger.record(purge.id, 'message', batch);
         await this.purges.addDeleted(purge.id, { files: 0, messages: batch.length, bytes: 0 });
+        result = { deleted: batch.length, lastId: batch[batch.length - 1].id };
       }
-      deleted = batch.length;
     });
-    return deleted;
+    return result;
   }
 
   private async inBatchTransaction(purge: PurgeRecord, lease: Lease, work: () => Promise<void>): Promise<void> {

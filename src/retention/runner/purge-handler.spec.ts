@@ -35,7 +35,10 @@ function handlerWith(options: { claimed?: PurgeRecord | null; files?: BatchResul
   const batches = {
     deleteFiles: (_purge: PurgeRecord, afterId: number) =>
       options.filesError ? Promise.reject(options.filesError) : Promise.resolve(files.shift() ?? { seen: 0, lastId: afterId, undeleted: [] }),
-    deleteMessages: () => Promise.resolve(messages.shift() ?? 0),
+    deleteMessages: (_purge: PurgeRecord, afterId: number) => {
+      const deleted = messages.shift() ?? 0;
+      return Promise.resolve({ deleted, lastId: afterId + deleted });
+    },
   } as unknown as PurgeBatches;
   const ledger = {
     receipt: (purgeIds: string[]) => {

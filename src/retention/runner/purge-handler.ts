@@ -77,15 +77,16 @@ export class PurgeHandler {
       this.logger.debug({ purgeId: purge.id, files: batch.seen, undeleted: batch.undeleted.length }, 'purge batch of files committed');
       await this.pause();
     }
-    for (;;) {
+    for (let afterId = 0; ; ) {
       if (signal?.aborted) {
         return 'aborted';
       }
-      const deleted = await this.batches.deleteMessages(purge, batchSize, lease);
-      if (deleted === 0) {
+      const batch = await this.batches.deleteMessages(purge, afterId, batchSize, lease);
+      if (batch.deleted === 0) {
         break;
       }
-      this.logger.debug({ purgeId: purge.id, messages: deleted }, 'purge batch of messages committed');
+      afterId = batch.lastId;
+      this.logger.debug({ purgeId: purge.id, messages: batch.deleted }, 'purge batch of messages committed');
       await this.pause();
     }
     if (undeleted.length > 0) {

@@ -131,10 +131,12 @@ describe('history data', () => {
       const neighbours = await addMessages(database, neighbour, 2);
       const cutoff = before[before.length - 1];
       const after = await addMessages(database, owner, 2);
-      const batch = await database.transaction(() => port.deleteMessagesUpTo(owner, cutoff, 3));
+      const batch = await database.transaction(() => port.deleteMessagesUpTo(owner, 0, cutoff, 3));
       expect(batch).toEqual(before.slice(0, 3).map((id) => ({ id, sizeBytes: 0 })));
-      expect((await database.transaction(() => port.deleteMessagesUpTo(owner, cutoff, 3))).map((item) => item.id)).toEqual(before.slice(3));
-      expect(await database.transaction(() => port.deleteMessagesUpTo(owner, cutoff, 3))).toEqual([]);
+      expect((await database.transaction(() => port.deleteMessagesUpTo(owner, before[2], cutoff, 3))).map((item) => item.id)).toEqual(before.slice(3));
+      expect(await database.transaction(() => port.deleteMessagesUpTo(owner, before[4], cutoff, 3))).toEqual([]);
+      // From the start again (a re-run after a crash), nothing is left below the cutoff either.
+      expect(await database.transaction(() => port.deleteMessagesUpTo(owner, 0, cutoff, 3))).toEqual([]);
       expect(await idsOf(database, 'messages', owner.userId)).toEqual(after);
       expect(await idsOf(database, 'messages', neighbour.userId)).toEqual(neighbours);
     });
@@ -143,7 +145,7 @@ describe('history data', () => {
       const owner = await addUser(database, organizationId);
       const [id] = await addFiles(database, owner, 1);
       await expect(port.deleteFiles(owner, [id])).rejects.toBeInstanceOf(DatabaseUsageError);
-      await expect(port.deleteMessagesUpTo(owner, id, 10)).rejects.toBeInstanceOf(DatabaseUsageError);
+      await expect(port.deleteMessagesUpTo(owner, 0, id, 10)).rejects.toBeInstanceOf(DatabaseUsageError);
       await expect(
         database.transaction(async () => {
           expect(await port.deleteFiles(owner, [id])).toHaveLength(1);

@@ -230,7 +230,7 @@ describe('purges', () => {
     const messages = await addMessages(database, owner, 3);
     const id = await addPurge(owner, { messageCutoffId: messages[2] });
     const claimed = (await purges.claim(id, 'holder', new Date(), LEASE_MS))!;
-    await expect(batches.deleteMessages(claimed, 10, { owner: 'stalled', leaseMs: LEASE_MS })).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(batches.deleteMessages(claimed, 0, 10, { owner: 'stalled', leaseMs: LEASE_MS })).rejects.toBeInstanceOf(LeaseLostError);
     expect(await idsOf(database, 'messages', owner.userId)).toEqual(messages);
     expect(await ledger.receipt([id])).toMatchObject({ files: 0, messages: 0, bytes: 0 });
   });
@@ -283,7 +283,7 @@ describe('purges', () => {
       const lease = { owner: 'turn-worker', leaseMs: LEASE_MS };
       const claimed = await besideRolledBack(() => purges.claim(id, lease.owner, new Date(), LEASE_MS));
       expect(claimed).toMatchObject({ state: 'running' });
-      expect(await besideRolledBack(() => batches.deleteMessages(claimed!, 10, lease))).toBe(2);
+      expect(await besideRolledBack(() => batches.deleteMessages(claimed!, 0, 10, lease))).toEqual({ deleted: 2, lastId: messages[1] });
       expect(await idsOf(database, 'messages', owner.userId)).toEqual([]);
       expect(await besideRolledBack(() => purges.release(id, lease.owner, new Date()))).toBe(true);
       await purges.claim(id, lease.owner, new Date(), LEASE_MS);
