@@ -4,10 +4,10 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { APP_OPTIONS, configureApp, createHttpAdapter } from './app-setup';
 import { Settings } from './config/settings';
+import { Database } from './database/database';
 import { PinoNestLogger } from './logging/pino-nest-logger';
 import { describeStartupFailure } from './startup-failure';
 import { describeStart } from './startup-summary';
-import { DataSource } from 'typeorm';
 
 async function bootstrap(): Promise<void> {
   // Buffered logs are dropped if start-up fails, so the operator sees one clear message instead.
@@ -30,7 +30,7 @@ async function bootstrap(): Promise<void> {
   }
 
   await app.listen(settings.http.port, settings.http.host);
-  logger.log(describeStart(settings, app.get(DataSource).options.type, app.getHttpServer().address()));
+  logger.log(describeStart(settings, app.get(Database).dialect, app.getHttpServer().address()));
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,22 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, LessThan, Repository } from 'typeorm';
-import { serializedStatement } from '../database/serialized-transaction';
-import { isUniqueViolation } from '../database/unique-violation';
-import { RequestNonce } from './request-nonce.entity';
+import { Database } from '../database/database';
+import { isUniqueViolation } from '../database/database-error';
+import { statement } from '../database/statement';
+
+export type RequestNonceRecord = { readonly apiKeyId: string; readonly nonceHash: string; readonly expiresAt: Date };
+
+const INSERT = statement('auth.nonces.insert', 'INSERT INTO request_nonces (api_key_id, nonce_hash, expires_at) VALUES (?, ?, ?)');
+// MySQL allows no LIMIT in an IN subquery, but does in a derived table; SQLite takes either.
+const DELETE_EXPIRED = statement(
+  'auth.nonces.deleteExpired',
+  'DELETE FROM request_nonces WHERE expires_at < ? AND (api_key_id, nonce_hash) IN ' +
+    '(SELECT api_key_id, nonce_hash FROM (SELECT api_key_id, nonce_hash FROM request_nonces WHERE expires_at < ? ORDER BY expires_at LIMIT ?) AS expired)',
+);
 
 /** The request_nonces table: used only when there is no Redis. */
 @Injectable()
 export class RequestNonceRepository {
-  constructor(
-    private readonly dataSource: DataSource,
-    @InjectRepository(RequestNonce) private readonly nonces: Repository<RequestNonce>,
-  ) {}
+  constructor(private readonly database: Database) {}
 
   /** False when the (key, nonce) row is already there: the primary key decides, atomically. */
-  async insertIfAbsent(nonce: RequestNonce): Promise<boolean> {
+  async insertIfAbsent(nonce: RequestNonceRecord): Promise<boolean> {
     try {
-      await serializedStatement(this.dataSource, () => this.nonces.insert(nonce));
+      await this.database.run(INSERT, [nonce.apiKeyId, nonce.nonceHash, nonce.expiresAt]);
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -28,18 +33,6 @@ export class RequestNonceRepository {
 
   /** Deletes at most `limit` rows that expired before `now`; returns how many it deleted. */
   async deleteExpired(now: Date, limit: number): Promise<number> {
-    const expired = await this.nonces.find({
-      select: { apiKeyId: true, nonceHash: true },
-      where: { expiresAt: LessThan(now) },
-      order: { expiresAt: 'ASC' },
-      take: limit,
-    });
-    if (expired.length === 0) {
-      return 0;
-    }
-    const result = await serializedStatement(this.dataSource, () =>
-      this.nonces.delete(expired.map(({ apiKeyId, nonceHash }) => ({ apiKeyId, nonceHash, expiresAt: LessThan(now) }))),
-    );
-    return result.affected ?? expired.length;
+    return (await this.database.run(DELETE_EXPIRED, [now, now, limit])).affected;
   }
 }

@@ -1,14 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
-import {
-  HealthCheck,
-  HealthCheckResult,
-  HealthCheckService,
-  HealthIndicatorFunction,
-  TypeOrmHealthIndicator,
-} from '@nestjs/terminus';
+import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorFunction } from '@nestjs/terminus';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { PublicRoute } from '../auth/auth-kind.decorator';
 import { Settings } from '../config/settings';
+import { DatabaseHealthIndicator } from './database.health';
 import { RedisHealthIndicator } from './redis.health';
 
 @ApiExcludeController()
@@ -17,7 +12,7 @@ import { RedisHealthIndicator } from './redis.health';
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly database: TypeOrmHealthIndicator,
+    private readonly database: DatabaseHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly settings: Settings,
   ) {}
@@ -32,8 +27,7 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
-    const timeout = this.settings.healthCheckTimeoutMs;
-    const checks: HealthIndicatorFunction[] = [() => this.database.pingCheck('database', { timeout })];
+    const checks: HealthIndicatorFunction[] = [() => this.database.isReachable()];
     if (this.settings.redis) {
       checks.push(() => this.redis.isReachable());
     }

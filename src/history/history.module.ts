@@ -1,17 +1,22 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { StorageModule } from '../storage/storage.module';
-import { User } from '../users/user.entity';
 import { HistoryController } from './history.controller';
+import { HistoryPurgePort } from './history-purge.port';
+import { HistoryRepository } from './history.repository';
 import { HistoryService } from './history.service';
 import { Message } from './message.entity';
 import { StoredFile } from './stored-file.entity';
 
-/** A user's files and messages. Reads users through their entity only, so Users can depend on Retention, and Retention on History, without a cycle. */
+/**
+ * A user's files and messages. Retention reaches them only through HistoryPurgePort. The entities
+ * are registered for the schema tooling only; every query goes through HistoryRepository, which
+ * reads the users table itself, so Users can depend on Retention, and Retention on History, without a cycle.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([Message, StoredFile, User]), StorageModule],
+  imports: [TypeOrmModule.forFeature([Message, StoredFile]), StorageModule],
   controllers: [HistoryController],
-  providers: [HistoryService],
-  exports: [HistoryService],
+  providers: [HistoryService, HistoryRepository, HistoryPurgePort],
+  exports: [HistoryService, HistoryPurgePort],
 })
 export class HistoryModule {}

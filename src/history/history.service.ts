@@ -1,17 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, IsNull, Repository } from 'typeorm';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { Settings } from '../config/settings';
+import { Database } from '../database/database';
 import { BlobSourceInterruptedError, BlobStorage, BlobTooLargeError, StagedBlob } from '../storage/blob-storage';
-import { User } from '../users/user.entity';
 import { CONTENT_SHA256_HEADER, isContentDigest, UPLOAD_MEDIA_TYPE } from './content-digest';
-import { lockWritableOwner } from './history-owner';
-import { Message } from './message.entity';
-import { serializedTransaction } from '../database/serialized-transaction';
-import { StoredFile } from './stored-file.entity';
+import { FileRecord, HistoryRepository, MessageRecord } from './history.repository';
 
 export type FileUpload = {
   name: string | undefined;
@@ -29,20 +24,16 @@ export class HistoryService {
   private readonly logger = new Logger(HistoryService.name);
 
   constructor(
-    private readonly dataSource: DataSource,
-    @InjectRepository(User) private readonly users: Repository<User>,
-    @InjectRepository(Message) private readonly messages: Repository<Message>,
-    @InjectRepository(StoredFile) private readonly files: Repository<StoredFile>,
+    private readonly database: Database,
+    private readonly history: HistoryRepository,
     private readonly storage: BlobStorage,
     private readonly settings: Settings,
   ) {}
 
-  addMessage(organizationId: string, userId: string, message: { subject: string; body: string }): Promise<Message> {
-    return serializedTransaction(this.dataSource, async (manager) => {
-      await lockWritableOwner(manager, organizationId, userId);
-      const repository = manager.getRepository(Message);
-      const { identifiers } = await repository.insert({ organizationId, userId, subject: message.subject, body: message.body });
-      return repository.findOneByOrFail({ id: Number(identifiers[0]?.id) });
+  addMessage(organizationId: string, userId: string, message: { subject: string; body: string }): Promise<MessageRecord> {
+    return this.database.transaction(async () => {
+      await this.lockWritableOwner(organizationId, userId);
+      return this.history.insertMessage({ organizationId, userId, subject: message.subject, body: message.body });
     });
   }
 
@@ -51,7 +42,7 @@ export class HistoryService {
    * match the signed digest. Bytes land under `<organization>/<user>/<uuid>`, so one user's bytes
    * can always be found.
    */
-  async addFile(organizationId: string, userId: string, upload: FileUpload, content: Readable): Promise<StoredFile> {
+  async addFile(organizationId: string, userId: string, upload: FileUpload, content: Readable): Promise<FileRecord> {
     const { name, declaredSha256 } = this.checkUpload(upload);
     // Refuse before reading the body when the owner cannot take it.
     await this.assertWritable(organizationId, userId);
@@ -63,18 +54,9 @@ export class HistoryService {
       const storageKey = `${organizationId}/${userId}/${randomUUID()}`;
       await this.storage.commit(staged, storageKey);
       try {
-        return await serializedTransaction(this.dataSource, async (manager) => {
-          await lockWritableOwner(manager, organizationId, userId);
-          const repository = manager.getRepository(StoredFile);
-          const { identifiers } = await repository.insert({
-            organizationId,
-            userId,
-            name,
-            sizeBytes: String(staged.sizeBytes),
-            sha256: staged.sha256,
-            storageKey,
-          });
-          return repository.findOneByOrFail({ id: Number(identifiers[0]?.id) });
+        return await this.database.transaction(async () => {
+          await this.lockWritableOwner(organizationId, userId);
+          return this.history.insertFile({ organizationId, userId, name, sizeBytes: staged.sizeBytes, sha256: staged.sha256, storageKey });
         });
       } catch (error) {
         // No row, so no bytes: nothing may remain that a purge would not find.
@@ -89,19 +71,12 @@ export class HistoryService {
   }
 
   async summary(organizationId: string, userId: string): Promise<HistorySummary> {
-    if (!(await this.users.existsBy({ id: userId, organizationId, deletedAt: IsNull() }))) {
+    const owner = { organizationId, userId };
+    if ((await this.history.ownerState(owner)) === 'absent') {
       throw notFound('User');
     }
-    const [messages, files] = await Promise.all([
-      this.messages.countBy({ userId, organizationId }),
-      this.files
-        .createQueryBuilder('file')
-        .select('COUNT(*)', 'count')
-        .addSelect('COALESCE(SUM(file.size_bytes), 0)', 'bytes')
-        .where('file.user_id = :userId AND file.organization_id = :organizationId', { userId, organizationId })
-        .getRawOne<{ count: number | string; bytes: number | string }>(),
-    ]);
-    return { messages, files: Number(files?.count ?? 0), bytes: Number(files?.bytes ?? 0) };
+    const [messages, files] = await Promise.all([this.history.countMessages(owner), this.history.countFiles(owner)]);
+    return { messages, files: files.count, bytes: files.bytes };
   }
 
   private checkUpload(upload: FileUpload): { name: string; declaredSha256: string } {
@@ -126,7 +101,23 @@ export class HistoryService {
   }
 
   private async assertWritable(organizationId: string, userId: string): Promise<void> {
-    await serializedTransaction(this.dataSource, (manager) => lockWritableOwner(manager, organizationId, userId));
+    await this.database.transaction(() => this.lockWritableOwner(organizationId, userId));
+  }
+
+  /**
+   * Inside the writing transaction: the owner exists and is active, and (on MySQL) stays so until
+   * the write commits. A concurrent deactivation, which updates the user row and then records the
+   * purge's cutoffs, therefore either sees the new item or makes this write refuse: an item can
+   * never slip in beside a purge that misses it.
+   */
+  private async lockWritableOwner(organizationId: string, userId: string): Promise<void> {
+    const state = await this.history.lockOwner({ organizationId, userId });
+    if (state === 'absent') {
+      throw notFound('User');
+    }
+    if (state === 'inactive') {
+      throw new DomainError(DomainErrorCode.UserInactive, 'This user is deactivated; their history cannot grow.');
+    }
   }
 
   private async stage(content: Readable): Promise<StagedBlob> {

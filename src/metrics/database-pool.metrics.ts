@@ -1,36 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { DataSource } from 'typeorm';
+import { Database } from '../database/database';
 import { MetricsRegistry } from './metrics-registry';
 
-type Mysql2Pool = { _allConnections?: { length: number }; _freeConnections?: { length: number }; _connectionQueue?: { length: number } };
+type PoolStatistics = NonNullable<ReturnType<Database['poolStatistics']>>;
 
 /** MySQL pool use, read at scrape time (SQLite has no pool: the gauges stay absent). */
 @Injectable()
 export class DatabasePoolMetrics {
-  constructor(registry: MetricsRegistry, dataSource: DataSource) {
-    if (dataSource.options.type !== 'mysql' && dataSource.options.type !== 'mariadb') {
+  constructor(registry: MetricsRegistry, database: Database) {
+    if (database.poolStatistics() === null) {
       return;
     }
-    const pool = (): Mysql2Pool | undefined => (dataSource.driver as { pool?: Mysql2Pool }).pool;
-    const gauge = (name: string, help: string, read: (p: Mysql2Pool) => number | undefined): void => {
+    const gauge = (name: string, help: string, read: (statistics: PoolStatistics) => number): void => {
       new Gauge({
         name,
         help,
         registers: [registry],
         collect() {
-          const current = pool();
-          const value = current ? read(current) : undefined;
-          if (value !== undefined) {
-            this.set(value);
+          const statistics = database.poolStatistics();
+          if (statistics) {
+            this.set(read(statistics));
           }
         },
       });
     };
-    gauge('db_pool_connections', 'Open connections in the MySQL pool', (p) => p._allConnections?.length);
-    gauge('db_pool_connections_in_use', 'MySQL pool connections currently lent out', (p) =>
-      p._allConnections && p._freeConnections ? p._allConnections.length - p._freeConnections.length : undefined,
-    );
-    gauge('db_pool_waiting_requests', 'Queries waiting for a free MySQL pool connection', (p) => p._connectionQueue?.length);
+    gauge('db_pool_connections', 'Open connections in the MySQL pool', (statistics) => statistics.connections);
+    gauge('db_pool_connections_in_use', 'MySQL pool connections currently lent out', (statistics) => statistics.inUse);
+    gauge('db_pool_waiting_requests', 'Queries waiting for a free MySQL pool connection', (statistics) => statistics.waiting);
   }
 }

@@ -1,11 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Database } from '../database/database';
-import { statement } from '../database/statement';
+import { HostedOrganization, OrganizationsRepository } from './organizations.repository';
 
-export type HostedOrganization = { readonly id: string; readonly name: string; readonly hostname: string };
-
-const BY_HOSTNAME = statement<HostedOrganization>('organizations.hosts.byHostname', 'SELECT id, name, hostname FROM organizations WHERE hostname = ?');
-const BY_ID = statement<HostedOrganization>('organizations.hosts.byId', 'SELECT id, name, hostname FROM organizations WHERE id = ?');
+export type { HostedOrganization } from './organizations.repository';
 
 // DNS names are at most 253 characters; a longer Host names no organization.
 const MAX_HOSTNAME_LENGTH = 253;
@@ -13,7 +9,7 @@ const MAX_HOSTNAME_LENGTH = 253;
 /** Organizations by the hostname their users reach them at (stored lower-case). */
 @Injectable()
 export class OrganizationHosts {
-  constructor(private readonly database: Database) {}
+  constructor(private readonly organizations: OrganizationsRepository) {}
 
   /** `hostname` as the request named it: compared without case and without a final dot. */
   async findByHostname(hostname: string | undefined): Promise<HostedOrganization | null> {
@@ -21,10 +17,10 @@ export class OrganizationHosts {
     if (normalized === '' || normalized.length > MAX_HOSTNAME_LENGTH) {
       return null;
     }
-    return this.database.first(BY_HOSTNAME, [normalized]);
+    return this.organizations.hostByHostname(normalized);
   }
 
   async findById(id: string): Promise<HostedOrganization | null> {
-    return this.database.first(BY_ID, [id]);
+    return this.organizations.hostById(id);
   }
 }

@@ -5,12 +5,13 @@ import { UsersModule } from '../users/users.module';
 import { OrganizationHosts } from './organization-hosts';
 import { Organization } from './organization.entity';
 import { OrganizationsController } from './organizations.controller';
+import { OrganizationsRepository } from './organizations.repository';
 import { OrganizationsService } from './organizations.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Organization]), UsersModule, ApiKeysModule],
   controllers: [OrganizationsController],
-  providers: [OrganizationsService, OrganizationHosts],
+  providers: [OrganizationsService, OrganizationsRepository, OrganizationHosts],
   exports: [OrganizationsService, OrganizationHosts],
 })
 export class OrganizationsModule {}

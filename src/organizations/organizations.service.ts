@@ -1,27 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { ApiKeysService, IssuedApiKey } from '../api-keys/api-keys.service';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
 import { Settings } from '../config/settings';
-import { isUniqueViolation } from '../database/unique-violation';
+import { Database } from '../database/database';
+import { isUniqueViolation } from '../database/database-error';
 import { User } from '../users/user.entity';
 import { UserCounts, UsersService } from '../users/users.service';
 import { BootstrapOrganizationDto } from './dto/bootstrap-organization.dto';
 import { GrantAdministratorDto } from './dto/grant-administrator.dto';
-import { Organization } from './organization.entity';
+import { OrganizationRecord, OrganizationsRepository } from './organizations.repository';
 import { serializedTransaction } from '../database/serialized-transaction';
 
 export type OrganizationWithAdministrator = {
-  organization: Organization;
+  organization: OrganizationRecord;
   admin: User;
   apiKey: IssuedApiKey;
 };
 
 export type OrganizationOverview = {
-  organization: Organization;
+  organization: OrganizationRecord;
   scimBaseUrl: string;
   users: UserCounts;
 };
@@ -33,7 +33,8 @@ const CLI_CONTEXT: RequestContext = { sourceAddress: 'cli', requestId: null };
 export class OrganizationsService {
   constructor(
     private readonly dataSource: DataSource,
-    @InjectRepository(Organization) private readonly organizations: Repository<Organization>,
+    private readonly database: Database,
+    private readonly organizations: OrganizationsRepository,
     private readonly users: UsersService,
     private readonly apiKeys: ApiKeysService,
     private readonly settings: Settings,
@@ -43,12 +44,11 @@ export class OrganizationsService {
   async bootstrap(input: BootstrapOrganizationDto): Promise<OrganizationWithAdministrator> {
     const hostname = input.hostname.toLowerCase();
     try {
-      return await serializedTransaction(this.dataSource, async (manager) => {
-        const organizations = manager.getRepository(Organization);
-        if (await organizations.existsBy({ hostname })) {
+      return await this.inTransaction(async (manager) => {
+        if (await this.organizations.findByHostname(hostname)) {
           throw hostnameTaken(hostname);
         }
-        const organization = await organizations.save(organizations.create({ id: randomUUID(), name: input.orgName, hostname }));
+        const organization = await this.organizations.insert({ id: randomUUID(), name: input.orgName, hostname });
         const admin = await this.users.createAdministrator(manager, organization.id, {
           email: input.adminEmail,
           givenName: input.adminGivenName ?? defaultGivenName(input.adminEmail),
@@ -72,8 +72,8 @@ export class OrganizationsService {
    */
   async grantAdministrator(input: GrantAdministratorDto): Promise<OrganizationWithAdministrator> {
     try {
-      return await serializedTransaction(this.dataSource, async (manager) => {
-        const organization = await manager.getRepository(Organization).findOneBy({ hostname: input.hostname.toLowerCase() });
+      return await this.inTransaction(async (manager) => {
+        const organization = await this.organizations.findByHostname(input.hostname.toLowerCase());
         if (!organization) {
           throw notFound(`Organization with hostname "${input.hostname}"`);
         }
@@ -97,11 +97,20 @@ export class OrganizationsService {
   }
 
   async overview(organizationId: string): Promise<OrganizationOverview> {
-    const organization = await this.organizations.findOneBy({ id: organizationId });
+    const organization = await this.organizations.findById(organizationId);
     if (!organization) {
       throw notFound('Organization');
     }
     return { organization, scimBaseUrl: this.settings.scimBaseUrl, users: await this.users.counts(organizationId) };
+  }
+
+  /**
+   * Transitional: the users and API-key services still take the TypeORM transaction's manager, so
+   * the transaction is opened through TypeORM and this module's statements join it. Once they run
+   * in the ambient transaction, this becomes `database.transaction(work)`.
+   */
+  private inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return serializedTransaction(this.dataSource, (manager) => this.database.joinTypeormTransaction(manager, () => work(manager)));
   }
 
   private firstApiKey(manager: EntityManager, admin: User, description: string): Promise<IssuedApiKey> {

@@ -1,14 +1,72 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, EntityManager, In, Repository } from 'typeorm';
-import { boundInteger, boundIntegerColumn } from '../database/bound-integer';
-import { serializedTransaction } from '../database/serialized-transaction';
+import { EntityManager, In } from 'typeorm';
+import { Database } from '../database/database';
+import { inListPlaceholders, paddedInList } from '../database/padded-in-list';
+import { readDate, readInteger, readNullableDate } from '../database/sql-values';
+import { statement, statementFamily } from '../database/statement';
 import { OPEN_PURGE_STATES, Purge, PURGE_STATES, PurgeState } from './purge.entity';
 
 export type PurgeFilter = { state?: PurgeState; userId?: string };
 export type DeletedTotals = { files: number; messages: number; bytes: number };
 export type Receipt = DeletedTotals & { digest: string };
 export type OpenPurge = Pick<Purge, 'id' | 'state' | 'filesDeleted' | 'messagesDeleted' | 'bytesDeleted'>;
+
+/** One purge as stored. */
+export type PurgeRecord = {
+  readonly id: string;
+  readonly organizationId: string;
+  readonly userId: string;
+  readonly userName: string;
+  readonly state: PurgeState;
+  readonly messageCutoffId: number;
+  readonly fileCutoffId: number;
+  readonly messagesTotal: number;
+  readonly filesTotal: number;
+  readonly messagesDeleted: number;
+  readonly filesDeleted: number;
+  readonly bytesDeleted: number;
+  readonly receiptDigest: string | null;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly requestedAt: Date;
+  readonly startedAt: Date | null;
+  readonly completedAt: Date | null;
+  readonly nextAttemptAt: Date | null;
+  readonly leaseExpiresAt: Date | null;
+  readonly leaseOwner: string | null;
+  readonly mergedIntoId: string | null;
+};
+
+type PurgeRow = {
+  id: string;
+  organization_id: string;
+  user_id: string;
+  user_name: string;
+  state: string;
+  message_cutoff_id: unknown;
+  file_cutoff_id: unknown;
+  messages_total: unknown;
+  files_total: unknown;
+  messages_deleted: unknown;
+  files_deleted: unknown;
+  bytes_deleted: unknown;
+  receipt_digest: string | null;
+  attempts: unknown;
+  last_error: string | null;
+  requested_at: unknown;
+  started_at: unknown;
+  completed_at: unknown;
+  next_attempt_at: unknown;
+  lease_expires_at: unknown;
+  lease_owner: string | null;
+  merged_into_id: string | null;
+};
+
+const COLUMNS =
+  'id, organization_id, user_id, user_name, state, message_cutoff_id, file_cutoff_id, messages_total, files_total, messages_deleted, files_deleted, ' +
+  'bytes_deleted, receipt_digest, attempts, last_error, requested_at, started_at, completed_at, next_attempt_at, lease_expires_at, lease_owner, merged_into_id';
+/** Every update keeps the row's bookkeeping as TypeORM's entity did: the update time and the version. */
+const TOUCHED = 'updated_at = ?, version = version + 1';
 
 /**
  * A running purge held by this worker. lease_owner is set exactly while a purge is running (claim
@@ -17,48 +75,111 @@ export type OpenPurge = Pick<Purge, 'id' | 'state' | 'filesDeleted' | 'messagesD
  * index first, locking that index's entry before the row, the reverse of a deactivation that
  * merges the purge (row first, then the entry as its state changes): the two deadlocked.
  */
-const HELD_BY_OWNER = 'id = :id AND lease_owner = :owner';
+const HELD_BY_OWNER = 'id = ? AND lease_owner = ?';
+
+/**
+ * Pending purges are always due (their next_attempt_at is informative: MySQL rounds it to the
+ * second, which must not delay a fresh purge); failed ones after their backoff; running ones
+ * once their lease has expired. Binds the current time twice.
+ */
+const IS_DUE =
+  "(state = 'pending' OR (state = 'failed' AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?) OR (state = 'running' AND lease_expires_at < ?))";
+
+const BY_ID = statement<PurgeRow>('retention.purges.byId', `SELECT ${COLUMNS} FROM purges WHERE id = ?`);
+const IN_ORGANIZATION = statement<PurgeRow>('retention.purges.inOrganization', `SELECT ${COLUMNS} FROM purges WHERE id = ? AND organization_id = ?`);
+
+/** Which optional filters a page applies; the SQL is assembled from these fixed fragments only. */
+type PageShape = 'all' | 'state' | 'user' | 'stateAndUser';
+const PAGE_FILTERS: Record<PageShape, string> = { all: '', state: ' AND state = ?', user: ' AND user_id = ?', stateAndUser: ' AND state = ? AND user_id = ?' };
+const PAGE = statementFamily<PageShape, PurgeRow>(
+  'retention.purges.page',
+  (shape) => `SELECT ${COLUMNS} FROM purges WHERE organization_id = ?${PAGE_FILTERS[shape]} ORDER BY requested_at DESC, id ASC LIMIT ? OFFSET ?`,
+);
+const PAGE_TOTAL = statementFamily<PageShape, { total: unknown }>(
+  'retention.purges.pageTotal',
+  (shape) => `SELECT COUNT(*) AS total FROM purges WHERE organization_id = ?${PAGE_FILTERS[shape]}`,
+);
+const LATEST_FOR_USER = statement<PurgeRow>(
+  'retention.purges.latestForUser',
+  `SELECT ${COLUMNS} FROM purges WHERE organization_id = ? AND user_id = ? ORDER BY requested_at DESC, id ASC LIMIT 1`,
+);
+const MERGED_INTO = statement<{ id: string }>('retention.purges.mergedInto', 'SELECT id FROM purges WHERE merged_into_id = ? ORDER BY requested_at ASC, id ASC');
+const MERGED_INTO_EACH = statementFamily<string, { id: string; merged_into_id: string }>(
+  'retention.purges.mergedIntoEach',
+  (shape) => `SELECT id, merged_into_id FROM purges WHERE merged_into_id IN (${inListPlaceholders(shape)}) ORDER BY requested_at ASC, id ASC`,
+);
+const COUNT_BY_STATE = statement<{ state: string; count: unknown }>('retention.purges.countByState', 'SELECT state, COUNT(*) AS count FROM purges GROUP BY state');
+const DUE = statement<{ id: string; attempts: unknown }>(
+  'retention.purges.due',
+  `SELECT id, attempts FROM purges WHERE ${IS_DUE} ORDER BY requested_at ASC LIMIT ?`,
+);
+const CLAIM = statement(
+  'retention.purges.claim',
+  `UPDATE purges SET state = 'running', lease_owner = ?, lease_expires_at = ?, next_attempt_at = NULL, attempts = attempts + 1, ` +
+    `started_at = COALESCE(started_at, ?), ${TOUCHED} WHERE id = ? AND ${IS_DUE}`,
+);
+const RENEW_LEASE = statement('retention.purges.renewLease', `UPDATE purges SET lease_expires_at = ?, ${TOUCHED} WHERE ${HELD_BY_OWNER}`);
+const ADD_DELETED = statement(
+  'retention.purges.addDeleted',
+  `UPDATE purges SET files_deleted = files_deleted + ?, messages_deleted = messages_deleted + ?, bytes_deleted = bytes_deleted + ?, ${TOUCHED} WHERE id = ?`,
+);
+const COMPLETE = statement(
+  'retention.purges.complete',
+  `UPDATE purges SET state = 'completed', completed_at = ?, files_deleted = ?, messages_deleted = ?, bytes_deleted = ?, receipt_digest = ?, ` +
+    `lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NULL, ${TOUCHED} WHERE ${HELD_BY_OWNER}`,
+);
+const FAIL = statement(
+  'retention.purges.fail',
+  `UPDATE purges SET state = 'failed', last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, ${TOUCHED} WHERE ${HELD_BY_OWNER}`,
+);
+const RELEASE = statement(
+  'retention.purges.release',
+  `UPDATE purges SET state = 'pending', next_attempt_at = ?, lease_owner = NULL, lease_expires_at = NULL, ${TOUCHED} WHERE ${HELD_BY_OWNER}`,
+);
+// Read and changed by primary key only, like every statement on one purge (see HELD_BY_OWNER); the
+// row stays locked in between.
+const LOCK_STATE_IN_ORGANIZATION = statement<{ state: string }>('retention.purges.lockStateInOrganization', 'SELECT state FROM purges WHERE id = ? AND organization_id = ?', {
+  lock: 'update',
+});
+const MARK_FOR_RETRY = statement('retention.purges.markForRetry', `UPDATE purges SET state = 'pending', next_attempt_at = ?, ${TOUCHED} WHERE id = ?`);
 
 /** Every read and write of purge rows. State changes are conditional updates, so racing workers cannot both win. */
 @Injectable()
 export class PurgeRepository {
-  constructor(@InjectRepository(Purge) private readonly purges: Repository<Purge>) {}
+  constructor(private readonly database: Database) {}
 
-  findById(id: string): Promise<Purge | null> {
-    return this.purges.findOneBy({ id });
+  async findById(id: string): Promise<PurgeRecord | null> {
+    return toRecordOrNull(await this.database.first(BY_ID, [id]));
   }
 
-  findInOrganization(organizationId: string, id: string): Promise<Purge | null> {
-    return this.purges.findOneBy({ id, organizationId });
+  async findInOrganization(organizationId: string, id: string): Promise<PurgeRecord | null> {
+    return toRecordOrNull(await this.database.first(IN_ORGANIZATION, [id, organizationId]));
   }
 
-  async page(organizationId: string, filter: PurgeFilter, offset: number, limit: number): Promise<{ purges: Purge[]; total: number }> {
-    const [purges, total] = await this.purges.findAndCount({
-      where: { organizationId, ...(filter.state ? { state: filter.state } : {}), ...(filter.userId ? { userId: filter.userId } : {}) },
-      order: { requestedAt: 'DESC', id: 'ASC' },
-      skip: offset,
-      take: limit,
-    });
-    return { purges, total };
+  async page(organizationId: string, filter: PurgeFilter, offset: number, limit: number): Promise<{ purges: PurgeRecord[]; total: number }> {
+    const shape: PageShape = filter.state ? (filter.userId ? 'stateAndUser' : 'state') : filter.userId ? 'user' : 'all';
+    const where = [organizationId, ...(filter.state ? [filter.state] : []), ...(filter.userId ? [filter.userId] : [])];
+    const rows = await this.database.rows(PAGE.of(shape), [...where, limit, offset]);
+    const total = await this.database.first(PAGE_TOTAL.of(shape), where);
+    return { purges: rows.map(toRecord), total: readInteger(total?.total ?? 0) };
   }
 
-  latestForUser(organizationId: string, userId: string): Promise<Purge | null> {
-    return this.purges.findOne({ where: { organizationId, userId }, order: { requestedAt: 'DESC', id: 'ASC' } });
+  async latestForUser(organizationId: string, userId: string): Promise<PurgeRecord | null> {
+    return toRecordOrNull(await this.database.first(LATEST_FOR_USER, [organizationId, userId]));
   }
 
   /** The purges whose scope `id` took over (state `merged`), oldest first. */
   async mergedInto(id: string): Promise<string[]> {
-    const rows = await this.purges.find({ select: { id: true }, where: { mergedIntoId: id }, order: { requestedAt: 'ASC', id: 'ASC' } });
-    return rows.map((row) => row.id);
+    return (await this.database.rows(MERGED_INTO, [id])).map((row) => row.id);
   }
 
   /** mergedInto for every purge of a page, in one query. */
   async mergedIntoEach(ids: string[]): Promise<Map<string, string[]>> {
     const merged = new Map<string, string[]>(ids.map((id) => [id, []]));
     if (ids.length > 0) {
-      const rows = await this.purges.find({ select: { id: true, mergedIntoId: true }, where: { mergedIntoId: In(ids) }, order: { requestedAt: 'ASC', id: 'ASC' } });
-      for (const row of rows) {
-        merged.get(row.mergedIntoId ?? '')?.push(row.id);
+      const padded = paddedInList(ids);
+      for (const row of await this.database.rows(MERGED_INTO_EACH.of(padded.shape), padded.values)) {
+        merged.get(row.merged_into_id)?.push(row.id);
       }
     }
     return merged;
@@ -119,16 +240,10 @@ export class PurgeRepository {
   }
 
   async countByState(): Promise<Record<PurgeState, number>> {
-    const rows = await this.purges
-      .createQueryBuilder('purge')
-      .select('purge.state', 'state')
-      .addSelect('COUNT(*)', 'count')
-      .groupBy('purge.state')
-      .getRawMany<{ state: string; count: number | string }>();
     const counts = Object.fromEntries(PURGE_STATES.map((state) => [state, 0])) as Record<PurgeState, number>;
-    for (const row of rows) {
+    for (const row of await this.database.rows(COUNT_BY_STATE)) {
       if ((PURGE_STATES as readonly string[]).includes(row.state)) {
-        counts[row.state as PurgeState] = Number(row.count);
+        counts[row.state as PurgeState] = readInteger(row.count);
       }
     }
     return counts;
@@ -138,134 +253,83 @@ export class PurgeRepository {
    * Purges a worker should run now: pending ones, failed ones whose backoff has passed, and
    * running ones whose worker stopped renewing its lease (it crashed or was cut off).
    */
-  findDue(now: Date, limit: number): Promise<Pick<Purge, 'id' | 'attempts'>[]> {
-    return this.purges
-      .createQueryBuilder('purge')
-      .select(['purge.id', 'purge.attempts'])
-      .where(this.isDue(now))
-      .orderBy('purge.requestedAt', 'ASC')
-      .limit(limit)
-      .getMany();
+  async findDue(now: Date, limit: number): Promise<{ id: string; attempts: number }[]> {
+    return (await this.database.rows(DUE, [now, now, limit])).map((row) => ({ id: row.id, attempts: readInteger(row.attempts) }));
   }
 
   /** Takes a due purge for this worker: running, leased, one more attempt. Null when not due or taken. */
-  async claim(id: string, owner: string, now: Date, leaseMs: number): Promise<Purge | null> {
-    const result = await this.purges
-      .createQueryBuilder()
-      .update(Purge)
-      .set({
-        state: 'running',
-        leaseOwner: owner,
-        leaseExpiresAt: new Date(now.getTime() + leaseMs),
-        nextAttemptAt: null,
-        attempts: () => 'attempts + 1',
-        startedAt: () => 'COALESCE(started_at, :now)',
-      })
-      .where('id = :id', { id })
-      .andWhere(this.isDue(now, ''))
-      .setParameter('now', now)
-      .execute();
-    return result.affected === 1 ? this.findById(id) : null;
+  async claim(id: string, owner: string, now: Date, leaseMs: number): Promise<PurgeRecord | null> {
+    const { affected } = await this.database.run(CLAIM, [owner, new Date(now.getTime() + leaseMs), now, now, id, now, now]);
+    return affected === 1 ? this.findById(id) : null;
   }
 
   /**
    * First statement of every batch transaction: proves this worker still holds the lease (and
-   * takes the purge row's write lock, which on SQLite makes the transaction a writer at once).
+   * takes the purge row's write lock, so the batch waits for a deactivation deciding this purge's fate).
    */
-  async renewLease(manager: EntityManager, id: string, owner: string, leaseMs: number): Promise<boolean> {
-    const result = await manager
-      .createQueryBuilder()
-      .update(Purge)
-      .set({ leaseExpiresAt: new Date(Date.now() + leaseMs) })
-      .where(HELD_BY_OWNER, { id, owner })
-      .execute();
-    return result.affected === 1;
+  async renewLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    const now = new Date();
+    return (await this.database.run(RENEW_LEASE, [new Date(now.getTime() + leaseMs), now, id, owner])).affected === 1;
   }
 
-  async addDeleted(manager: EntityManager, id: string, deleted: DeletedTotals): Promise<void> {
-    await manager
-      .createQueryBuilder()
-      .update(Purge)
-      .set({
-        filesDeleted: () => 'files_deleted + :files',
-        messagesDeleted: () => 'messages_deleted + :messages',
-        bytesDeleted: () => 'bytes_deleted + :bytes',
-      })
-      .where('id = :id', { id })
-      .setParameters({ files: boundInteger(deleted.files), messages: boundInteger(deleted.messages), bytes: boundInteger(deleted.bytes) })
-      .execute();
+  async addDeleted(id: string, deleted: DeletedTotals): Promise<void> {
+    await this.database.run(ADD_DELETED, [deleted.files, deleted.messages, deleted.bytes, new Date(), id]);
   }
 
   async complete(id: string, owner: string, receipt: Receipt, now: Date): Promise<boolean> {
-    const result = await this.purges
-      .createQueryBuilder()
-      .update(Purge)
-      .set({
-        state: 'completed',
-        completedAt: now,
-        filesDeleted: boundIntegerColumn(receipt.files),
-        messagesDeleted: boundIntegerColumn(receipt.messages),
-        bytesDeleted: String(receipt.bytes),
-        receiptDigest: receipt.digest,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        nextAttemptAt: null,
-      })
-      .where(HELD_BY_OWNER, { id, owner })
-      .execute();
-    return result.affected === 1;
+    const values = [now, receipt.files, receipt.messages, receipt.bytes, receipt.digest, now, id, owner];
+    return (await this.database.run(COMPLETE, values)).affected === 1;
   }
 
   /** Failed, with the error kept visible; nextAttemptAt null means no automatic retry is left. */
   async fail(id: string, owner: string, error: string, nextAttemptAt: Date | null): Promise<boolean> {
-    const result = await this.purges
-      .createQueryBuilder()
-      .update(Purge)
-      .set({ state: 'failed', lastError: error, nextAttemptAt, leaseOwner: null, leaseExpiresAt: null })
-      .where(HELD_BY_OWNER, { id, owner })
-      .execute();
-    return result.affected === 1;
+    return (await this.database.run(FAIL, [error, nextAttemptAt, new Date(), id, owner])).affected === 1;
   }
 
   /** Hands a running purge back (this worker is shutting down) so another takes it at once. */
   async release(id: string, owner: string, now: Date): Promise<boolean> {
-    const result = await this.purges
-      .createQueryBuilder()
-      .update(Purge)
-      .set({ state: 'pending', nextAttemptAt: now, leaseOwner: null, leaseExpiresAt: null })
-      .where(HELD_BY_OWNER, { id, owner })
-      .execute();
-    return result.affected === 1;
+    return (await this.database.run(RELEASE, [now, now, id, owner])).affected === 1;
   }
 
   /** An administrator's retry of a failed purge: due now, whatever automatic retries are left. */
   async markForRetry(organizationId: string, id: string, now: Date): Promise<boolean> {
-    return serializedTransaction(this.purges.manager.connection, async (manager) => {
-      // Read and changed by primary key only, like every statement on one purge (see HELD_BY_OWNER);
-      // the row stays locked in between.
-      const read = manager.getRepository(Purge).createQueryBuilder('purge').select(['purge.id', 'purge.state']).where('purge.id = :id AND purge.organization_id = :organizationId', { id, organizationId });
-      if (manager.connection.options.type !== 'better-sqlite3') {
-        read.setLock('pessimistic_write');
-      }
-      if ((await read.getOne())?.state !== 'failed') {
+    return this.database.transaction(async () => {
+      if ((await this.database.first(LOCK_STATE_IN_ORGANIZATION, [id, organizationId]))?.state !== 'failed') {
         return false;
       }
-      await manager.createQueryBuilder().update(Purge).set({ state: 'pending', nextAttemptAt: now }).where('id = :id', { id }).execute();
+      await this.database.run(MARK_FOR_RETRY, [now, now, id]);
       return true;
     });
   }
+}
 
-  /**
-   * Pending purges are always due (their nextAttemptAt is informative: MySQL rounds it to the
-   * second, which must not delay a fresh purge); failed ones after their backoff; running ones
-   * once their lease has expired.
-   */
-  private isDue(now: Date, alias = 'purge.'): Brackets {
-    return new Brackets((where) => {
-      where
-        .where(`${alias}state = 'pending'`)
-        .orWhere(`(${alias}state = 'failed' AND ${alias}next_attempt_at IS NOT NULL AND ${alias}next_attempt_at <= :dueAt)`, { dueAt: now })
-        .orWhere(`(${alias}state = 'running' AND ${alias}lease_expires_at < :dueAt)`, { dueAt: now });
-    });
-  }
+function toRecordOrNull(row: PurgeRow | null): PurgeRecord | null {
+  return row ? toRecord(row) : null;
+}
+
+function toRecord(row: PurgeRow): PurgeRecord {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    userId: row.user_id,
+    userName: row.user_name,
+    state: row.state as PurgeState,
+    messageCutoffId: readInteger(row.message_cutoff_id),
+    fileCutoffId: readInteger(row.file_cutoff_id),
+    messagesTotal: readInteger(row.messages_total),
+    filesTotal: readInteger(row.files_total),
+    messagesDeleted: readInteger(row.messages_deleted),
+    filesDeleted: readInteger(row.files_deleted),
+    bytesDeleted: readInteger(row.bytes_deleted),
+    receiptDigest: row.receipt_digest,
+    attempts: readInteger(row.attempts),
+    lastError: row.last_error,
+    requestedAt: readDate(row.requested_at),
+    startedAt: readNullableDate(row.started_at),
+    completedAt: readNullableDate(row.completed_at),
+    nextAttemptAt: readNullableDate(row.next_attempt_at),
+    leaseExpiresAt: readNullableDate(row.lease_expires_at),
+    leaseOwner: row.lease_owner,
+    mergedIntoId: row.merged_into_id,
+  };
 }

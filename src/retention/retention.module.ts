@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Message } from '../history/message.entity';
-import { StoredFile } from '../history/stored-file.entity';
 import { Purge } from './purge.entity';
 import { PurgeRepository } from './purge.repository';
 import { PurgeQueryService } from './purge-query.service';
@@ -19,7 +17,7 @@ import { purgeQueueProvider } from './queue/purge-queue.provider';
  * Running them is PurgeRunnerModule's job, which only the service process loads (not the CLI).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Purge, PurgedItem, Message, StoredFile])],
+  imports: [TypeOrmModule.forFeature([Purge, PurgedItem])],
   controllers: [PurgesController],
   providers: [
     PurgeScheduler,

@@ -1,8 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsDefined, IsString, MaxLength, MinLength } from 'class-validator';
 import { mustBe, required } from '../../common/validation/validation-messages';
-import { Message } from '../message.entity';
-import { StoredFile } from '../stored-file.entity';
+import { FileRecord, MessageRecord } from '../history.repository';
 
 export class MessageCreateDto {
   @ApiProperty({ minLength: 1, maxLength: 255 })
@@ -29,11 +28,11 @@ export type HistoryResponseDto = {
   files: { count: number; bytes: number };
 };
 
-export function toMessageResponse(message: Message): MessageResponseDto {
+export function toMessageResponse(message: MessageRecord): MessageResponseDto {
   return { id: message.id, userId: message.userId, subject: message.subject, createdAt: message.createdAt.toISOString() };
 }
 
-export function toFileResponse(file: StoredFile): FileResponseDto {
+export function toFileResponse(file: FileRecord): FileResponseDto {
   return {
     id: file.id,
     userId: file.userId,

@@ -1,4 +1,4 @@
-import { Organization } from '../organization.entity';
+import { OrganizationRecord } from '../organizations.repository';
 
 export type OrganizationResponseDto = {
   id: string;
@@ -7,7 +7,7 @@ export type OrganizationResponseDto = {
   createdAt: string;
 };
 
-export function toOrganizationResponse(organization: Organization): OrganizationResponseDto {
+export function toOrganizationResponse(organization: OrganizationRecord): OrganizationResponseDto {
   return {
     id: organization.id,
     name: organization.name,
@@ -22,7 +22,7 @@ export type OrganizationOverviewDto = OrganizationResponseDto & {
 };
 
 export function toOrganizationOverview(overview: {
-  organization: Organization;
+  organization: OrganizationRecord;
   scimBaseUrl: string;
   users: OrganizationOverviewDto['users'];
 }): OrganizationOverviewDto {

@@ -2,9 +2,11 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/paging.dto';
 import { mustBe } from '../../common/validation/validation-messages';
-import { Purge, PURGE_STATES, PurgeState } from '../purge.entity';
+import { PURGE_STATES, PurgeState } from '../purge.entity';
+import { PurgeRecord } from '../purge.repository';
 import { RECEIPT_DIGEST_METHOD } from '../purge-receipt';
-import { PurgedItem, PurgedItemKind } from '../purged-item.entity';
+import { PurgedItemKind } from '../purged-item.entity';
+import { PurgedItemRecord } from '../purged-item.repository';
 
 export class PurgeListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: PURGE_STATES })
@@ -60,7 +62,7 @@ export type PurgeResponseDto = {
 
 export type PurgedItemResponseDto = { kind: PurgedItemKind; id: number; sizeBytes: number };
 
-export function toPurgeResponse(purge: Purge, mergedPurges: string[]): PurgeResponseDto {
+export function toPurgeResponse(purge: PurgeRecord, mergedPurges: string[]): PurgeResponseDto {
   return {
     id: purge.id,
     userId: purge.userId,
@@ -82,11 +84,11 @@ export function toPurgeResponse(purge: Purge, mergedPurges: string[]): PurgeResp
   };
 }
 
-export function toPurgedItemResponse(item: PurgedItem): PurgedItemResponseDto {
+export function toPurgedItemResponse(item: PurgedItemRecord): PurgedItemResponseDto {
   return { kind: item.kind, id: item.itemId, sizeBytes: Number(item.sizeBytes) };
 }
 
-function toReceipt(purge: Purge, mergedPurges: string[]): PurgeReceiptDto | null {
+function toReceipt(purge: PurgeRecord, mergedPurges: string[]): PurgeReceiptDto | null {
   if (purge.state !== 'completed' || purge.completedAt === null || purge.receiptDigest === null) {
     return null;
   }

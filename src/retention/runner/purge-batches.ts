@@ -1,12 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { Message } from '../../history/message.entity';
-import { serializedTransaction } from '../../database/serialized-transaction';
-import { StoredFile } from '../../history/stored-file.entity';
+import { Database } from '../../database/database';
+import { HistoryOwner, HistoryPurgePort } from '../../history/history-purge.port';
 import { BlobStorage } from '../../storage/blob-storage';
-import { boundInteger } from '../../database/bound-integer';
-import { Purge } from '../purge.entity';
-import { PurgeRepository } from '../purge.repository';
+import { PurgeRecord, PurgeRepository } from '../purge.repository';
 import { PurgedItemRepository } from '../purged-item.repository';
 import { LeaseLostError } from './purge-errors';
 
@@ -18,14 +14,14 @@ export type BatchResult = { seen: number; lastId: number; undeleted: { id: numbe
 /**
  * One bounded batch of a purge, committed on its own: rows deleted, the ledger written and the
  * counters advanced in one transaction, so a crash at any point loses or repeats nothing.
- * Only items of the purge's user with ids up to its cutoffs are touched. Ids are bound (see
- * boundInteger), so every batch of a purge runs the same few statements whatever its ids.
+ * Only items of the purge's user with ids up to its cutoffs are touched, through History's port.
  */
 @Injectable()
 export class PurgeBatches {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: Database,
     private readonly storage: BlobStorage,
+    private readonly history: HistoryPurgePort,
     private readonly purges: PurgeRepository,
     private readonly ledger: PurgedItemRepository,
   ) {}
@@ -35,16 +31,9 @@ export class PurgeBatches {
    * earlier, interrupted run) count as deleted. Files whose bytes cannot be deleted keep their
    * rows and are reported, so the purge fails visibly and a retry finds them again.
    */
-  async deleteFiles(purge: Purge, afterId: number, limit: number, lease: Lease): Promise<BatchResult> {
-    const candidates = await this.dataSource
-      .getRepository(StoredFile)
-      .createQueryBuilder('file')
-      .select(['file.id', 'file.storageKey', 'file.sizeBytes'])
-      .where('file.user_id = :userId AND file.organization_id = :organizationId', { userId: purge.userId, organizationId: purge.organizationId })
-      .andWhere('file.id > :afterId AND file.id <= :cutoff', { afterId: boundInteger(afterId), cutoff: boundInteger(purge.fileCutoffId) })
-      .orderBy('file.id', 'ASC')
-      .limit(limit)
-      .getMany();
+  async deleteFiles(purge: PurgeRecord, afterId: number, limit: number, lease: Lease): Promise<BatchResult> {
+    const owner = ownerOf(purge);
+    const candidates = await this.history.filesUpTo(owner, afterId, purge.fileCutoffId, limit);
     if (candidates.length === 0) {
       return { seen: 0, lastId: afterId, undeleted: [] };
     }
@@ -59,75 +48,43 @@ export class PurgeBatches {
         bytesGone.push(id);
       }
     });
-    await this.inBatchTransaction(purge, lease, async (manager) => {
-      const present = await lockPresent(manager, StoredFile, bytesGone);
+    await this.inBatchTransaction(purge, lease, async () => {
+      const present = await this.history.deleteFiles(owner, bytesGone);
       if (present.length > 0) {
-        await deleteByIds(manager, StoredFile, present.map((file) => file.id));
-        await this.ledger.record(manager, purge.id, 'file', present);
-        const bytes = present.reduce((sum, file) => sum + Number(file.sizeBytes), 0);
-        await this.purges.addDeleted(manager, purge.id, { files: present.length, messages: 0, bytes });
+        await this.ledger.record(purge.id, 'file', present);
+        const bytes = present.reduce((sum, file) => sum + file.sizeBytes, 0);
+        await this.purges.addDeleted(purge.id, { files: present.length, messages: 0, bytes });
       }
     });
     return { seen: candidates.length, lastId: candidates[candidates.length - 1].id, undeleted };
   }
 
-  /** The next messages up to the cutoff, deleted in one statement. */
-  async deleteMessages(purge: Purge, limit: number, lease: Lease): Promise<number> {
-    let deleted = 0;
-    await this.inBatchTransaction(purge, lease, async (manager) => {
-      const query = manager
-        .getRepository(Message)
-        .createQueryBuilder('message')
-        .select(['message.id'])
-        .where('message.user_id = :userId AND message.organization_id = :organizationId', { userId: purge.userId, organizationId: purge.organizationId })
-        .andWhere('message.id <= :cutoff', { cutoff: boundInteger(purge.messageCutoffId) })
-        .orderBy('message.id', 'ASC')
-        .limit(limit);
-      lockForUpdate(manager, query);
-      const batch = await query.getMany();
+  /** The next messages after `afterId` up to the cutoff, deleted in one statement: how many, and the last id. */
+  async deleteMessages(purge: PurgeRecord, afterId: number, limit: number, lease: Lease): Promise<{ deleted: number; lastId: number }> {
+    let result = { deleted: 0, lastId: afterId };
+    await this.inBatchTransaction(purge, lease, async () => {
+      const batch = await this.history.deleteMessagesUpTo(ownerOf(purge), afterId, purge.messageCutoffId, limit);
       if (batch.length > 0) {
-        await deleteByIds(manager, Message, batch.map((message) => message.id));
-        await this.ledger.record(manager, purge.id, 'message', batch.map((message) => ({ id: message.id, sizeBytes: '0' })));
-        await this.purges.addDeleted(manager, purge.id, { files: 0, messages: batch.length, bytes: 0 });
+        await this.ledger.record(purge.id, 'message', batch);
+        await this.purges.addDeleted(purge.id, { files: 0, messages: batch.length, bytes: 0 });
+        result = { deleted: batch.length, lastId: batch[batch.length - 1].id };
       }
-      deleted = batch.length;
     });
-    return deleted;
+    return result;
   }
 
-  private async inBatchTransaction(purge: Purge, lease: Lease, work: (manager: EntityManager) => Promise<void>): Promise<void> {
-    await serializedTransaction(this.dataSource, async (manager) => {
-      if (!(await this.purges.renewLease(manager, purge.id, lease.owner, lease.leaseMs))) {
+  private async inBatchTransaction(purge: PurgeRecord, lease: Lease, work: () => Promise<void>): Promise<void> {
+    await this.database.transaction(async () => {
+      if (!(await this.purges.renewLease(purge.id, lease.owner, lease.leaseMs))) {
         throw new LeaseLostError(purge.id);
       }
-      await work(manager);
+      await work();
     });
   }
 }
 
-/**
- * The rows among `ids` that still exist, locked until commit on MySQL: two purges of the same user
- * (deactivated, reactivated, deactivated again) never both record the same deletion.
- */
-async function lockPresent(manager: EntityManager, entity: typeof StoredFile, ids: number[]): Promise<{ id: number; sizeBytes: string }[]> {
-  if (ids.length === 0) {
-    return [];
-  }
-  const query = manager.getRepository(entity).createQueryBuilder('file').select(['file.id', 'file.sizeBytes']).where('file.id IN (:...ids)', { ids });
-  lockForUpdate(manager, query);
-  return query.getMany();
-}
-
-/** `IN (:...ids)` binds every id (an `In()` find operator would write them into the SQL on SQLite). */
-async function deleteByIds(manager: EntityManager, entity: typeof StoredFile | typeof Message, ids: number[]): Promise<void> {
-  await manager.createQueryBuilder().delete().from(entity).where('id IN (:...ids)', { ids }).execute();
-}
-
-function lockForUpdate<T extends ObjectLiteral>(manager: EntityManager, query: SelectQueryBuilder<T>): void {
-  // SQLite has one writer at a time, and the batch transaction already is it.
-  if (manager.connection.options.type !== 'better-sqlite3') {
-    query.setLock('pessimistic_write');
-  }
+function ownerOf(purge: PurgeRecord): HistoryOwner {
+  return { organizationId: purge.organizationId, userId: purge.userId };
 }
 
 function describe(reason: unknown): string {

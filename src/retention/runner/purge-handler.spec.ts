@@ -1,19 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { Settings } from '../../config/settings';
-import { Purge } from '../purge.entity';
-import { PurgeRepository, Receipt } from '../purge.repository';
+import { PurgeRecord, PurgeRepository, Receipt } from '../purge.repository';
 import { PurgedItemRepository } from '../purged-item.repository';
 import { BatchResult, PurgeBatches } from './purge-batches';
 import { LeaseLostError } from './purge-errors';
 import { PurgeHandler } from './purge-handler';
 import { PurgeMetrics } from './purge-metrics';
 
-const PURGE = { id: 'p1', userId: 'u1', attempts: 1, startedAt: new Date(Date.now() - 2000) } as Purge;
+const PURGE = { id: 'p1', userId: 'u1', attempts: 1, startedAt: new Date(Date.now() - 2000) } as PurgeRecord;
 const SETTINGS = { purge: { leaseMs: 60_000, batchSize: 2, batchPauseMs: 0, retryBaseMs: 1000, maxAttempts: 3 } } as Settings;
 
 type Calls = { failed: { error: string; nextAttemptAt: Date | null }[]; completed: Receipt[]; released: number; observed: number[]; receiptOf: string[][] };
 
-function handlerWith(options: { claimed?: Purge | null; files?: BatchResult[]; filesError?: Error; messages?: number[]; completes?: boolean; merged?: string[] }) {
+function handlerWith(options: { claimed?: PurgeRecord | null; files?: BatchResult[]; filesError?: Error; messages?: number[]; completes?: boolean; merged?: string[] }) {
   const calls: Calls = { failed: [], completed: [], released: 0, observed: [], receiptOf: [] };
   const files = [...(options.files ?? [])];
   const messages = [...(options.messages ?? [])];
@@ -34,9 +33,12 @@ function handlerWith(options: { claimed?: Purge | null; files?: BatchResult[]; f
     mergedInto: () => Promise.resolve(options.merged ?? []),
   } as unknown as PurgeRepository;
   const batches = {
-    deleteFiles: (_purge: Purge, afterId: number) =>
+    deleteFiles: (_purge: PurgeRecord, afterId: number) =>
       options.filesError ? Promise.reject(options.filesError) : Promise.resolve(files.shift() ?? { seen: 0, lastId: afterId, undeleted: [] }),
-    deleteMessages: () => Promise.resolve(messages.shift() ?? 0),
+    deleteMessages: (_purge: PurgeRecord, afterId: number) => {
+      const deleted = messages.shift() ?? 0;
+      return Promise.resolve({ deleted, lastId: afterId + deleted });
+    },
   } as unknown as PurgeBatches;
   const ledger = {
     receipt: (purgeIds: string[]) => {

@@ -3,8 +3,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger } from '@nestjs/common';
 import { Settings } from '../../config/settings';
-import { Purge } from '../purge.entity';
-import { PurgeRepository } from '../purge.repository';
+import { PurgeRecord, PurgeRepository } from '../purge.repository';
 import { nextRetryDelayMs } from '../purge-backoff';
 import { PurgedItemRepository } from '../purged-item.repository';
 import { PurgeMetrics } from './purge-metrics';
@@ -59,7 +58,7 @@ export class PurgeHandler {
     }
   }
 
-  private async deleteEverything(purge: Purge, signal: AbortSignal | undefined): Promise<'done' | 'aborted'> {
+  private async deleteEverything(purge: PurgeRecord, signal: AbortSignal | undefined): Promise<'done' | 'aborted'> {
     const lease: Lease = { owner: this.owner, leaseMs: this.settings.purge.leaseMs };
     const { batchSize } = this.settings.purge;
     const undeleted: { id: number; reason: string }[] = [];
@@ -78,15 +77,16 @@ export class PurgeHandler {
       this.logger.debug({ purgeId: purge.id, files: batch.seen, undeleted: batch.undeleted.length }, 'purge batch of files committed');
       await this.pause();
     }
-    for (;;) {
+    for (let afterId = 0; ; ) {
       if (signal?.aborted) {
         return 'aborted';
       }
-      const deleted = await this.batches.deleteMessages(purge, batchSize, lease);
-      if (deleted === 0) {
+      const batch = await this.batches.deleteMessages(purge, afterId, batchSize, lease);
+      if (batch.deleted === 0) {
         break;
       }
-      this.logger.debug({ purgeId: purge.id, messages: deleted }, 'purge batch of messages committed');
+      afterId = batch.lastId;
+      this.logger.debug({ purgeId: purge.id, messages: batch.deleted }, 'purge batch of messages committed');
       await this.pause();
     }
     if (undeleted.length > 0) {
@@ -98,7 +98,7 @@ export class PurgeHandler {
     return 'done';
   }
 
-  private async complete(purge: Purge): Promise<PurgeOutcome> {
+  private async complete(purge: PurgeRecord): Promise<PurgeOutcome> {
     const receipt = await this.ledger.receipt([purge.id, ...(await this.purges.mergedInto(purge.id))]);
     const completedAt = new Date();
     if (!(await this.purges.complete(purge.id, this.owner, receipt, completedAt))) {
@@ -114,7 +114,7 @@ export class PurgeHandler {
   }
 
   /** Failed, visibly: the error is kept, and an automatic retry is scheduled with backoff while attempts remain. */
-  private async fail(purge: Purge, error: unknown): Promise<PurgeOutcome> {
+  private async fail(purge: PurgeRecord, error: unknown): Promise<PurgeOutcome> {
     const reason = (error instanceof Error ? error.message : String(error)).slice(0, LAST_ERROR_MAX_LENGTH);
     const delayMs = nextRetryDelayMs(purge.attempts, this.settings.purge.retryBaseMs, this.settings.purge.maxAttempts);
     const nextAttemptAt = delayMs === null ? null : new Date(Date.now() + delayMs);

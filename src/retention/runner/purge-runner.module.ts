@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { HistoryModule } from '../../history/history.module';
 import { StorageModule } from '../../storage/storage.module';
 import { RetentionModule } from '../retention.module';
 import { PurgeBatches } from './purge-batches';
@@ -12,7 +13,7 @@ import { PurgeReconciler } from './purge-reconciler';
  * PROCESS_ROLE=api), and the queue metrics. Loaded by the service process only, never by the CLI.
  */
 @Module({
-  imports: [RetentionModule, StorageModule],
+  imports: [RetentionModule, HistoryModule, StorageModule],
   providers: [PurgeHandler, PurgeBatches, PurgeReconciler, PurgeMetrics, purgeConsumerProvider],
   exports: [PurgeHandler, PurgeReconciler],
 })

@@ -4,6 +4,7 @@ import { Settings } from '../../../src/config/settings';
 import { Database } from '../../../src/database/database';
 import { isUniqueViolation } from '../../../src/database/database-error';
 import { OrganizationHosts } from '../../../src/organizations/organization-hosts';
+import { OrganizationsRepository } from '../../../src/organizations/organizations.repository';
 import { SessionsRepository } from '../../../src/sessions/sessions.repository';
 import { SessionsService } from '../../../src/sessions/sessions.service';
 import { AssertionIdsRepository } from '../../../src/sso/assertion-ids.repository';
@@ -48,7 +49,7 @@ describe('single sign-on and session data', () => {
   });
 
   it('OrganizationHosts: by hostname without case or a final dot, and by id', async () => {
-    const hosts = new OrganizationHosts(database);
+    const hosts = new OrganizationHosts(new OrganizationsRepository(database));
     expect(await hosts.findByHostname('ACME.localhost.')).toMatchObject({ id: organizationId, hostname: 'acme.localhost' });
     expect(await hosts.findByHostname('nobody.localhost')).toBeNull();
     expect(await hosts.findByHostname(undefined)).toBeNull();

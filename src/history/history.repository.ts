@@ -1,0 +1,208 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '../database/database';
+import { inListPlaceholders, paddedInList } from '../database/padded-in-list';
+import { readBoolean, readDate, readInteger } from '../database/sql-values';
+import { statement, statementFamily } from '../database/statement';
+
+export type MessageRecord = {
+  readonly id: number;
+  readonly organizationId: string;
+  readonly userId: string;
+  readonly subject: string;
+  readonly createdAt: Date;
+};
+
+export type FileRecord = {
+  readonly id: number;
+  readonly organizationId: string;
+  readonly userId: string;
+  readonly name: string;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+  readonly storageKey: string;
+  readonly createdAt: Date;
+};
+
+export type NewMessage = { readonly organizationId: string; readonly userId: string; readonly subject: string; readonly body: string };
+export type NewFile = Omit<FileRecord, 'id' | 'createdAt'>;
+
+/** Whose history: a user inside their organization. */
+export type HistoryOwner = { readonly organizationId: string; readonly userId: string };
+
+type MessageRow = { id: unknown; organization_id: string; user_id: string; subject: string; created_at: unknown };
+type FileRow = {
+  id: unknown;
+  organization_id: string;
+  user_id: string;
+  name: string;
+  size_bytes: unknown;
+  sha256: string;
+  storage_key: string;
+  created_at: unknown;
+};
+
+const OWNER_CONDITION = 'id = ? AND organization_id = ? AND deleted_at IS NULL';
+const OWNER_LOCKED = statement<{ active: unknown }>('history.owner.locked', `SELECT active FROM users WHERE ${OWNER_CONDITION}`, { lock: 'share' });
+const OWNER_EXISTS = statement<{ active: unknown }>('history.owner.exists', `SELECT active FROM users WHERE ${OWNER_CONDITION}`);
+
+const INSERT_MESSAGE = statement('history.messages.insert', 'INSERT INTO messages (organization_id, user_id, subject, body) VALUES (?, ?, ?, ?)');
+const MESSAGE_BY_ID = statement<MessageRow>('history.messages.byId', 'SELECT id, organization_id, user_id, subject, created_at FROM messages WHERE id = ?');
+const COUNT_MESSAGES = statement<{ count: unknown }>('history.messages.countOfOwner', 'SELECT COUNT(*) AS count FROM messages WHERE user_id = ? AND organization_id = ?');
+
+const FILE_COLUMNS = 'id, organization_id, user_id, name, size_bytes, sha256, storage_key, created_at';
+const INSERT_FILE = statement(
+  'history.files.insert',
+  'INSERT INTO files (organization_id, user_id, name, size_bytes, sha256, storage_key) VALUES (?, ?, ?, ?, ?, ?)',
+);
+const FILE_BY_ID = statement<FileRow>('history.files.byId', `SELECT ${FILE_COLUMNS} FROM files WHERE id = ?`);
+const COUNT_FILES = statement<{ count: unknown; bytes: unknown }>(
+  'history.files.countOfOwner',
+  'SELECT COUNT(*) AS count, COALESCE(SUM(size_bytes), 0) AS bytes FROM files WHERE user_id = ? AND organization_id = ?',
+);
+
+// A purge's batches: id lists padded (see paddedInList), so a batch of any size runs one of a few
+// statements. Rows are locked and deleted by primary key only, as a list of ids: with the owner's
+// columns in the WHERE clause MySQL may walk the owner's index instead, through every item of the
+// user on each batch (and lock them all). The owner is checked on the locked rows instead.
+const OWNER_ITEMS = 'user_id = ? AND organization_id = ?';
+const FILES_TO_PURGE = statement<{ id: unknown; storage_key: string; size_bytes: unknown }>(
+  'history.purge.filesAfter',
+  `SELECT id, storage_key, size_bytes FROM files WHERE ${OWNER_ITEMS} AND id > ? AND id <= ? ORDER BY id LIMIT ?`,
+);
+const LOCK_FILES = statementFamily<string, { id: unknown; user_id: string; organization_id: string; size_bytes: unknown }>(
+  'history.purge.lockFiles',
+  (size) => `SELECT id, user_id, organization_id, size_bytes FROM files WHERE id IN (${inListPlaceholders(size)}) ORDER BY id`,
+  { lock: 'update' },
+);
+const DELETE_FILES = statementFamily('history.purge.deleteFiles', (size) => `DELETE FROM files WHERE id IN (${inListPlaceholders(size)})`);
+const LOCK_MESSAGES = statement<{ id: unknown }>(
+  'history.purge.lockMessages',
+  `SELECT id FROM messages WHERE ${OWNER_ITEMS} AND id > ? AND id <= ? ORDER BY id LIMIT ?`,
+  { lock: 'update' },
+);
+const DELETE_MESSAGES = statementFamily('history.purge.deleteMessages', (size) => `DELETE FROM messages WHERE id IN (${inListPlaceholders(size)})`);
+
+/** A file a purge is to delete: its bytes first, then its row. */
+export type PurgeableFile = { readonly id: number; readonly storageKey: string; readonly sizeBytes: number };
+/** An item a purge deleted, as its ledger records it (messages have no bytes). */
+export type DeletedItem = { readonly id: number; readonly sizeBytes: number };
+
+/** The owner of a history as a write sees it. */
+export type OwnerState = 'active' | 'inactive' | 'absent';
+
+/** The messages and files tables, and the one read of the users table that guards writes to them. */
+@Injectable()
+export class HistoryRepository {
+  constructor(private readonly database: Database) {}
+
+  /**
+   * The owner's state, read inside the writing transaction. On MySQL a shared lock on the user row,
+   * so a concurrent deactivation (which updates that row, then records the purge's cutoffs) either
+   * sees the item written after this or makes this write refuse; SQLite has one writer at a time.
+   */
+  async lockOwner(owner: HistoryOwner): Promise<OwnerState> {
+    return ownerState(await this.database.first(OWNER_LOCKED, [owner.userId, owner.organizationId]));
+  }
+
+  async ownerState(owner: HistoryOwner): Promise<OwnerState> {
+    return ownerState(await this.database.first(OWNER_EXISTS, [owner.userId, owner.organizationId]));
+  }
+
+  async insertMessage(message: NewMessage): Promise<MessageRecord> {
+    const { insertId } = await this.database.run(INSERT_MESSAGE, [message.organizationId, message.userId, message.subject, message.body]);
+    const row = await this.database.first(MESSAGE_BY_ID, [insertId]);
+    if (!row) {
+      throw new Error(`message ${insertId} was not found right after its insert`);
+    }
+    return toMessage(row);
+  }
+
+  async insertFile(file: NewFile): Promise<FileRecord> {
+    const { insertId } = await this.database.run(INSERT_FILE, [file.organizationId, file.userId, file.name, file.sizeBytes, file.sha256, file.storageKey]);
+    const row = await this.database.first(FILE_BY_ID, [insertId]);
+    if (!row) {
+      throw new Error(`file ${insertId} was not found right after its insert`);
+    }
+    return toFile(row);
+  }
+
+  async countMessages(owner: HistoryOwner): Promise<number> {
+    const row = await this.database.first(COUNT_MESSAGES, [owner.userId, owner.organizationId]);
+    return readInteger(row?.count ?? 0);
+  }
+
+  async countFiles(owner: HistoryOwner): Promise<{ count: number; bytes: number }> {
+    const row = await this.database.first(COUNT_FILES, [owner.userId, owner.organizationId]);
+    return { count: readInteger(row?.count ?? 0), bytes: Number(row?.bytes ?? 0) };
+  }
+
+  /** The owner's files with ids after `afterId` and up to `throughId`, ascending; a plain read. */
+  async filesToPurge(owner: HistoryOwner, afterId: number, throughId: number, limit: number): Promise<PurgeableFile[]> {
+    const rows = await this.database.rows(FILES_TO_PURGE, [owner.userId, owner.organizationId, afterId, throughId, limit]);
+    return rows.map((row) => ({ id: readInteger(row.id), storageKey: row.storage_key, sizeBytes: readInteger(row.size_bytes) }));
+  }
+
+  /** Those of `ids` that are still the owner's files, ascending, locked until the transaction ends. */
+  async lockFiles(owner: HistoryOwner, ids: readonly number[]): Promise<DeletedItem[]> {
+    if (ids.length === 0) {
+      return [];
+    }
+    const padded = paddedInList(ids);
+    const rows = await this.database.rows(LOCK_FILES.of(padded.shape), padded.values);
+    return rows
+      .filter((row) => row.user_id === owner.userId && row.organization_id === owner.organizationId)
+      .map((row) => ({ id: readInteger(row.id), sizeBytes: readInteger(row.size_bytes) }));
+  }
+
+  /**
+   * The owner's first `limit` messages after `afterId` and up to `throughId`, locked until the
+   * transaction ends. The lower bound keeps each batch from walking over the entries the batches
+   * before it deleted (InnoDB removes them only later).
+   */
+  async lockMessages(owner: HistoryOwner, afterId: number, throughId: number, limit: number): Promise<number[]> {
+    const rows = await this.database.rows(LOCK_MESSAGES, [owner.userId, owner.organizationId, afterId, throughId, limit]);
+    return rows.map((row) => readInteger(row.id));
+  }
+
+  /** Deletes the files `ids`, which the caller has locked (lockFiles) in this transaction; returns how many. */
+  async deleteLockedFiles(ids: readonly number[]): Promise<number> {
+    return this.deleteByIds(DELETE_FILES, ids);
+  }
+
+  /** Deletes the messages `ids`, which the caller has locked (lockMessages) in this transaction; returns how many. */
+  async deleteLockedMessages(ids: readonly number[]): Promise<number> {
+    return this.deleteByIds(DELETE_MESSAGES, ids);
+  }
+
+  private async deleteByIds(family: typeof DELETE_FILES, ids: readonly number[]): Promise<number> {
+    if (ids.length === 0) {
+      return 0;
+    }
+    const padded = paddedInList(ids);
+    return (await this.database.run(family.of(padded.shape), padded.values)).affected;
+  }
+}
+
+function ownerState(row: { active: unknown } | null): OwnerState {
+  if (!row) {
+    return 'absent';
+  }
+  return readBoolean(row.active) ? 'active' : 'inactive';
+}
+
+function toMessage(row: MessageRow): MessageRecord {
+  return { id: readInteger(row.id), organizationId: row.organization_id, userId: row.user_id, subject: row.subject, createdAt: readDate(row.created_at) };
+}
+
+function toFile(row: FileRow): FileRecord {
+  return {
+    id: readInteger(row.id),
+    organizationId: row.organization_id,
+    userId: row.user_id,
+    name: row.name,
+    sizeBytes: readInteger(row.size_bytes),
+    sha256: row.sha256,
+    storageKey: row.storage_key,
+    createdAt: readDate(row.created_at),
+  };
+}
