@@ -3,7 +3,8 @@ import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysService } from '../src/api-keys/api-keys.service';
-import { ScimCredentialCache } from '../src/api-keys/scim-credential-cache';
+import { ScimCredentialCache } from '../src/scim-credentials/scim-credential-cache';
+import { ScimCredentialsService } from '../src/scim-credentials/scim-credentials.service';
 import { PreparedSql } from '../src/database/prepared-sql';
 import { RedisConnection } from '../src/redis/redis-connection';
 import { serializedStatement } from '../src/database/serialized-transaction';
@@ -82,7 +83,7 @@ describe('SCIM credential cache across processes', () => {
     // Revoked straight in the database, not through the service: nobody is told.
     await serializedStatement(b.get(DataSource), () => b.get(PreparedSql).run('UPDATE api_keys SET revoked_at = created_at WHERE id = ?', [key.id]));
     await scimGet(b, '/scim/v2/Users', credentials).expect(200);
-    expect((await b.get(ApiKeysService).findCredentialByUsername(credentials.username))?.revoked).toBe(false);
+    expect((await b.get(ScimCredentialsService).findByUsername(credentials.username))?.revoked).toBe(false);
     await cacheOf(a).invalidate();
     await until(() => cacheOf(b).size === 0, 'the other process hears of it');
     await scimGet(b, '/scim/v2/Users', credentials).expect(401);

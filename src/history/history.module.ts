@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { StorageModule } from '../storage/storage.module';
 import { User } from '../users/user.entity';
+import { HistoryPurgeScope } from './history-purge-scope';
+import { HistoryPurgeScopeRepository } from './history-purge-scope.repository';
 import { HistoryController } from './history.controller';
 import { HistoryService } from './history.service';
 import { Message } from './message.entity';
@@ -11,6 +13,7 @@ import { StoredFile } from './stored-file.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([Message, StoredFile, User]), StorageModule],
   controllers: [HistoryController],
-  providers: [HistoryService],
+  providers: [HistoryService, HistoryPurgeScope, HistoryPurgeScopeRepository],
+  exports: [HistoryPurgeScope],
 })
 export class HistoryModule {}

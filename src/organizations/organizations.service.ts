@@ -6,6 +6,7 @@ import { ApiKeysService, IssuedApiKey } from '../api-keys/api-keys.service';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
 import { Settings } from '../config/settings';
+import { Database } from '../database/database';
 import { isUniqueViolation } from '../database/unique-violation';
 import { User } from '../users/user.entity';
 import { UserCounts, UsersService } from '../users/users.service';
@@ -37,6 +38,7 @@ export class OrganizationsService {
     private readonly users: UsersService,
     private readonly apiKeys: ApiKeysService,
     private readonly settings: Settings,
+    private readonly database: Database,
   ) {}
 
   /** Creates an organization, its first administrator and that administrator's first API key, or nothing at all. */
@@ -49,11 +51,13 @@ export class OrganizationsService {
           throw hostnameTaken(hostname);
         }
         const organization = await organizations.save(organizations.create({ id: randomUUID(), name: input.orgName, hostname }));
-        const admin = await this.users.createAdministrator(manager, organization.id, {
-          email: input.adminEmail,
-          givenName: input.adminGivenName ?? defaultGivenName(input.adminEmail),
-          familyName: input.adminFamilyName ?? 'Administrator',
-        });
+        const admin = await this.database.joinTypeormTransaction(manager, () =>
+          this.users.createAdministrator(organization.id, {
+            email: input.adminEmail,
+            givenName: input.adminGivenName ?? defaultGivenName(input.adminEmail),
+            familyName: input.adminFamilyName ?? 'Administrator',
+          }),
+        );
         const apiKey = await this.firstApiKey(manager, admin, 'Created by bootstrap');
         return { organization, admin, apiKey };
       });
@@ -77,14 +81,17 @@ export class OrganizationsService {
         if (!organization) {
           throw notFound(`Organization with hostname "${input.hostname}"`);
         }
-        const existing = await this.users.findByUserName(manager, organization.id, input.email);
-        const admin = existing
-          ? await this.users.setAdministrator({ organizationId: organization.id, userId: null, apiKeyId: null }, existing.id, true, CLI_CONTEXT, manager)
-          : await this.users.createAdministrator(manager, organization.id, {
-              email: input.email,
-              givenName: input.givenName ?? defaultGivenName(input.email),
-              familyName: input.familyName ?? 'Administrator',
-            });
+        // Users and API keys are on the Database layer: they join this TypeORM transaction until it is converted too.
+        const admin = await this.database.joinTypeormTransaction(manager, async () => {
+          const existing = await this.users.findByUserName(organization.id, input.email);
+          return existing
+            ? await this.users.setAdministrator({ organizationId: organization.id, userId: null, apiKeyId: null }, existing.id, true, CLI_CONTEXT)
+            : await this.users.createAdministrator(organization.id, {
+                email: input.email,
+                givenName: input.givenName ?? defaultGivenName(input.email),
+                familyName: input.familyName ?? 'Administrator',
+              });
+        });
         const apiKey = await this.firstApiKey(manager, admin, 'Created by grant-admin');
         return { organization, admin, apiKey };
       });
@@ -105,7 +112,7 @@ export class OrganizationsService {
   }
 
   private firstApiKey(manager: EntityManager, admin: User, description: string): Promise<IssuedApiKey> {
-    return this.apiKeys.create({ organizationId: admin.organizationId, userId: admin.id, apiKeyId: null }, description, CLI_CONTEXT, manager);
+    return this.database.joinTypeormTransaction(manager, () => this.apiKeys.create({ organizationId: admin.organizationId, userId: admin.id, apiKeyId: null }, description, CLI_CONTEXT));
   }
 }
 

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Message } from '../history/message.entity';
 import { StoredFile } from '../history/stored-file.entity';
+import { HistoryModule } from '../history/history.module';
 import { Purge } from './purge.entity';
 import { PurgeRepository } from './purge.repository';
 import { PurgeQueryService } from './purge-query.service';
@@ -19,7 +20,7 @@ import { purgeQueueProvider } from './queue/purge-queue.provider';
  * Running them is PurgeRunnerModule's job, which only the service process loads (not the CLI).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Purge, PurgedItem, Message, StoredFile])],
+  imports: [TypeOrmModule.forFeature([Purge, PurgedItem, Message, StoredFile]), HistoryModule],
   controllers: [PurgesController],
   providers: [
     PurgeScheduler,

@@ -1,4 +1,4 @@
-import type { DataSourceOptions } from 'typeorm';
+import type { DialectName } from '../../database/statement';
 
 export type SqlDialect = 'sqlite' | 'mysql';
 
@@ -61,15 +61,9 @@ export function dialectSql(dialect: SqlDialect): DialectSql {
   return dialect === 'sqlite' ? sqlite : mysql;
 }
 
-/** The dialect a TypeORM data source speaks, for the database types this service runs on. */
-export function sqlDialectOf(type: DataSourceOptions['type']): SqlDialect {
-  if (type === 'better-sqlite3') {
-    return 'sqlite';
-  }
-  if (type === 'mysql' || type === 'mariadb') {
-    return 'mysql';
-  }
-  throw new Error(`SCIM filters cannot be translated to SQL for database type "${type}"`);
+/** The filter dialect of a database: MySQL and MariaDB compare strings alike. */
+export function filterDialectOf(dialect: DialectName): SqlDialect {
+  return dialect === 'sqlite' ? 'sqlite' : 'mysql';
 }
 
 function surround(kind: PatternKind, literal: string, wildcard: string): string {

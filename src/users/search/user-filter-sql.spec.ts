@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseUserFilter } from './parse-user-filter';
+import { parseUserFilter } from '../../scim/filter/parse-user-filter';
 import type { SqlDialect } from './sql-dialect';
 import { SqlCondition, userFilterToPositionalSql, userFilterToSql } from './user-filter-sql';
 

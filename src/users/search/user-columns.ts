@@ -1,4 +1,4 @@
-import { foldCase, normalizeUserName, normalizeUserNamePart } from '../../users/caseless-text';
+import { foldCase, normalizeUserName, normalizeUserNamePart } from '../caseless-text';
 import type { DialectSql } from './sql-dialect';
 import type { DateTimeAttribute, StringAttribute } from './user-filter';
 
