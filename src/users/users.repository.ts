@@ -89,6 +89,21 @@ const VISIBLE_BY_USER_NAME_KEY = statement<UserRow>(
   'users.visibleByUserNameKey',
   `SELECT ${COLUMNS} FROM users ${ALIAS} WHERE ${VISIBLE_IN_ORGANIZATION} AND ${ALIAS}.user_name_normalized = ?`,
 );
+// Sign-in's lookups (UserDirectory), deleted users included: a SCIM DELETE frees the userName key,
+// so a deleted user is found by what the row still holds.
+const BY_USER_NAME_KEY = statement<UserRow>('users.directory.byUserNameKey', `SELECT ${COLUMNS} FROM users ${ALIAS} WHERE ${ALIAS}.organization_id = ? AND ${ALIAS}.user_name_normalized = ?`);
+// Inside a sign-in's transaction: a deactivation of this user waits for the sign-in, or the sign-in for it.
+const BY_USER_NAME_KEY_SHARED = statement<UserRow>(
+  'users.directory.byUserNameKeyShared',
+  `SELECT ${COLUMNS} FROM users ${ALIAS} WHERE ${ALIAS}.organization_id = ? AND ${ALIAS}.user_name_normalized = ?`,
+  { lock: 'share' },
+);
+const BY_ID = statement<UserRow>('users.directory.byId', `SELECT ${COLUMNS} FROM users ${ALIAS} WHERE ${ALIAS}.id = ? AND ${ALIAS}.organization_id = ?`);
+const DELETED_CANDIDATES = statement<UserRow>(
+  'users.directory.deletedCandidates',
+  `SELECT ${COLUMNS} FROM users ${ALIAS} WHERE ${ALIAS}.organization_id = ? AND ${ALIAS}.deleted_at IS NOT NULL AND (${ALIAS}.user_name = ? OR ${ALIAS}.email_folded = ?) ` +
+    `ORDER BY ${ALIAS}.deleted_at DESC LIMIT 20`,
+);
 // Every change of the mutable columns (names, their folded copies, externalId, the active state) is
 // this one statement, conditional on the version read.
 const UPDATE_PROFILE = statement(
@@ -185,6 +200,23 @@ export class UsersRepository {
   async findVisibleByUserNameKey(organizationId: string, userNameKey: string): Promise<UserRecord | null> {
     const row = await this.database.first(VISIBLE_BY_USER_NAME_KEY, [organizationId, userNameKey]);
     return row ? toRecord(row) : null;
+  }
+
+  /** By userName key, deleted users included (their key no longer matches any userName). `lockShared` only inside a transaction. */
+  async findByUserNameKey(organizationId: string, userNameKey: string, lockShared: boolean): Promise<UserRecord | null> {
+    const row = await this.database.first(lockShared ? BY_USER_NAME_KEY_SHARED : BY_USER_NAME_KEY, [organizationId, userNameKey]);
+    return row ? toRecord(row) : null;
+  }
+
+  /** By id, deleted users included. */
+  async findById(organizationId: string, id: string): Promise<UserRecord | null> {
+    const row = await this.database.first(BY_ID, [id, organizationId]);
+    return row ? toRecord(row) : null;
+  }
+
+  /** Deleted users whose userName is `userName` as sent, or whose folded email is `foldedEmail`; newest first, a bounded few. */
+  async deletedCandidates(organizationId: string, userName: string, foldedEmail: string): Promise<UserRecord[]> {
+    return (await this.database.rows(DELETED_CANDIDATES, [organizationId, userName, foldedEmail])).map(toRecord);
   }
 
   /** False when the row is no longer at `version` (or was deleted meanwhile). */

@@ -10,6 +10,7 @@ import { AssertionIdsRepository } from '../../../src/sso/assertion-ids.repositor
 import { SamlRequestsRepository } from '../../../src/sso/saml-requests.repository';
 import { SsoConfigurationRepository } from '../../../src/sso/sso-configuration.repository';
 import { UserDirectory } from '../../../src/users/user-directory';
+import { UsersRepository } from '../../../src/users/users.repository';
 import { IntegrationDatabase, openIntegrationDatabase } from '../support/integration-database';
 
 const HOUR = 3600_000;
@@ -56,7 +57,7 @@ describe('single sign-on and session data', () => {
   });
 
   it('UserDirectory: a userName as SCIM compares it, inside one organization; deleted users found as such', async () => {
-    const users = new UserDirectory(database);
+    const users = new UserDirectory(new UsersRepository(database));
     expect(await users.findByUserName(organizationId, ' GRACE@acme.TEST ')).toMatchObject({ id: userId, active: true, deleted: false, role: 'user', givenName: 'Grace' });
     expect(await users.findByUserName(otherOrganizationId, 'grace@acme.test')).toBeNull();
     const locked = await database.transaction(() => users.findByUserName(organizationId, 'grace@acme.test', { lockShared: true }));
