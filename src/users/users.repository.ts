@@ -122,7 +122,7 @@ const HIDE = statement(
 // Role changes of one organization queue on its row, so two demotions cannot both see another
 // administrator left. SQLite needs no lock: its transaction is already the only writer.
 const LOCK_ORGANIZATION = statement('users.lockOrganization', 'SELECT id FROM organizations WHERE id = ?', { lock: 'update' });
-const SET_ROLE = statement('users.setRole', 'UPDATE users SET role = ? WHERE id = ? AND role = ?');
+const SET_ROLE = statement('users.setRole', 'UPDATE users SET role = ?, updated_at = ?, version = version + 1 WHERE id = ? AND role = ?');
 const COUNT_ACTIVE_ADMINISTRATORS = statement<CountRow>(
   'users.countActiveAdministrators',
   `SELECT COUNT(*) AS total FROM users ${ALIAS} WHERE ${VISIBLE_IN_ORGANIZATION} AND ${ALIAS}.role = 'admin' AND ${ALIAS}.active = ?`,
@@ -247,8 +247,8 @@ export class UsersRepository {
   }
 
   /** False when the role was no longer `from`. */
-  async setRole(id: string, from: UserRole, to: UserRole): Promise<boolean> {
-    return (await this.database.run(SET_ROLE, [to, id, from])).affected > 0;
+  async setRole(id: string, from: UserRole, to: UserRole, now: Date): Promise<boolean> {
+    return (await this.database.run(SET_ROLE, [to, now, id, from])).affected > 0;
   }
 
   async countActiveAdministrators(organizationId: string): Promise<number> {

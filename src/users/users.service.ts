@@ -104,7 +104,8 @@ export class UsersService {
           'This is the last active administrator of the organization; grant the role to someone else first.',
         );
       }
-      if (!(await this.users.setRole(user.id, user.role, role))) {
+      const now = new Date();
+      if (!(await this.users.setRole(user.id, user.role, role, now))) {
         throw new DomainError(DomainErrorCode.Conflict, "The user's role was changed concurrently; read it again and retry.");
       }
       await this.audit.record(
@@ -121,7 +122,7 @@ export class UsersService {
       if (!grant) {
         await this.apiKeys.revokeAllOwnedBy(user.id, { reason: 'owner_demoted', actor, context });
       }
-      return { ...user, role };
+      return { ...user, role, updatedAt: now, version: user.version + 1 };
     });
   }
 }
