@@ -4,7 +4,7 @@ import { isTimeLimitExceeded } from '../database/database-error';
 import { readBoolean, readDate, readInteger, readNullableDate, SqlParameter } from '../database/sql-values';
 import { statement, statementFamily } from '../database/statement';
 import { StatementTimeLimitExceeded } from '../database/statement-time-limit';
-import { filterDialectOf } from './search/sql-dialect';
+import { filterDialectOf } from '../database/comparison-dialect';
 import type { UserFilter } from './search/user-filter';
 import { userFilterToPositionalSql } from './search/user-filter-sql';
 import type { UserRole } from './user.entity';

@@ -53,7 +53,8 @@ describe('API keys, SCIM credentials and the audit trail', () => {
     expect(found).toMatchObject({ apiKeyId: apiKey.id, organizationId, revoked: false, lastUsedAt: null });
     expect(await domain.scimCredentials.findByUsername(first.username.toUpperCase())).toBeNull();
 
-    const usedAt = new Date('2026-03-01T12:00:00.123Z');
+    // Whole seconds: last_used_at keeps no fraction on MySQL.
+    const usedAt = new Date('2026-03-01T12:00:00.000Z');
     await domain.scimCredentials.markUsed(found!.id, usedAt);
     expect((await domain.scimCredentials.findByUsername(first.username))?.lastUsedAt).toEqual(usedAt);
     await domain.apiKeys.markUsed(apiKey.id, usedAt);

@@ -75,8 +75,9 @@ export function usersDomain(database: Database): UsersDomain {
   const purges = new PurgeRepository(null as never, database);
   const scheduler = new PurgeScheduler(database, purges, new HistoryPurgeScope(new HistoryPurgeScopeRepository(database)), null as unknown as PurgeQueue);
   const dispatched: string[] = [];
-  scheduler.dispatch = async (purgeId: string) => {
+  scheduler.dispatch = (purgeId: string) => {
     dispatched.push(purgeId);
+    return Promise.resolve();
   };
   const sessions = new SessionsService(new SessionsRepository(database), { sessions: { absoluteTimeoutMs: 8 * HOUR, idleTimeoutMs: HOUR / 2 } } as Settings);
   const users = new UsersRepository(database);

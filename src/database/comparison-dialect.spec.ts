@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dialectSql, filterDialectOf } from './sql-dialect';
+import { dialectSql, filterDialectOf } from './comparison-dialect';
 
 describe('dialectSql', () => {
   it.each([
