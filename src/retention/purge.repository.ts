@@ -31,7 +31,8 @@ type OpenPurgeRow = { id: string; state: string; files_deleted: unknown; message
 
 // The scheduler's statements (lockOpenForUser, mergeInto, insert). Writes bump version and
 // updated_at as TypeORM's own updates of the entity do.
-const OPEN_OF_USER = statement<{ id: string }>('purges.openOfUser', "SELECT id FROM purges WHERE user_id = ? AND state IN ('pending', 'running', 'failed') ORDER BY id");
+const OPEN_STATES = OPEN_PURGE_STATES.map((state) => `'${state}'`).join(', ');
+const OPEN_OF_USER = statement<{ id: string }>('purges.openOfUser', `SELECT id FROM purges WHERE user_id = ? AND state IN (${OPEN_STATES}) ORDER BY id`);
 const LOCK_BY_ID = statement<OpenPurgeRow>('purges.lockById', 'SELECT id, state, files_deleted, messages_deleted, bytes_deleted FROM purges WHERE id = ?', {
   lock: 'update',
 });
