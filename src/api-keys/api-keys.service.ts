@@ -134,10 +134,11 @@ export class ApiKeysService {
   async revokeAllOwnedBy(userId: string, cause: OwnerKeysRevocation = { reason: 'owner_deactivated', actor: null, context: NO_REQUEST }): Promise<number> {
     const now = new Date();
     const owned = await this.apiKeys.openOwnedBy(userId);
-    await this.scimCredentials.revokeOwnedBy(userId, now);
+    // A credential is revoked with its key, so only open keys can have open credentials.
     if (owned.length === 0) {
       return 0;
     }
+    await this.scimCredentials.revokeOwnedBy(userId, now);
     await this.apiKeys.revokeOwnedBy(userId, now);
     for (const { id, organizationId } of owned) {
       await this.audit.record(
