@@ -4,6 +4,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysService } from '../src/api-keys/api-keys.service';
+import { ScimCredentialCache } from '../src/scim-credentials/scim-credential-cache';
 import { RevokeKeysOfNonAdministrators1764324410000 } from '../src/database/migrations/1764324410000-revoke-keys-of-non-administrators';
 import { normalizeUserName } from '../src/users/caseless-text';
 import { User } from '../src/users/user.entity';
@@ -130,7 +131,7 @@ describe("API keys and SCIM credentials follow their owner's administrator role"
     } finally {
       await runner.release();
     }
-    await app.get(ApiKeysService).credentialsRevoked();
+    await app.get(ScimCredentialCache).invalidate();
 
     const listed = await listedKey(key.id);
     expect(listed).toMatchObject({ revokedAt: expect.any(String), scimCredentialActive: false });

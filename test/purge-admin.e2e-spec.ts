@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Database } from '../src/database/database';
 import { PurgeScheduler } from '../src/retention/purge-scheduler';
 import { adminRequest } from './support/admin-api';
 import { createUser, deactivateDirectly, seedHistory, waitForPurge } from './support/purge-fixtures';
@@ -113,10 +113,9 @@ describe('admin visibility of purges, and queue metrics', () => {
 
   it('counts a new pending purge in the gauges', async () => {
     const user = await createUser(app, tenant.organizationId, 'fourth@visibility.example.com');
-    // Recorded but not dispatched yet: exactly what the gauge must show as pending.
-    const purgeId = await app
-      .get(DataSource)
-      .transaction(async (manager) => (await app.get(PurgeScheduler).record(manager, user)).purgeId);
+    // Recorded but not dispatched yet (its dispatch after commit held back): exactly what the gauge must show as pending.
+    vi.spyOn(app.get(PurgeScheduler), 'dispatch').mockResolvedValueOnce();
+    const purgeId = await app.get(Database).transaction(async () => (await app.get(PurgeScheduler).record(user)).purgeId);
     const metrics = (await request(app.getHttpServer()).get('/metrics').expect(200)).text;
     expect(sample(metrics, 'scim_purges{state="pending"}')).toBe(1);
     await app.get(PurgeScheduler).dispatch(purgeId);

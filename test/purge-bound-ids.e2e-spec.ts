@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DataSource, EntitySubscriberInterface } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Database } from '../src/database/database';
 import { Purge } from '../src/retention/purge.entity';
 import { PurgeScheduler } from '../src/retention/purge-scheduler';
 import { PurgeHandler } from '../src/retention/runner/purge-handler';
@@ -70,7 +71,7 @@ describe('purge statements: the same SQL for every batch, ids compared as intege
    */
   async function purge(user: User, between: () => Promise<void> = () => Promise.resolve()): Promise<{ purgeId: string; statements: Set<string> }> {
     const statements = new Set<string>();
-    const purgeId = await captured(statements, () => dataSource.transaction(async (manager) => (await app.get(PurgeScheduler).record(manager, user)).purgeId));
+    const purgeId = await captured(statements, () => app.get(Database).transaction(async () => (await app.get(PurgeScheduler).record(user)).purgeId));
     await between();
     expect(await captured(statements, () => app.get(PurgeHandler).run(purgeId))).toBe('completed');
     return { purgeId, statements };

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKeysRepository } from '../src/api-keys/api-keys.repository';
 import { ApiKeysService } from '../src/api-keys/api-keys.service';
-import { ScimCredentialCache } from '../src/api-keys/scim-credential-cache';
-import { PreparedSql } from '../src/database/prepared-sql';
+import { ScimCredentialCache } from '../src/scim-credentials/scim-credential-cache';
+import { ScimCredentialsService } from '../src/scim-credentials/scim-credentials.service';
 import { RedisConnection } from '../src/redis/redis-connection';
-import { serializedStatement } from '../src/database/serialized-transaction';
 import { normalizeUserName } from '../src/users/caseless-text';
 import { User } from '../src/users/user.entity';
 import { adminRequest, ApiKeyCredentials, bootstrapOrganization, BootstrappedOrganization, issueScimCredentials, scimGet, ScimCredentials } from './support/admin-api';
@@ -80,9 +80,9 @@ describe('SCIM credential cache across processes', () => {
     await scimGet(b, '/scim/v2/Users', credentials).expect(200);
     expect(cacheOf(b).size).toBe(1);
     // Revoked straight in the database, not through the service: nobody is told.
-    await serializedStatement(b.get(DataSource), () => b.get(PreparedSql).run('UPDATE api_keys SET revoked_at = created_at WHERE id = ?', [key.id]));
+    await b.get(ApiKeysRepository).revoke(key.id, new Date());
     await scimGet(b, '/scim/v2/Users', credentials).expect(200);
-    expect((await b.get(ApiKeysService).findCredentialByUsername(credentials.username))?.revoked).toBe(false);
+    expect((await b.get(ScimCredentialsService).findByUsername(credentials.username))?.revoked).toBe(false);
     await cacheOf(a).invalidate();
     await until(() => cacheOf(b).size === 0, 'the other process hears of it');
     await scimGet(b, '/scim/v2/Users', credentials).expect(401);

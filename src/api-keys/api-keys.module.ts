@@ -1,18 +1,18 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
-import { RedisModule } from '../redis/redis.module';
+import { ScimCredentialsModule } from '../scim-credentials/scim-credentials.module';
 import { SecretsModule } from '../secrets/secrets.module';
 import { ApiKey } from './api-key.entity';
 import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
-import { ScimCredentialCache } from './scim-credential-cache';
-import { ScimCredential } from './scim-credential.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ApiKey, ScimCredential]), AuditModule, SecretsModule, RedisModule],
+  // The entity stays known to TypeORM (schema tools, tests); the service goes through its repository.
+  imports: [TypeOrmModule.forFeature([ApiKey]), AuditModule, ScimCredentialsModule, SecretsModule],
   controllers: [ApiKeysController],
-  providers: [ApiKeysService, ScimCredentialCache],
+  providers: [ApiKeysService, ApiKeysRepository],
   exports: [ApiKeysService],
 })
 export class ApiKeysModule {}

@@ -1,9 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
 import { RequestContext } from '../common/request-context';
-import { serializedTransaction } from '../database/serialized-transaction';
-import { AuditEvent, AuditEventType } from './audit-event.entity';
+import type { AuditEventType } from './audit-event.entity';
+import { AuditRecord, AuditRepository } from './audit.repository';
 
 export type AuditEntry = {
   organizationId: string | null;
@@ -15,23 +13,17 @@ export type AuditEntry = {
   detail?: string | null;
 };
 
-export type AuditPage = { items: AuditEvent[]; total: number };
+export type AuditPage = { items: AuditRecord[]; total: number };
 
 @Injectable()
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);
 
-  constructor(
-    private readonly dataSource: DataSource,
-    @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
-  ) {}
+  constructor(private readonly events: AuditRepository) {}
 
-  /** Inside `manager`'s transaction when given, so the event commits or rolls back with the change. */
-  async record(entry: AuditEntry, context: RequestContext, manager?: EntityManager): Promise<void> {
-    if (!manager) {
-      return serializedTransaction(this.dataSource, (own) => this.record(entry, context, own));
-    }
-    await manager.getRepository(AuditEvent).insert({
+  /** Inside the caller's transaction when there is one, so the event commits or rolls back with the change. */
+  async record(entry: AuditEntry, context: RequestContext): Promise<void> {
+    await this.events.insert({
       organizationId: entry.organizationId,
       type: entry.type,
       actorUserId: entry.actorUserId ?? null,
@@ -45,13 +37,7 @@ export class AuditService {
     this.logger.log({ audit: entry.type, organizationId: entry.organizationId, target: entry.targetId, detail: entry.detail });
   }
 
-  async list(organizationId: string, limit: number, offset: number): Promise<AuditPage> {
-    const [items, total] = await this.events.findAndCount({
-      where: { organizationId },
-      order: { id: 'DESC' },
-      take: limit,
-      skip: offset,
-    });
-    return { items, total };
+  list(organizationId: string, limit: number, offset: number): Promise<AuditPage> {
+    return this.events.page(organizationId, limit, offset);
   }
 }

@@ -1,14 +1,20 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { HttpExceptionWithHeaders } from '../common/errors/response-headers';
 
 export type AuthAudience = 'scim' | 'admin';
 
 /** 401. The detail is safe to show: it never says whether a username or key exists. */
-export class AuthenticationFailedException extends HttpException {
+export class AuthenticationFailedException extends HttpExceptionWithHeaders {
   constructor(
     readonly audience: AuthAudience,
     detail: string,
   ) {
     super(detail, HttpStatus.UNAUTHORIZED);
+  }
+
+  /** Admin requests authenticate by signature (a SCIM 401 gets its Basic challenge with the SCIM error). */
+  get responseHeaders(): Readonly<Record<string, string>> {
+    return this.audience === 'admin' ? { 'WWW-Authenticate': 'ss-request-signature' } : {};
   }
 }
 

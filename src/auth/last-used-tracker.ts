@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { Settings } from '../config/settings';
+import { ScimCredentialsService } from '../scim-credentials/scim-credentials.service';
 
 const MAX_TRACKED = 100_000;
 
@@ -15,6 +16,7 @@ export class LastUsedTracker {
 
   constructor(
     private readonly apiKeys: ApiKeysService,
+    private readonly scimCredentials: ScimCredentialsService,
     private readonly settings: Settings,
   ) {}
 
@@ -29,7 +31,8 @@ export class LastUsedTracker {
       this.lastWritten.clear();
     }
     this.lastWritten.set(mapKey, now);
-    this.apiKeys.markUsed(kind, id, new Date(now)).catch((error: unknown) => {
+    const written = kind === 'api_key' ? this.apiKeys.markUsed(id, new Date(now)) : this.scimCredentials.markUsed(id, new Date(now));
+    written.catch((error: unknown) => {
       this.lastWritten.delete(mapKey);
       this.logger.warn(`could not record last use of ${kind} ${id}: ${String(error)}`);
     });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ApiKeysService } from '../api-keys/api-keys.service';
 import { Settings } from '../config/settings';
+import { ScimCredentialsService } from '../scim-credentials/scim-credentials.service';
 import { CredentialCrypto } from '../secrets/credential-crypto';
 import { LastUsedTracker } from './last-used-tracker';
 import { ScimPrincipal } from './principal';
@@ -16,7 +16,7 @@ const TIMING_PAD_HASH = '0'.repeat(64);
 @Injectable()
 export class ScimCredentialVerifier {
   constructor(
-    private readonly apiKeys: ApiKeysService,
+    private readonly scimCredentials: ScimCredentialsService,
     private readonly crypto: CredentialCrypto,
     private readonly lastUsed: LastUsedTracker,
     private readonly settings: Settings,
@@ -24,7 +24,7 @@ export class ScimCredentialVerifier {
 
   /** `hostname`: the host the request was sent to, checked when SCIM_REQUIRE_ORGANIZATION_HOSTNAME is on. */
   async verify(username: string, password: string, hostname?: string): Promise<ScimVerification> {
-    const credential = username.length <= 64 ? await this.apiKeys.findCredentialByUsername(username) : null;
+    const credential = username.length <= 64 ? await this.scimCredentials.findByUsername(username) : null;
     const passwordMatches = this.crypto.verifyPassword(password, credential?.passwordHash ?? TIMING_PAD_HASH);
     if (!credential) {
       return { ok: false, reason: 'unknown_username', organizationId: null, apiKeyId: null };

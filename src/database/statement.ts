@@ -50,14 +50,20 @@ export class StatementFamily<Shape extends string = string, Row extends object =
     private readonly tally: Tally,
   ) {}
 
-  of(shape: Shape): Statement<Row> {
-    let found = this.shapes.get(shape);
+  /**
+   * The statement of `shape`. `timeLimitMs`, when given, replaces the family's time limit: a limit
+   * that is a setting, fixed for the process, so it adds no shapes in practice.
+   */
+  of(shape: Shape, timeLimitMs?: number): Statement<Row> {
+    const key = timeLimitMs === undefined ? shape : `${timeLimitMs}\u0000${shape}`;
+    let found = this.shapes.get(key);
     if (!found) {
-      found = createStatement<Row>(this.name, this.build(shape), this.options, this.tally);
+      const options = timeLimitMs === undefined ? this.options : { ...this.options, timeLimitMs };
+      found = createStatement<Row>(this.name, this.build(shape), options, this.tally);
       if (this.shapes.size >= MAX_SHAPES_PER_FAMILY) {
         this.shapes.delete(this.shapes.keys().next().value as string);
       }
-      this.shapes.set(shape, found);
+      this.shapes.set(key, found);
     }
     return found;
   }

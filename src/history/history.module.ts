@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { StorageModule } from '../storage/storage.module';
+import { HistoryPurgeScope } from './history-purge-scope';
+import { HistoryPurgeScopeRepository } from './history-purge-scope.repository';
 import { HistoryController } from './history.controller';
 import { HistoryPurgePort } from './history-purge.port';
 import { HistoryRepository } from './history.repository';
@@ -16,7 +18,7 @@ import { StoredFile } from './stored-file.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([Message, StoredFile]), StorageModule],
   controllers: [HistoryController],
-  providers: [HistoryService, HistoryRepository, HistoryPurgePort],
-  exports: [HistoryService, HistoryPurgePort],
+  providers: [HistoryService, HistoryRepository, HistoryPurgePort, HistoryPurgeScope, HistoryPurgeScopeRepository],
+  exports: [HistoryService, HistoryPurgePort, HistoryPurgeScope],
 })
 export class HistoryModule {}

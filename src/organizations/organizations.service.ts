@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
 import { ApiKeysService, IssuedApiKey } from '../api-keys/api-keys.service';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
@@ -12,7 +11,6 @@ import { UserCounts, UsersService } from '../users/users.service';
 import { BootstrapOrganizationDto } from './dto/bootstrap-organization.dto';
 import { GrantAdministratorDto } from './dto/grant-administrator.dto';
 import { OrganizationRecord, OrganizationsRepository } from './organizations.repository';
-import { serializedTransaction } from '../database/serialized-transaction';
 
 export type OrganizationWithAdministrator = {
   organization: OrganizationRecord;
@@ -32,7 +30,6 @@ const CLI_CONTEXT: RequestContext = { sourceAddress: 'cli', requestId: null };
 @Injectable()
 export class OrganizationsService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly database: Database,
     private readonly organizations: OrganizationsRepository,
     private readonly users: UsersService,
@@ -44,17 +41,17 @@ export class OrganizationsService {
   async bootstrap(input: BootstrapOrganizationDto): Promise<OrganizationWithAdministrator> {
     const hostname = input.hostname.toLowerCase();
     try {
-      return await this.inTransaction(async (manager) => {
+      return await this.database.transaction(async () => {
         if (await this.organizations.findByHostname(hostname)) {
           throw hostnameTaken(hostname);
         }
         const organization = await this.organizations.insert({ id: randomUUID(), name: input.orgName, hostname });
-        const admin = await this.users.createAdministrator(manager, organization.id, {
+        const admin = await this.users.createAdministrator(organization.id, {
           email: input.adminEmail,
           givenName: input.adminGivenName ?? defaultGivenName(input.adminEmail),
           familyName: input.adminFamilyName ?? 'Administrator',
         });
-        const apiKey = await this.firstApiKey(manager, admin, 'Created by bootstrap');
+        const apiKey = await this.firstApiKey(admin, 'Created by bootstrap');
         return { organization, admin, apiKey };
       });
     } catch (error) {
@@ -72,20 +69,20 @@ export class OrganizationsService {
    */
   async grantAdministrator(input: GrantAdministratorDto): Promise<OrganizationWithAdministrator> {
     try {
-      return await this.inTransaction(async (manager) => {
+      return await this.database.transaction(async () => {
         const organization = await this.organizations.findByHostname(input.hostname.toLowerCase());
         if (!organization) {
           throw notFound(`Organization with hostname "${input.hostname}"`);
         }
-        const existing = await this.users.findByUserName(manager, organization.id, input.email);
+        const existing = await this.users.findByUserName(organization.id, input.email);
         const admin = existing
-          ? await this.users.setAdministrator({ organizationId: organization.id, userId: null, apiKeyId: null }, existing.id, true, CLI_CONTEXT, manager)
-          : await this.users.createAdministrator(manager, organization.id, {
+          ? await this.users.setAdministrator({ organizationId: organization.id, userId: null, apiKeyId: null }, existing.id, true, CLI_CONTEXT)
+          : await this.users.createAdministrator(organization.id, {
               email: input.email,
               givenName: input.givenName ?? defaultGivenName(input.email),
               familyName: input.familyName ?? 'Administrator',
             });
-        const apiKey = await this.firstApiKey(manager, admin, 'Created by grant-admin');
+        const apiKey = await this.firstApiKey(admin, 'Created by grant-admin');
         return { organization, admin, apiKey };
       });
     } catch (error) {
@@ -104,17 +101,8 @@ export class OrganizationsService {
     return { organization, scimBaseUrl: this.settings.scimBaseUrl, users: await this.users.counts(organizationId) };
   }
 
-  /**
-   * Transitional: the users and API-key services still take the TypeORM transaction's manager, so
-   * the transaction is opened through TypeORM and this module's statements join it. Once they run
-   * in the ambient transaction, this becomes `database.transaction(work)`.
-   */
-  private inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return serializedTransaction(this.dataSource, (manager) => this.database.joinTypeormTransaction(manager, () => work(manager)));
-  }
-
-  private firstApiKey(manager: EntityManager, admin: User, description: string): Promise<IssuedApiKey> {
-    return this.apiKeys.create({ organizationId: admin.organizationId, userId: admin.id, apiKeyId: null }, description, CLI_CONTEXT, manager);
+  private firstApiKey(admin: User, description: string): Promise<IssuedApiKey> {
+    return this.apiKeys.create({ organizationId: admin.organizationId, userId: admin.id, apiKeyId: null }, description, CLI_CONTEXT);
   }
 }
 

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
-import { Message } from '../history/message.entity';
-import { StoredFile } from '../history/stored-file.entity';
-import { boundIntegerColumn } from '../database/bound-integer';
-import { Purge } from './purge.entity';
+import { Database } from '../database/database';
+import { DatabaseUsageError } from '../database/database-error';
+import { HistoryPurgeScope } from '../history/history-purge-scope';
 import { PurgeRepository } from './purge.repository';
 import { PurgeQueue } from './queue/purge-queue';
 
@@ -16,13 +14,16 @@ export class PurgeScheduler {
   private readonly logger = new Logger(PurgeScheduler.name);
 
   constructor(
+    private readonly database: Database,
     private readonly purges: PurgeRepository,
+    private readonly history: HistoryPurgeScope,
     private readonly queue: PurgeQueue,
   ) {}
 
   /**
    * Writes the durable purge record inside the caller's (deactivation) transaction, with the
-   * cutoffs that fix exactly which items it will delete.
+   * cutoffs that fix exactly which items it will delete, and hands it to the queue once that
+   * transaction has committed (never if it rolls back).
    *
    * A user reactivated and deactivated again before their earlier purge completed has that purge
    * taken over here: it ends `merged` into this one, and its deleted items count in this one's
@@ -31,39 +32,37 @@ export class PurgeScheduler {
    * stopped before the user's items are counted, no item is counted by one purge and deleted by
    * the other: every receipt adds up, N of N.
    */
-  async record(manager: EntityManager, user: PurgeSubject): Promise<{ purgeId: string }> {
+  async record(user: PurgeSubject): Promise<{ purgeId: string }> {
+    if (!this.database.inTransaction) {
+      throw new DatabaseUsageError('PurgeScheduler.record() must run inside the deactivation\'s transaction');
+    }
     const purgeId = randomUUID();
-    const taken = await this.purges.lockOpenForUser(manager, user.id);
+    const taken = await this.purges.lockOpenForUser(user.id);
     const carried = taken.reduce(
       (sum, purge) => ({ files: sum.files + purge.filesDeleted, messages: sum.messages + purge.messagesDeleted, bytes: sum.bytes + Number(purge.bytesDeleted) }),
       { files: 0, messages: 0, bytes: 0 },
     );
-    const [messages, files] = await Promise.all([
-      maxAndCount(manager, Message, user.id),
-      maxAndCount(manager, StoredFile, user.id),
-    ]);
+    const { messages, files } = await this.history.scopeOf(user.id);
     // Set here rather than by the column default, which on SQLite keeps only whole seconds.
     const requestedAt = new Date();
-    await manager.getRepository(Purge).insert({
+    await this.purges.insert({
       id: purgeId,
       organizationId: user.organizationId,
       userId: user.id,
       userName: user.userName,
-      state: 'pending',
-      // Bound, so every deactivation runs the same INSERT (see boundInteger).
-      messageCutoffId: boundIntegerColumn(messages.max),
-      fileCutoffId: boundIntegerColumn(files.max),
-      messagesTotal: boundIntegerColumn(messages.count + carried.messages),
-      filesTotal: boundIntegerColumn(files.count + carried.files),
-      messagesDeleted: boundIntegerColumn(carried.messages),
-      filesDeleted: boundIntegerColumn(carried.files),
+      messageCutoffId: messages.maxId,
+      fileCutoffId: files.maxId,
+      messagesTotal: messages.count + carried.messages,
+      filesTotal: files.count + carried.files,
+      messagesDeleted: carried.messages,
+      filesDeleted: carried.files,
       bytesDeleted: String(carried.bytes),
       requestedAt,
-      nextAttemptAt: requestedAt,
     });
     const merged = taken.map((purge) => purge.id);
-    await this.purges.mergeInto(manager, merged, purgeId);
+    await this.purges.mergeInto(merged, purgeId, requestedAt);
     this.logger.log({ purgeId, userId: user.id, messages: messages.count, files: files.count, merged }, 'purge recorded');
+    await this.database.afterCommit(() => this.dispatch(purgeId));
     return { purgeId };
   }
 
@@ -83,23 +82,4 @@ export class PurgeScheduler {
       this.logger.warn({ purgeId, reason: error instanceof Error ? error.message : String(error) }, 'purge not dispatched; it stays pending for the reconciler');
     }
   }
-}
-
-/**
- * The user's highest item id and item count. On MySQL a locking read: it sees rows committed
- * after this transaction's snapshot was taken and blocks inserts of the user's items until the
- * deactivation commits, so the cutoff cannot miss an item written concurrently.
- */
-async function maxAndCount(manager: EntityManager, entity: typeof Message | typeof StoredFile, userId: string): Promise<{ max: number; count: number }> {
-  const query = manager
-    .getRepository(entity)
-    .createQueryBuilder('item')
-    .select('MAX(item.id)', 'max')
-    .addSelect('COUNT(*)', 'count')
-    .where('item.user_id = :userId', { userId });
-  if (manager.connection.options.type !== 'better-sqlite3') {
-    query.setLock('pessimistic_read');
-  }
-  const row = await query.getRawOne<{ max: number | string | null; count: number | string }>();
-  return { max: Number(row?.max ?? 0), count: Number(row?.count ?? 0) };
 }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, In } from 'typeorm';
 import { Database } from '../database/database';
 import { inListPlaceholders, paddedInList } from '../database/padded-in-list';
 import { readDate, readInteger, readNullableDate } from '../database/sql-values';
@@ -10,6 +9,40 @@ export type PurgeFilter = { state?: PurgeState; userId?: string };
 export type DeletedTotals = { files: number; messages: number; bytes: number };
 export type Receipt = DeletedTotals & { digest: string };
 export type OpenPurge = Pick<Purge, 'id' | 'state' | 'filesDeleted' | 'messagesDeleted' | 'bytesDeleted'>;
+export type NewPurge = {
+  id: string;
+  organizationId: string;
+  userId: string;
+  userName: string;
+  messageCutoffId: number;
+  fileCutoffId: number;
+  messagesTotal: number;
+  filesTotal: number;
+  messagesDeleted: number;
+  filesDeleted: number;
+  bytesDeleted: string;
+  requestedAt: Date;
+};
+
+type OpenPurgeRow = { id: string; state: string; files_deleted: unknown; messages_deleted: unknown; bytes_deleted: unknown };
+
+// The scheduler's statements (lockOpenForUser, mergeInto, insert). Writes bump version and
+// updated_at as TypeORM's own updates of the entity do.
+const OPEN_STATES = OPEN_PURGE_STATES.map((state) => `'${state}'`).join(', ');
+const OPEN_OF_USER = statement<{ id: string }>('purges.openOfUser', `SELECT id FROM purges WHERE user_id = ? AND state IN (${OPEN_STATES}) ORDER BY id`);
+const LOCK_BY_ID = statement<OpenPurgeRow>('purges.lockById', 'SELECT id, state, files_deleted, messages_deleted, bytes_deleted FROM purges WHERE id = ?', {
+  lock: 'update',
+});
+const REPOINT_MERGED = statement('purges.repointMerged', 'UPDATE purges SET merged_into_id = ?, updated_at = ?, version = version + 1 WHERE id = ?');
+const MARK_MERGED = statement(
+  'purges.markMerged',
+  "UPDATE purges SET state = 'merged', merged_into_id = ?, lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NULL, updated_at = ?, version = version + 1 WHERE id = ?",
+);
+const INSERT = statement(
+  'purges.insert',
+  'INSERT INTO purges (id, organization_id, user_id, user_name, state, message_cutoff_id, file_cutoff_id, messages_total, files_total, messages_deleted, ' +
+    "files_deleted, bytes_deleted, requested_at, next_attempt_at, updated_at, attempts, version) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1)",
+);
 
 /** One purge as stored. */
 export type PurgeRecord = {
@@ -195,22 +228,23 @@ export class PurgeRepository {
    * user_id would lock index gaps too, and two deactivations of different users whose ids fall in
    * one gap would deadlock on inserting their purges.
    */
-  async lockOpenForUser(manager: EntityManager, userId: string): Promise<OpenPurge[]> {
-    const open = await manager.getRepository(Purge).find({ select: { id: true }, where: { userId, state: In([...OPEN_PURGE_STATES]) } });
-    if (open.length === 0) {
-      return [];
+  async lockOpenForUser(userId: string): Promise<OpenPurge[]> {
+    const open = await this.database.rows(OPEN_OF_USER, [userId]);
+    const locked: OpenPurge[] = [];
+    for (const { id } of open) {
+      const row = await this.database.first(LOCK_BY_ID, [id]);
+      // As they are once locked: one may have completed or failed in the meantime.
+      if (row && (OPEN_PURGE_STATES as readonly string[]).includes(row.state)) {
+        locked.push({
+          id: row.id,
+          state: row.state as PurgeState,
+          filesDeleted: readInteger(row.files_deleted),
+          messagesDeleted: readInteger(row.messages_deleted),
+          bytesDeleted: String(row.bytes_deleted),
+        });
+      }
     }
-    const query = manager
-      .getRepository(Purge)
-      .createQueryBuilder('purge')
-      .select(['purge.id', 'purge.state', 'purge.filesDeleted', 'purge.messagesDeleted', 'purge.bytesDeleted'])
-      .where('purge.id IN (:...ids)', { ids: open.map((purge) => purge.id) });
-    // SQLite has one writer at a time, and the caller's transaction already is it.
-    if (manager.connection.options.type !== 'better-sqlite3') {
-      query.setLock('pessimistic_write');
-    }
-    // As they are once locked: one may have completed or failed in the meantime.
-    return (await query.getMany()).filter((purge) => (OPEN_PURGE_STATES as readonly string[]).includes(purge.state));
+    return locked;
   }
 
   /**
@@ -218,25 +252,33 @@ export class PurgeRepository {
    * and what had been merged into them now counts in `targetId` directly. Rows are updated by
    * primary key, for the same reason as in lockOpenForUser.
    */
-  async mergeInto(manager: EntityManager, ids: string[], targetId: string): Promise<void> {
-    if (ids.length === 0) {
-      return;
+  async mergeInto(ids: string[], targetId: string, now: Date): Promise<void> {
+    for (const id of ids) {
+      for (const earlier of await this.database.rows(MERGED_INTO, [id])) {
+        await this.database.run(REPOINT_MERGED, [targetId, now, earlier.id]);
+      }
+      await this.database.run(MARK_MERGED, [targetId, now, id]);
     }
-    const earlier = await manager.getRepository(Purge).find({ select: { id: true }, where: { mergedIntoId: In(ids) } });
-    if (earlier.length > 0) {
-      await manager
-        .createQueryBuilder()
-        .update(Purge)
-        .set({ mergedIntoId: targetId })
-        .where('id IN (:...earlier)', { earlier: earlier.map((purge) => purge.id) })
-        .execute();
-    }
-    await manager
-      .createQueryBuilder()
-      .update(Purge)
-      .set({ state: 'merged', mergedIntoId: targetId, leaseOwner: null, leaseExpiresAt: null, nextAttemptAt: null })
-      .where('id IN (:...ids)', { ids })
-      .execute();
+  }
+
+  /** The purge record a deactivation writes, in its transaction. */
+  async insert(purge: NewPurge): Promise<void> {
+    await this.database.run(INSERT, [
+      purge.id,
+      purge.organizationId,
+      purge.userId,
+      purge.userName,
+      purge.messageCutoffId,
+      purge.fileCutoffId,
+      purge.messagesTotal,
+      purge.filesTotal,
+      purge.messagesDeleted,
+      purge.filesDeleted,
+      purge.bytesDeleted,
+      purge.requestedAt,
+      purge.requestedAt,
+      purge.requestedAt,
+    ]);
   }
 
   async countByState(): Promise<Record<PurgeState, number>> {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { HistoryModule } from '../history/history.module';
 import { Purge } from './purge.entity';
 import { PurgeRepository } from './purge.repository';
 import { PurgeQueryService } from './purge-query.service';
@@ -17,7 +18,7 @@ import { purgeQueueProvider } from './queue/purge-queue.provider';
  * Running them is PurgeRunnerModule's job, which only the service process loads (not the CLI).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Purge, PurgedItem])],
+  imports: [TypeOrmModule.forFeature([Purge, PurgedItem]), HistoryModule],
   controllers: [PurgesController],
   providers: [
     PurgeScheduler,

@@ -1,10 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { ScimException } from '../common/errors/scim-exception';
 import { Settings } from '../config/settings';
 import { StatementTimeLimitExceeded } from '../database/statement-time-limit';
-import { UserPage, UserProvisioningService, UserQueryCondition } from '../users/user-provisioning.service';
-import { FilterTooComplexError, parseUserFilter, ScimFilterError, sqlDialectOf, UserFilter, userFilterToPositionalSql } from './filter';
+import { UserPage, UserProvisioningService } from '../users/user-provisioning.service';
+import { FilterTooComplexError, parseUserFilter, ScimFilterError, UserFilter } from './filter';
 import { ScimFilterMetrics } from './scim-filter.metrics';
 
 /**
@@ -18,17 +17,16 @@ export class ScimUserSearch {
   constructor(
     private readonly users: UserProvisioningService,
     private readonly settings: Settings,
-    private readonly dataSource: DataSource,
     private readonly metrics: ScimFilterMetrics,
   ) {}
 
   async list(organizationId: string, filter: unknown, offset: number, count: number): Promise<UserPage> {
-    const condition = this.condition(filter);
-    if (condition === null) {
+    const parsed = this.filterOf(filter);
+    if (parsed === null) {
       return this.users.list(organizationId, null, offset, count);
     }
     try {
-      return await this.users.list(organizationId, condition, offset, count, this.settings.scimLimits.filterTimeLimitMs);
+      return await this.users.list(organizationId, parsed, offset, count, this.settings.scimLimits.filterTimeLimitMs);
     } catch (error) {
       if (!(error instanceof StatementTimeLimitExceeded)) {
         throw error;
@@ -43,16 +41,14 @@ export class ScimUserSearch {
     }
   }
 
-  private condition(filter: unknown): UserQueryCondition | null {
+  private filterOf(filter: unknown): UserFilter | null {
     if (filter === undefined) {
       return null;
     }
     if (typeof filter !== 'string') {
       throw new ScimException(400, 'filter must be given once.', 'invalidFilter');
     }
-    const parsed = this.parse(filter);
-    const dialect = sqlDialectOf(this.dataSource.options.type);
-    return (alias) => userFilterToPositionalSql(parsed, { alias, dialect });
+    return this.parse(filter);
   }
 
   private parse(filter: string): UserFilter {

@@ -1,4 +1,4 @@
-import { User } from '../users/user.entity';
+import type { UserRecord } from '../users/users.repository';
 import { etagOf } from './scim-request';
 
 export const SCIM_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -17,7 +17,7 @@ export type ScimUserResource = {
 };
 
 /** Unassigned attributes (no name part, no email) are left out rather than sent empty (RFC 7643 §2.5). */
-export function toScimUser(user: User, scimBaseUrl: string): ScimUserResource {
+export function toScimUser(user: UserRecord, scimBaseUrl: string): ScimUserResource {
   const formatted = [user.givenName, user.familyName].filter((part) => part).join(' ');
   return {
     schemas: [SCIM_USER_SCHEMA],

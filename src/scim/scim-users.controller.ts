@@ -9,7 +9,7 @@ import { ScimException } from '../common/errors/scim-exception';
 import { Settings } from '../config/settings';
 import { UserChanges } from '../users/user-changes';
 import { UserProvisioningService } from '../users/user-provisioning.service';
-import { User } from '../users/user.entity';
+import type { UserRecord } from '../users/users.repository';
 import { mapUserPatch } from './patch';
 import { project, readProjection } from './scim-projection';
 import { etagOf, IfMatchVersion, MethodNotAllowed, RequestScimBaseUrl, ScimBody } from './scim-request';
@@ -150,12 +150,12 @@ export class ScimUsersController {
   }
 
   /** meta.location: from PUBLIC_BASE_URL when it is set, else from the request. */
-  private resource(user: User, requestBaseUrl: string): ScimUserResource {
+  private resource(user: UserRecord, requestBaseUrl: string): ScimUserResource {
     return toScimUser(user, this.settings.http.publicBaseUrlConfigured ? this.settings.scimBaseUrl : requestBaseUrl);
   }
 
   /** Every single-user response: SCIM media type and the version as a weak ETag. */
-  private respond(res: FastifyReply, user: User, requestBaseUrl: string): ScimUserResource {
+  private respond(res: FastifyReply, user: UserRecord, requestBaseUrl: string): ScimUserResource {
     res.header('Content-Type', SCIM_MEDIA_TYPE);
     res.header('ETag', etagOf(user.version));
     return this.resource(user, requestBaseUrl);

@@ -1,91 +1,41 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
-import { PreparedSql, SqlValue } from '../database/prepared-sql';
-import { isUniqueViolation } from '../database/unique-violation';
 import { Database } from '../database/database';
+import { isUniqueViolation } from '../database/database-error';
 import { PurgeScheduler } from '../retention/purge-scheduler';
 import { SessionsService } from '../sessions/sessions.service';
-import { NewUser, UserChanges } from './user-changes';
 import { foldedOrNull, normalizeUserName, userNameKeyForNewUser } from './caseless-text';
-import { User } from './user.entity';
-import { serializedStatement, serializedTransaction } from '../database/serialized-transaction';
+import type { UserFilter } from './search/user-filter';
+import { NewUser, UserChanges } from './user-changes';
+import { ProfileChange, UserPage, UserRecord, UsersRepository } from './users.repository';
 
-/**
- * Narrows a user query: SQL over the users table under the alias given, with `?` placeholders and
- * their values in order. The users domain does not know the SCIM filter language.
- */
-export type UserQueryCondition = (alias: string) => { readonly sql: string; readonly values: readonly SqlValue[] };
+export type { UserPage } from './users.repository';
 
-export type UserPage = { users: User[]; total: number };
-
-const USERS_ALIAS = 'u';
 const MAX_WRITE_ATTEMPTS = 3;
-// The columns a create writes, in the order of its INSERT.
-const INSERTED = [
-  'id',
-  'organizationId',
-  'userName',
-  'userNameNormalized',
-  'email',
-  'emailFolded',
-  'givenName',
-  'givenNameFolded',
-  'familyName',
-  'familyNameFolded',
-  'externalId',
-  'active',
-  'role',
-  'createdAt',
-  'updatedAt',
-  'version',
-  'deletedAt',
-] as const;
-// Every change of the mutable columns (names, their folded copies, externalId, the active state) is
-// this one statement, conditional on the version read.
-const UPDATE_PROFILE =
-  'UPDATE users SET active = ?, given_name = ?, given_name_folded = ?, family_name = ?, family_name_folded = ?, external_id = ?, updated_at = ?, version = version + 1 ' +
-  'WHERE id = ? AND version = ? AND deleted_at IS NULL';
-// SCIM DELETE: deactivated (profile wiped) and hidden in one statement, conditional on the version
-// and active state read. The userName is freed: the key becomes one that no userName folds to
-// (folding leaves no ASCII capital).
-const HIDE =
-  'UPDATE users SET active = ?, given_name = NULL, given_name_folded = NULL, family_name = NULL, family_name_folded = NULL, ' +
-  'user_name_normalized = ?, deleted_at = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND active = ? AND deleted_at IS NULL';
 
 /**
  * The provisioning rules: create, rename-free profile updates, deactivation (which wipes the
- * profile, revokes the user's keys and records the purge in the same transaction), reactivation
- * and deletion. Every method is scoped to one organization.
+ * profile, revokes the user's keys and sessions and records the purge in the same transaction),
+ * reactivation and deletion. Every method is scoped to one organization.
  */
 @Injectable()
 export class UserProvisioningService {
   constructor(
-    private readonly dataSource: DataSource,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly database: Database,
+    private readonly users: UsersRepository,
     private readonly apiKeys: ApiKeysService,
     private readonly purges: PurgeScheduler,
-    private readonly sql: PreparedSql,
-    private readonly database: Database,
     private readonly sessions: SessionsService,
-  ) {
-    this.selectUsers = `SELECT ${sql.columns(User, USERS_ALIAS)} FROM users ${USERS_ALIAS}`;
-    const columns = INSERTED.map((property) => this.users.metadata.findColumnWithPropertyName(property)?.databaseName ?? property);
-    this.insertUser = `INSERT INTO users (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
-  }
-
-  private readonly selectUsers: string;
-  private readonly insertUser: string;
+  ) {}
 
   /** One INSERT: the unique index, not a prior read, decides between 201 and 409 (also under races). */
-  async create(organizationId: string, input: NewUser): Promise<User> {
+  async create(organizationId: string, input: NewUser): Promise<UserRecord> {
     const now = new Date();
     const givenName = input.active ? input.givenName : null;
     const familyName = input.active ? input.familyName : null;
-    const user = this.users.create({
+    const user: UserRecord = {
       id: randomUUID(),
       organizationId,
       userName: input.userName,
@@ -104,15 +54,10 @@ export class UserProvisioningService {
       createdAt: now,
       updatedAt: now,
       version: 1,
-    });
+    };
     try {
       // Autocommit: one INSERT needs no transaction of its own.
-      await serializedStatement(this.dataSource, () =>
-        this.sql.run(
-          this.insertUser,
-          INSERTED.map((property) => this.sql.bindable(User, property, user[property])),
-        ),
-      );
+      await this.users.insert(user);
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw userNameTaken(input.userName);
@@ -122,8 +67,8 @@ export class UserProvisioningService {
     return user;
   }
 
-  async get(organizationId: string, id: string): Promise<User> {
-    const user = await this.findVisible(organizationId, id);
+  async get(organizationId: string, id: string): Promise<UserRecord> {
+    const user = await this.users.findVisible(organizationId, id);
     if (!user) {
       throw notFound('User');
     }
@@ -132,28 +77,10 @@ export class UserProvisioningService {
 
   /**
    * A stable order (creation, then id) so pages never overlap or skip. With `timeLimitMs` each
-   * query is stopped by MySQL/MariaDB past it (StatementTimeLimitExceeded; see PreparedSql).
+   * query is stopped by MySQL/MariaDB past it (StatementTimeLimitExceeded).
    */
-  async list(organizationId: string, condition: UserQueryCondition | null, offset: number, limit: number, timeLimitMs = 0): Promise<UserPage> {
-    const narrowed = condition?.(USERS_ALIAS);
-    const where = `WHERE ${USERS_ALIAS}.organization_id = ? AND ${USERS_ALIAS}.deleted_at IS NULL${narrowed ? ` AND ${narrowed.sql}` : ''}`;
-    const values = [organizationId, ...(narrowed?.values ?? [])];
-    const count = async (): Promise<number> => {
-      const [row] = await this.sql.rowsWithinTimeLimit(`SELECT COUNT(*) AS total FROM users ${USERS_ALIAS} ${where}`, values, timeLimitMs);
-      return Number(row?.total ?? 0);
-    };
-    if (limit === 0) {
-      return { users: [], total: await count() };
-    }
-    const rows = await this.sql.rowsWithinTimeLimit(
-      `${this.selectUsers} ${where} ORDER BY ${USERS_ALIAS}.created_at ASC, ${USERS_ALIAS}.id ASC LIMIT ? OFFSET ?`,
-      [...values, this.sql.integer(limit), this.sql.integer(offset)],
-      timeLimitMs,
-    );
-    const users = rows.map((row) => this.sql.hydrate(User, row));
-    // A first page that is not full holds every match: no COUNT needed (Okta's userName lookups).
-    const total = offset === 0 && users.length < limit ? users.length : await count();
-    return { users, total };
+  list(organizationId: string, filter: UserFilter | null, offset: number, limit: number, timeLimitMs?: number): Promise<UserPage> {
+    return this.users.search(organizationId, filter, offset, limit, timeLimitMs);
   }
 
   /**
@@ -161,12 +88,12 @@ export class UserProvisioningService {
    * given as a function are read only once the user is found, so an unknown id is a 404 whatever
    * the body holds. The write is conditional on the version read (optimistic): a name change is
    * that one UPDATE, needing no transaction; a deactivation adds, in one transaction with it, the
-   * revocation of the user's keys and the purge record.
+   * revocation of the user's keys and sessions and the purge record.
    */
-  async update(organizationId: string, id: string, changes: UserChanges | (() => UserChanges), expectedVersion?: number): Promise<User> {
+  async update(organizationId: string, id: string, changes: UserChanges | (() => UserChanges), expectedVersion?: number): Promise<UserRecord> {
     let requested: UserChanges | undefined = typeof changes === 'function' ? undefined : changes;
     for (let attempt = 1; ; attempt += 1) {
-      const user = await this.findVisible(organizationId, id);
+      const user = await this.users.findVisible(organizationId, id);
       if (!user) {
         throw notFound('User');
       }
@@ -175,18 +102,10 @@ export class UserProvisioningService {
       if (!change) {
         return user;
       }
-      const outcome = change.deactivating
-        ? await serializedTransaction(this.dataSource, (manager) => this.deactivate(manager, user, change))
-        : await serializedStatement(this.dataSource, async () => ({ written: await this.writeChange(user, change), purgeId: null }));
-      if (outcome.written) {
-        if (change.deactivating) {
-          await this.apiKeys.credentialsRevoked();
-        }
-        if (outcome.purgeId) {
-          await this.purges.dispatch(outcome.purgeId);
-        }
+      const written = change.deactivating ? await this.database.transaction(() => this.deactivate(user, change)) : await this.writeChange(user, change);
+      if (written) {
         // The row is exactly this now: the UPDATE matched the version read and set every changed column.
-        return Object.assign(user, change.next, { updatedAt: change.updatedAt, version: user.version + 1 });
+        return { ...user, ...change.next, version: user.version + 1 };
       }
       // Someone else changed the row between our read and write: read again and re-apply.
       if (attempt >= MAX_WRITE_ATTEMPTS || expectedVersion !== undefined) {
@@ -198,25 +117,27 @@ export class UserProvisioningService {
   /**
    * SCIM DELETE: one transaction, conditional on the version (and so the active state) read,
    * deactivates and hides the user and frees the userName; for an active user it also revokes
-   * the user's keys and records the purge. An inactive user's purge was recorded when it was
-   * deactivated, and its history cannot have grown since. Retried on a concurrent change, as
+   * the user's keys and sessions and records the purge. An inactive user's purge was recorded when
+   * it was deactivated, and its history cannot have grown since. Retried on a concurrent change, as
    * `update` is, so a reactivation landing in between is either seen or refused, never undone.
    */
   async remove(organizationId: string, id: string, expectedVersion?: number): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
-      const user = await this.findVisible(organizationId, id);
+      const user = await this.users.findVisible(organizationId, id);
       if (!user) {
         throw notFound('User');
       }
       assertVersion(user, expectedVersion);
-      const outcome = await serializedTransaction(this.dataSource, (manager) => this.hide(manager, user));
-      if (outcome.written) {
+      const written = await this.database.transaction(async () => {
+        if (!(await this.users.hide(user, `#DELETED:${user.id}`, new Date()))) {
+          return false;
+        }
         if (user.active) {
-          await this.apiKeys.credentialsRevoked();
+          await this.endAccessAndRecordPurge(user);
         }
-        if (outcome.purgeId) {
-          await this.purges.dispatch(outcome.purgeId);
-        }
+        return true;
+      });
+      if (written) {
         return;
       }
       if (attempt >= MAX_WRITE_ATTEMPTS || expectedVersion !== undefined) {
@@ -225,72 +146,41 @@ export class UserProvisioningService {
     }
   }
 
-  private async hide(manager: EntityManager, user: User): Promise<{ written: boolean; purgeId: string | null }> {
-    const now = this.sql.bindable(User, 'deletedAt', new Date());
-    const inactive = this.sql.bindable(User, 'active', false);
-    const hidden = await this.sql.run(HIDE, [inactive, `#DELETED:${user.id}`, now, now, user.id, user.version, this.sql.bindable(User, 'active', user.active)], manager);
-    if (hidden === 0) {
-      return { written: false, purgeId: null };
+  private async deactivate(user: UserRecord, change: PlannedChange): Promise<boolean> {
+    if (!(await this.writeChange(user, change))) {
+      return false;
     }
-    if (!user.active) {
-      return { written: true, purgeId: null };
-    }
-    await this.apiKeys.revokeAllOwnedBy(manager, user.id);
-    await this.database.joinTypeormTransaction(manager, () => this.sessions.revokeAllOfUser(user.id));
-    const { purgeId } = await this.purges.record(manager, user);
-    return { written: true, purgeId };
+    await this.endAccessAndRecordPurge(user);
+    return true;
   }
 
-  private async deactivate(manager: EntityManager, user: User, change: PlannedChange): Promise<{ written: boolean; purgeId: string | null }> {
-    if (!(await this.writeChange(user, change, manager))) {
-      return { written: false, purgeId: null };
-    }
-    await this.apiKeys.revokeAllOwnedBy(manager, user.id);
-    await this.database.joinTypeormTransaction(manager, () => this.sessions.revokeAllOfUser(user.id));
-    const { purgeId } = await this.purges.record(manager, user);
-    return { written: true, purgeId };
+  /**
+   * Inside the deactivation's transaction, after its conditional write: the user's keys and
+   * credentials (cached ones forgotten after commit), sessions, and the purge record (queued after
+   * commit) all commit with it or not at all.
+   */
+  private async endAccessAndRecordPurge(user: UserRecord): Promise<void> {
+    await this.apiKeys.revokeAllOwnedBy(user.id);
+    await this.sessions.revokeAllOfUser(user.id);
+    await this.purges.record({ id: user.id, organizationId: user.organizationId, userName: user.userName });
   }
 
   /** False when the row is no longer at the version read (or was deleted meanwhile). */
-  private async writeChange(user: User, { next, updatedAt }: PlannedChange, manager?: EntityManager): Promise<boolean> {
-    const written = await this.sql.run(
-      UPDATE_PROFILE,
-      [
-        this.sql.bindable(User, 'active', next.active),
-        next.givenName,
-        next.givenNameFolded,
-        next.familyName,
-        next.familyNameFolded,
-        next.externalId,
-        this.sql.bindable(User, 'updatedAt', updatedAt),
-        user.id,
-        user.version,
-      ],
-      manager,
-    );
-    return written > 0;
-  }
-
-  private async findVisible(organizationId: string, id: string): Promise<User | null> {
-    const [row] = await this.sql.rows(`${this.selectUsers} WHERE ${USERS_ALIAS}.id = ? AND ${USERS_ALIAS}.organization_id = ? AND ${USERS_ALIAS}.deleted_at IS NULL`, [id, organizationId]);
-    return row ? this.sql.hydrate(User, row) : null;
+  private writeChange(user: UserRecord, { next }: PlannedChange): Promise<boolean> {
+    return this.users.updateProfile(user.id, user.version, next);
   }
 }
 
-type PlannedChange = {
-  next: Pick<User, 'active' | 'givenName' | 'givenNameFolded' | 'familyName' | 'familyNameFolded' | 'externalId'>;
-  deactivating: boolean;
-  updatedAt: Date;
-};
+type PlannedChange = { next: ProfileChange; deactivating: boolean };
 
-function assertVersion(user: User, expectedVersion: number | undefined): void {
+function assertVersion(user: UserRecord, expectedVersion: number | undefined): void {
   if (expectedVersion !== undefined && expectedVersion !== user.version) {
     throw new DomainError(DomainErrorCode.PreconditionFailed, `The user is at version ${user.version}, not ${expectedVersion} (If-Match).`);
   }
 }
 
 /** What `changes` does to `user` under the provisioning rules; null when it changes nothing. */
-function planChange(user: User, changes: UserChanges, expectedVersion: number | undefined): PlannedChange | null {
+function planChange(user: UserRecord, changes: UserChanges, expectedVersion: number | undefined): PlannedChange | null {
   assertVersion(user, expectedVersion);
   if (changes.userName !== undefined && normalizeUserName(changes.userName) !== user.userNameNormalized) {
     throw new DomainError(
@@ -309,14 +199,13 @@ function planChange(user: User, changes: UserChanges, expectedVersion: number | 
     return null;
   }
   return {
-    next: { active, givenName, givenNameFolded: foldedOrNull(givenName), familyName, familyNameFolded: foldedOrNull(familyName), externalId },
+    next: { active, givenName, givenNameFolded: foldedOrNull(givenName), familyName, familyNameFolded: foldedOrNull(familyName), externalId, updatedAt: new Date() },
     deactivating: user.active && !active,
-    updatedAt: new Date(),
   };
 }
 
 /** externalId is immutable (RFC 7643 §2.2): set once while the user has none, then never changed or removed. */
-function plannedExternalId(user: User, requested: string | null | undefined): string | null {
+function plannedExternalId(user: UserRecord, requested: string | null | undefined): string | null {
   if (requested === undefined || requested === user.externalId || (requested === null && user.externalId === null)) {
     return user.externalId;
   }

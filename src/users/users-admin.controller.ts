@@ -1,13 +1,12 @@
 import { Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { PurgeResponseDto } from '../retention/dto/purge.dto';
 import { PurgeQueryService } from '../retention/purge-query.service';
 import { Page } from '../common/paging.dto';
 import { UserListQueryDto } from './dto/user-list-query.dto';
 import { AdminAuth } from '../auth/auth-kind.decorator';
 import { AdminPrincipal, CurrentAdmin } from '../auth/principal';
 import { CurrentRequest, RequestContext } from '../common/request-context';
-import { toUserResponse, UserResponseDto } from './dto/user-response.dto';
+import { toUserResponse, UserDetailResponseDto, UserResponseDto } from './dto/user-response.dto';
 import { UsersService } from './users.service';
 
 @ApiTags('users')
@@ -29,7 +28,7 @@ export class UsersAdminController {
 
   @Get(':id')
   @ApiOperation({ summary: 'A user: profile, status and the latest purge of their history' })
-  async get(@CurrentAdmin() admin: AdminPrincipal, @Param('id') id: string): Promise<UserResponseDto & { latestPurge: PurgeResponseDto | null }> {
+  async get(@CurrentAdmin() admin: AdminPrincipal, @Param('id') id: string): Promise<UserDetailResponseDto> {
     const user = await this.users.findForAdmin(admin.organizationId, id);
     return { ...toUserResponse(user), latestPurge: await this.purges.latestForUser(admin.organizationId, user.id) };
   }

@@ -8,12 +8,14 @@ import { User } from './user.entity';
 import { UserDirectory } from './user-directory';
 import { UserProvisioningService } from './user-provisioning.service';
 import { UsersAdminController } from './users-admin.controller';
+import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
+  // The entity stays known to TypeORM (schema tools, tests); the services go through UsersRepository.
   imports: [TypeOrmModule.forFeature([User]), AuditModule, ApiKeysModule, RetentionModule, SessionsModule],
   controllers: [UsersAdminController],
-  providers: [UsersService, UserProvisioningService, UserDirectory],
+  providers: [UsersService, UserProvisioningService, UsersRepository, UserDirectory],
   exports: [UsersService, UserProvisioningService, UserDirectory],
 })
 export class UsersModule {}

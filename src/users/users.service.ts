@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditService } from '../audit/audit.service';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
-import { Organization } from '../organizations/organization.entity';
+import { Database } from '../database/database';
 import { foldedOrNull, normalizeUserName, userNameKeyForNewUser } from './caseless-text';
-import { User } from './user.entity';
-import { serializedTransaction } from '../database/serialized-transaction';
+import { UserRecord, UsersRepository } from './users.repository';
 
 export type NewAdministrator = {
   email: string;
@@ -24,16 +21,17 @@ export type RoleChangeActor = { organizationId: string; userId: string | null; a
 @Injectable()
 export class UsersService {
   constructor(
-    private readonly dataSource: DataSource,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly database: Database,
+    private readonly users: UsersRepository,
     private readonly audit: AuditService,
     private readonly apiKeys: ApiKeysService,
   ) {}
 
-  /** The administrator's userName is their email, as Okta will send it when it links them. */
-  async createAdministrator(manager: EntityManager, organizationId: string, admin: NewAdministrator): Promise<User> {
-    const users = manager.getRepository(User);
-    const user = users.create({
+  /** The administrator's userName is their email, as Okta will send it when it links them. Joins the caller's transaction. */
+  async createAdministrator(organizationId: string, admin: NewAdministrator): Promise<UserRecord> {
+    // Millisecond precision on SQLite too, so list order follows creation.
+    const now = new Date();
+    const user: UserRecord = {
       id: randomUUID(),
       organizationId,
       userName: admin.email,
@@ -47,34 +45,28 @@ export class UsersService {
       externalId: null,
       active: true,
       role: 'admin',
-      // Millisecond precision on SQLite too, so list order follows creation.
-      createdAt: new Date(),
-    });
-    return users.save(user);
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+      deletedAt: null,
+    };
+    await this.users.insert(user);
+    return user;
   }
 
-  findByUserName(manager: EntityManager, organizationId: string, userName: string): Promise<User | null> {
-    return manager.getRepository(User).findOneBy({ organizationId, userNameNormalized: normalizeUserName(userName), deletedAt: IsNull() });
+  /** The user (not deleted) with this userName, compared as SCIM compares userNames. */
+  findByUserName(organizationId: string, userName: string): Promise<UserRecord | null> {
+    return this.users.findVisibleByUserNameKey(organizationId, normalizeUserName(userName));
   }
 
   /** The admin's view: newest first, optionally only active or inactive users, or a userName prefix (compared as userNames are). */
-  async listForAdmin(organizationId: string, query: { active?: boolean; userName?: string }, offset: number, limit: number): Promise<{ users: User[]; total: number }> {
-    const builder = this.users
-      .createQueryBuilder('u')
-      .where('u.organization_id = :organizationId AND u.deleted_at IS NULL', { organizationId });
-    if (query.active !== undefined) {
-      builder.andWhere('u.active = :active', { active: query.active });
-    }
-    if (query.userName) {
-      const escaped = normalizeUserName(query.userName).replace(/[!%_]/g, (character) => `!${character}`);
-      builder.andWhere("u.user_name_normalized LIKE :prefix ESCAPE '!'", { prefix: `${escaped}%` });
-    }
-    const [users, total] = await builder.orderBy('u.created_at', 'DESC').addOrderBy('u.id', 'ASC').skip(offset).take(limit).getManyAndCount();
-    return { users, total };
+  listForAdmin(organizationId: string, query: { active?: boolean; userName?: string }, offset: number, limit: number): Promise<{ users: UserRecord[]; total: number }> {
+    const userNamePrefix = query.userName ? normalizeUserName(query.userName) : undefined;
+    return this.users.adminPage(organizationId, { active: query.active, userNamePrefix }, offset, limit);
   }
 
-  async findForAdmin(organizationId: string, id: string): Promise<User> {
-    const user = await this.users.findOneBy({ id, organizationId, deletedAt: IsNull() });
+  async findForAdmin(organizationId: string, id: string): Promise<UserRecord> {
+    const user = await this.users.findVisible(organizationId, id);
     if (!user) {
       throw notFound('User');
     }
@@ -82,31 +74,20 @@ export class UsersService {
   }
 
   async counts(organizationId: string): Promise<UserCounts> {
-    const row = await this.users
-      .createQueryBuilder('u')
-      .select('COUNT(*)', 'total')
-      .addSelect('SUM(CASE WHEN u.active = :yes THEN 1 ELSE 0 END)', 'active')
-      .addSelect("SUM(CASE WHEN u.active = :yes AND u.role = 'admin' THEN 1 ELSE 0 END)", 'administrators')
-      .where('u.organization_id = :organizationId AND u.deleted_at IS NULL', { organizationId, yes: true })
-      .getRawOne<{ total: string | number; active: string | number | null; administrators: string | number | null }>();
-    const total = Number(row?.total ?? 0);
-    const active = Number(row?.active ?? 0);
-    return { total, active, inactive: total - active, administrators: Number(row?.administrators ?? 0) };
+    const { total, active, administrators } = await this.users.counts(organizationId);
+    return { total, active, inactive: total - active, administrators };
   }
 
   /**
-   * Grants or revokes the administrator role of an active user. The organization row is
-   * locked first so two concurrent demotions cannot leave it without an administrator.
-   * Demotion revokes, in the same transaction and audited, every API key and SCIM credential the
-   * user owns: they act only for an administrator, and a later grant does not revive them. With
-   * `manager` the caller commits, then calls `ApiKeysService.credentialsRevoked()`.
+   * Grants or revokes the administrator role of an active user, in one transaction (the caller's,
+   * when there is one). The organization row is locked first so two concurrent demotions cannot
+   * leave it without an administrator. Demotion revokes, audited, every API key and SCIM credential
+   * the user owns: they act only for an administrator, and a later grant does not revive them.
    */
-  async setAdministrator(actor: RoleChangeActor, userId: string, grant: boolean, context: RequestContext, manager?: EntityManager): Promise<User> {
-    let demoted = false;
-    const run = async (tx: EntityManager): Promise<User> => {
-      await lockOrganization(tx, actor.organizationId);
-      const users = tx.getRepository(User);
-      const user = await users.findOneBy({ id: userId, organizationId: actor.organizationId, deletedAt: IsNull() });
+  async setAdministrator(actor: RoleChangeActor, userId: string, grant: boolean, context: RequestContext): Promise<UserRecord> {
+    return this.database.transaction(async () => {
+      await this.users.lockOrganization(actor.organizationId);
+      const user = await this.users.findVisible(actor.organizationId, userId);
       if (!user) {
         throw notFound('User');
       }
@@ -117,17 +98,14 @@ export class UsersService {
       if (user.role === role) {
         return user;
       }
-      if (!grant) {
-        const otherAdmins = await users.countBy({ organizationId: actor.organizationId, role: 'admin', active: true, deletedAt: IsNull() });
-        if (otherAdmins <= 1) {
-          throw new DomainError(
-            DomainErrorCode.LastAdministrator,
-            'This is the last active administrator of the organization; grant the role to someone else first.',
-          );
-        }
+      if (!grant && (await this.users.countActiveAdministrators(actor.organizationId)) <= 1) {
+        throw new DomainError(
+          DomainErrorCode.LastAdministrator,
+          'This is the last active administrator of the organization; grant the role to someone else first.',
+        );
       }
-      const changed = await users.update({ id: user.id, role: user.role }, { role });
-      if (!changed.affected) {
+      const now = new Date();
+      if (!(await this.users.setRole(user.id, user.role, role, now))) {
         throw new DomainError(DomainErrorCode.Conflict, "The user's role was changed concurrently; read it again and retry.");
       }
       await this.audit.record(
@@ -140,31 +118,11 @@ export class UsersService {
           targetId: user.id,
         },
         context,
-        tx,
       );
       if (!grant) {
-        await this.apiKeys.revokeAllOwnedBy(tx, user.id, { reason: 'owner_demoted', actor, context });
-        demoted = true;
+        await this.apiKeys.revokeAllOwnedBy(user.id, { reason: 'owner_demoted', actor, context });
       }
-      return users.findOneByOrFail({ id: user.id });
-    };
-    if (manager) {
-      return run(manager);
-    }
-    const user = await serializedTransaction(this.dataSource, run);
-    if (demoted) {
-      await this.apiKeys.credentialsRevoked();
-    }
-    return user;
+      return { ...user, role, updatedAt: now, version: user.version + 1 };
+    });
   }
-}
-
-/** A no-op write that takes the organization row's lock for the rest of the transaction. */
-export async function lockOrganization(manager: EntityManager, organizationId: string): Promise<void> {
-  await manager
-    .createQueryBuilder()
-    .update(Organization)
-    .set({ name: () => 'name', updatedAt: () => 'updated_at' })
-    .where('id = :organizationId', { organizationId })
-    .execute();
 }

@@ -5,10 +5,12 @@ import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { Settings } from '../../src/config/settings';
+import { Database } from '../../src/database/database';
 import { PurgeResponseDto } from '../../src/retention/dto/purge.dto';
 import { PurgeScheduler } from '../../src/retention/purge-scheduler';
 import { foldCase, normalizeUserName } from '../../src/users/caseless-text';
 import { User } from '../../src/users/user.entity';
+import { UsersRepository } from '../../src/users/users.repository';
 import { adminRequest, ApiKeyCredentials, signedHeaders } from './admin-api';
 
 export const sha256 = (content: Buffer | string): string => createHash('sha256').update(content).digest('hex');
@@ -106,16 +108,17 @@ async function inParallel(count: number, work: (index: number) => Promise<void>,
 
 /**
  * Deactivation as the users domain does it: one transaction that deactivates and records the
- * purge, then a dispatch after commit. For tests that must not depend on the SCIM API.
+ * purge, which is dispatched after commit. For tests that must not depend on the SCIM API.
  */
 export async function deactivateDirectly(app: INestApplication, user: Pick<User, 'id' | 'organizationId' | 'userName'>): Promise<string> {
-  const scheduler = app.get(PurgeScheduler);
-  const purgeId = await app.get(DataSource).transaction(async (manager) => {
-    await manager.getRepository(User).update({ id: user.id }, { active: false, givenName: null, familyName: null });
-    return (await scheduler.record(manager, user)).purgeId;
+  const users = app.get(UsersRepository);
+  return app.get(Database).transaction(async () => {
+    const current = await users.findVisible(user.organizationId, user.id);
+    if (!current || !(await users.updateProfile(user.id, current.version, { ...current, active: false, givenName: null, givenNameFolded: null, familyName: null, familyNameFolded: null, updatedAt: new Date() }))) {
+      throw new Error(`user ${user.id} could not be deactivated`);
+    }
+    return (await app.get(PurgeScheduler).record(user)).purgeId;
   });
-  await scheduler.dispatch(purgeId);
-  return purgeId;
 }
 
 export async function reactivateDirectly(app: INestApplication, userId: string): Promise<void> {

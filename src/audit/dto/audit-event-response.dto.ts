@@ -1,4 +1,4 @@
-import { AuditEvent } from '../audit-event.entity';
+import type { AuditRecord } from '../audit.repository';
 
 export type AuditEventResponseDto = {
   id: string;
@@ -11,7 +11,7 @@ export type AuditEventResponseDto = {
   detail: string | null;
 };
 
-export function toAuditEventResponse(event: AuditEvent): AuditEventResponseDto {
+export function toAuditEventResponse(event: AuditRecord): AuditEventResponseDto {
   return {
     id: String(event.id),
     occurredAt: event.occurredAt.toISOString(),

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuthenticationFailedException } from '../../auth/auth-exceptions';
 import { describeError, SCIM_ERROR_SCHEMA } from './error-response';
+import { HttpExceptionWithHeaders } from './response-headers';
 
 export const SCIM_MEDIA_TYPE = 'application/scim+json; charset=utf-8';
 
@@ -63,8 +63,10 @@ export function sendError(exception: unknown, req: FastifyRequest, res: FastifyR
       );
     return;
   }
-  if (exception instanceof AuthenticationFailedException && exception.audience === 'admin') {
-    res.header('WWW-Authenticate', 'ss-request-signature');
+  if (exception instanceof HttpExceptionWithHeaders) {
+    for (const [name, value] of Object.entries(exception.responseHeaders)) {
+      res.header(name, value);
+    }
   }
   void res.status(described.status).send({ statusCode: described.status, error: described.code, message: described.detail, requestId });
 }

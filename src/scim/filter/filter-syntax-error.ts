@@ -1,5 +1,5 @@
 import { resolveUserAttribute } from './user-filter-attributes';
-import type { UserFilterAttribute } from './user-filter';
+import type { UserFilterAttribute } from '../../users/search/user-filter';
 
 const OPERATORS = 'eq, ne, co, sw, ew, gt, ge, lt, le (each followed by a value) or pr';
 const EXAMPLE = 'userName eq "alice@example.com"';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH } from './filter-limits';
 import { parseUserFilter } from './parse-user-filter';
 import { ScimFilterError } from './scim-filter.error';
-import type { UserFilter } from './user-filter';
+import type { UserFilter } from '../../users/search/user-filter';
 
 function parseError(filter: string): ScimFilterError {
   try {

@@ -11,7 +11,7 @@ import {
   resolveEmailSubAttribute,
   resolveUserAttribute,
 } from './user-filter-attributes';
-import { DateTimeOperator, UserFilter, UserFilterAttribute } from './user-filter';
+import { DateTimeOperator, UserFilter, UserFilterAttribute } from '../../users/search/user-filter';
 
 /** Where an attrPath is read: at the top level, or inside `emails[...]` where it names a sub-attribute. */
 type Scope = 'user' | 'emails';

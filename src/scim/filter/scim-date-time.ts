@@ -1,8 +1,6 @@
-/**
- * An instant from a filter, in UTC, kept to nanoseconds so that each database can compare at its
- * own precision: `utcSeconds` is `YYYY-MM-DD HH:MM:SS`, `fraction` exactly 9 digits.
- */
-export type ScimDateTime = { readonly utcSeconds: string; readonly fraction: string };
+import type { ScimDateTime } from '../../users/search/user-filter';
+
+export type { ScimDateTime };
 
 // xsd:dateTime as SCIM uses it (RFC 7643 §2.3.5), with the zone required: without one the instant is unknown.
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:(Z)|([+-])(\d{2}):(\d{2}))$/i;

@@ -1,4 +1,4 @@
-import type { BooleanAttribute, StringAttribute, UserFilterAttribute } from './user-filter';
+import type { BooleanAttribute, StringAttribute, UserFilterAttribute } from '../../users/search/user-filter';
 
 const CORE_USER_SCHEMA_PREFIX = 'urn:ietf:params:scim:schemas:core:2.0:user:';
 

@@ -1,4 +1,6 @@
-import { User, UserRole } from '../user.entity';
+import type { PurgeQueryService } from '../../retention/purge-query.service';
+import type { UserRecord } from '../users.repository';
+import type { UserRole } from '../user.entity';
 
 export type UserResponseDto = {
   id: string;
@@ -13,7 +15,12 @@ export type UserResponseDto = {
   updatedAt: string;
 };
 
-export function toUserResponse(user: User): UserResponseDto {
+/** Retention's view of the user's latest purge, as its public service gives it. */
+export type LatestPurgeView = Awaited<ReturnType<PurgeQueryService['latestForUser']>>;
+
+export type UserDetailResponseDto = UserResponseDto & { latestPurge: LatestPurgeView };
+
+export function toUserResponse(user: UserRecord): UserResponseDto {
   return {
     id: user.id,
     userName: user.userName,

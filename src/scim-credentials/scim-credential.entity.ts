@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { ApiKey } from './api-key.entity';
+import { ApiKey } from '../api-keys/api-key.entity';
 
 /** The SCIM username/password of one API key. Regenerating replaces the row's secret and name. */
 @Entity({ name: 'scim_credentials' })

@@ -1,4 +1,4 @@
-import type { DataSourceOptions } from 'typeorm';
+import type { DialectName } from './statement';
 
 export type SqlDialect = 'sqlite' | 'mysql';
 
@@ -12,6 +12,8 @@ export type PatternKind = 'co' | 'sw' | 'ew';
  */
 export interface DialectSql {
   quote(identifier: string): string;
+  /** True (never NULL) when `expression` holds a non-empty string. */
+  hasText(expression: string): string;
   /** `left operator right`, compared exactly. */
   compare(left: string, operator: ComparisonOperator, right: string): string;
   /** Equality on a bare indexed column, written so that the index can still be used. */
@@ -30,6 +32,7 @@ export interface DialectSql {
 
 const sqlite: DialectSql = {
   quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
+  hasText: (expression) => `(${expression} IS NOT NULL AND ${expression} <> '')`,
   // Columns created without COLLATE use SQLite's BINARY collation: already exact.
   compare: (left, operator, right) => `${left} ${operator} ${right}`,
   equalsOnIndexedColumn: (column, right) => `${column} = ${right}`,
@@ -46,6 +49,7 @@ const sqlite: DialectSql = {
 // collations ignore trailing spaces); UTF-8 byte order is code point order, as in SQLite.
 const mysql: DialectSql = {
   quote: (identifier) => `\`${identifier.replace(/`/g, '``')}\``,
+  hasText: (expression) => `(${expression} IS NOT NULL AND CAST(${expression} AS BINARY) <> CAST('' AS BINARY))`,
   compare: (left, operator, right) => `CAST(${left} AS BINARY) ${operator} CAST(${right} AS BINARY)`,
   // The collation-aware test finds candidates through the index, the byte test keeps only exact ones.
   equalsOnIndexedColumn: (column, right) => `(${column} = ${right} AND CAST(${column} AS BINARY) = CAST(${right} AS BINARY))`,
@@ -61,15 +65,9 @@ export function dialectSql(dialect: SqlDialect): DialectSql {
   return dialect === 'sqlite' ? sqlite : mysql;
 }
 
-/** The dialect a TypeORM data source speaks, for the database types this service runs on. */
-export function sqlDialectOf(type: DataSourceOptions['type']): SqlDialect {
-  if (type === 'better-sqlite3') {
-    return 'sqlite';
-  }
-  if (type === 'mysql' || type === 'mariadb') {
-    return 'mysql';
-  }
-  throw new Error(`SCIM filters cannot be translated to SQL for database type "${type}"`);
+/** The filter dialect of a database: MySQL and MariaDB compare strings alike. */
+export function filterDialectOf(dialect: DialectName): SqlDialect {
+  return dialect === 'sqlite' ? 'sqlite' : 'mysql';
 }
 
 function surround(kind: PatternKind, literal: string, wildcard: string): string {

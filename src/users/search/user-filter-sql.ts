@@ -1,4 +1,4 @@
-import { ComparisonOperator, DialectSql, dialectSql, SqlDialect } from './sql-dialect';
+import { ComparisonOperator, DialectSql, dialectSql, SqlDialect } from '../../database/comparison-dialect';
 import { STORED_EMAIL_IS_PRIMARY, STORED_EMAIL_TYPE, StringColumn, UserColumns, userColumns } from './user-columns';
 import type { StringOperator, UserFilter, UserFilterAttribute } from './user-filter';
 

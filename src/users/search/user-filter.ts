@@ -1,4 +1,8 @@
-import type { ScimDateTime } from './scim-date-time';
+/**
+ * An instant from a filter, in UTC, kept to nanoseconds so that each database can compare at its
+ * own precision: `utcSeconds` is `YYYY-MM-DD HH:MM:SS`, `fraction` exactly 9 digits.
+ */
+export type ScimDateTime = { readonly utcSeconds: string; readonly fraction: string };
 
 export type StringAttribute =
   | 'userName'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dialectSql, sqlDialectOf } from './sql-dialect';
+import { dialectSql, filterDialectOf } from './comparison-dialect';
 
 describe('dialectSql', () => {
   it.each([
@@ -24,16 +24,12 @@ describe('dialectSql', () => {
   });
 });
 
-describe('sqlDialectOf', () => {
+describe('filterDialectOf', () => {
   it.each([
-    ['better-sqlite3', 'sqlite'],
+    ['sqlite', 'sqlite'],
     ['mysql', 'mysql'],
     ['mariadb', 'mysql'],
-  ] as const)('maps %s to %s', (type, dialect) => {
-    expect(sqlDialectOf(type)).toBe(dialect);
-  });
-
-  it('refuses databases it does not translate for', () => {
-    expect(() => sqlDialectOf('postgres')).toThrow(/postgres/);
+  ] as const)('maps %s to %s', (name, dialect) => {
+    expect(filterDialectOf(name)).toBe(dialect);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseUserFilter } from './parse-user-filter';
-import type { SqlDialect } from './sql-dialect';
+import { parseUserFilter } from '../../scim/filter/parse-user-filter';
+import type { SqlDialect } from '../../database/comparison-dialect';
 import { SqlCondition, userFilterToPositionalSql, userFilterToSql } from './user-filter-sql';
 
 const DIALECTS: readonly SqlDialect[] = ['sqlite', 'mysql'];

@@ -1,5 +1,5 @@
-import { foldCase, normalizeUserName, normalizeUserNamePart } from '../../users/caseless-text';
-import type { DialectSql } from './sql-dialect';
+import { foldCase, normalizeUserName, normalizeUserNamePart } from '../caseless-text';
+import type { DialectSql } from '../../database/comparison-dialect';
 import type { DateTimeAttribute, StringAttribute } from './user-filter';
 
 /**
@@ -40,7 +40,7 @@ const asIs = (value: string): string => value;
 /** The users table as the filter translation sees it, under `alias`. */
 export function userColumns(sql: DialectSql, alias: string): UserColumns {
   const column = (name: string): string => `${sql.quote(alias)}.${sql.quote(name)}`;
-  const hasText = (expression: string): string => `(${expression} IS NOT NULL AND ${sql.compare(expression, '<>', "''")})`;
+  const hasText = (expression: string): string => sql.hasText(expression);
 
   // `present` reads the value as stored, `compared` its folded copy (the same column when not folded).
   const nullableText = (stored: string, compared: string, fold: (value: string) => string, multiValued: boolean, indexed: boolean): StringColumn => ({
