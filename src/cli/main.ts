@@ -105,7 +105,10 @@ async function main(argv: string[]): Promise<void> {
 
 async function withContext(run: (app: INestApplicationContext) => Promise<object>): Promise<void> {
   // Loaded only by the commands that need the database, so `admin` starts fast.
-  const [{ NestFactory }, { CliModule }] = await Promise.all([import('@nestjs/core'), import('./cli.module.js')]);
+  // One after the other: the module graph requires @nestjs/core itself, which Node refuses while an
+  // import() of the same package is still loading.
+  const { NestFactory } = await import('@nestjs/core');
+  const { CliModule } = await import('./cli.module.js');
   const app = await NestFactory.createApplicationContext(CliModule, { logger: false, abortOnError: false });
   try {
     process.stdout.write(`${JSON.stringify(await run(app))}\n`);
