@@ -26,6 +26,4 @@ export interface Engine extends Session {
   poolStatistics(): PoolStatistics | null;
   readonly cachedStatements: number;
   close(): Promise<void>;
-  /** Transitional (see Database.joinTypeormTransaction): the session of a transaction TypeORM opened. */
-  sessionOfTypeormTransaction(queryRunner: unknown): Session;
 }

@@ -5,11 +5,10 @@ import { Settings } from '../config/settings';
 import { buildDataSourceOptions } from './data-source-options';
 import { Database } from './database';
 import { resolveMysqlDialect } from './mysql-dialect';
-import { PreparedSql } from './prepared-sql';
 
 const RETRY_DELAY_MS = 1000;
 
-/** Global like TypeORM's DataSource, which PreparedSql wraps. */
+/** Global: every repository runs its statements through Database. */
 @Global()
 @Module({
   imports: [
@@ -24,15 +23,13 @@ const RETRY_DELAY_MS = 1000;
     }),
   ],
   providers: [
-    PreparedSql,
     {
       provide: Database,
       inject: [DataSource],
-      // The SQLite write guard stays off until every writer goes through Database: some still
-      // write through TypeORM outside a turn, and the guard would make them throw.
-      useFactory: (dataSource: DataSource) => Database.open(dataSource, { guardSqliteWrites: false }),
+      // Every writer goes through Database, so on SQLite a write outside a write turn is a bug: the guard makes it throw.
+      useFactory: (dataSource: DataSource) => Database.open(dataSource),
     },
   ],
-  exports: [PreparedSql, Database],
+  exports: [Database],
 })
 export class DatabaseModule {}

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { OnApplicationShutdown } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { borrowConnections, PoolStatistics } from './borrowed-connections';
 import { DatabaseUsageError } from './database-error';
 import type { Engine, RunResult, Session } from './database-engine';
@@ -128,29 +128,6 @@ export class Database implements OnApplicationShutdown {
       throw new DatabaseUsageError('exclusive() cannot run inside a transaction');
     }
     return this.engine.exclusive(work);
-  }
-
-  /**
-   * Transitional, until every transaction is opened by `transaction()`: statements issued by `work`
-   * run inside the TypeORM transaction `manager` belongs to (as code converted to this layer must
-   * join a deactivation that serializedTransaction still opens). Delete with serializedTransaction.
-   */
-  async joinTypeormTransaction<T>(manager: EntityManager, work: () => Promise<T>): Promise<T> {
-    const runner = manager.queryRunner;
-    if (!runner?.isTransactionActive || this.active.getStore()?.open) {
-      throw new DatabaseUsageError('joinTypeormTransaction() needs an open TypeORM transaction and no transaction of this layer');
-    }
-    const joined: ActiveTransaction = { session: this.engine.sessionOfTypeormTransaction(runner), open: true, afterCommit: [] };
-    let result: T;
-    try {
-      result = await this.active.run(joined, work);
-    } finally {
-      joined.open = false;
-    }
-    if (joined.afterCommit.length > 0) {
-      throw new DatabaseUsageError('afterCommit() cannot be used inside a joined TypeORM transaction: nothing here knows when it commits');
-    }
-    return result;
   }
 
   /** Resolves when the database answers a trivial query within `timeoutMs`. */

@@ -85,15 +85,6 @@ export class MysqlEngine implements Engine {
     // The pool is TypeORM's: it closes it when the data source is destroyed.
     return Promise.resolve();
   }
-
-  /** The pooled connection TypeORM's query runner holds for its transaction. */
-  sessionOfTypeormTransaction(queryRunner: unknown): Session {
-    const connection = (queryRunner as { databaseConnection?: MysqlExecutor } | null)?.databaseConnection;
-    if (!connection) {
-      throw new DatabaseUsageError('the TypeORM query runner holds no connection');
-    }
-    return sessionOn(connection, this.dialect);
-  }
 }
 
 function sessionOn(connection: MysqlExecutor, dialect: MysqlDialect): Session {

@@ -130,11 +130,6 @@ export class SqliteEngine implements Engine {
     return Promise.resolve();
   }
 
-  /** TypeORM's transaction runs on the one read-write handle, inside the turn serializedTransaction took. */
-  sessionOfTypeormTransaction(): Session {
-    return this.onWriter;
-  }
-
   /** The prepared read-only statement to run at once, or null when it writes and must take a turn. */
   private outside(statement: Statement<object>): SqliteStatement | null {
     const prepared = attempt(statement, () => this.read.get(renderedSql('sqlite', statement)));

@@ -12,9 +12,6 @@ type Turn = { readonly holder: SqliteWriteTurns };
  * with) another request's open transaction. The turn is carried by AsyncLocalStorage, so work done
  * inside a turn never waits for itself, and the write guard can tell a write in the current turn
  * from any other.
- *
- * The queue is the one `serializedTransaction` uses, so turns interleave safely with the code that
- * still calls it.
  */
 export class SqliteWriteTurns {
   private static readonly byDataSource = new WeakMap<DataSource, SqliteWriteTurns>();

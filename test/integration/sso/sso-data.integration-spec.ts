@@ -99,16 +99,16 @@ describe('single sign-on and session data', () => {
     expect(await sessions.findOpen(opened.token)).toBeNull();
   });
 
-  it('sessions: the transitional bridge joins a transaction TypeORM opened (today\'s deactivation), and rolls back with it', async () => {
+  it('sessions: a revocation joins the caller\'s transaction (the deactivation), and rolls back with it', async () => {
     const { token } = await sessions.open({ organizationId, userId, loginFlow: 'sp_initiated' });
     await expect(
-      opened.dataSource.transaction(async (manager) => {
-        await database.joinTypeormTransaction(manager, () => sessions.revokeAllOfUser(userId));
+      database.transaction(async () => {
+        await sessions.revokeAllOfUser(userId);
         throw new Error('deactivation failed');
       }),
     ).rejects.toThrow('deactivation failed');
     expect(await sessions.findOpen(token)).not.toBeNull();
-    await opened.dataSource.transaction((manager) => database.joinTypeormTransaction(manager, () => sessions.revokeAllOfUser(userId)));
+    await database.transaction(() => sessions.revokeAllOfUser(userId));
     expect(await sessions.findOpen(token)).toBeNull();
   });
 
