@@ -5,7 +5,14 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { Settings } from '../config/settings';
-import { BlobSourceInterruptedError, BlobStorage, BlobTooLargeError, StagedBlob } from '../storage/blob-storage';
+import {
+  BlobDigestMismatchError,
+  BlobSourceInterruptedError,
+  BlobStorage,
+  BlobStoreUnavailableError,
+  BlobTooLargeError,
+  StoredBlob,
+} from '../storage/blob-storage';
 import { User } from '../users/user.entity';
 import { CONTENT_SHA256_HEADER, isContentDigest, UPLOAD_MEDIA_TYPE } from './content-digest';
 import { lockWritableOwner } from './history-owner';
@@ -55,36 +62,28 @@ export class HistoryService {
     const { name, declaredSha256 } = this.checkUpload(upload);
     // Refuse before reading the body when the owner cannot take it.
     await this.assertWritable(organizationId, userId);
-    const staged = await this.stage(content);
+    const storageKey = `${organizationId}/${userId}/${randomUUID()}`;
+    const stored = await this.store(storageKey, content, declaredSha256);
     try {
-      if (staged.sha256 !== declaredSha256) {
-        throw new DomainError(DomainErrorCode.InvalidInput, `The content does not match its ${CONTENT_SHA256_HEADER} header.`);
-      }
-      const storageKey = `${organizationId}/${userId}/${randomUUID()}`;
-      await this.storage.commit(staged, storageKey);
-      try {
-        return await serializedTransaction(this.dataSource, async (manager) => {
-          await lockWritableOwner(manager, organizationId, userId);
-          const repository = manager.getRepository(StoredFile);
-          const { identifiers } = await repository.insert({
-            organizationId,
-            userId,
-            name,
-            sizeBytes: String(staged.sizeBytes),
-            sha256: staged.sha256,
-            storageKey,
-          });
-          return repository.findOneByOrFail({ id: Number(identifiers[0]?.id) });
+      return await serializedTransaction(this.dataSource, async (manager) => {
+        await lockWritableOwner(manager, organizationId, userId);
+        const repository = manager.getRepository(StoredFile);
+        const { identifiers } = await repository.insert({
+          organizationId,
+          userId,
+          name,
+          sizeBytes: String(stored.sizeBytes),
+          sha256: stored.sha256,
+          storageKey,
         });
-      } catch (error) {
-        // No row, so no bytes: nothing may remain that a purge would not find.
-        await this.storage.delete(storageKey).catch((cleanupError: unknown) => {
-          this.logger.error({ err: cleanupError, storageKey }, 'could not remove the bytes of a refused upload');
-        });
-        throw error;
-      }
-    } finally {
-      await this.storage.discard(staged);
+        return repository.findOneByOrFail({ id: Number(identifiers[0]?.id) });
+      });
+    } catch (error) {
+      // No row, so no bytes: nothing may remain that a purge would not find.
+      await this.storage.delete(storageKey).catch((cleanupError: unknown) => {
+        this.logger.error({ err: cleanupError, storageKey }, 'could not remove the bytes of a refused upload');
+      });
+      throw error;
     }
   }
 
@@ -129,13 +128,20 @@ export class HistoryService {
     await serializedTransaction(this.dataSource, (manager) => lockWritableOwner(manager, organizationId, userId));
   }
 
-  private async stage(content: Readable): Promise<StagedBlob> {
+  private async store(storageKey: string, content: Readable, declaredSha256: string): Promise<StoredBlob> {
     try {
-      return await this.storage.stage(content, this.settings.fileStorage.uploadMaxBytes);
+      return await this.storage.put(storageKey, content, { maxBytes: this.settings.fileStorage.uploadMaxBytes, sha256: declaredSha256 });
     } catch (error) {
       if (error instanceof BlobSourceInterruptedError) {
         // The client is usually gone; the answer is for the log, the metrics and a client that is not.
         throw new DomainError(DomainErrorCode.InvalidInput, 'The upload stopped before all of its content arrived; nothing was stored. Send it again.');
+      }
+      if (error instanceof BlobDigestMismatchError) {
+        throw new DomainError(DomainErrorCode.InvalidInput, `The content does not match its ${CONTENT_SHA256_HEADER} header.`);
+      }
+      if (error instanceof BlobStoreUnavailableError) {
+        this.logger.error({ err: error.cause, storageKey }, 'the file store refused an upload');
+        throw new DomainError(DomainErrorCode.StorageUnavailable, 'The file store is unavailable; nothing was stored. Send the file again later.');
       }
       throw error instanceof BlobTooLargeError ? this.tooLarge() : error;
     }
