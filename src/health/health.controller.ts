@@ -9,6 +9,7 @@ import {
 import { ApiExcludeController } from '@nestjs/swagger';
 import { PublicRoute } from '../auth/auth-kind.decorator';
 import { Settings } from '../config/settings';
+import { StorageHealthIndicator } from './storage.health';
 import { RedisHealthIndicator } from './redis.health';
 
 @ApiExcludeController()
@@ -19,6 +20,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly storage: StorageHealthIndicator,
     private readonly settings: Settings,
   ) {}
 
@@ -28,7 +30,7 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready for traffic: the database answers, and Redis too when it is configured. */
+  /** Ready for traffic: the database answers, and Redis and the S3 bucket too when they are configured. */
   @Get('ready')
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
@@ -36,6 +38,9 @@ export class HealthController {
     const checks: HealthIndicatorFunction[] = [() => this.database.pingCheck('database', { timeout })];
     if (this.settings.redis) {
       checks.push(() => this.redis.isReachable());
+    }
+    if (this.settings.fileStorage.s3) {
+      checks.push(() => this.storage.isReachable());
     }
     return this.health.check(checks);
   }

@@ -2,11 +2,13 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { RedisModule } from '../redis/redis.module';
 import { HealthController } from './health.controller';
+import { StorageModule } from '../storage/storage.module';
 import { RedisHealthIndicator } from './redis.health';
+import { StorageHealthIndicator } from './storage.health';
 
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'json' }), RedisModule],
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'json' }), RedisModule, StorageModule],
   controllers: [HealthController],
-  providers: [RedisHealthIndicator],
+  providers: [RedisHealthIndicator, StorageHealthIndicator],
 })
 export class HealthModule {}

@@ -86,8 +86,9 @@ export class S3BlobStorage extends BlobStorage {
       );
       for (const upload of page.Uploads ?? []) {
         if (upload.Key && upload.UploadId && upload.Initiated && upload.Initiated < olderThan) {
-          await this.call(() => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId })));
-          dropped += 1;
+          if (await this.abort(upload.Key, upload.UploadId)) {
+            dropped += 1;
+          }
         }
       }
       [keyMarker, uploadIdMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextUploadIdMarker] : [undefined, undefined];
@@ -125,6 +126,19 @@ export class S3BlobStorage extends BlobStorage {
       }
     }
     return undeleted;
+  }
+
+  /** False when the upload was gone already (completed, or aborted by another process's sweep). */
+  private async abort(objectKey: string, uploadId: string): Promise<boolean> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: objectKey, UploadId: uploadId }));
+      return true;
+    } catch (error) {
+      if ((error as { name?: unknown }).name === 'NoSuchUpload') {
+        return false;
+      }
+      throw new BlobStoreUnavailableError(error);
+    }
   }
 
   private objectKey(key: string): string {

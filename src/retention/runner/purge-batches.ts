@@ -48,13 +48,13 @@ export class PurgeBatches {
     if (candidates.length === 0) {
       return { seen: 0, lastId: afterId, undeleted: [] };
     }
-    const outcomes = await Promise.allSettled(candidates.map((file) => this.storage.delete(file.storageKey)));
+    const failures = await this.storage.deleteMany(candidates.map((file) => file.storageKey));
     const undeleted: BatchResult['undeleted'] = [];
     const bytesGone: number[] = [];
-    outcomes.forEach((outcome, index) => {
-      const id = candidates[index].id;
-      if (outcome.status === 'rejected') {
-        undeleted.push({ id, reason: describe(outcome.reason) });
+    candidates.forEach(({ id, storageKey }) => {
+      const reason = failures.get(storageKey);
+      if (reason !== undefined) {
+        undeleted.push({ id, reason });
       } else {
         bytesGone.push(id);
       }
@@ -128,8 +128,4 @@ function lockForUpdate<T extends ObjectLiteral>(manager: EntityManager, query: S
   if (manager.connection.options.type !== 'better-sqlite3') {
     query.setLock('pessimistic_write');
   }
-}
-
-function describe(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
 }
