@@ -20,6 +20,13 @@ export const S3_TEST_REGION = 'us-east-1';
 export class S3TestServer {
   /** While set, every request is answered 503 SlowDown, as S3 throttles. */
   throttling = false;
+  /**
+   * Object keys whose deletion the store refuses (as S3 does for a key a policy protects): a
+   * DeleteObjects naming one answers an AccessDenied error for it and deletes the others.
+   */
+  readonly undeletable = new Set<string>();
+  /** Every request, method and URL (path and query), in arrival order. */
+  readonly requests: { method: string; url: string }[] = [];
   private readonly s3rver: S3rver;
   private server: Server | null = null;
   private port = 0;
@@ -96,8 +103,12 @@ export class S3TestServer {
       request.resume();
       return reply(response, 503, errorXml('SlowDown', 'Please reduce your request rate.'));
     }
+    this.requests.push({ method: request.method ?? '', url: request.url ?? '' });
     const url = new URL(request.url ?? '/', 'http://s3.local');
     const [, bucket, ...keyParts] = url.pathname.split('/');
+    if (bucket === this.bucket && request.method === 'POST' && keyParts.length === 0 && url.searchParams.has('delete') && this.undeletable.size > 0) {
+      return reply(response, 200, await this.deleteRefusingSome(await readBody(request)));
+    }
     if (bucket === this.bucket && request.method === 'GET' && keyParts.length === 0 && url.searchParams.has('uploads')) {
       return reply(response, 200, await this.listUploads(url.searchParams.get('prefix') ?? ''));
     }
@@ -105,6 +116,23 @@ export class S3TestServer {
       return this.abortUpload(url.searchParams.get('uploadId')!, response);
     }
     koa(request, response);
+  }
+
+  /** DeleteObjects, per key: s3rver's own store deletes the keys that are not refused. */
+  private async deleteRefusingSome(body: string): Promise<string> {
+    const keys = [...body.matchAll(/<Key>([^<]*)<\/Key>/g)].map((match) => unescapeXml(match[1]));
+    const results: string[] = [];
+    for (const key of keys) {
+      if (this.undeletable.has(key)) {
+        results.push(`<Error><Key>${escapeXml(key)}</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`);
+        continue;
+      }
+      if (await this.store().existsObject(this.bucket, key)) {
+        await this.store().deleteObject(this.bucket, key);
+      }
+      results.push(`<Deleted><Key>${escapeXml(key)}</Key></Deleted>`);
+    }
+    return `<?xml version="1.0" encoding="UTF-8"?><DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${results.join('')}</DeleteResult>`;
   }
 
   private async listUploads(prefix: string): Promise<string> {
@@ -122,6 +150,11 @@ export class S3TestServer {
     await rm(join(this.uploadsDirectory(), uploadId), { recursive: true, force: true });
     response.statusCode = 204;
     response.end();
+  }
+
+  /** s3rver's on-disk store (untyped in its declarations). */
+  private store(): { existsObject(bucket: string, key: string): Promise<boolean>; deleteObject(bucket: string, key: string): Promise<void> } {
+    return (this.s3rver as unknown as { store: ReturnType<S3TestServer['store']> }).store;
   }
 
   private uploadsDirectory(): string {
@@ -148,6 +181,18 @@ function reply(response: ServerResponse, status: number, xml: string): void {
 
 function errorXml(code: string, message: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) {
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function unescapeXml(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
 }
 
 function escapeXml(text: string): string {
