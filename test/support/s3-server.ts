@@ -105,7 +105,7 @@ export class S3TestServer {
     }
     this.requests.push({ method: request.method ?? '', url: request.url ?? '' });
     const url = new URL(request.url ?? '/', 'http://s3.local');
-    const [, bucket, ...keyParts] = url.pathname.split('/');
+    const [, bucket, ...keyParts] = url.pathname.split('/').filter((part, index) => index === 0 || part !== '');
     if (bucket === this.bucket && request.method === 'POST' && keyParts.length === 0 && url.searchParams.has('delete') && this.undeletable.size > 0) {
       return reply(response, 200, await this.deleteRefusingSome(await readBody(request)));
     }
