@@ -132,6 +132,7 @@ describe('validateEnvironment', () => {
       ['S3_REGION', 'eu west'],
       ['S3_ENDPOINT', 'minio.internal:9000'],
       ['S3_ENDPOINT', 'https://minio.internal:9000/bucket'],
+      ['S3_ENDPOINT', 'https://key:secret@minio.internal:9000'],
       ['S3_PREFIX', 'production'],
       ['S3_PREFIX', '../other/'],
       ['S3_PREFIX', '/absolute/'],

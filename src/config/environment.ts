@@ -321,7 +321,7 @@ export class Environment {
   @ValidateIf(usesS3)
   @Transform(emptyToUndefined)
   @IsOptional()
-  @Matches(/^https?:\/\/[^\s/?#]+(:\d+)?\/?$/, { message: 'S3_ENDPOINT must be an http(s) URL with a host and no path, such as https://minio.internal:9000' })
+  @Matches(/^https?:\/\/[^\s/?#@]+\/?$/, { message: 'S3_ENDPOINT must be an http(s) URL with a host, no credentials and no path, such as https://minio.internal:9000' })
   S3_ENDPOINT?: string;
 
   /** Address the bucket in the path (https://host/bucket/key) rather than the host name; most S3-compatible stores need it. */
