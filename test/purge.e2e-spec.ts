@@ -20,7 +20,11 @@ const ITEMS = 1000;
 async function snapshotBytes(app: INestApplication, organizationId: string, userId: string): Promise<Map<string, Buffer>> {
   const storage = app.get(BlobStorage);
   const keys = await storedKeys(app, organizationId, userId);
-  return new Map(await Promise.all(keys.map(async (key) => [key, await storage.read(`${organizationId}/${userId}/${key}`)] as const)));
+  const bytes = new Map<string, Buffer>();
+  for (const key of keys) {
+    bytes.set(key, await storage.read(`${organizationId}/${userId}/${key}`));
+  }
+  return bytes;
 }
 
 describe('deactivation purge: 1,000 files and 1,000 messages, deactivated through SCIM PATCH', () => {

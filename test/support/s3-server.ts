@@ -53,6 +53,9 @@ export class S3TestServer {
         response.end(String(error));
       });
     });
+    // Longer than the SDK keeps an idle socket: otherwise the server may close one just as the
+    // client reuses it (ECONNRESET), which tells nothing about the service.
+    server.keepAliveTimeout = 120_000;
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(this.port, '127.0.0.1', resolve));
     this.port = (server.address() as AddressInfo).port;
     this.server = server;
