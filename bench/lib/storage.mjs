@@ -3,6 +3,7 @@
 // s3rver, a real S3 protocol server started here on loopback. The drivers are the product's own
 // classes from the build under test; s3rver stands in for an object store, so the S3 figures are
 // the driver's and the protocol's cost on this machine, not a cloud store's.
+import { Buffer } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
