@@ -25,7 +25,7 @@ export class S3TestServer {
    * DeleteObjects naming one answers an AccessDenied error for it and deletes the others.
    */
   readonly undeletable = new Set<string>();
-  /** Every request, method and URL (path and query), in arrival order. */
+  /** Every request answered, method and URL (path and query), in the order of the answers. */
   readonly requests: { method: string; url: string }[] = [];
   private readonly s3rver: S3rver;
   private server: Server | null = null;
@@ -106,7 +106,7 @@ export class S3TestServer {
       request.resume();
       return reply(response, 503, errorXml('SlowDown', 'Please reduce your request rate.'));
     }
-    this.requests.push({ method: request.method ?? '', url: request.url ?? '' });
+    response.once('finish', () => this.requests.push({ method: request.method ?? '', url: request.url ?? '' }));
     const url = new URL(request.url ?? '/', 'http://s3.local');
     const [, bucket, ...keyParts] = url.pathname.split('/').filter((part, index) => index === 0 || part !== '');
     if (bucket === this.bucket && request.method === 'POST' && keyParts.length === 0 && url.searchParams.has('delete') && this.undeletable.size > 0) {
