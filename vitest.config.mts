@@ -10,6 +10,8 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
           env: { NODE_ENV: 'test' },
+          // Property tests run dozens of cases each; a busy CI machine must not turn them into timeouts.
+          testTimeout: 30_000,
           setupFiles: ['test/support/unit-setup.ts'],
         },
       },

@@ -1,5 +1,5 @@
 // `npm run bench`: the product's production build side by side with a minimal node:http baseline
-// (bench/baseline) on the same database, in the same run. See README.md, "Performance".
+// (bench/baseline) on the same database, in the same run. See docs/performance.md.
 //
 //   npm run bench                      both setups: SQLite, then MariaDB + Redis (full run, several minutes)
 //   npm run bench -- --db sqlite       one setup (or BENCH_DB=mysql)

@@ -32,9 +32,10 @@ export const APP_OPTIONS: NestApplicationOptions = {
 const JSON_MEDIA_TYPES = ['application/json', 'application/scim+json', /^application\/[^;\s]+\+json\s*(;|$)/i];
 
 /**
- * Fastify, not Express: Nest on Express spent about 4× the CPU of Nest on Fastify per request
- * here (README, "Performance"). Routing stays as lenient as Express's was: case-insensitive paths
- * and an optional trailing slash. Settings are read here because Fastify takes them at creation.
+ * Fastify, not Express: Nest on Express spends several times the CPU of Nest on Fastify per
+ * request (docs/performance.md, "Fastify instead of Express"). Routing stays as lenient as
+ * Express's was: case-insensitive paths and an optional trailing slash. Settings are read here
+ * because Fastify takes them at creation.
  */
 export function createHttpAdapter(settings: Settings = readSettings()): FastifyAdapter {
   return new FastifyAdapter({

@@ -49,8 +49,8 @@ export type TurnOptions = {
  * Where a request's work blocks the whole process (SQLite), a turn of a request whose cost the
  * client sets (TurnOptions) held longer than SLOW_TURN_MS is also followed by a rest as long
  * before the credential's next request starts: a client sending costly filters back to back gets
- * at most half of the process's time, the others the rest. Okta's lookups take a few milliseconds
- * and never rest.
+ * at most half of the process's time, the others the rest. Okta's indexed lookups stay far below
+ * SLOW_TURN_MS and never rest.
  */
 @Injectable()
 export class ScimRequestLimiter {

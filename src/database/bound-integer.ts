@@ -5,14 +5,16 @@
  * (AbstractSqliteDriver.escapeQueryWithParameters), so a query whose numbers change with every
  * call (a purge batch's id bounds, ledger rows, counters) is a new statement each time:
  * better-sqlite3 compiles it, TypeORM's statement cache keeps it for the next 100 queries, and the
- * native memory of thousands of such statements made a 100,000-item purge grow the process by
- * ~170 MB. A string is bound as a parameter instead, and comes back as the same number wherever it
- * meets an integer column: SQLite applies the column's INTEGER affinity to it (in comparisons,
- * IN lists, inserts and arithmetic), MySQL and MariaDB compare an integer column with a numeric
- * string as numbers (still through its index) and store it as the integer.
+ * native memory of thousands of such statements grew the process with the size of the purge
+ * (docs/performance.md, "SQLite purge memory"). A string is bound as a parameter instead, and
+ * comes back as the same number wherever it meets an integer column: SQLite applies the column's
+ * INTEGER affinity to it (in comparisons, IN lists, inserts and arithmetic), MySQL and MariaDB
+ * compare an integer column with a numeric string as numbers (still through its index) and store
+ * it as the integer.
  *
- * Only for values compared with, added to or stored into integer columns (used by the purge; PreparedSql binds its values itself). Lists of ids need none
- * of this: `IN (:...ids)` binds each element as it is.
+ * Only for values compared with, added to or stored into integer columns (used by the purge;
+ * PreparedSql binds its values itself). Lists of ids need none of this: `IN (:...ids)` binds each
+ * element as it is.
  */
 export function boundInteger(value: number): string {
   // Anything else would be a string SQLite cannot convert, compared as text with every integer

@@ -15,11 +15,12 @@ const SQLITE_STATEMENT_CACHE_SIZE = 500;
 
 /**
  * Prepared statements on the connections TypeORM already manages, for the SCIM request paths that
- * Okta drives hardest. TypeORM's query builder costs about 80–100 µs of CPU per query in SQL
- * generation and hydration, and its MySQL driver sends text-protocol queries; here the SQL is
- * written once, MySQL gets server-side prepared statements (mysql2 `execute`) and SQLite keeps
- * compiled statements. Rows are hydrated through TypeORM's own column conversions, and errors are
- * wrapped as TypeORM's QueryFailedError, so callers see exactly what a repository would give them.
+ * Okta drives hardest. TypeORM's query builder spends a large share of such a request's CPU on
+ * generating SQL and hydrating rows (profiled in docs/performance.md), and its MySQL driver sends
+ * text-protocol queries; here the SQL is written once, MySQL gets server-side prepared statements
+ * (mysql2 `execute`) and SQLite keeps compiled statements. Rows are hydrated through TypeORM's own
+ * column conversions, and errors are wrapped as TypeORM's QueryFailedError, so callers see exactly
+ * what a repository would give them.
  *
  * Inside a transaction pass its EntityManager: the statement then runs on that transaction's
  * connection. Without one it runs on the pool (MySQL) or the shared connection (SQLite), so SQLite
