@@ -5,6 +5,7 @@
 //   npm run bench -- --db sqlite       one setup (or BENCH_DB=mysql)
 //   npm run bench -- --smoke           a few seconds per setup; exit 1 on any error or wrong body, never on numbers
 //   npm run bench -- --cpu-prof        also write V8 CPU profiles of the product (bench/results/profiles/)
+//   npm run bench -- --skip-storage    leave out the storage drivers' figures (local disk and S3, bench/lib/storage.mjs)
 //
 // Progress goes to stderr, the tables to stdout, the figures to bench/results/<date>-<db>.json.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { exitedCleanly, killAllNow, loggedErrors, rssOf } from './lib/processes.
 import { runPurgeScenario } from './lib/purge.mjs';
 import { formatHostileTable, runHostileFilterScenario } from './lib/hostile-filter.mjs';
 import { formatTable, machineInfo, tableRows } from './lib/report.mjs';
+import { formatStorageTable, runStorageScenario } from './lib/storage.mjs';
 import { databaseCheck, loadState, runScenario, sampleCheck, SCENARIOS, seedUsers, shapeOf } from './lib/scim-load.mjs';
 import { createSetup, redisAnswers } from './lib/servers.mjs';
 import { measureStartup } from './lib/startup.mjs';
@@ -44,6 +46,7 @@ const { values: args } = parseArgs({
     'normal-connections': { type: 'string' },
     'skip-purge': { type: 'boolean', default: false },
     'skip-startup': { type: 'boolean', default: false },
+    'skip-storage': { type: 'boolean', default: false },
     'purge-items': { type: 'string' },
     'purge-large-items': { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
@@ -74,6 +77,7 @@ if (args.help) {
   --purge-items N         files and messages each of the purge scenario (default 10000 each = 20,000 items)
   --purge-large-items N   files and messages each of the RSS purge (default 50000 each = 100,000 items)
   --skip-purge, --skip-startup
+  --skip-storage          leave out upload/download MiB/s and purge keys/s of the local and S3 storage drivers
   --cpu-prof              run the product with --cpu-prof; profiles and their summaries under bench/results/profiles/
   --log-level L           product LOG_LEVEL (default warn)
   --keep                  keep the temporary directory (logs, SQLite files)
@@ -129,7 +133,7 @@ if (options.users < 10) {
 
 const partialRun =
   !smoke &&
-  (Boolean(args.scenarios || args.dist || args['product-node-options'] || args['cpu-prof'] || args['skip-purge'] || args['skip-startup'] || args['log-level'] !== 'warn') ||
+  (Boolean(args.scenarios || args.dist || args['product-node-options'] || args['cpu-prof'] || args['skip-purge'] || args['skip-startup'] || args['skip-storage'] || args['log-level'] !== 'warn') ||
     options.users !== 10_000 ||
     options.connections !== 32 ||
     options.durationSeconds !== 10 ||
@@ -345,6 +349,7 @@ async function main() {
   const machine = machineInfo(rootDir);
   const problems = [];
   const results = [];
+  let storage = null;
   let cpuProfileDir = null;
   try {
     const distDir = await snapshotBuild(workDir);
@@ -384,6 +389,12 @@ async function main() {
       }
       problems.push(...result.problems.map((message) => `[${kind}] ${message}`));
     }
+    if (!args['skip-storage']) {
+      storage = await runStorageScenario({ distDir, workDir, smoke, log });
+      console.log(`\nStorage drivers — ${smoke ? 'SMOKE (figures meaningless)' : `${storage.options.files} × ${storage.options.fileBytes / 1024 / 1024} MiB files, ${storage.options.purgeKeys} keys purged in batches of ${storage.options.batchSize}`}:`);
+      console.log(formatStorageTable(storage));
+      problems.push(...storage.problems.map((message) => `[storage] ${message}`));
+    }
   } catch (error) {
     problems.push(`bench aborted: ${error?.stack ?? error}`);
   } finally {
@@ -396,6 +407,12 @@ async function main() {
       const file = args.out && results.length === 1 ? resolve(args.out) : join(benchDir, 'results', `${name}.json`);
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, `${JSON.stringify({ bench: 'scim-provisioning', smoke, partial: partialRun, startedAt, finishedAt, machine, result }, null, 2)}\n`);
+      log(`results written to ${file}`);
+    }
+    if (storage) {
+      const name = smoke ? 'smoke-storage' : `${startedAt.toISOString().slice(0, 10)}-storage${partialRun ? '-partial' : ''}`;
+      const file = join(benchDir, 'results', `${name}.json`);
+      writeFileSync(file, `${JSON.stringify({ bench: 'storage-drivers', smoke, partial: partialRun, startedAt, finishedAt, machine, result: storage }, null, 2)}\n`);
       log(`results written to ${file}`);
     }
     if (cpuProfileDir) {

@@ -36,7 +36,7 @@ export function describeStart(settings: Settings, databaseType: string, address:
     `role ${settings.processRole}`,
     `database ${database}`,
     `queue ${queue}`,
-    `storage local disk ${settings.fileStorage.directory}`,
+    `storage ${describeStorage(settings)}`,
     `listening on ${listening}`,
     `public URL ${settings.http.publicBaseUrl}`,
   ].join(', ');
@@ -50,4 +50,12 @@ function hostAndPath(url: string, defaultPort: number): string {
   } catch {
     return '<unparsable URL>';
   }
+}
+
+function describeStorage(settings: Settings): string {
+  const s3 = settings.fileStorage.s3;
+  if (!s3) {
+    return `local disk ${settings.fileStorage.directory}`;
+  }
+  return `s3 bucket ${s3.bucket}${s3.prefix ? ` prefix ${s3.prefix}` : ''} at ${s3.endpoint ?? `AWS ${s3.region}`}`;
 }

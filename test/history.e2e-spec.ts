@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -7,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoredFile } from '../src/history/stored-file.entity';
 import { User } from '../src/users/user.entity';
 import { adminRequest, bootstrapOrganization, BootstrappedOrganization } from './support/admin-api';
-import { createUser, filesUnder, sha256, storageDirectory, uploadHeaders, uploadRequest } from './support/purge-fixtures';
+import { BlobStorage } from '../src/storage/blob-storage';
+import { stagedUploads, storedKeys } from './support/e2e-storage';
+import { createUser, sha256, uploadHeaders, uploadRequest } from './support/purge-fixtures';
 import { rememberSecret } from './support/secret-ledger';
 import { createTestApp } from './support/test-app';
 
@@ -61,12 +61,11 @@ describe('history: messages and files of a user, through the admin API', () => {
     const row = await app.get(DataSource).getRepository(StoredFile).findOneByOrFail({ id: response.body.id });
     expect(row.storageKey).toMatch(new RegExp(`^${acme.organizationId}/${user.id}/[0-9a-f-]{36}$`));
     expect(row.sha256).toBe(sha256(content));
-    const userDirectory = join(storageDirectory(app), acme.organizationId, user.id);
-    const stored = filesUnder(userDirectory);
-    expect(stored).toHaveLength(1);
-    expect(readFileSync(join(userDirectory, stored[0]))).toEqual(content);
+    const stored = await storedKeys(app, acme.organizationId, user.id);
+    expect(stored).toEqual([row.storageKey.split('/')[2]]);
+    expect(await app.get(BlobStorage).read(row.storageKey)).toEqual(content);
     // Nothing is left behind in the staging area.
-    expect(filesUnder(join(storageDirectory(app), '.incoming'))).toEqual([]);
+    expect(await stagedUploads(app)).toEqual([]);
   });
 
   it('streams uploads larger than the JSON body limit, up to its own limit', async () => {
@@ -77,7 +76,7 @@ describe('history: messages and files of a user, through the admin API', () => {
     expect(tooLarge.body.error).toBe('payload_too_large');
     const history = await adminRequest(app, 'get', `/admin/v1/users/${user.id}/history`, acme.apiKey).expect(200);
     expect(history.body.files).toEqual({ count: 1, bytes: UPLOAD_LIMIT });
-    expect(filesUnder(join(storageDirectory(app), acme.organizationId, user.id))).toHaveLength(1);
+    expect(await storedKeys(app, acme.organizationId, user.id)).toHaveLength(1);
   });
 
   it('refuses a stream that outgrows the limit without announcing its length, keeping nothing', async () => {
@@ -96,8 +95,8 @@ describe('history: messages and files of a user, through the admin API', () => {
     }
     const response = await test;
     expect(response.status).toBe(413);
-    expect(filesUnder(join(storageDirectory(app), acme.organizationId, user.id))).toEqual([]);
-    expect(filesUnder(join(storageDirectory(app), '.incoming'))).toEqual([]);
+    expect(await storedKeys(app, acme.organizationId, user.id)).toEqual([]);
+    expect(await stagedUploads(app)).toEqual([]);
   });
 
   it('refuses content that does not hash to the signed ss-content-sha256, keeping nothing', async () => {
@@ -106,7 +105,7 @@ describe('history: messages and files of a user, through the admin API', () => {
       declaredSha256: sha256('original'),
     }).expect(400);
     expect(response.body.message).toContain('ss-content-sha256');
-    expect(filesUnder(join(storageDirectory(app), acme.organizationId, user.id))).toEqual([]);
+    expect(await storedKeys(app, acme.organizationId, user.id)).toEqual([]);
     const history = await adminRequest(app, 'get', `/admin/v1/users/${user.id}/history`, acme.apiKey).expect(200);
     expect(history.body.files.count).toBe(0);
   });
@@ -158,7 +157,7 @@ describe('history: messages and files of a user, through the admin API', () => {
     }
     const history = await adminRequest(app, 'get', `/admin/v1/users/${stranger.id}/history`, other.apiKey).expect(200);
     expect(history.body).toMatchObject({ messages: { count: 0 }, files: { count: 0, bytes: 0 } });
-    expect(filesUnder(join(storageDirectory(app), other.organizationId))).toEqual([]);
+    expect(await storedKeys(app, other.organizationId)).toEqual([]);
   });
 
   it("refuses to grow a deactivated user's history (409) but still reports it", async () => {

@@ -1,12 +1,12 @@
 import { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Purge } from '../src/retention/purge.entity';
 import { PurgeHandler } from '../src/retention/runner/purge-handler';
-import { expectedReceiptDigest, filesUnder, getPurge, PurgeView, seedHistory, storageDirectory, waitForPurge } from './support/purge-fixtures';
+import { storedKeys } from './support/e2e-storage';
+import { expectedReceiptDigest, getPurge, PurgeView, seedHistory, waitForPurge } from './support/purge-fixtures';
 import { freePort, startServer } from './support/processes';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from './support/scim-client';
 import { createTestApp } from './support/test-app';
@@ -63,8 +63,8 @@ describe('a purge killed mid-way resumes after a restart and completes with corr
     const neighbour = (await okta(app, tenant).post('/Users', oktaUser('neighbour@crash.example.com')).expect(201)).body as { id: string };
     const seeded = await seedHistory(app, tenant.apiKey, user.id, { files: FILES, messages: MESSAGES });
     await seedHistory(app, tenant.apiKey, neighbour.id, { files: 20, messages: 20 });
-    const userDirectory = join(storageDirectory(app), tenant.organizationId, user.id);
-    const neighbourDirectory = join(storageDirectory(app), tenant.organizationId, neighbour.id);
+    const userKeys = (): Promise<string[]> => storedKeys(app, tenant.organizationId, user.id);
+    const neighbourKeys = (): Promise<string[]> => storedKeys(app, tenant.organizationId, neighbour.id);
 
     await okta(app, tenant).patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
     const [recorded] = await app.get(DataSource).getRepository(Purge).findBy({ userId: user.id });
@@ -85,7 +85,7 @@ describe('a purge killed mid-way resumes after a restart and completes with corr
     expect(interrupted.state).toBe('running');
     expect(interrupted.progress.done).toBeGreaterThan(0);
     expect(interrupted.progress.done).toBeLessThan(FILES + MESSAGES);
-    expect(filesUnder(userDirectory).length).toBeGreaterThan(0);
+    expect((await userKeys()).length).toBeGreaterThan(0);
 
     const second = await startWorker();
     workers.push(second.process);
@@ -110,7 +110,7 @@ describe('a purge killed mid-way resumes after a restart and completes with corr
     const dataSource = app.get(DataSource);
     expect(await dataSource.query('SELECT id FROM files WHERE user_id = ?', [user.id])).toEqual([]);
     expect(await dataSource.query('SELECT id FROM messages WHERE user_id = ?', [user.id])).toEqual([]);
-    expect(filesUnder(userDirectory)).toEqual([]);
+    expect(await userKeys()).toEqual([]);
     const ledger = await dataSource.query<{ count: number | string }[]>('SELECT COUNT(*) AS count FROM purged_items WHERE purge_id = ?', [purgeId]);
     expect(Number(ledger[0].count)).toBe(FILES + MESSAGES);
 
@@ -126,7 +126,7 @@ describe('a purge killed mid-way resumes after a restart and completes with corr
       bytesDeleted: seeded.bytes,
       digest: completed.receipt?.digest,
     });
-    expect(filesUnder(neighbourDirectory)).toHaveLength(20);
+    expect(await neighbourKeys()).toHaveLength(20);
     expect(await dataSource.query('SELECT id FROM messages WHERE user_id = ?', [neighbour.id])).toHaveLength(20);
   });
 

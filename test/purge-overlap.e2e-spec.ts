@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
@@ -10,7 +9,8 @@ import { PurgeBatches } from '../src/retention/runner/purge-batches';
 import { LeaseLostError } from '../src/retention/runner/purge-errors';
 import { PurgeHandler } from '../src/retention/runner/purge-handler';
 import { adminRequest } from './support/admin-api';
-import { expectedReceiptDigest, filesUnder, getPurge, PurgeView, seedHistory, SeededHistory, sha256, storageDirectory, waitForPurge } from './support/purge-fixtures';
+import { storedKeys } from './support/e2e-storage';
+import { expectedReceiptDigest, getPurge, PurgeView, seedHistory, SeededHistory, sha256, waitForPurge } from './support/purge-fixtures';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from './support/scim-client';
 import { createTestApp } from './support/test-app';
 
@@ -76,7 +76,7 @@ describe('a user deactivated again before their earlier purge completed', () => 
     const dataSource = app.get(DataSource);
     expect(await dataSource.query('SELECT id FROM files WHERE user_id = ?', [userId])).toEqual([]);
     expect(await dataSource.query('SELECT id FROM messages WHERE user_id = ?', [userId])).toEqual([]);
-    expect(filesUnder(join(storageDirectory(app), tenant.organizationId, userId))).toEqual([]);
+    expect(await storedKeys(app, tenant.organizationId, userId)).toEqual([]);
   }
 
   function all(...histories: SeededHistory[]): { fileIds: number[]; messageIds: number[]; bytes: number; digest: string } {

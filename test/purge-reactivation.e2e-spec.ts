@@ -1,10 +1,10 @@
-import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Purge } from '../src/retention/purge.entity';
 import { adminRequest } from './support/admin-api';
-import { expectedReceiptDigest, filesUnder, getPurge, seedHistory, storageDirectory, waitForPurge } from './support/purge-fixtures';
+import { storedKeys } from './support/e2e-storage';
+import { expectedReceiptDigest, getPurge, seedHistory, waitForPurge } from './support/purge-fixtures';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from './support/scim-client';
 import { createTestApp } from './support/test-app';
 
@@ -46,7 +46,7 @@ describe('reactivation while a purge is pending', () => {
     const scim = okta(api, tenant);
     const user = (await scim.post('/Users', oktaUser('returning@reactivation.example.com')).expect(201)).body as { id: string };
     const before = await seedHistory(api, tenant.apiKey, user.id, { files: 6, messages: 6 }, 'before');
-    const userDirectory = join(storageDirectory(api), tenant.organizationId, user.id);
+    const userKeys = (): Promise<string[]> => storedKeys(api, tenant.organizationId, user.id);
 
     await scim.patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
     const [{ id: firstPurgeId }] = await api.get(DataSource).getRepository(Purge).findBy({ userId: user.id });
@@ -68,7 +68,7 @@ describe('reactivation while a purge is pending', () => {
     const remainingMessages = await dataSource.query<{ id: number }[]>('SELECT id FROM messages WHERE user_id = ? ORDER BY id', [user.id]);
     expect(remainingFiles.map((row) => Number(row.id))).toEqual(after.fileIds);
     expect(remainingMessages.map((row) => Number(row.id))).toEqual(after.messageIds);
-    expect(filesUnder(userDirectory)).toHaveLength(3);
+    expect(await userKeys()).toHaveLength(3);
     const history = await adminRequest(api, 'get', `/admin/v1/users/${user.id}/history`, tenant.apiKey).expect(200);
     expect(history.body).toEqual({ userId: user.id, messages: { count: 3 }, files: { count: 3, bytes: after.bytes } });
 
@@ -84,7 +84,7 @@ describe('reactivation while a purge is pending', () => {
       bytesDeleted: after.bytes,
       digest: expectedReceiptDigest(after.fileIds, after.messageIds),
     });
-    expect(filesUnder(userDirectory)).toEqual([]);
+    expect(await userKeys()).toEqual([]);
     expect((await getPurge(api, tenant.apiKey, firstPurgeId)).receipt?.filesDeleted).toBe(6);
   });
 });

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -9,7 +8,8 @@ import { PurgeReconciler } from '../src/retention/runner/purge-reconciler';
 import { RedisConnection } from '../src/redis/redis-connection';
 import { PurgeQueryService } from '../src/retention/purge-query.service';
 import { adminRequest } from './support/admin-api';
-import { filesUnder, seedHistory, storageDirectory, waitForPurge } from './support/purge-fixtures';
+import { storedKeys } from './support/e2e-storage';
+import { seedHistory, waitForPurge } from './support/purge-fixtures';
 import { DisposableRedis } from './support/purge-redis';
 import { freePort } from './support/processes';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from './support/scim-client';
@@ -45,7 +45,7 @@ describe('a Redis outage at deactivation time', () => {
     expect(server.get(PurgeQueue).constructor.name).toBe('BullmqPurgeQueue');
     const user = (await okta(server, tenant).post('/Users', oktaUser('outage@outage.example.com')).expect(201)).body as { id: string };
     await seedHistory(server, tenant.apiKey, user.id, { files: 5, messages: 5 });
-    const userDirectory = join(storageDirectory(server), tenant.organizationId, user.id);
+    const userKeys = (): Promise<string[]> => storedKeys(server, tenant.organizationId, user.id);
 
     await redis.stop();
     expect(await redis.answers()).toBe(false);
@@ -61,7 +61,7 @@ describe('a Redis outage at deactivation time', () => {
     // Signed admin requests cannot be checked for replay without Redis: refused, not accepted unchecked.
     const admin = await adminRequest(server, 'get', `/admin/v1/purges/${purge.id}`, tenant.apiKey).expect(503);
     expect(admin.headers['retry-after']).toBeDefined();
-    expect(filesUnder(userDirectory)).toHaveLength(5);
+    expect(await userKeys()).toHaveLength(5);
     const health = await request(server.getHttpServer()).get('/health/ready');
     expect(health.status).toBe(503);
 
@@ -69,6 +69,6 @@ describe('a Redis outage at deactivation time', () => {
     await expect.poll(() => server.get(RedisConnection).client?.status, { timeout: 15_000 }).toBe('ready');
     const completed = await waitForPurge(server, tenant.apiKey, purge.id);
     expect(completed).toMatchObject({ state: 'completed', files: { deleted: 5 }, messages: { deleted: 5 }, attempts: 1 });
-    expect(filesUnder(userDirectory)).toEqual([]);
+    expect(await userKeys()).toEqual([]);
   });
 });

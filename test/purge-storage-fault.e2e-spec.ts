@@ -6,13 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoredFile } from '../src/history/stored-file.entity';
 import { Purge } from '../src/retention/purge.entity';
 import { adminRequest, bootstrapOrganization } from './support/admin-api';
-import { expectedReceiptDigest, filesUnder, seedHistory, storageDirectory, waitForPurge } from './support/purge-fixtures';
+import { e2eS3Server, storedKeys } from './support/e2e-storage';
+import { e2eStorage } from './support/e2e-target';
+import { expectedReceiptDigest, seedHistory, storageDirectory, waitForPurge } from './support/purge-fixtures';
 import { rememberSecret } from './support/secret-ledger';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from './support/scim-client';
 import { createTestApp } from './support/test-app';
 
 const RETRY_BASE_MS = 400;
 const MAX_ATTEMPTS = 3;
+const onS3 = e2eStorage() === 's3';
 
 describe('a failing storage delete', () => {
   let app: INestApplication;
@@ -43,12 +46,18 @@ describe('a failing storage delete', () => {
     const seeded = await seedHistory(app, tenant.apiKey, user.id, { files: 10, messages: 5 });
     await seedHistory(app, tenant.apiKey, neighbour.id, { files: 3, messages: 3 });
 
-    // The fault: one stored file becomes a non-empty directory, which unlink cannot remove (even as root).
+    // The fault: one stored file cannot be deleted. On disk it becomes a non-empty directory, which
+    // unlink cannot remove (even as root); in the bucket the store refuses its deletion.
     const broken = await dataSource.getRepository(StoredFile).findOneByOrFail({ id: seeded.fileIds[4] });
     const brokenPath = join(storageDirectory(app), broken.storageKey);
-    rmSync(brokenPath);
-    mkdirSync(brokenPath);
-    writeFileSync(join(brokenPath, 'pinned'), 'cannot go');
+    const brokenObject = `${process.env.S3_PREFIX ?? ''}${broken.storageKey}`;
+    if (onS3) {
+      e2eS3Server().undeletable.add(brokenObject);
+    } else {
+      rmSync(brokenPath);
+      mkdirSync(brokenPath);
+      writeFileSync(join(brokenPath, 'pinned'), 'cannot go');
+    }
 
     await okta(app, tenant).patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
     const [{ id: purgeId }] = await dataSource.getRepository(Purge).findBy({ userId: user.id });
@@ -89,13 +98,18 @@ describe('a failing storage delete', () => {
       receipt: null,
     });
     expect(failed.lastError).toContain(`file ${broken.id}`);
-    expect(failed.lastError).toMatch(/EISDIR|EPERM|directory/);
+    expect(failed.lastError).toMatch(onS3 ? /AccessDenied/ : /EISDIR|EPERM|directory/);
     const listed = await adminRequest(app, 'get', '/admin/v1/purges?state=failed', tenant.apiKey).expect(200);
     expect((listed.body.items as { id: string }[]).map((purge) => purge.id)).toEqual([purgeId]);
     expect(await dataSource.query('SELECT id FROM files WHERE user_id = ?', [user.id])).toEqual([{ id: broken.id }]);
 
-    // Fixed: the bytes are gone now (the directory removed), which counts as deleted.
-    rmSync(brokenPath, { recursive: true });
+    // Fixed: on disk the bytes are gone now (the directory removed), which counts as deleted; in
+    // the bucket the store deletes them again.
+    if (onS3) {
+      e2eS3Server().undeletable.delete(brokenObject);
+    } else {
+      rmSync(brokenPath, { recursive: true });
+    }
     const retried = await adminRequest(app, 'post', `/admin/v1/purges/${purgeId}/retry`, tenant.apiKey).expect(202);
     expect(['pending', 'running', 'completed']).toContain(retried.body.state);
     const completed = await waitForPurge(app, tenant.apiKey, purgeId);
@@ -108,8 +122,8 @@ describe('a failing storage delete', () => {
       progress: { done: 15, total: 15 },
     });
     expect(completed.receipt?.digest).toBe(expectedReceiptDigest(seeded.fileIds, seeded.messageIds));
-    expect(filesUnder(join(storageDirectory(app), tenant.organizationId, user.id))).toEqual([]);
-    expect(filesUnder(join(storageDirectory(app), tenant.organizationId, neighbour.id))).toHaveLength(3);
+    expect(await storedKeys(app, tenant.organizationId, user.id)).toEqual([]);
+    expect(await storedKeys(app, tenant.organizationId, neighbour.id)).toHaveLength(3);
 
     // Only failed purges can be retried.
     const conflict = await adminRequest(app, 'post', `/admin/v1/purges/${purgeId}/retry`, tenant.apiKey).expect(409);

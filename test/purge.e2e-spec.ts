@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,15 +8,23 @@ import { PurgeQueue } from '../src/retention/queue/purge-queue';
 import { PurgeHandler } from '../src/retention/runner/purge-handler';
 import { adminRequest } from './support/admin-api';
 import { e2eDatabase } from './support/e2e-target';
-import { expectedReceiptDigest, filesUnder, getPurge, SeededHistory, seedHistory, storageDirectory, waitForPurge } from './support/purge-fixtures';
+import { BlobStorage } from '../src/storage/blob-storage';
+import { storedKeys } from './support/e2e-storage';
+import { expectedReceiptDigest, getPurge, SeededHistory, seedHistory, waitForPurge } from './support/purge-fixtures';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from './support/scim-client';
 import { createTestApp } from './support/test-app';
 
 const ITEMS = 1000;
 
-/** Every stored byte of a user, by path: what "untouched byte for byte" compares. */
-function snapshotBytes(directory: string): Map<string, Buffer> {
-  return new Map(filesUnder(directory).map((path) => [path, readFileSync(join(directory, path))]));
+/** Every stored byte of a user, by key: what "untouched byte for byte" compares. */
+async function snapshotBytes(app: INestApplication, organizationId: string, userId: string): Promise<Map<string, Buffer>> {
+  const storage = app.get(BlobStorage);
+  const keys = await storedKeys(app, organizationId, userId);
+  const bytes = new Map<string, Buffer>();
+  for (const key of keys) {
+    bytes.set(key, await storage.read(`${organizationId}/${userId}/${key}`));
+  }
+  return bytes;
 }
 
 describe('deactivation purge: 1,000 files and 1,000 messages, deactivated through SCIM PATCH', () => {
@@ -36,8 +42,8 @@ describe('deactivation purge: 1,000 files and 1,000 messages, deactivated throug
     return { id: response.body.id as string, userName };
   }
 
-  function userDirectory(userId: string): string {
-    return join(storageDirectory(app), tenant.organizationId, userId);
+  function storedFilesOf(userId: string): Promise<string[]> {
+    return storedKeys(app, tenant.organizationId, userId);
   }
 
   async function historyRows(userId: string): Promise<{ files: unknown[]; messages: unknown[] }> {
@@ -67,10 +73,10 @@ describe('deactivation purge: 1,000 files and 1,000 messages, deactivated throug
   });
 
   it('answers the PATCH at once, purges asynchronously, removes rows and bytes, and leaves the neighbour untouched byte for byte', async () => {
-    const neighbourBytes = snapshotBytes(userDirectory(neighbour.id));
+    const neighbourBytes = await snapshotBytes(app, tenant.organizationId, neighbour.id);
     const neighbourRows = await historyRows(neighbour.id);
     expect(neighbourBytes.size).toBe(ITEMS);
-    expect(filesUnder(userDirectory(user.id))).toHaveLength(ITEMS);
+    expect(await storedFilesOf(user.id)).toHaveLength(ITEMS);
 
     const patched = await okta(app, tenant)
       .patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } }))
@@ -90,13 +96,13 @@ describe('deactivation purge: 1,000 files and 1,000 messages, deactivated throug
 
     // The user's rows and bytes are gone.
     expect(await historyRows(user.id)).toEqual({ files: [], messages: [] });
-    expect(filesUnder(userDirectory(user.id))).toEqual([]);
+    expect(await storedFilesOf(user.id)).toEqual([]);
     const history = await adminRequest(app, 'get', `/admin/v1/users/${user.id}/history`, tenant.apiKey).expect(200);
     expect(history.body).toMatchObject({ messages: { count: 0 }, files: { count: 0, bytes: 0 } });
 
     // The neighbour's are exactly as before.
     expect(await historyRows(neighbour.id)).toEqual(neighbourRows);
-    const after = snapshotBytes(userDirectory(neighbour.id));
+    const after = await snapshotBytes(app, tenant.organizationId, neighbour.id);
     expect([...after.keys()].sort()).toEqual([...neighbourBytes.keys()].sort());
     for (const [path, bytes] of neighbourBytes) {
       expect(after.get(path)?.equals(bytes), path).toBe(true);
@@ -168,7 +174,7 @@ describe('deactivation purge: 1,000 files and 1,000 messages, deactivated throug
     const neighbourRows = await historyRows(neighbour.id);
     expect(neighbourRows.files).toHaveLength(ITEMS);
     expect(neighbourRows.messages).toHaveLength(ITEMS);
-    expect(filesUnder(userDirectory(neighbour.id))).toHaveLength(ITEMS);
+    expect(await storedFilesOf(neighbour.id)).toHaveLength(ITEMS);
     expect(neighbourSeeded.fileIds).toHaveLength(ITEMS);
   });
 });

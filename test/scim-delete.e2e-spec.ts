@@ -1,10 +1,10 @@
-import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PurgeScheduler } from '../src/retention/purge-scheduler';
 import { adminRequest, scimGet } from './support/admin-api';
-import { expectedReceiptDigest, fileContent, filesUnder, seedHistory, storageDirectory, uploadRequest, waitForPurge } from './support/purge-fixtures';
+import { storedKeys } from './support/e2e-storage';
+import { expectedReceiptDigest, fileContent, seedHistory, uploadRequest, waitForPurge } from './support/purge-fixtures';
 import { okta, oktaUser, patchOp, scimTenant, ScimTenant } from './support/scim-client';
 import { createTestApp } from './support/test-app';
 
@@ -88,7 +88,7 @@ describe('SCIM DELETE', () => {
     expect((await waitForPurge(app, tenant.apiKey, first)).receipt?.digest).toBe(expectedReceiptDigest(before.fileIds, before.messageIds));
     expect((await waitForPurge(app, tenant.apiKey, second)).receipt?.digest).toBe(expectedReceiptDigest(after.fileIds, after.messageIds));
     expect(await itemsOf(id)).toEqual({ files: 0, messages: 0 });
-    expect(filesUnder(join(storageDirectory(app), tenant.organizationId, id))).toEqual([]);
+    expect(await storedKeys(app, tenant.organizationId, id)).toEqual([]);
   });
 
   it('with a stale If-Match is 412 and changes nothing', async () => {
@@ -125,7 +125,7 @@ describe('SCIM DELETE', () => {
     await completeEveryPurge();
     const state = await stateOf(id);
     expect({ hidden: state.deleted_at !== null, active: Boolean(Number(state.active)), ...(await itemsOf(id)) }).toEqual({ hidden: true, active: false, files: 0, messages: 0 });
-    expect(filesUnder(join(storageDirectory(app), tenant.organizationId, id))).toEqual([]);
+    expect(await storedKeys(app, tenant.organizationId, id)).toEqual([]);
     expect(between).toEqual([404, 404]);
   });
 
@@ -179,7 +179,7 @@ describe('SCIM DELETE', () => {
         continue;
       }
       hidden += 1;
-      expect({ id, active: Boolean(Number(state.active)), ...(await itemsOf(id)), bytes: filesUnder(join(storageDirectory(app), tenant.organizationId, id)) }).toEqual({
+      expect({ id, active: Boolean(Number(state.active)), ...(await itemsOf(id)), bytes: (await storedKeys(app, tenant.organizationId, id)) }).toEqual({
         id,
         active: false,
         files: 0,

@@ -14,6 +14,8 @@ export enum DomainErrorCode {
   PayloadTooLarge = 'payload_too_large',
   UnsupportedMediaType = 'unsupported_media_type',
   PurgeNotRetryable = 'purge_not_retryable',
+  /** The file store is unreachable or throttling; the same request may succeed later. */
+  StorageUnavailable = 'storage_unavailable',
 }
 
 export class DomainError extends Error {

@@ -63,7 +63,15 @@ describe('validateEnvironment', () => {
   it('says what an integer or boolean setting expects, whatever is wrong with it', () => {
     const problemsFor = (raw: Record<string, string>): string[] => {
       try {
-        validateEnvironment({ DATABASE_URL: 'mysql://db/scim', ENCRYPTION_KEY: KEY, REDIS_URL: 'redis://cache:6379', ...raw });
+        validateEnvironment({
+          DATABASE_URL: 'mysql://db/scim',
+          ENCRYPTION_KEY: KEY,
+          REDIS_URL: 'redis://cache:6379',
+          STORAGE_DRIVER: 's3',
+          S3_BUCKET: 'files',
+          S3_REGION: 'us-east-1',
+          ...raw,
+        });
       } catch (error) {
         return (error as InvalidEnvironmentError).problems;
       }
@@ -88,6 +96,52 @@ describe('validateEnvironment', () => {
     for (const setting of withRule('isBoolean')) {
       expect(problemsFor({ [setting]: 'maybe' }), setting).toEqual([`${setting}: ${setting} must be true or false (1/0, yes/no and on/off are accepted too)`]);
     }
+  });
+
+  it('keeps file bytes on local disk by default, and checks the S3 settings only when STORAGE_DRIVER=s3', () => {
+    expect(new Settings(validateEnvironment({})).fileStorage.s3).toBeUndefined();
+    expect(() => validateEnvironment({ S3_BUCKET: 'Not A Bucket', S3_ENDPOINT: 'nonsense' })).not.toThrow();
+    const s3 = new Settings(
+      validateEnvironment({
+        STORAGE_DRIVER: 's3',
+        S3_BUCKET: 'acme-files',
+        S3_REGION: 'eu-west-1',
+        S3_ENDPOINT: 'https://minio.internal:9000/',
+        S3_FORCE_PATH_STYLE: 'yes',
+        S3_PREFIX: 'scim/production/',
+      }),
+    ).fileStorage.s3;
+    expect(s3).toEqual({ bucket: 'acme-files', region: 'eu-west-1', endpoint: 'https://minio.internal:9000', forcePathStyle: true, prefix: 'scim/production/' });
+  });
+
+  it('names every missing or malformed S3 setting at start-up', () => {
+    const problemsFor = (raw: Record<string, string>): string[] => {
+      try {
+        validateEnvironment({ STORAGE_DRIVER: 's3', ...raw });
+      } catch (error) {
+        return (error as InvalidEnvironmentError).problems;
+      }
+      return [];
+    };
+    expect(problemsFor({})).toEqual(['S3_BUCKET: S3_BUCKET is required when STORAGE_DRIVER=s3', 'S3_REGION: S3_REGION is required when STORAGE_DRIVER=s3']);
+    const valid = { S3_BUCKET: 'acme-files', S3_REGION: 'eu-west-1' };
+    expect(problemsFor(valid)).toEqual([]);
+    for (const [name, value] of [
+      ['S3_BUCKET', 'Acme_Files'],
+      ['S3_BUCKET', 'ab'],
+      ['S3_REGION', 'eu west'],
+      ['S3_ENDPOINT', 'minio.internal:9000'],
+      ['S3_ENDPOINT', 'https://minio.internal:9000/bucket'],
+      ['S3_ENDPOINT', 'https://key:secret@minio.internal:9000'],
+      ['S3_PREFIX', 'production'],
+      ['S3_PREFIX', '../other/'],
+      ['S3_PREFIX', '/absolute/'],
+    ]) {
+      const problems = problemsFor({ ...valid, [name]: value });
+      expect(problems, `${name}=${value}`).toHaveLength(1);
+      expect(problems[0], `${name}=${value}`).toMatch(new RegExp(`^${name}: ${name} must`));
+    }
+    expect(problemsFor({ ...valid, STORAGE_DRIVER: 'gcs' })[0]).toMatch(/^STORAGE_DRIVER:/);
   });
 
   it('strips a trailing slash from the public base URL', () => {

@@ -22,6 +22,7 @@ export const NODE_ENVIRONMENTS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const LOG_FORMATS = ['json', 'pretty'] as const;
 export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
+export const STORAGE_DRIVERS = ['local', 's3'] as const;
 
 // Environment values arrive as strings; an unparsable one is kept as-is so the validator names it.
 const toInteger = ({ value }: { value: unknown }): unknown =>
@@ -51,6 +52,7 @@ const PREVIOUS_KEYS_PATTERN = new RegExp(`^\\s*${BASE64_KEY}(\\s*,\\s*${BASE64_K
 const usesMysql = (env: Environment): boolean => env.DATABASE_URL !== undefined;
 const usesSqlite = (env: Environment): boolean => env.DATABASE_URL === undefined;
 const usesRedis = (env: Environment): boolean => env.REDIS_URL !== undefined;
+const usesS3 = (env: Environment): boolean => env.STORAGE_DRIVER === 's3';
 
 /**
  * Every setting the service reads, with its default. `.env.example` documents each one;
@@ -296,6 +298,44 @@ export class Environment {
   @IsOptional()
   @IsString()
   FILE_STORAGE_DIR?: string;
+
+  /** Where file bytes live: local (FILE_STORAGE_DIR) or s3 (an S3-compatible bucket; see docs/storage.md). */
+  @IsIn(STORAGE_DRIVERS)
+  STORAGE_DRIVER: (typeof STORAGE_DRIVERS)[number] = 'local';
+
+  /** The bucket that holds file bytes when STORAGE_DRIVER=s3 (created beforehand; see docs/storage.md). */
+  @ValidateIf(usesS3)
+  @Transform(emptyToUndefined)
+  @IsDefined({ message: 'S3_BUCKET is required when STORAGE_DRIVER=s3' })
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'S3_BUCKET must be a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens' })
+  S3_BUCKET?: string;
+
+  /** The bucket's region (any value such as us-east-1 for most S3-compatible stores). */
+  @ValidateIf(usesS3)
+  @Transform(emptyToUndefined)
+  @IsDefined({ message: 'S3_REGION is required when STORAGE_DRIVER=s3' })
+  @Matches(/^[a-z0-9-]{1,32}$/, { message: 'S3_REGION must be a region name such as eu-west-1' })
+  S3_REGION?: string;
+
+  /** The store's URL for S3-compatible stores (MinIO, Ceph RGW, R2); unset for AWS S3. */
+  @ValidateIf(usesS3)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#@]+\/?$/, { message: 'S3_ENDPOINT must be an http(s) URL with a host, no credentials and no path, such as https://minio.internal:9000' })
+  S3_ENDPOINT?: string;
+
+  /** Address the bucket in the path (https://host/bucket/key) rather than the host name; most S3-compatible stores need it. */
+  @ValidateIf(usesS3)
+  @Transform(toBoolean)
+  @IsBoolean()
+  S3_FORCE_PATH_STYLE = false;
+
+  /** Key prefix for every object, so one bucket can serve several deployments (letters, digits, / _ . -). */
+  @ValidateIf(usesS3)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^([A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\/){1,4}$/, { message: 'S3_PREFIX must be one to four path segments, each ending in /, such as scim/production/' })
+  S3_PREFIX?: string;
 
   /** Largest file upload accepted, in bytes; larger ones are answered 413. */
   @Transform(toInteger)

@@ -25,9 +25,21 @@ export type RedisSettings = {
 
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
 
+/** Where an S3-compatible bucket is; credentials come from the AWS SDK's default chain. */
+export type S3StorageSettings = {
+  readonly bucket: string;
+  readonly region: string;
+  readonly endpoint: string | undefined;
+  readonly forcePathStyle: boolean;
+  /** Empty, or segments each ending in `/`. */
+  readonly prefix: string;
+};
+
 export type FileStorageSettings = {
   readonly directory: string;
   readonly uploadMaxBytes: number;
+  /** Set when STORAGE_DRIVER=s3; the local directory is then only a fallback nobody uses. */
+  readonly s3: S3StorageSettings | undefined;
 };
 
 /** How long a client may hold a connection at each stage of a request (see createHttpAdapter). */
@@ -169,6 +181,16 @@ export class Settings {
     this.fileStorage = {
       directory: env.FILE_STORAGE_DIR === undefined ? resolve(this.dataDir, 'files') : resolve(env.FILE_STORAGE_DIR),
       uploadMaxBytes: env.FILE_UPLOAD_MAX_BYTES,
+      s3:
+        env.STORAGE_DRIVER === 's3'
+          ? {
+              bucket: env.S3_BUCKET!,
+              region: env.S3_REGION!,
+              endpoint: env.S3_ENDPOINT?.replace(/\/+$/, ''),
+              forcePathStyle: env.S3_FORCE_PATH_STYLE,
+              prefix: env.S3_PREFIX ?? '',
+            }
+          : undefined,
     };
     this.purge = {
       batchSize: env.PURGE_BATCH_SIZE,

@@ -2,7 +2,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource } from 'typeorm';
 import type { SqliteConnection, SqliteStatement } from './borrowed-connections';
 import { DatabaseUsageError } from './database-error';
-import { serializedStatement } from './serialized-transaction';
 
 type Turn = { readonly holder: SqliteWriteTurns };
 
@@ -18,13 +17,16 @@ export class SqliteWriteTurns {
   private readonly turns = new AsyncLocalStorage<Turn>();
   private current: Turn | null = null;
 
-  private constructor(private readonly dataSource: DataSource) {}
+  // The end of the last turn queued: each turn starts once the one before it has settled.
+  private tail: Promise<unknown> = Promise.resolve();
+
+  private constructor() {}
 
   /** One instance per connection: a guard and a writer that disagreed on who holds the turn would lock each other out. */
   static of(dataSource: DataSource): SqliteWriteTurns {
     let turns = SqliteWriteTurns.byDataSource.get(dataSource);
     if (!turns) {
-      turns = new SqliteWriteTurns(dataSource);
+      turns = new SqliteWriteTurns();
       SqliteWriteTurns.byDataSource.set(dataSource, turns);
     }
     return turns;
@@ -40,7 +42,10 @@ export class SqliteWriteTurns {
     if (this.holdsTurn()) {
       return work();
     }
-    return serializedStatement(this.dataSource, () => this.hold(work));
+    const held = (): Promise<T> => this.hold(work);
+    const run = this.tail.then(held, held);
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 
   private async hold<T>(work: () => T | Promise<T>): Promise<T> {

@@ -4,6 +4,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { PublicRoute } from '../auth/auth-kind.decorator';
 import { Settings } from '../config/settings';
 import { DatabaseHealthIndicator } from './database.health';
+import { StorageHealthIndicator } from './storage.health';
 import { RedisHealthIndicator } from './redis.health';
 
 @ApiExcludeController()
@@ -14,6 +15,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly database: DatabaseHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly storage: StorageHealthIndicator,
     private readonly settings: Settings,
   ) {}
 
@@ -23,13 +25,16 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready for traffic: the database answers, and Redis too when it is configured. */
+  /** Ready for traffic: the database answers, and Redis and the S3 bucket too when they are configured. */
   @Get('ready')
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
     const checks: HealthIndicatorFunction[] = [() => this.database.isReachable()];
     if (this.settings.redis) {
       checks.push(() => this.redis.isReachable());
+    }
+    if (this.settings.fileStorage.s3) {
+      checks.push(() => this.storage.isReachable());
     }
     return this.health.check(checks);
   }

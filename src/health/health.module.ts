@@ -3,11 +3,13 @@ import { TerminusModule } from '@nestjs/terminus';
 import { RedisModule } from '../redis/redis.module';
 import { DatabaseHealthIndicator } from './database.health';
 import { HealthController } from './health.controller';
+import { StorageModule } from '../storage/storage.module';
 import { RedisHealthIndicator } from './redis.health';
+import { StorageHealthIndicator } from './storage.health';
 
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'json' }), RedisModule],
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'json' }), RedisModule, StorageModule],
   controllers: [HealthController],
-  providers: [DatabaseHealthIndicator, RedisHealthIndicator],
+  providers: [DatabaseHealthIndicator, RedisHealthIndicator, StorageHealthIndicator],
 })
 export class HealthModule {}

@@ -4,7 +4,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { Settings } from '../config/settings';
 import { Database } from '../database/database';
-import { BlobSourceInterruptedError, BlobStorage, BlobTooLargeError, StagedBlob } from '../storage/blob-storage';
+import {
+  BlobDigestMismatchError,
+  BlobSourceInterruptedError,
+  BlobStorage,
+  BlobStoreUnavailableError,
+  BlobTooLargeError,
+  StoredBlob,
+} from '../storage/blob-storage';
 import { CONTENT_SHA256_HEADER, isContentDigest, UPLOAD_MEDIA_TYPE } from './content-digest';
 import { FileRecord, HistoryRepository, MessageRecord } from './history.repository';
 
@@ -46,27 +53,19 @@ export class HistoryService {
     const { name, declaredSha256 } = this.checkUpload(upload);
     // Refuse before reading the body when the owner cannot take it.
     await this.assertWritable(organizationId, userId);
-    const staged = await this.stage(content);
+    const storageKey = `${organizationId}/${userId}/${randomUUID()}`;
+    const stored = await this.store(storageKey, content, declaredSha256);
     try {
-      if (staged.sha256 !== declaredSha256) {
-        throw new DomainError(DomainErrorCode.InvalidInput, `The content does not match its ${CONTENT_SHA256_HEADER} header.`);
-      }
-      const storageKey = `${organizationId}/${userId}/${randomUUID()}`;
-      await this.storage.commit(staged, storageKey);
-      try {
-        return await this.database.transaction(async () => {
-          await this.lockWritableOwner(organizationId, userId);
-          return this.history.insertFile({ organizationId, userId, name, sizeBytes: staged.sizeBytes, sha256: staged.sha256, storageKey });
-        });
-      } catch (error) {
-        // No row, so no bytes: nothing may remain that a purge would not find.
-        await this.storage.delete(storageKey).catch((cleanupError: unknown) => {
-          this.logger.error({ err: cleanupError, storageKey }, 'could not remove the bytes of a refused upload');
-        });
-        throw error;
-      }
-    } finally {
-      await this.storage.discard(staged);
+      return await this.database.transaction(async () => {
+        await this.lockWritableOwner(organizationId, userId);
+        return this.history.insertFile({ organizationId, userId, name, sizeBytes: stored.sizeBytes, sha256: stored.sha256, storageKey });
+      });
+    } catch (error) {
+      // No row, so no bytes: nothing may remain that a purge would not find.
+      await this.storage.delete(storageKey).catch((cleanupError: unknown) => {
+        this.logger.error({ err: cleanupError, storageKey }, 'could not remove the bytes of a refused upload');
+      });
+      throw error;
     }
   }
 
@@ -120,13 +119,20 @@ export class HistoryService {
     }
   }
 
-  private async stage(content: Readable): Promise<StagedBlob> {
+  private async store(storageKey: string, content: Readable, declaredSha256: string): Promise<StoredBlob> {
     try {
-      return await this.storage.stage(content, this.settings.fileStorage.uploadMaxBytes);
+      return await this.storage.put(storageKey, content, { maxBytes: this.settings.fileStorage.uploadMaxBytes, sha256: declaredSha256 });
     } catch (error) {
       if (error instanceof BlobSourceInterruptedError) {
         // The client is usually gone; the answer is for the log, the metrics and a client that is not.
         throw new DomainError(DomainErrorCode.InvalidInput, 'The upload stopped before all of its content arrived; nothing was stored. Send it again.');
+      }
+      if (error instanceof BlobDigestMismatchError) {
+        throw new DomainError(DomainErrorCode.InvalidInput, `The content does not match its ${CONTENT_SHA256_HEADER} header.`);
+      }
+      if (error instanceof BlobStoreUnavailableError) {
+        this.logger.error({ err: error.cause, storageKey }, 'the file store refused an upload');
+        throw new DomainError(DomainErrorCode.StorageUnavailable, 'The file store is unavailable; nothing was stored. Send the file again later.');
       }
       throw error instanceof BlobTooLargeError ? this.tooLarge() : error;
     }

@@ -1,12 +1,21 @@
 import { Readable } from 'node:stream';
 
-/** Bytes received into storage but not yet visible under a key (see BlobStorage.stage). */
-export type StagedBlob = {
-  readonly stagingId: string;
+/** What a stored blob holds, measured while its bytes streamed in. */
+export type StoredBlob = {
   readonly sizeBytes: number;
-  /** Lowercase hex SHA-256 of the bytes, computed while they streamed in. */
+  /** Lowercase hex SHA-256 of the bytes. */
   readonly sha256: string;
 };
+
+/** What the caller requires of the bytes before they may become visible. */
+export type BlobExpectations = {
+  readonly maxBytes: number;
+  /** Lowercase hex SHA-256 the bytes must hash to. */
+  readonly sha256: string;
+};
+
+/** The keys whose bytes could not be deleted, each with the reason. */
+export type UndeletedBlobs = ReadonlyMap<string, string>;
 
 /** The stream held more bytes than the caller allows; nothing was kept. */
 export class BlobTooLargeError extends Error {
@@ -24,29 +33,61 @@ export class BlobSourceInterruptedError extends Error {
   }
 }
 
+/** The bytes did not hash to what the caller declared; nothing was kept. */
+export class BlobDigestMismatchError extends Error {
+  constructor() {
+    super('the content does not match its declared SHA-256');
+    this.name = 'BlobDigestMismatchError';
+  }
+}
+
+/**
+ * The store could not be reached, or refused for now (throttling, a server error): nothing was
+ * kept, and the same request may succeed later.
+ */
+export class BlobStoreUnavailableError extends Error {
+  constructor(cause?: unknown) {
+    super(`the file store is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'BlobStoreUnavailableError';
+  }
+}
+
 /**
  * Where file bytes live. Keys are relative paths chosen by the caller (history lays them out
- * per organization and user). Local disk today; an object store can implement the same port.
+ * per organization and user). Local disk or an S3-compatible object store.
  */
 export abstract class BlobStorage {
   /**
-   * Streams content into a staging area, hashing and counting it; refuses more than maxBytes
-   * (BlobTooLargeError) and a source that stops before its end (BlobSourceInterruptedError).
+   * Streams content under key, hashing and counting it, and makes it visible only when it meets
+   * the expectations: refuses more than maxBytes (BlobTooLargeError), a source that stops before
+   * its end (BlobSourceInterruptedError) and bytes with another digest (BlobDigestMismatchError).
+   * Until then the bytes are staged (a staging file, an in-progress multipart upload), and a
+   * refusal or a store failure drops them.
    */
-  abstract stage(source: Readable, maxBytes: number): Promise<StagedBlob>;
-
-  /** Makes staged bytes visible under key (atomically where the backend allows). */
-  abstract commit(staged: StagedBlob, key: string): Promise<void>;
-
-  /** Drops staged bytes that will not be committed. Never throws. */
-  abstract discard(staged: StagedBlob): Promise<void>;
+  abstract put(key: string, source: Readable, expected: BlobExpectations): Promise<StoredBlob>;
 
   /**
    * Deletes the bytes under key. Resolves true when they were deleted, false when they were
-   * already gone (a re-run after a crash); throws when they could not be deleted.
+   * already gone where the backend can tell (a re-run after a crash); throws when they could not
+   * be deleted.
    */
   abstract delete(key: string): Promise<boolean>;
 
+  /**
+   * Deletes the bytes under every key, already-gone counting as deleted. Never throws: resolves
+   * with the keys whose bytes may still be there, so no caller reports them deleted.
+   */
+  abstract deleteMany(keys: readonly string[]): Promise<UndeletedBlobs>;
+
   /** Reads the bytes under key (tests and future downloads). */
   abstract read(key: string): Promise<Buffer>;
+
+  /**
+   * Drops staged bytes that a crashed or cut-off upload left behind, when staged before
+   * `olderThan`. Resolves with how many it dropped.
+   */
+  abstract sweepAbandoned(olderThan: Date): Promise<number>;
+
+  /** Throws when the store cannot serve requests (readiness). */
+  abstract checkReachable(): Promise<void>;
 }

@@ -1,12 +1,15 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BlobSourceInterruptedError } from './blob-storage';
+import { BlobDigestMismatchError, BlobSourceInterruptedError } from './blob-storage';
 import { LocalDiskBlobStorage } from './local-disk-blob-storage';
 
-describe('LocalDiskBlobStorage.stage', () => {
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+describe('LocalDiskBlobStorage', () => {
   let root: string;
   let storage: LocalDiskBlobStorage;
 
@@ -21,13 +24,22 @@ describe('LocalDiskBlobStorage.stage', () => {
 
   const staged = (): string[] => readdirSync(join(root, '.incoming'));
 
-  it('stages the bytes of a source that ends', async () => {
+  it('stores the bytes of a source that ends with the declared digest, and stages nothing after', async () => {
     const source = new PassThrough();
-    const staging = storage.stage(source, 100);
+    const storing = storage.put('org/user/file', source, { maxBytes: 100, sha256: sha256('hello') });
     source.end(Buffer.from('hello'));
-    const blob = await staging;
-    expect(blob.sizeBytes).toBe(5);
-    expect(staged()).toEqual([`${blob.stagingId}.part`]);
+    expect(await storing).toEqual({ sizeBytes: 5, sha256: sha256('hello') });
+    expect((await storage.read('org/user/file')).toString()).toBe('hello');
+    expect(staged()).toEqual([]);
+  });
+
+  it('keeps nothing of bytes with another digest', async () => {
+    const source = new PassThrough();
+    const storing = storage.put('org/user/file', source, { maxBytes: 100, sha256: sha256('other') });
+    source.end(Buffer.from('hello'));
+    await expect(storing).rejects.toBeInstanceOf(BlobDigestMismatchError);
+    expect(existsSync(join(root, 'org/user/file'))).toBe(false);
+    expect(staged()).toEqual([]);
   });
 
   it.each([
@@ -35,11 +47,37 @@ describe('LocalDiskBlobStorage.stage', () => {
     ['fails', (source: PassThrough) => source.destroy(new Error('connection reset'))],
   ])('refuses a source that %s before its end, and keeps nothing', async (_case, interrupt) => {
     const source = new PassThrough();
-    const staging = storage.stage(source, 100);
+    const storing = storage.put('org/user/file', source, { maxBytes: 100, sha256: sha256('part of it') });
     source.write(Buffer.from('part of it'));
     await new Promise((resolve) => setTimeout(resolve, 20));
     interrupt(source);
-    await expect(staging).rejects.toBeInstanceOf(BlobSourceInterruptedError);
+    await expect(storing).rejects.toBeInstanceOf(BlobSourceInterruptedError);
     expect(staged()).toEqual([]);
+    expect(existsSync(join(root, 'org/user/file'))).toBe(false);
+  });
+
+  it('deletes many keys, already-gone counting as deleted, and names the ones it could not delete', async () => {
+    for (const key of ['a/1', 'a/2']) {
+      const source = new PassThrough();
+      const storing = storage.put(key, source, { maxBytes: 10, sha256: sha256('x') });
+      source.end('x');
+      await storing;
+    }
+    // A directory in place of a file: unlink refuses it.
+    mkdirSync(join(root, 'a', 'stuck', 'inside'), { recursive: true });
+    const undeleted = await storage.deleteMany(['a/1', 'a/2', 'a/missing', 'a/stuck']);
+    expect([...undeleted.keys()]).toEqual(['a/stuck']);
+    expect(existsSync(join(root, 'a/1')) || existsSync(join(root, 'a/2'))).toBe(false);
+  });
+
+  it('sweeps staging files left idle since before the threshold, and only those', async () => {
+    const directory = join(root, '.incoming');
+    mkdirSync(directory);
+    writeFileSync(join(directory, 'old.part'), 'abandoned');
+    writeFileSync(join(directory, 'new.part'), 'in progress');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(join(directory, 'old.part'), hourAgo, hourAgo);
+    expect(await storage.sweepAbandoned(new Date(Date.now() - 60_000))).toBe(1);
+    expect(staged()).toEqual(['new.part']);
   });
 });

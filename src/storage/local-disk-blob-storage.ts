@@ -1,14 +1,16 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { finished, Readable, Transform, TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobSourceInterruptedError, BlobStorage, BlobTooLargeError, StagedBlob } from './blob-storage';
+import { BlobExpectations, BlobStorage, StoredBlob, UndeletedBlobs } from './blob-storage';
+import { ContentMeter, feedMeter } from './content-meter';
 import { assertValidStorageKey } from './storage-key';
 
-/** Staged uploads live beside the blobs, so committing is a rename on the same file system. */
+/** Staged uploads live beside the blobs, so making them visible is a rename on the same file system. */
 const STAGING_DIRECTORY = '.incoming';
+const STAGING_SUFFIX = '.part';
 
 /** Blobs as files under one root directory: `<root>/<key>`. */
 export class LocalDiskBlobStorage extends BlobStorage {
@@ -16,54 +18,24 @@ export class LocalDiskBlobStorage extends BlobStorage {
     super();
   }
 
-  async stage(source: Readable, maxBytes: number): Promise<StagedBlob> {
-    const stagingId = randomUUID();
-    const path = this.stagingPath(stagingId);
-    await mkdir(dirname(path), { recursive: true });
-    const hash = createHash('sha256');
-    let sizeBytes = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-        sizeBytes += chunk.length;
-        if (sizeBytes > maxBytes) {
-          callback(new BlobTooLargeError(maxBytes));
-          return;
-        }
-        hash.update(chunk);
-        callback(null, chunk);
-      },
-    });
-    const written = pipeline(meter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
-    // Piped rather than part of the pipeline, so refusing the content does not destroy the source:
-    // an HTTP request stays able to carry its 413 response. A source that closes before its end
-    // (with or without an error) would otherwise leave the staging file open forever.
-    const stopWatching = finished(source, { writable: false }, (error) => {
-      if (error) {
-        meter.destroy(new BlobSourceInterruptedError(error));
-      }
-    });
-    source.pipe(meter);
+  async put(key: string, source: Readable, expected: BlobExpectations): Promise<StoredBlob> {
+    const target = this.pathOf(key);
+    const staging = join(this.root, STAGING_DIRECTORY, `${randomUUID()}${STAGING_SUFFIX}`);
+    await mkdir(dirname(staging), { recursive: true });
+    const meter = new ContentMeter(expected);
+    const written = pipeline(meter, createWriteStream(staging, { flags: 'wx', mode: 0o600 }));
+    const release = feedMeter(source, meter);
     try {
       await written;
+      release('stored');
+      await mkdir(dirname(target), { recursive: true });
+      await rename(staging, target);
     } catch (error) {
-      source.unpipe(meter);
-      source.resume();
-      await unlink(path).catch(() => undefined);
-      throw error;
-    } finally {
-      stopWatching();
+      release('failed');
+      await unlink(staging).catch(() => undefined);
+      throw meter.refusal ?? error;
     }
-    return { stagingId, sizeBytes, sha256: hash.digest('hex') };
-  }
-
-  async commit(staged: StagedBlob, key: string): Promise<void> {
-    const target = this.pathOf(key);
-    await mkdir(dirname(target), { recursive: true });
-    await rename(this.stagingPath(staged.stagingId), target);
-  }
-
-  async discard(staged: StagedBlob): Promise<void> {
-    await unlink(this.stagingPath(staged.stagingId)).catch(() => undefined);
+    return { sizeBytes: meter.sizeBytes, sha256: meter.sha256 };
   }
 
   async delete(key: string): Promise<boolean> {
@@ -78,16 +50,45 @@ export class LocalDiskBlobStorage extends BlobStorage {
     }
   }
 
+  async deleteMany(keys: readonly string[]): Promise<UndeletedBlobs> {
+    const outcomes = await Promise.allSettled(keys.map((key) => this.delete(key)));
+    const undeleted = new Map<string, string>();
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === 'rejected') {
+        undeleted.set(keys[index], outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason));
+      }
+    });
+    return undeleted;
+  }
+
   read(key: string): Promise<Buffer> {
     return readFile(this.pathOf(key));
   }
 
+  async sweepAbandoned(olderThan: Date): Promise<number> {
+    const directory = join(this.root, STAGING_DIRECTORY);
+    const names = await readdir(directory).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') {
+        return [];
+      }
+      throw error;
+    });
+    let dropped = 0;
+    for (const name of names.filter((entry) => entry.endsWith(STAGING_SUFFIX))) {
+      const path = join(directory, name);
+      const staged = await stat(path).catch(() => undefined);
+      if (staged && staged.mtime < olderThan && (await unlink(path).then(() => true, () => false))) {
+        dropped += 1;
+      }
+    }
+    return dropped;
+  }
+
+  /** Local disk is checked where it is used: a missing directory is created by the first upload. */
+  async checkReachable(): Promise<void> {}
+
   private pathOf(key: string): string {
     assertValidStorageKey(key);
     return join(this.root, key);
-  }
-
-  private stagingPath(stagingId: string): string {
-    return join(this.root, STAGING_DIRECTORY, `${stagingId}.part`);
   }
 }

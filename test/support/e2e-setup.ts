@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { leakedSecretsIn } from './secret-ledger';
 import { e2eDatabase, redisUrl } from './e2e-target';
+import { startE2eStorage, stopE2eStorage } from './e2e-storage';
 import { createMysqlDatabase, dropMysqlDatabase, perFileDatabaseName } from './test-database';
 
 // Each test file gets its own database and data directory, so files run in parallel and
@@ -31,6 +32,7 @@ beforeAll(async () => {
     // With MySQL the server key must be configured (instances share it); SQLite generates one.
     process.env.ENCRYPTION_KEY = randomBytes(32).toString('base64');
   }
+  await startE2eStorage(dataDir);
 });
 
 // The service's log stays in its file; a failing test shows what the service logged meanwhile.
@@ -57,5 +59,6 @@ afterAll(async () => {
   if (e2eDatabase() === 'mysql') {
     await dropMysqlDatabase(databaseName);
   }
+  await stopE2eStorage();
   rmSync(dataDir, { recursive: true, force: true });
 });

@@ -17,3 +17,14 @@ export const mysqlServerUrl = (process.env.E2E_MYSQL_URL ?? 'mysql://root@127.0.
 export const redisUrl = process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export const E2E_DATABASE_PREFIX = 'e2e_';
+
+/** Where the e2e suite keeps file bytes: `E2E_STORAGE=s3` starts an S3 server per test file. */
+export type E2eStorage = 'local' | 's3';
+
+export function e2eStorage(): E2eStorage {
+  const chosen = process.env.E2E_STORAGE ?? 'local';
+  if (chosen !== 'local' && chosen !== 's3') {
+    throw new Error(`E2E_STORAGE must be "local" or "s3", not "${chosen}"`);
+  }
+  return chosen;
+}

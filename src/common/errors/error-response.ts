@@ -15,7 +15,9 @@ export type ErrorDescription = {
   unexpected: boolean;
 };
 
-const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; scimType?: ScimType }> = {
+export const STORAGE_RETRY_AFTER_SECONDS = 5;
+
+const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; scimType?: ScimType; retryAfterSeconds?: number }> = {
   [DomainErrorCode.NotFound]: { status: HttpStatus.NOT_FOUND },
   [DomainErrorCode.Conflict]: { status: HttpStatus.CONFLICT },
   [DomainErrorCode.HostnameTaken]: { status: HttpStatus.CONFLICT, scimType: 'uniqueness' },
@@ -30,6 +32,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; scimType?: ScimTy
   [DomainErrorCode.PayloadTooLarge]: { status: HttpStatus.PAYLOAD_TOO_LARGE },
   [DomainErrorCode.UnsupportedMediaType]: { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE },
   [DomainErrorCode.PurgeNotRetryable]: { status: HttpStatus.CONFLICT },
+  [DomainErrorCode.StorageUnavailable]: { status: HttpStatus.SERVICE_UNAVAILABLE, retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS },
 };
 
 const SCIM_TYPES = new Set<string>([
@@ -115,7 +118,8 @@ export function describeError(error: unknown): ErrorDescription {
   }
   if (error instanceof DomainError) {
     const mapped = DOMAIN_STATUS[error.code];
-    return { status: mapped.status, code: error.code, detail: error.message, scimType: mapped.scimType, headers: {}, unexpected: false };
+    const headers: Record<string, string> = mapped.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(mapped.retryAfterSeconds) };
+    return { status: mapped.status, code: error.code, detail: error.message, scimType: mapped.scimType, headers, unexpected: false };
   }
   if ((error as { code?: unknown } | null)?.code === 'FST_ERR_BAD_URL') {
     return { status: HttpStatus.BAD_REQUEST, code: 'bad_request', detail: 'The request URL is not valid (malformed percent-encoding).', headers: {}, unexpected: false };

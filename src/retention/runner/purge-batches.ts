@@ -37,13 +37,13 @@ export class PurgeBatches {
     if (candidates.length === 0) {
       return { seen: 0, lastId: afterId, undeleted: [] };
     }
-    const outcomes = await Promise.allSettled(candidates.map((file) => this.storage.delete(file.storageKey)));
+    const failures = await this.storage.deleteMany(candidates.map((file) => file.storageKey));
     const undeleted: BatchResult['undeleted'] = [];
     const bytesGone: number[] = [];
-    outcomes.forEach((outcome, index) => {
-      const id = candidates[index].id;
-      if (outcome.status === 'rejected') {
-        undeleted.push({ id, reason: describe(outcome.reason) });
+    candidates.forEach(({ id, storageKey }) => {
+      const reason = failures.get(storageKey);
+      if (reason !== undefined) {
+        undeleted.push({ id, reason });
       } else {
         bytesGone.push(id);
       }
@@ -85,8 +85,4 @@ export class PurgeBatches {
 
 function ownerOf(purge: PurgeRecord): HistoryOwner {
   return { organizationId: purge.organizationId, userId: purge.userId };
-}
-
-function describe(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
 }
