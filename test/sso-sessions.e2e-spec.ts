@@ -96,6 +96,9 @@ describe('sign-in sessions', () => {
     await getSession(app, org.hostname, cookie).expect(401);
     const [row] = await sql<{ revoked_reason: string | null }>('SELECT revoked_reason FROM sessions WHERE token_hash = ?', [sessionTokenHash(token)]);
     expect(row.revoked_reason).toBe('user_deactivated');
+    expect((await auditEvents(app, org)).filter((event) => event.type === 'session.revoked' && event.target?.id === userId)).toMatchObject([
+      { detail: 'user_deactivated:1', target: { type: 'user', id: userId } },
+    ]);
     await setActive(app, org, userId, true);
     await getSession(app, org.hostname, cookie).expect(401);
     // A new sign-in works again.
@@ -108,6 +111,9 @@ describe('sign-in sessions', () => {
     const { cookie, token } = await signedIn('deleted@sessions.test');
     await request(app.getHttpServer()).delete(`/scim/v2/Users/${userId}`).auth(org.scim.username, org.scim.password).expect(204);
     await getSession(app, org.hostname, cookie).expect(401);
+    expect((await auditEvents(app, org)).filter((event) => event.type === 'session.revoked' && event.target?.id === userId)).toMatchObject([
+      { detail: 'user_deactivated:1' },
+    ]);
     const [row] = await sql<{ revoked_reason: string | null }>('SELECT revoked_reason FROM sessions WHERE token_hash = ?', [sessionTokenHash(token)]);
     expect(row.revoked_reason).toBe('user_deactivated');
   });

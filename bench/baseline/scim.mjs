@@ -44,7 +44,10 @@ export function toResource(row, scimBaseUrl) {
     resource.externalId = row.external_id;
   }
   resource.userName = row.user_name;
-  resource.name = name;
+  // As the product: a user without names (a deactivated user, whose profile is wiped) has no name attribute.
+  if (given || family) {
+    resource.name = name;
+  }
   if (formatted) {
     resource.displayName = formatted;
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import { AuditService } from '../audit/audit.service';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { Database } from '../database/database';
 import { isUniqueViolation } from '../database/database-error';
@@ -28,6 +29,7 @@ export class UserProvisioningService {
     private readonly apiKeys: ApiKeysService,
     private readonly purges: PurgeScheduler,
     private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
   ) {}
 
   /** One INSERT: the unique index, not a prior read, decides between 201 and 409 (also under races). */
@@ -161,7 +163,13 @@ export class UserProvisioningService {
    */
   private async endAccessAndRecordPurge(user: UserRecord): Promise<void> {
     await this.apiKeys.revokeAllOwnedBy(user.id);
-    await this.sessions.revokeAllOfUser(user.id);
+    const endedSessions = await this.sessions.revokeAllOfUser(user.id);
+    if (endedSessions > 0) {
+      await this.audit.record(
+        { organizationId: user.organizationId, type: 'session.revoked', targetType: 'user', targetId: user.id, detail: `user_deactivated:${endedSessions}` },
+        { sourceAddress: null, requestId: null },
+      );
+    }
     await this.purges.record({ id: user.id, organizationId: user.organizationId, userName: user.userName });
   }
 

@@ -84,7 +84,7 @@ export function usersDomain(database: Database): UsersDomain {
     database,
     users,
     usersService: new UsersService(database, users, audit, apiKeys),
-    provisioning: new UserProvisioningService(database, users, apiKeys, scheduler, sessions),
+    provisioning: new UserProvisioningService(database, users, apiKeys, scheduler, sessions, audit),
     apiKeys,
     apiKeysRepository,
     scimCredentials,
