@@ -326,6 +326,14 @@ describe('parseUserFilter', () => {
     );
   });
 
+  it('refuses a filter whose parse tree has a missing operand, rather than failing on it', () => {
+    for (const filter of ['emails[type eq "work"]not emails[type eq "work"]', 'userName eq "a" not userName eq "b"']) {
+      const error = parseError(filter);
+      expect(error.scimType).toBe('invalidFilter');
+      expect(error.message).toMatch(/^Invalid filter/);
+    }
+  });
+
   it('gives errors the SCIM type invalidFilter', () => {
     expect(parseError('title pr').scimType).toBe('invalidFilter');
   });

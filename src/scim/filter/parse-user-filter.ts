@@ -39,8 +39,12 @@ export function parseUserFilter(filter: string, limits: UserFilterLimits = { max
   return toUserFilter(parsed, 'user', 1, new FilterClauseBudget(limits.maxClauses));
 }
 
-function toUserFilter(node: Filter, scope: Scope, depth: number, budget: FilterClauseBudget): UserFilter {
+function toUserFilter(node: Filter | undefined, scope: Scope, depth: number, budget: FilterClauseBudget): UserFilter {
   assertDepth(depth);
+  // The parser returns a tree with a hole for some malformed input (an operand missing around "not").
+  if (node === undefined || node === null || typeof node !== 'object') {
+    throw new ScimFilterError('Invalid filter: an operand is missing (a "not" takes a filter in parentheses, and "and"/"or" join two filters)');
+  }
   switch (node.op) {
     case 'and':
     case 'or':
