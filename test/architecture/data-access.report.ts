@@ -3,8 +3,8 @@ import { expect, it } from 'vitest';
 import { checkDataAccess, declaredStatements, formatViolations, readSourceTree } from './data-access-rules';
 
 /**
- * `npm run report:data-access`: what still breaks the data-access rules on this tree. A report, not
- * part of `npm test`, until the callers go through the Database provider; then it asserts none.
+ * `npm run report:data-access`: what breaks the data-access rules on this tree, and the statements
+ * declared. `npm test` asserts there is nothing to report (data-access.spec.ts).
  */
 it('lists the files that break the data-access rules', () => {
   const files = readSourceTree(resolve(__dirname, '../..'));
