@@ -3,7 +3,8 @@ import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditService } from '../audit/audit.service';
 import { notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
-import { HistoryService, HistorySummary } from '../history/history.service';
+import { MessageWithBody } from '../history/history.repository';
+import { FileDownload, HistoryPage, HistoryService, HistorySummary } from '../history/history.service';
 import { HostedOrganization, OrganizationHosts } from '../organizations/organization-hosts';
 import { PurgeResponseDto } from '../retention/dto/purge.dto';
 import { PurgeQueryService } from '../retention/purge-query.service';
@@ -138,6 +139,18 @@ export class ConsoleActions {
 
   historySummary(organizationId: string, userId: string): Promise<HistorySummary> {
     return this.history.summary(organizationId, userId);
+  }
+
+  historyPage(organizationId: string, userId: string, offset: number, limit: number): Promise<HistoryPage> {
+    return this.history.page(organizationId, userId, offset, limit);
+  }
+
+  ownMessage(organizationId: string, userId: string, messageId: number): Promise<MessageWithBody> {
+    return this.history.ownMessage(organizationId, userId, messageId);
+  }
+
+  openOwnFile(organizationId: string, userId: string, fileId: number): Promise<FileDownload> {
+    return this.history.openOwnFile(organizationId, userId, fileId);
   }
 
   // API keys (the administrator's own)
