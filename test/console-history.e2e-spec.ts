@@ -1,6 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HistoryRepository } from '../src/history/history.repository';
+import { BlobStorage } from '../src/storage/blob-storage';
 import { adminRequest } from './support/admin-api';
 import { consoleGet, CookieJar, signInLinkToken, signInWithLink } from './support/console';
 import { uploadRequest, waitForPurge } from './support/purge-fixtures';
@@ -171,5 +173,16 @@ describe('console home: the signed-in user’s own history and downloads', () =>
     const home = await consoleGet(app, org.hostname, '/', after).expect(200);
     expect(home.text).toContain('Your history is empty.');
     expect(home.text).not.toContain('gone.txt');
+  });
+
+  it('answers 404 for a file whose bytes are gone while its row remains (a purge deletes bytes first)', async () => {
+    const userName = `halfway@${org.hostname}`;
+    const userId = await provision(app, org, userName);
+    const fileId = await upload(userId, 'halfway.txt', Buffer.from('bytes'));
+    const file = await app.get(HistoryRepository, { strict: false }).ownFile({ organizationId: org.organizationId, userId }, fileId);
+    expect(await app.get(BlobStorage, { strict: false }).delete(file!.storageKey)).toBe(true);
+    const jar = await signIn(userName);
+    const answer = await consoleGet(app, org.hostname, `/files/${fileId}`, jar).expect(404);
+    expect(answer.text).toContain('There is no such item in your history.');
   });
 });
