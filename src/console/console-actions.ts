@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditService } from '../audit/audit.service';
-import { notFound } from '../common/domain-error';
+import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
 import { MessageWithBody } from '../history/history.repository';
 import { FileDownload, HistoryPage, HistoryService, HistorySummary } from '../history/history.service';
@@ -238,6 +238,23 @@ export class ConsoleActions {
       context,
     );
     return warnings;
+  }
+
+  /**
+   * Disables single sign-on as DELETE /admin/v1/organization/sso does, with the same audit events:
+   * every session of the organization ends, the actor's own included. Refused while single sign-on
+   * is not enabled, so a stray post cannot end the sign-in-link sessions of a recovery.
+   */
+  async disableSso(actor: ConsoleActor, organization: HostedOrganization, context: RequestContext): Promise<void> {
+    if (!(await this.ssoConfigurations.isEnabled(organization.id))) {
+      throw new DomainError(DomainErrorCode.Conflict, 'Single sign-on is not enabled; there is nothing to disable.');
+    }
+    const ended = await this.ssoConfigurations.disable(organization);
+    const who = { organizationId: organization.id, actorUserId: actor.userId, targetType: 'organization', targetId: organization.id };
+    await this.audit.record({ ...who, type: 'sso.configured', detail: 'disabled' }, context);
+    if (ended > 0) {
+      await this.audit.record({ ...who, type: 'session.revoked', detail: `sso_disabled:${ended}` }, context);
+    }
   }
 
   // Audit trail
