@@ -53,6 +53,9 @@ export type ConsoleAuditEvent = {
   readonly detail: string | null;
 };
 
+/** One of the viewer's files, its bytes opened as a stream. */
+export type ConsoleDownload = FileDownload;
+
 export type ConsolePage<T> = { readonly items: T[]; readonly total: number };
 
 /**

@@ -3,8 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { create as contentDisposition } from 'content-disposition';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, DomainErrorCode } from '../common/domain-error';
-import type { FileDownload } from '../history/history.service';
-import { ConsoleActions } from './console-actions';
+import { ConsoleActions, ConsoleDownload } from './console-actions';
 import { Admitted, ConsoleGate, PAGE_SIZE, pageNumberOf, pagerFor } from './console-gate';
 import { ConsoleRoute } from './console-pages.controller';
 import { ConsoleRenderer, consoleHeaders } from './console-renderer';
@@ -69,7 +68,7 @@ export class ConsoleHistoryController {
     if (!admitted) {
       return;
     }
-    let download: FileDownload;
+    let download: ConsoleDownload;
     try {
       download = await this.actions.openOwnFile(admitted.organization.id, admitted.viewer.userId, idOf(id));
     } catch (error) {
