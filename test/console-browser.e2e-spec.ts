@@ -1,12 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { INestApplication } from '@nestjs/common';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBytes } from '../src/console/console-renderer';
 import { signInLinkToken } from './support/console';
 import { BrowserIdentityProvider } from './support/browser-idp';
 import { launchChromium, newContext, screenshot, seriousAccessibilityViolations } from './support/browser';
 import { freePort } from './support/processes';
-import { seedHistory } from './support/purge-fixtures';
+import { fileContent, seedHistory } from './support/purge-fixtures';
 import { rememberSecret } from './support/secret-ledger';
 import { oktaUser } from './support/scim-client';
 import { provision, setActive, SsoOrganization, ssoOrganization } from './support/sso';
@@ -181,10 +183,11 @@ describe('web console in a real browser', () => {
     expect(await page.getByText('forged').count()).toBe(0);
   });
 
-  it('shows a non-administrator their home and account, and 403 pages for the admin screens', async () => {
+  it('shows a non-administrator their history, downloads their file and reads their message, and 403 pages for the admin screens', async () => {
     const page = await freshPage();
     const userName = `grace@${org.hostname}`;
-    await provision(app, org, userName);
+    const graceId = await provision(app, org, userName);
+    await seedHistory(app, org.apiKey, graceId, { files: 2, messages: 2 }, 'grace');
     identityProvider.signedInAs = userName;
     await page.goto(`${base}/`);
     await page.waitForURL(`${base}/login`);
@@ -192,9 +195,21 @@ describe('web console in a real browser', () => {
     await page.waitForURL(`${base}/`);
     await expect.poll(() => page.getByRole('heading', { name: 'Signed in as Grace Hopper' }).count()).toBe(1);
     expect(await page.getByRole('link', { name: 'Users' }).count()).toBe(0);
+    const fileRow = page.getByRole('row').filter({ hasText: 'file-1.bin' });
+    expect(await fileRow.innerText()).toContain(formatBytes(fileContent('grace', 1).length));
+    await check(page, 'home-history');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), fileRow.getByRole('link', { name: 'Download file-1.bin' }).click()]);
+    expect(download.suggestedFilename()).toBe('file-1.bin');
+    expect(Buffer.compare(readFileSync(await download.path()), fileContent('grace', 1))).toBe(0);
+    await page.getByRole('row').filter({ hasText: 'subject grace 1' }).getByRole('link', { name: 'Read subject grace 1' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'subject grace 1' }).count()).toBe(1);
+    expect(await page.getByText('body grace 1').count()).toBe(1);
+    await check(page, 'message');
+    await page.goto(`${base}/`);
     await page.getByRole('link', { name: 'Account' }).click();
     expect(await page.getByRole('button', { name: 'Generate New API Key' }).count()).toBe(0);
-    for (const path of ['/admin/users', '/admin/purges', '/admin/sso', '/admin/audit']) {
+    for (const path of ['/admin/users', '/admin/purges', '/admin/sso', '/admin/sso/disable', '/admin/audit']) {
       const response = await page.goto(`${base}${path}`);
       expect(response?.status(), path).toBe(403);
       await expect.poll(() => page.getByRole('heading', { name: 'Administrators only' }).count()).toBe(1);

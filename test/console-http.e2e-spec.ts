@@ -3,6 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../src/api-keys/api-keys.service';
+import { SsoConfigurationService } from '../src/sso/sso-configuration.service';
 import { Purge } from '../src/retention/purge.entity';
 import { adminRequest } from './support/admin-api';
 import { allRoutes } from './support/app-routes';
@@ -151,7 +152,7 @@ describe('web console over plain HTTP', () => {
     const home = await consoleGet(app, org.hostname, '/', jar).expect(200);
     expect(home.text).toContain('Signed in as Grace Hopper');
     expect(home.text).not.toContain('/admin/users');
-    for (const path of ['/admin/users', '/admin/purges', '/admin/sso', '/admin/audit']) {
+    for (const path of ['/admin/users', '/admin/purges', '/admin/sso', '/admin/sso/disable', '/admin/audit']) {
       const page = await consoleGet(app, org.hostname, path, jar);
       expect(page.status, path).toBe(403);
       expect(page.text).toContain('Administrators only');
@@ -307,5 +308,54 @@ describe('web console over plain HTTP', () => {
     const refused = await consolePost(app, org.hostname, `/admin/purges/${purgeId}/retry`, jar, { _csrf: csrfTokenIn(page.text) });
     expect(refused.status).toBe(409);
     expect(refused.text).toContain('Only failed purges can be retried; this one is completed.');
+  });
+
+  it('disables single sign-on from /admin/sso after a confirm step, audited as the admin API does; every session ends', async () => {
+    const sso = await ssoOrganization(app, 'disabling');
+    const idp = await TestIdentityProvider.create('disabling');
+    await trustIdp(app, sso, idp);
+    const enabled = (): Promise<boolean> => app.get(SsoConfigurationService).isEnabled(sso.organizationId);
+    const userName = `user@${sso.hostname}`;
+    await provision(app, sso, userName);
+    const signedIn = await postAcs(app, sso.hostname, await idp.response(sso.sp, { nameId: userName }));
+    const userJar = new CookieJar();
+    userJar.take({ headers: { 'set-cookie': [sessionCookieOf(signedIn)] } } as unknown as request.Response);
+    await consoleGet(app, sso.hostname, '/', userJar).expect(200);
+
+    const { jar } = await signInWithLink(app, sso.hostname, await signInLinkToken(app, sso.hostname, `admin@${sso.hostname}`));
+    const settings = await consoleGet(app, sso.hostname, '/admin/sso', jar).expect(200);
+    expect(settings.text).toContain('href="/admin/sso/disable"');
+    const confirm = await consoleGet(app, sso.hostname, '/admin/sso/disable', jar).expect(200);
+    jar.take(confirm);
+    expect(confirm.text).toContain('ends <strong>every session of your organization at once</strong>');
+    const token = csrfTokenIn(confirm.text);
+
+    // No confirmation, or no valid token: refused, nothing changed.
+    const unconfirmed = await consolePost(app, sso.hostname, '/admin/sso/disable', jar, { _csrf: token });
+    expect(unconfirmed.status).toBe(400);
+    expect(unconfirmed.text).toContain('nothing was changed');
+    await consolePost(app, sso.hostname, '/admin/sso/disable', jar, { confirm: 'disable' }).expect(403);
+    await consolePost(app, sso.hostname, '/admin/sso/disable', jar, { confirm: 'disable', _csrf: 'forged' }).expect(403);
+    expect(await enabled()).toBe(true);
+    await consoleGet(app, sso.hostname, '/', userJar).expect(200);
+
+    const disabled = await consolePost(app, sso.hostname, '/admin/sso/disable', jar, { confirm: 'disable', _csrf: token });
+    expect(`${disabled.status} ${String(disabled.headers.location)}`).toBe('303 /login');
+    expect(await enabled()).toBe(false);
+    expect((await consoleGet(app, sso.hostname, '/', userJar).expect(303)).headers.location).toBe('/login');
+    expect((await consoleGet(app, sso.hostname, '/', jar).expect(303)).headers.location).toBe('/login');
+    const events = await auditEvents(app, sso);
+    const adminId = events.find((event) => event.type === 'sso.configured' && event.detail === 'disabled')?.actor.userId;
+    expect(adminId).toEqual(expect.any(String));
+    expect(events.find((event) => event.type === 'session.revoked' && event.detail === 'sso_disabled:2')?.actor.userId).toBe(adminId);
+
+    // Already disabled: the confirm page says so, and a post changes nothing (no recovery session ends).
+    const { jar: again } = await signInWithLink(app, sso.hostname, await signInLinkToken(app, sso.hostname, `admin@${sso.hostname}`));
+    const nothing = await consoleGet(app, sso.hostname, '/admin/sso/disable', again).expect(200);
+    again.take(nothing);
+    expect(nothing.text).toContain('there is nothing to disable');
+    const refused = await consolePost(app, sso.hostname, '/admin/sso/disable', again, { confirm: 'disable', _csrf: csrfTokenIn(nothing.text) });
+    expect(refused.status).toBe(409);
+    await consoleGet(app, sso.hostname, '/', again).expect(200);
   });
 });

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditService } from '../audit/audit.service';
-import { notFound } from '../common/domain-error';
+import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
-import { HistoryService, HistorySummary } from '../history/history.service';
+import { MessageWithBody } from '../history/history.repository';
+import { FileDownload, HistoryPage, HistoryService, HistorySummary } from '../history/history.service';
 import { HostedOrganization, OrganizationHosts } from '../organizations/organization-hosts';
 import { PurgeResponseDto } from '../retention/dto/purge.dto';
 import { PurgeQueryService } from '../retention/purge-query.service';
@@ -51,6 +52,9 @@ export type ConsoleAuditEvent = {
   readonly targetId: string | null;
   readonly detail: string | null;
 };
+
+/** One of the viewer's files, its bytes opened as a stream. */
+export type ConsoleDownload = FileDownload;
 
 export type ConsolePage<T> = { readonly items: T[]; readonly total: number };
 
@@ -140,6 +144,18 @@ export class ConsoleActions {
     return this.history.summary(organizationId, userId);
   }
 
+  historyPage(organizationId: string, userId: string, offset: number, limit: number): Promise<HistoryPage> {
+    return this.history.page(organizationId, userId, offset, limit);
+  }
+
+  ownMessage(organizationId: string, userId: string, messageId: number): Promise<MessageWithBody> {
+    return this.history.ownMessage(organizationId, userId, messageId);
+  }
+
+  openOwnFile(organizationId: string, userId: string, fileId: number): Promise<FileDownload> {
+    return this.history.openOwnFile(organizationId, userId, fileId);
+  }
+
   // API keys (the administrator's own)
 
   async apiKeysOf(actor: ConsoleActor): Promise<ConsoleApiKey[]> {
@@ -225,6 +241,23 @@ export class ConsoleActions {
       context,
     );
     return warnings;
+  }
+
+  /**
+   * Disables single sign-on as DELETE /admin/v1/organization/sso does, with the same audit events:
+   * every session of the organization ends, the actor's own included. Refused while single sign-on
+   * is not enabled, so a stray post cannot end the sign-in-link sessions of a recovery.
+   */
+  async disableSso(actor: ConsoleActor, organization: HostedOrganization, context: RequestContext): Promise<void> {
+    if (!(await this.ssoConfigurations.isEnabled(organization.id))) {
+      throw new DomainError(DomainErrorCode.Conflict, 'Single sign-on is not enabled; there is nothing to disable.');
+    }
+    const ended = await this.ssoConfigurations.disable(organization);
+    const who = { organizationId: organization.id, actorUserId: actor.userId, targetType: 'organization', targetId: organization.id };
+    await this.audit.record({ ...who, type: 'sso.configured', detail: 'disabled' }, context);
+    if (ended > 0) {
+      await this.audit.record({ ...who, type: 'session.revoked', detail: `sso_disabled:${ended}` }, context);
+    }
   }
 
   // Audit trail

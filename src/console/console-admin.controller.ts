@@ -109,6 +109,34 @@ export class ConsoleAdminController {
     await this.renderer.redirect(reply, '/admin/sso?notice=sso-saved');
   }
 
+  /** The confirm step: what disabling does, and the form that does it. */
+  @Get('sso/disable')
+  async confirmDisableSso(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const admitted = await this.gate.admit(request, reply, { admin: true });
+    if (admitted) {
+      const enabled = await this.actions.isSsoEnabled(admitted.organization.id);
+      await this.renderer.page(request, reply, 'admin-sso-disable', { title: 'Disable single sign-on', organizationName: admitted.organization.name, viewer: admitted.viewer, enabled });
+    }
+  }
+
+  @Post('sso/disable')
+  async disableSso(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Body() form: Form): Promise<void> {
+    const admitted = await this.gate.admit(request, reply, { admin: true });
+    if (!admitted) {
+      return;
+    }
+    if (form.confirm !== 'disable') {
+      return this.renderSso(request, reply, admitted, { problem: 'Confirm on the Disable single sign-on page: nothing was changed.' }, 400);
+    }
+    try {
+      await this.actions.disableSso(actorOf(admitted), admitted.organization, requestContextOf(request));
+    } catch (error) {
+      return this.renderSso(request, reply, admitted, { problem: refusal(error).message }, statusOf(refusal(error)));
+    }
+    // Every session of the organization ended, this one too.
+    await this.renderer.redirect(reply, '/login', this.actions.clearedSessionCookie());
+  }
+
   @Get('audit')
   async audit(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Query() query: Query): Promise<void> {
     const admitted = await this.gate.admit(request, reply, { admin: true });

@@ -19,7 +19,7 @@ type Form = Record<string, string | undefined>;
 
 const INVALID_LINK = 'This sign-in link is not valid here: it may have expired (links last 10 minutes), been used already, or be for another organization. Ask for a new one.';
 
-/** Sign-in, the signed-in home page, and the account page with the administrator's API keys. */
+/** Sign-in, sign-out, and the account page with the administrator's API keys. */
 @ApiExcludeController()
 @ConsoleRoute()
 @Controller()
@@ -77,17 +77,6 @@ export class ConsolePagesController {
       await this.actions.signOut({ id: viewer.sessionId, organizationId: viewer.organizationId, userId: viewer.userId }, requestContextOf(request));
     }
     await this.renderer.redirect(reply, '/login', this.actions.clearedSessionCookie());
-  }
-
-  @Get()
-  @ConsoleRoute()
-  async home(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const admitted = await this.gate.admit(request, reply, { admin: false });
-    if (!admitted) {
-      return;
-    }
-    const history = await this.actions.historySummary(admitted.organization.id, admitted.viewer.userId);
-    await this.renderer.page(request, reply, 'home', { title: 'Home', organizationName: admitted.organization.name, viewer: admitted.viewer, history });
   }
 
   @Get('account')

@@ -12,6 +12,7 @@ export const CONSOLE_FORM_ROUTES: ReadonlySet<string> = new Set([
   '/admin/users/:id/sessions/revoke',
   '/admin/purges/:id/retry',
   '/admin/sso',
+  '/admin/sso/disable',
 ]);
 
 /**

@@ -13,6 +13,7 @@ import { ConsoleAdminController } from './console-admin.controller';
 import { ConsoleAssetsController } from './console-assets.controller';
 import { ConsoleAuthenticator } from './console-authenticator';
 import { ConsoleGate } from './console-gate';
+import { ConsoleHistoryController } from './console-history.controller';
 import { ConsolePagesController } from './console-pages.controller';
 import { ConsoleRenderer } from './console-renderer';
 
@@ -23,7 +24,7 @@ import { ConsoleRenderer } from './console-renderer';
  */
 @Module({
   imports: [ApiKeysModule, AuditModule, HistoryModule, OrganizationsModule, RetentionModule, SessionsModule, SignInLinksModule, SsoModule, UsersModule],
-  controllers: [ConsolePagesController, ConsoleAdminController, ConsoleAssetsController],
+  controllers: [ConsolePagesController, ConsoleHistoryController, ConsoleAdminController, ConsoleAssetsController],
   providers: [ConsoleActions, ConsoleAuthenticator, ConsoleGate, ConsoleRenderer],
 })
 export class ConsoleModule {}

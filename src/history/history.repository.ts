@@ -26,6 +26,14 @@ export type FileRecord = {
 export type NewMessage = { readonly organizationId: string; readonly userId: string; readonly subject: string; readonly body: string };
 export type NewFile = Omit<FileRecord, 'id' | 'createdAt'>;
 
+/** One line of a user's history listing: a message (no size) or a file. */
+export type HistoryItem =
+  | { readonly kind: 'message'; readonly id: number; readonly title: string; readonly createdAt: Date }
+  | { readonly kind: 'file'; readonly id: number; readonly title: string; readonly sizeBytes: number; readonly createdAt: Date };
+
+/** A message with its body, as its owner reads it. */
+export type MessageWithBody = MessageRecord & { readonly body: string };
+
 /** Whose history: a user inside their organization. */
 export type HistoryOwner = { readonly organizationId: string; readonly userId: string };
 
@@ -49,12 +57,29 @@ const INSERT_MESSAGE = statement('history.messages.insert', 'INSERT INTO message
 const MESSAGE_BY_ID = statement<MessageRow>('history.messages.byId', 'SELECT id, organization_id, user_id, subject, created_at FROM messages WHERE id = ?');
 const COUNT_MESSAGES = statement<{ count: unknown }>('history.messages.countOfOwner', 'SELECT COUNT(*) AS count FROM messages WHERE user_id = ? AND organization_id = ?');
 
+const OWN_MESSAGE = statement<MessageRow & { body: string }>(
+  'history.messages.ownById',
+  'SELECT id, organization_id, user_id, subject, body, created_at FROM messages WHERE id = ? AND user_id = ? AND organization_id = ?',
+);
+
+// Newest first across both tables; ties (same timestamp) by kind, then by the newer id.
+type HistoryItemRow = { kind: string; id: unknown; title: string; size_bytes: unknown; created_at: unknown };
+const HISTORY_PAGE = statement<HistoryItemRow>(
+  'history.items.pageOfOwner',
+  `SELECT kind, id, title, size_bytes, created_at FROM (
+     SELECT 'message' AS kind, id, subject AS title, NULL AS size_bytes, created_at FROM messages WHERE user_id = ? AND organization_id = ?
+     UNION ALL
+     SELECT 'file' AS kind, id, name AS title, size_bytes, created_at FROM files WHERE user_id = ? AND organization_id = ?
+   ) items ORDER BY created_at DESC, kind, id DESC LIMIT ? OFFSET ?`,
+);
+
 const FILE_COLUMNS = 'id, organization_id, user_id, name, size_bytes, sha256, storage_key, created_at';
 const INSERT_FILE = statement(
   'history.files.insert',
   'INSERT INTO files (organization_id, user_id, name, size_bytes, sha256, storage_key) VALUES (?, ?, ?, ?, ?, ?)',
 );
 const FILE_BY_ID = statement<FileRow>('history.files.byId', `SELECT ${FILE_COLUMNS} FROM files WHERE id = ?`);
+const OWN_FILE = statement<FileRow>('history.files.ownById', `SELECT ${FILE_COLUMNS} FROM files WHERE id = ? AND user_id = ? AND organization_id = ?`);
 const COUNT_FILES = statement<{ count: unknown; bytes: unknown }>(
   'history.files.countOfOwner',
   'SELECT COUNT(*) AS count, COALESCE(SUM(size_bytes), 0) AS bytes FROM files WHERE user_id = ? AND organization_id = ?',
@@ -136,6 +161,24 @@ export class HistoryRepository {
     return { count: readInteger(row?.count ?? 0), bytes: Number(row?.bytes ?? 0) };
   }
 
+  /** A page of the owner's messages and files, newest first. */
+  async historyPage(owner: HistoryOwner, offset: number, limit: number): Promise<HistoryItem[]> {
+    const rows = await this.database.rows(HISTORY_PAGE, [owner.userId, owner.organizationId, owner.userId, owner.organizationId, limit, offset]);
+    return rows.map(toHistoryItem);
+  }
+
+  /** The owner's file `id`, or null when there is none (another user's file is none). */
+  async ownFile(owner: HistoryOwner, id: number): Promise<FileRecord | null> {
+    const row = await this.database.first(OWN_FILE, [id, owner.userId, owner.organizationId]);
+    return row ? toFile(row) : null;
+  }
+
+  /** The owner's message `id` with its body, or null when there is none (another user's message is none). */
+  async ownMessage(owner: HistoryOwner, id: number): Promise<MessageWithBody | null> {
+    const row = await this.database.first(OWN_MESSAGE, [id, owner.userId, owner.organizationId]);
+    return row ? { ...toMessage(row), body: row.body } : null;
+  }
+
   /** The owner's files with ids after `afterId` and up to `throughId`, ascending; a plain read. */
   async filesToPurge(owner: HistoryOwner, afterId: number, throughId: number, limit: number): Promise<PurgeableFile[]> {
     const rows = await this.database.rows(FILES_TO_PURGE, [owner.userId, owner.organizationId, afterId, throughId, limit]);
@@ -192,6 +235,11 @@ function ownerState(row: { active: unknown } | null): OwnerState {
 
 function toMessage(row: MessageRow): MessageRecord {
   return { id: readInteger(row.id), organizationId: row.organization_id, userId: row.user_id, subject: row.subject, createdAt: readDate(row.created_at) };
+}
+
+function toHistoryItem(row: HistoryItemRow): HistoryItem {
+  const base = { id: readInteger(row.id), title: row.title, createdAt: readDate(row.created_at) };
+  return row.kind === 'file' ? { kind: 'file', ...base, sizeBytes: readInteger(row.size_bytes) } : { kind: 'message', ...base };
 }
 
 function toFile(row: FileRow): FileRecord {

@@ -6,6 +6,7 @@ import { Settings } from '../config/settings';
 import { Database } from '../database/database';
 import {
   BlobDigestMismatchError,
+  BlobNotFoundError,
   BlobSourceInterruptedError,
   BlobStorage,
   BlobStoreUnavailableError,
@@ -13,7 +14,7 @@ import {
   StoredBlob,
 } from '../storage/blob-storage';
 import { CONTENT_SHA256_HEADER, isContentDigest, UPLOAD_MEDIA_TYPE } from './content-digest';
-import { FileRecord, HistoryRepository, MessageRecord } from './history.repository';
+import { FileRecord, HistoryItem, HistoryRepository, MessageRecord, MessageWithBody } from './history.repository';
 
 export type FileUpload = {
   name: string | undefined;
@@ -24,6 +25,11 @@ export type FileUpload = {
 };
 
 export type HistorySummary = { messages: number; files: number; bytes: number };
+
+export type HistoryPage = { readonly items: HistoryItem[]; readonly total: number };
+
+/** A file's bytes, opened for its owner. */
+export type FileDownload = { readonly name: string; readonly sizeBytes: number; readonly content: Readable };
 
 /** A user's files and messages: what a purge removes. */
 @Injectable()
@@ -76,6 +82,45 @@ export class HistoryService {
     }
     const [messages, files] = await Promise.all([this.history.countMessages(owner), this.history.countFiles(owner)]);
     return { messages, files: files.count, bytes: files.bytes };
+  }
+
+  /** A page of the user's own messages and files, newest first, with how many there are in all. */
+  async page(organizationId: string, userId: string, offset: number, limit: number): Promise<HistoryPage> {
+    const owner = { organizationId, userId };
+    const [items, messages, files] = await Promise.all([this.history.historyPage(owner, offset, limit), this.history.countMessages(owner), this.history.countFiles(owner)]);
+    return { items, total: messages + files.count };
+  }
+
+  /** The user's own message with its body; another user's or organization's id is not found. */
+  async ownMessage(organizationId: string, userId: string, messageId: number): Promise<MessageWithBody> {
+    const message = await this.history.ownMessage({ organizationId, userId }, messageId);
+    if (!message) {
+      throw notFound('Message');
+    }
+    return message;
+  }
+
+  /**
+   * The user's own file, its bytes opened as a stream. Another user's or organization's id, and a
+   * file whose bytes a purge has already deleted, are not found alike.
+   */
+  async openOwnFile(organizationId: string, userId: string, fileId: number): Promise<FileDownload> {
+    const file = await this.history.ownFile({ organizationId, userId }, fileId);
+    if (!file) {
+      throw notFound('File');
+    }
+    try {
+      return { name: file.name, sizeBytes: file.sizeBytes, content: await this.storage.openRead(file.storageKey) };
+    } catch (error) {
+      if (error instanceof BlobNotFoundError) {
+        throw notFound('File');
+      }
+      if (error instanceof BlobStoreUnavailableError) {
+        this.logger.error({ err: error.cause, fileId }, 'the file store refused a download');
+        throw new DomainError(DomainErrorCode.StorageUnavailable, 'The file store is unavailable. Try again later.');
+      }
+      throw error;
+    }
   }
 
   private checkUpload(upload: FileUpload): { name: string; declaredSha256: string } {

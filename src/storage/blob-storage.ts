@@ -41,6 +41,14 @@ export class BlobDigestMismatchError extends Error {
   }
 }
 
+/** No bytes are stored under the key (never written, or deleted: a purge deletes bytes before rows). */
+export class BlobNotFoundError extends Error {
+  constructor() {
+    super('no bytes are stored under this key');
+    this.name = 'BlobNotFoundError';
+  }
+}
+
 /**
  * The store could not be reached, or refused for now (throttling, a server error): nothing was
  * kept, and the same request may succeed later.
@@ -79,8 +87,14 @@ export abstract class BlobStorage {
    */
   abstract deleteMany(keys: readonly string[]): Promise<UndeletedBlobs>;
 
-  /** Reads the bytes under key (tests and future downloads). */
+  /** Reads the bytes under key into memory (tests; downloads use openRead). */
   abstract read(key: string): Promise<Buffer>;
+
+  /**
+   * Opens the bytes under key as a stream, never holding them all in memory. Resolves once the
+   * store has answered, so a missing key (BlobNotFoundError) or an unreachable store rejects here, before any byte is sent.
+   */
+  abstract openRead(key: string): Promise<Readable>;
 
   /**
    * Drops staged bytes that a crashed or cut-off upload left behind, when staged before

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BlobDigestMismatchError, BlobSourceInterruptedError } from './blob-storage';
+import { BlobDigestMismatchError, BlobNotFoundError, BlobSourceInterruptedError } from './blob-storage';
 import { LocalDiskBlobStorage } from './local-disk-blob-storage';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -31,6 +31,21 @@ describe('LocalDiskBlobStorage', () => {
     expect(await storing).toEqual({ sizeBytes: 5, sha256: sha256('hello') });
     expect((await storage.read('org/user/file')).toString()).toBe('hello');
     expect(staged()).toEqual([]);
+  });
+
+  it('streams stored bytes back exactly, and refuses a missing key before any byte with BlobNotFoundError', async () => {
+    const content = Buffer.alloc(200_000, 'abc');
+    const source = new PassThrough();
+    const storing = storage.put('org/user/big', source, { maxBytes: content.length, sha256: createHash('sha256').update(content).digest('hex') });
+    source.end(content);
+    await storing;
+    const chunks: Buffer[] = [];
+    for await (const chunk of await storage.openRead('org/user/big')) {
+      chunks.push(chunk as Buffer);
+    }
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(Buffer.compare(Buffer.concat(chunks), content)).toBe(0);
+    await expect(storage.openRead('org/user/absent')).rejects.toBeInstanceOf(BlobNotFoundError);
   });
 
   it('keeps nothing of bytes with another digest', async () => {

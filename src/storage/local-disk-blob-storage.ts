@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobExpectations, BlobStorage, StoredBlob, UndeletedBlobs } from './blob-storage';
+import { BlobExpectations, BlobNotFoundError, BlobStorage, StoredBlob, UndeletedBlobs } from './blob-storage';
 import { ContentMeter, feedMeter } from './content-meter';
 import { assertValidStorageKey } from './storage-key';
 
@@ -63,6 +63,14 @@ export class LocalDiskBlobStorage extends BlobStorage {
 
   read(key: string): Promise<Buffer> {
     return readFile(this.pathOf(key));
+  }
+
+  async openRead(key: string): Promise<Readable> {
+    // Opened first, so a missing file rejects here rather than as a stream error mid-answer.
+    const handle = await open(this.pathOf(key), 'r').catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? new BlobNotFoundError() : error;
+    });
+    return handle.createReadStream();
   }
 
   async sweepAbandoned(olderThan: Date): Promise<number> {

@@ -3,7 +3,7 @@ import { Counter, Histogram } from 'prom-client';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { BlobExpectations, BlobStorage, StoredBlob, UndeletedBlobs } from './blob-storage';
 
-type Operation = 'put' | 'delete' | 'delete_many' | 'read' | 'sweep' | 'check';
+type Operation = 'put' | 'delete' | 'delete_many' | 'read' | 'open_read' | 'sweep' | 'check';
 
 /**
  * Any driver, timed: store latency per operation, and errors of the store itself (a refused
@@ -62,6 +62,11 @@ export class MeasuredBlobStorage extends BlobStorage {
     return this.measure('read', () => this.inner.read(key));
   }
 
+  /** Measures until the store answers, not the transfer (which the client paces). */
+  openRead(key: string): Promise<Readable> {
+    return this.measure('open_read', () => this.inner.openRead(key));
+  }
+
   sweepAbandoned(olderThan: Date): Promise<number> {
     return this.measure('sweep', () => this.inner.sweepAbandoned(olderThan));
   }
@@ -86,5 +91,5 @@ export class MeasuredBlobStorage extends BlobStorage {
 }
 
 function isRefusedContent(error: unknown): boolean {
-  return error instanceof Error && ['BlobTooLargeError', 'BlobSourceInterruptedError', 'BlobDigestMismatchError'].includes(error.name);
+  return error instanceof Error && ['BlobTooLargeError', 'BlobSourceInterruptedError', 'BlobDigestMismatchError', 'BlobNotFoundError'].includes(error.name);
 }

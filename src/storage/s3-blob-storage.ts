@@ -9,7 +9,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { BlobExpectations, BlobStorage, BlobStoreUnavailableError, StoredBlob, UndeletedBlobs } from './blob-storage';
+import { BlobExpectations, BlobNotFoundError, BlobStorage, BlobStoreUnavailableError, StoredBlob, UndeletedBlobs } from './blob-storage';
 import { ContentMeter, feedMeter } from './content-meter';
 import { assertValidStorageKey } from './storage-key';
 
@@ -75,6 +75,14 @@ export class S3BlobStorage extends BlobStorage {
   async read(key: string): Promise<Buffer> {
     const object = await this.call(() => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) })));
     return Buffer.from(await object.Body!.transformToByteArray());
+  }
+
+  async openRead(key: string): Promise<Readable> {
+    const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) })).catch((error: unknown) => {
+      throw isNoSuchKey(error) ? new BlobNotFoundError() : new BlobStoreUnavailableError(error);
+    });
+    // In Node the SDK's Body is an http.IncomingMessage: a Readable streamed from the socket.
+    return object.Body as Readable;
   }
 
   async sweepAbandoned(olderThan: Date): Promise<number> {
@@ -153,4 +161,8 @@ export class S3BlobStorage extends BlobStorage {
       throw new BlobStoreUnavailableError(error);
     }
   }
+}
+
+function isNoSuchKey(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound');
 }

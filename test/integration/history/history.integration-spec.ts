@@ -12,11 +12,14 @@ import { UPLOAD_MEDIA_TYPE } from '../../../src/history/content-digest';
 import { HistoryPurgePort } from '../../../src/history/history-purge.port';
 import { HistoryRepository } from '../../../src/history/history.repository';
 import { HistoryService } from '../../../src/history/history.service';
+import { statement } from '../../../src/database/statement';
 import { LocalDiskBlobStorage } from '../../../src/storage/local-disk-blob-storage';
 import { addFiles, addMessages, addOrganization, addUser, idsOf } from '../support/history-owners';
 import { IntegrationDatabase, openIntegrationDatabase } from '../support/integration-database';
 
 const MAX_BYTES = 1024;
+const DATE_MESSAGE = statement('test.history.dateMessage', 'UPDATE messages SET created_at = ? WHERE id = ?');
+const DATE_FILE = statement('test.history.dateFile', 'UPDATE files SET created_at = ? WHERE id = ?');
 const settings = { fileStorage: { uploadMaxBytes: MAX_BYTES } } as Settings;
 
 function upload(content: string, declared = createHash('sha256').update(content).digest('hex')) {
@@ -68,6 +71,56 @@ describe('history data', () => {
     expect((await storage.read(file.storageKey)).toString()).toBe('twelve bytes');
     expect(await history.summary(organizationId, owner.userId)).toEqual({ messages: 1, files: 1, bytes: 12 });
     expect(await history.summary(organizationId, neighbour.userId)).toEqual({ messages: 2, files: 0, bytes: 0 });
+  });
+
+  it("lists one user's messages and files newest first, paged, with sizes and dates; another user's items are not theirs", async () => {
+    const owner = await addUser(database, organizationId);
+    const neighbour = await addUser(database, organizationId);
+    const [oldMessage, newMessage] = await addMessages(database, owner, 2);
+    const [oldFile, newFile] = await addFiles(database, owner, 2, 100);
+    const [neighbourFile] = await addFiles(database, neighbour, 1);
+    const [neighbourMessage] = await addMessages(database, neighbour, 1);
+    const at = (day: number): Date => new Date(Date.UTC(2026, 0, day, 12, 0, 0));
+    // Stored as each driver stores timestamps (a Date is bound as the column's own format).
+    await database.transaction(async () => {
+      await database.run(DATE_MESSAGE, [at(1), oldMessage]);
+      await database.run(DATE_FILE, [at(2), oldFile]);
+      await database.run(DATE_MESSAGE, [at(3), newMessage]);
+      await database.run(DATE_FILE, [at(4), newFile]);
+    });
+
+    const all = await history.page(organizationId, owner.userId, 0, 10);
+    expect(all.total).toBe(4);
+    expect(all.items).toEqual([
+      { kind: 'file', id: newFile, title: 'f1', sizeBytes: 101, createdAt: at(4) },
+      { kind: 'message', id: newMessage, title: 's1', createdAt: at(3) },
+      { kind: 'file', id: oldFile, title: 'f0', sizeBytes: 100, createdAt: at(2) },
+      { kind: 'message', id: oldMessage, title: 's0', createdAt: at(1) },
+    ]);
+    const second = await history.page(organizationId, owner.userId, 2, 2);
+    expect(second.items.map((item) => item.id)).toEqual([oldFile, oldMessage]);
+    expect(second.total).toBe(4);
+    expect((await history.page(organizationId, neighbour.userId, 0, 10)).items.map((item) => item.kind).sort()).toEqual(['file', 'message']);
+
+    expect(await history.ownMessage(organizationId, owner.userId, newMessage)).toMatchObject({ id: newMessage, subject: 's1', body: 'b' });
+    await expect(history.ownMessage(organizationId, owner.userId, neighbourMessage)).rejects.toMatchObject({ code: DomainErrorCode.NotFound });
+    await expect(history.ownMessage(await addOrganization(database), owner.userId, newMessage)).rejects.toMatchObject({ code: DomainErrorCode.NotFound });
+    await expect(history.openOwnFile(organizationId, owner.userId, neighbourFile)).rejects.toMatchObject({ code: DomainErrorCode.NotFound });
+    // The row without its bytes (a purge deletes bytes first): not found, as if it were gone.
+    await expect(history.openOwnFile(organizationId, owner.userId, newFile)).rejects.toMatchObject({ code: DomainErrorCode.NotFound });
+  });
+
+  it("opens a user's own file as a stream of its exact bytes", async () => {
+    const owner = await addUser(database, organizationId);
+    const { meta, body } = upload('streamed bytes');
+    const file = await history.addFile(organizationId, owner.userId, meta, body);
+    const download = await history.openOwnFile(organizationId, owner.userId, file.id);
+    expect(download).toMatchObject({ name: 'notes.txt', sizeBytes: 14 });
+    const chunks: Buffer[] = [];
+    for await (const chunk of download.content) {
+      chunks.push(chunk as Buffer);
+    }
+    expect(Buffer.concat(chunks).toString()).toBe('streamed bytes');
   });
 
   it('refuses an inactive, unknown or other-organization user with a clear error and writes nothing', async () => {
