@@ -31,7 +31,9 @@ function summarize(name, samples) {
 }
 
 async function measure(fn) {
-  for (let i = 0; i < 500; i += 1) {await fn();} // warm-up
+  for (let i = 0; i < 500; i += 1) {
+    await fn();
+  } // warm-up
   const samples = [];
   for (let i = 0; i < ITERATIONS; i += 1) {
     const start = performance.now();
@@ -44,19 +46,25 @@ async function measure(fn) {
 const app = await NestFactory.createApplicationContext(CliModule, { logger: false });
 try {
   const { admin, apiKey } = await app.get(OrganizationsService).bootstrap({
-    orgName: 'Bench', hostname: 'bench.example.com', adminEmail: 'bench@example.com',
+    orgName: 'Bench',
+    hostname: 'bench.example.com',
+    adminEmail: 'bench@example.com',
   });
-  const credential = await app.get(ApiKeysService).issueScimCredential(
-    { organizationId: admin.organizationId, userId: admin.id, apiKeyId: apiKey.apiKey.id },
-    apiKey.apiKey.id,
-    { sourceAddress: 'bench', requestId: null },
-  );
+  const credential = await app
+    .get(ApiKeysService)
+    .issueScimCredential({ organizationId: admin.organizationId, userId: admin.id, apiKeyId: apiKey.apiKey.id }, apiKey.apiKey.id, {
+      sourceAddress: 'bench',
+      requestId: null,
+    });
   const crypto = app.get(CredentialCrypto);
   const verifier = app.get(ScimCredentialVerifier);
   const storedHash = crypto.hashPassword(credential.password);
 
   console.log(`SCIM Basic verification (Node ${process.version}, ${ITERATIONS} iterations each)`);
-  summarize('password check only (HMAC-SHA256 + constant-time)', await measure(() => crypto.verifyPassword(credential.password, storedHash)));
+  summarize(
+    'password check only (HMAC-SHA256 + constant-time)',
+    await measure(() => crypto.verifyPassword(credential.password, storedHash)),
+  );
   summarize('full verify: SQLite lookup + HMAC (correct)', await measure(() => verifier.verify(credential.username, credential.password)));
   summarize('full verify: wrong password', await measure(() => verifier.verify(credential.username, 'wrong')));
   summarize('full verify: unknown username', await measure(() => verifier.verify('scim_unknown', 'wrong')));

@@ -119,16 +119,24 @@ async function latency(name, fn) {
 
 const app = await NestFactory.createApplicationContext(CliModule, { logger: false });
 try {
-  const { admin } = await app.get(OrganizationsService).bootstrap({ orgName: 'Bench', hostname: 'bench.example.com', adminEmail: 'bench@example.com' });
+  const { admin } = await app
+    .get(OrganizationsService)
+    .bootstrap({ orgName: 'Bench', hostname: 'bench.example.com', adminEmail: 'bench@example.com' });
   const dataKeys = app.get(DataKeys);
   const key = await dataKeys.currentKey(admin.id);
 
   console.log(`Content encryption (Node ${process.version}, ${args.megabytes} MB files, median of ${ROUNDS} rounds)\n`);
-  console.log(`${'path'.padEnd(44)} ${'unencrypted'.padStart(11)} ${'encrypted'.padStart(11)} ${'ratio'.padStart(7)}  target ≥ ${TARGET_RATIO}`);
+  console.log(
+    `${'path'.padEnd(44)} ${'unencrypted'.padStart(11)} ${'encrypted'.padStart(11)} ${'ratio'.padStart(7)}  target ≥ ${TARGET_RATIO}`,
+  );
   const plaintext = randomBytes(TOTAL);
   const written = join(dataDir, 'upload.part');
   const encrypted = [];
-  await pipeline(source(plaintext, DOWNLOAD_PIECE), new FileEncryptor(key), new Writable({ write: (chunk, _e, callback) => callback(null, encrypted.push(chunk)) }));
+  await pipeline(
+    source(plaintext, DOWNLOAD_PIECE),
+    new FileEncryptor(key),
+    new Writable({ write: (chunk, _e, callback) => callback(null, encrypted.push(chunk)) }),
+  );
   const ciphertext = Buffer.concat(encrypted);
   const [plainFile, sealedFile] = [join(dataDir, 'plain.bin'), join(dataDir, 'sealed.bin')];
   writeFileSync(plainFile, plaintext);

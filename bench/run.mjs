@@ -17,14 +17,14 @@ import { setTimeout as sleepMs } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mysqlServerAnswers, schemaOf } from './lib/db.mjs';
+import { formatHostileTable, runHostileFilterScenario } from './lib/hostile-filter.mjs';
 import { exitedCleanly, killAllNow, loggedErrors, rssOf } from './lib/processes.mjs';
 import { runPurgeScenario } from './lib/purge.mjs';
-import { formatHostileTable, runHostileFilterScenario } from './lib/hostile-filter.mjs';
 import { formatTable, machineInfo, tableRows } from './lib/report.mjs';
-import { formatStorageTable, runStorageScenario } from './lib/storage.mjs';
 import { databaseCheck, loadState, runScenario, sampleCheck, SCENARIOS, seedUsers, shapeOf } from './lib/scim-load.mjs';
 import { createSetup, redisAnswers } from './lib/servers.mjs';
 import { measureStartup } from './lib/startup.mjs';
+import { formatStorageTable, runStorageScenario } from './lib/storage.mjs';
 import { summarizeProfile } from './profile-summary.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -110,7 +110,10 @@ const options = {
   startupIdleSeconds: smoke ? 0.5 : 3,
   scenarios: args.scenarios ? args.scenarios.split(',').map((name) => name.trim()) : [HOSTILE, ...SCENARIOS],
   // Per setup when not given: the issue's figures were 4 clients on SQLite, 16 on MariaDB.
-  hostileConnections: args['hostile-connections'] === undefined && process.env.BENCH_HOSTILE_CONNECTIONS === undefined ? null : number(args['hostile-connections'], 'BENCH_HOSTILE_CONNECTIONS', 4),
+  hostileConnections:
+    args['hostile-connections'] === undefined && process.env.BENCH_HOSTILE_CONNECTIONS === undefined
+      ? null
+      : number(args['hostile-connections'], 'BENCH_HOSTILE_CONNECTIONS', 4),
   normalConnections: number(args['normal-connections'], 'BENCH_NORMAL_CONNECTIONS', smoke ? 2 : 4),
   logLevel: args['log-level'],
   mysqlServerUrl: process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
@@ -133,7 +136,16 @@ if (options.users < 10) {
 
 const partialRun =
   !smoke &&
-  (Boolean(args.scenarios || args.dist || args['product-node-options'] || args['cpu-prof'] || args['skip-purge'] || args['skip-startup'] || args['skip-storage'] || args['log-level'] !== 'warn') ||
+  (Boolean(
+    args.scenarios ||
+    args.dist ||
+    args['product-node-options'] ||
+    args['cpu-prof'] ||
+    args['skip-purge'] ||
+    args['skip-startup'] ||
+    args['skip-storage'] ||
+    args['log-level'] !== 'warn',
+  ) ||
     options.users !== 10_000 ||
     options.connections !== 32 ||
     options.durationSeconds !== 10 ||
@@ -218,7 +230,18 @@ async function snapshotBuild(workDir) {
 }
 
 async function runSetup(kind, context) {
-  const result = { kind, label: null, options: { ...options }, startup: null, bulkImport: null, hostileFilter: null, scenarios: {}, purge: null, samples: {}, problems: [] };
+  const result = {
+    kind,
+    label: null,
+    options: { ...options },
+    startup: null,
+    bulkImport: null,
+    hostileFilter: null,
+    scenarios: {},
+    purge: null,
+    samples: {},
+    problems: [],
+  };
   const problem = (message) => {
     result.problems.push(message);
     log(`PROBLEM: ${message}`);
@@ -230,7 +253,12 @@ async function runSetup(kind, context) {
   try {
     if (!args['skip-startup']) {
       log(`${setup.label}: start-up`);
-      result.startup = await measureStartup(setup, { runs: options.startupRuns, idleSeconds: options.startupIdleSeconds, distDir: context.distDir, logLevel: options.logLevel });
+      result.startup = await measureStartup(setup, {
+        runs: options.startupRuns,
+        idleSeconds: options.startupIdleSeconds,
+        distDir: context.distDir,
+        logLevel: options.logLevel,
+      });
       result.startup.problems.forEach(problem);
     }
 
@@ -252,14 +280,21 @@ async function runSetup(kind, context) {
       const summary = await seedUsers(state, { count: options.users, connections: options.importConnections });
       imports[state.server.kind] = summary;
       if (summary.created !== options.users || summary.errors > 0 || summary.non2xx > 0) {
-        problem(`bulk import (${state.server.kind}): ${summary.created}/${options.users} created, ${summary.non2xx} non-2xx ${JSON.stringify(summary.statusCodes)}, ${summary.errors} errors`);
+        problem(
+          `bulk import (${state.server.kind}): ${summary.created}/${options.users} created, ${summary.non2xx} non-2xx ${JSON.stringify(summary.statusCodes)}, ${summary.errors} errors`,
+        );
       }
       (await databaseCheck('seed', state)).forEach(problem);
     }
     if (states.some((state) => state.seeded.length < 10)) {
       throw new Error('too few users were created to run the scenarios');
     }
-    result.bulkImport = { users: options.users, connections: options.importConnections, product: imports.product, baseline: imports.baseline };
+    result.bulkImport = {
+      users: options.users,
+      connections: options.importConnections,
+      product: imports.product,
+      baseline: imports.baseline,
+    };
 
     // Before the other scenarios, which add users: the hostile filter's cost grows with them.
     if (options.scenarios.includes(HOSTILE)) {
@@ -287,7 +322,9 @@ async function runSetup(kind, context) {
         });
         entry[state.server.kind] = summary;
         if (summary.errors > 0 || summary.non2xx > 0) {
-          problem(`${name} (${state.server.kind}): ${summary.non2xx} non-2xx ${JSON.stringify(summary.statusCodes)}, ${summary.errors} errors (${summary.timeouts} timeouts)`);
+          problem(
+            `${name} (${state.server.kind}): ${summary.non2xx} non-2xx ${JSON.stringify(summary.statusCodes)}, ${summary.errors} errors (${summary.timeouts} timeouts)`,
+          );
         }
         if (summary.ok === 0) {
           problem(`${name} (${state.server.kind}): no successful response`);
@@ -298,7 +335,9 @@ async function runSetup(kind, context) {
         (await databaseCheck(name, state)).forEach((message) => problem(`${state.server.kind}: ${message}`));
       }
       if (JSON.stringify(shapeOf(samples.product)) !== JSON.stringify(shapeOf(samples.baseline))) {
-        problem(`${name}: the baseline's response shape differs from the product's: ${JSON.stringify(shapeOf(samples.baseline))} vs ${JSON.stringify(shapeOf(samples.product))}`);
+        problem(
+          `${name}: the baseline's response shape differs from the product's: ${JSON.stringify(shapeOf(samples.baseline))} vs ${JSON.stringify(shapeOf(samples.product))}`,
+        );
       }
       result.scenarios[name] = entry;
       result.samples[name] = samples;
@@ -374,11 +413,23 @@ async function main() {
     }
     log(`work directory ${workDir}; ${smoke ? 'SMOKE run' : 'full run'}: ${JSON.stringify(options)}`);
     const productNodeOptions = args['product-node-options'] ? args['product-node-options'].split(/\s+/).filter(Boolean) : [];
-    const context = { workDir, distDir, benchDir, runTag, cpuProfileDir, productNodeOptions, logLevel: options.logLevel, mysqlServerUrl: options.mysqlServerUrl, redisUrl: options.redisUrl };
+    const context = {
+      workDir,
+      distDir,
+      benchDir,
+      runTag,
+      cpuProfileDir,
+      productNodeOptions,
+      logLevel: options.logLevel,
+      mysqlServerUrl: options.mysqlServerUrl,
+      redisUrl: options.redisUrl,
+    };
     for (const kind of kinds) {
       const result = await runSetup(kind, context);
       results.push(result);
-      console.log(`\n${result.label} — ${smoke ? 'SMOKE (figures meaningless)' : `${options.users.toLocaleString('en-US')} users, ${options.durationSeconds} s × ${options.connections} connections per scenario`}, ${machine.cpus} CPUs, Node ${machine.node}`);
+      console.log(
+        `\n${result.label} — ${smoke ? 'SMOKE (figures meaningless)' : `${options.users.toLocaleString('en-US')} users, ${options.durationSeconds} s × ${options.connections} connections per scenario`}, ${machine.cpus} CPUs, Node ${machine.node}`,
+      );
       console.log(formatTable(tableRows(result)));
       if (result.hostileFilter) {
         console.log(`\nHostile filter (product only; ratios against the same run's "alone" phase):`);
@@ -391,7 +442,9 @@ async function main() {
     }
     if (!args['skip-storage']) {
       storage = await runStorageScenario({ distDir, workDir, smoke, log });
-      console.log(`\nStorage drivers — ${smoke ? 'SMOKE (figures meaningless)' : `${storage.options.files} × ${storage.options.fileBytes / 1024 / 1024} MiB files, ${storage.options.purgeKeys} keys purged in batches of ${storage.options.batchSize}`}:`);
+      console.log(
+        `\nStorage drivers — ${smoke ? 'SMOKE (figures meaningless)' : `${storage.options.files} × ${storage.options.fileBytes / 1024 / 1024} MiB files, ${storage.options.purgeKeys} keys purged in batches of ${storage.options.batchSize}`}:`,
+      );
       console.log(formatStorageTable(storage));
       problems.push(...storage.problems.map((message) => `[storage] ${message}`));
     }
@@ -406,13 +459,19 @@ async function main() {
       const name = smoke ? `smoke-${result.kind}` : `${startedAt.toISOString().slice(0, 10)}-${result.kind}${partialRun ? '-partial' : ''}`;
       const file = args.out && results.length === 1 ? resolve(args.out) : join(benchDir, 'results', `${name}.json`);
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, `${JSON.stringify({ bench: 'scim-provisioning', smoke, partial: partialRun, startedAt, finishedAt, machine, result }, null, 2)}\n`);
+      writeFileSync(
+        file,
+        `${JSON.stringify({ bench: 'scim-provisioning', smoke, partial: partialRun, startedAt, finishedAt, machine, result }, null, 2)}\n`,
+      );
       log(`results written to ${file}`);
     }
     if (storage) {
       const name = smoke ? 'smoke-storage' : `${startedAt.toISOString().slice(0, 10)}-storage${partialRun ? '-partial' : ''}`;
       const file = join(benchDir, 'results', `${name}.json`);
-      writeFileSync(file, `${JSON.stringify({ bench: 'storage-drivers', smoke, partial: partialRun, startedAt, finishedAt, machine, result: storage }, null, 2)}\n`);
+      writeFileSync(
+        file,
+        `${JSON.stringify({ bench: 'storage-drivers', smoke, partial: partialRun, startedAt, finishedAt, machine, result: storage }, null, 2)}\n`,
+      );
       log(`results written to ${file}`);
     }
     if (cpuProfileDir) {

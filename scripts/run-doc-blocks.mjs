@@ -34,7 +34,9 @@ const { values, positionals } = parseArgs({
 });
 const [tag] = positionals;
 if (values.help || !tag) {
-  process.stdout.write('Usage: node scripts/run-doc-blocks.mjs TAG [--database NAME] [--redis-prefix PREFIX] [--ready-url URL] [--file DOC.md ...]\n');
+  process.stdout.write(
+    'Usage: node scripts/run-doc-blocks.mjs TAG [--database NAME] [--redis-prefix PREFIX] [--ready-url URL] [--file DOC.md ...]\n',
+  );
   process.exit(values.help ? 0 : 2);
 }
 const blockTimeoutMs = Number(values['block-timeout-ms']);
@@ -71,7 +73,12 @@ function docFiles() {
     return values.file.map((file) => resolve(file));
   }
   const docs = join(root, 'docs');
-  const inDocs = existsSync(docs) ? readdirSync(docs).filter((name) => name.endsWith('.md')).sort().map((name) => join(docs, name)) : [];
+  const inDocs = existsSync(docs)
+    ? readdirSync(docs)
+        .filter((name) => name.endsWith('.md'))
+        .sort()
+        .map((name) => join(docs, name))
+    : [];
   return [join(root, 'README.md'), ...inDocs];
 }
 
@@ -115,7 +122,11 @@ async function databaseExists(connection, name) {
 
 const blocks = taggedBlocks(docFiles());
 if (blocks.length === 0) {
-  console.error(`No \`\`\`bash ${tag} block in ${docFiles().map((file) => relative(root, file)).join(', ')}`);
+  console.error(
+    `No \`\`\`bash ${tag} block in ${docFiles()
+      .map((file) => relative(root, file))
+      .join(', ')}`,
+  );
   process.exit(1);
 }
 

@@ -34,7 +34,9 @@ function newestInput(path) {
 }
 
 if (!existsSync(entry)) {
-  refuse('Cannot start: the service is not built (dist/src/main.js is missing). Run "npm run build" (npm ci also builds), then "npm start".');
+  refuse(
+    'Cannot start: the service is not built (dist/src/main.js is missing). Run "npm run build" (npm ci also builds), then "npm start".',
+  );
 }
 const builtAt = statSync(entry).mtimeMs;
 const changed = buildInputs

@@ -1,26 +1,26 @@
-import { INestApplication, Logger as NestLogger, NestApplicationOptions } from '@nestjs/common';
+import { type IncomingMessage, maxHeaderSize, type ServerResponse } from 'node:http';
+import { INestApplication, NestApplicationOptions, Logger as NestLogger } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions, RawServerDefault } from 'fastify';
 import helmet from 'helmet';
-import { maxHeaderSize, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Logger } from 'pino';
 import { registerEarlyAuthentication } from './auth/early-authentication';
 import { CONTENT_SHA256_HEADER, NONCE_RULE, SIGNATURE_HEADERS, SIGNATURE_SCHEME } from './auth/request-signature';
-import { readSettings } from './config/read-environment';
-import { Settings } from './config/settings';
 import { sendError } from './common/errors/all-exceptions.filter';
 import { connectionTimeoutOptions, registerBodyDeadline } from './common/http/connection-timeouts';
 import { formBodyParser } from './common/http/form-body';
 import { checkedJsonParser } from './common/http/json-body';
+import { readSettings } from './config/read-environment';
+import { Settings } from './config/settings';
+import { registerConsoleHttp } from './console/console-http';
+import { CONSOLE_FORM_ROUTES } from './console/console-routes';
 import { isStreamedUpload, registerStreamedUploads } from './history/streamed-upload';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/logger-options';
 import { ROOT_LOGGER } from './logging/logging.module';
 import { PinoNestLogger } from './logging/pino-nest-logger';
 import { HttpMetrics } from './metrics/http-metrics';
 import { SSO_FORM_ROUTES } from './sso/sso-form-routes';
-import { registerConsoleHttp } from './console/console-http';
-import { CONSOLE_FORM_ROUTES } from './console/console-routes';
 
 const frameworkErrorLogger = new NestLogger('Errors');
 
@@ -50,7 +50,8 @@ export function createHttpAdapter(settings: Settings = readSettings()): FastifyA
     // header limit, and an id that long is simply unknown (404 after authentication).
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: maxHeaderSize },
     // Errors Fastify's router raises before Nest sees the request (a malformed URL).
-    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendError(error, request, reply, frameworkErrorLogger),
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
+      sendError(error, request, reply, frameworkErrorLogger),
   });
 }
 
@@ -72,7 +73,11 @@ export function configureApp(app: INestApplication): void {
   for (const type of JSON_MEDIA_TYPES) {
     fastifyApp.useBodyParser<RawServerDefault>(type, { bodyLimit: app.get(Settings).bodyLimitBytes }, json);
   }
-  fastifyApp.useBodyParser<RawServerDefault>('application/x-www-form-urlencoded', { bodyLimit: app.get(Settings).bodyLimitBytes }, formBodyParser(new Set([...SSO_FORM_ROUTES, ...CONSOLE_FORM_ROUTES])));
+  fastifyApp.useBodyParser<RawServerDefault>(
+    'application/x-www-form-urlencoded',
+    { bodyLimit: app.get(Settings).bodyLimitBytes },
+    formBodyParser(new Set([...SSO_FORM_ROUTES, ...CONSOLE_FORM_ROUTES])),
+  );
   registerConsoleHttp(fastifyApp);
   registerStreamedUploads(fastify);
   setUpAdminApiDocs(app);
@@ -90,13 +95,20 @@ export function configureApp(app: INestApplication): void {
 function securityHeaders() {
   const api = { defaultSrc: ["'none'"], frameAncestors: ["'none'"] };
   const docs = { scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] };
-  const overHttps = { api: helmet({ contentSecurityPolicy: { directives: api } }), docs: helmet({ contentSecurityPolicy: { directives: docs } }) };
+  const overHttps = {
+    api: helmet({ contentSecurityPolicy: { directives: api } }),
+    docs: helmet({ contentSecurityPolicy: { directives: docs } }),
+  };
   const plain = { strictTransportSecurity: false } as const;
   const overHttp = {
     api: helmet({ ...plain, contentSecurityPolicy: { directives: { ...api, upgradeInsecureRequests: null } } }),
     docs: helmet({ ...plain, contentSecurityPolicy: { directives: { ...docs, upgradeInsecureRequests: null } } }),
   };
-  return (request: { url: string; protocol: string; raw: IncomingMessage }, reply: { raw: ServerResponse }, done: (error?: Error) => void): void => {
+  return (
+    request: { url: string; protocol: string; raw: IncomingMessage },
+    reply: { raw: ServerResponse },
+    done: (error?: Error) => void,
+  ): void => {
     const headers = request.protocol.trim().toLowerCase() === 'https' ? overHttps : overHttp;
     const setHeaders = request.url.startsWith('/admin/docs') ? headers.docs : headers.api;
     setHeaders(request.raw, reply.raw, (error?: unknown) => done(error instanceof Error ? error : undefined));

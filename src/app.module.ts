@@ -7,6 +7,7 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { RequestValidationPipe } from './common/validation/request-validation.pipe';
 import { SingleValuedQueryPipe } from './common/validation/single-valued-query.pipe';
 import { ConfigModule } from './config/config.module';
+import { ConsoleModule } from './console/console.module';
 import { ContentEncryptionModule } from './content-encryption/content-encryption.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -19,7 +20,6 @@ import { PurgeRunnerModule } from './retention/runner/purge-runner.module';
 import { ScimModule } from './scim/scim.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { SsoModule } from './sso/sso.module';
-import { ConsoleModule } from './console/console.module';
 import { UsersModule } from './users/users.module';
 
 @Module({

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppModule } from './app.module';
 import { APP_OPTIONS, configureApp, createHttpAdapter } from './app-setup';
+import { AppModule } from './app.module';
 import { Settings } from './config/settings';
 import { Database } from './database/database';
 import { PinoNestLogger } from './logging/pino-nest-logger';
@@ -11,7 +11,11 @@ import { describeStart } from './startup-summary';
 
 async function bootstrap(): Promise<void> {
   // Buffered logs are dropped if start-up fails, so the operator sees one clear message instead.
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(), { ...APP_OPTIONS, autoFlushLogs: false, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(), {
+    ...APP_OPTIONS,
+    autoFlushLogs: false,
+    abortOnError: false,
+  });
   configureApp(app);
   app.flushLogs();
   const settings = app.get(Settings);

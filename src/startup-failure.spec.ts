@@ -22,10 +22,19 @@ describe('describeStartupFailure', () => {
       [socketError('ENOTFOUND'), /host not found.*host name in DATABASE_URL/],
       [socketError('EHOSTUNREACH'), /host unreachable.*network route/],
       // MariaDB answers an unknown user with 1698, MySQL with 1045: both are a refused login.
-      [serverError('ER_ACCESS_DENIED_NO_PASSWORD_ERROR', 1698, "Access denied for user 'nobody'@'127.0.0.1'"), /access denied.*user name and password in DATABASE_URL/],
-      [serverError('ER_ACCESS_DENIED_ERROR', 1045, "Access denied for user 'scim'@'10.0.0.2' (using password: YES)"), /access denied.*user name and password in DATABASE_URL/],
+      [
+        serverError('ER_ACCESS_DENIED_NO_PASSWORD_ERROR', 1698, "Access denied for user 'nobody'@'127.0.0.1'"),
+        /access denied.*user name and password in DATABASE_URL/,
+      ],
+      [
+        serverError('ER_ACCESS_DENIED_ERROR', 1045, "Access denied for user 'scim'@'10.0.0.2' (using password: YES)"),
+        /access denied.*user name and password in DATABASE_URL/,
+      ],
       [serverError('ER_BAD_DB_ERROR', 1049, "Unknown database 'scim'"), /does not exist.*CREATE DATABASE/],
-      [serverError('ER_DBACCESS_DENIED_ERROR', 1044, "Access denied for user 'scim'@'%' to database 'scim'"), /may not use its database.*GRANT/],
+      [
+        serverError('ER_DBACCESS_DENIED_ERROR', 1044, "Access denied for user 'scim'@'%' to database 'scim'"),
+        /may not use its database.*GRANT/,
+      ],
       [serverError('ER_CON_COUNT_ERROR', 1040, 'Too many connections'), /no connection left.*DATABASE_POOL_SIZE/],
       [serverError('ER_UNKNOWN_COM_ERROR', 1047, 'Unknown command'), /the database refused: Unknown command.*grants/],
     ];
@@ -44,7 +53,9 @@ describe('describeStartupFailure', () => {
     expect(describeStartupFailure(inUse)).toBe(
       '0.0.0.0:3000 is already in use (EADDRINUSE). Stop the process that holds it, or set PORT (or HOST) to another one.',
     );
-    expect(describeStartupFailure(socketError('EACCES', { syscall: 'listen', address: '0.0.0.0', port: 80 }))).toMatch(ONE_LINE_WITH_CODE_AND_FIX);
+    expect(describeStartupFailure(socketError('EACCES', { syscall: 'listen', address: '0.0.0.0', port: 80 }))).toMatch(
+      ONE_LINE_WITH_CODE_AND_FIX,
+    );
   });
 
   it('keeps the configuration block as it is, and gives an unknown failure its stack for the report', () => {

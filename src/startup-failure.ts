@@ -9,7 +9,7 @@ const DATABASE_FAILURES: Record<string, Explanation> = {
     fix: 'Start the database server, or correct the host and port in DATABASE_URL.',
   },
   ENOTFOUND: { problem: 'host not found', fix: 'Correct the host name in DATABASE_URL.' },
-  EAI_AGAIN: { problem: 'host name lookup failed', fix: 'Check the host name in DATABASE_URL and this machine\'s DNS.' },
+  EAI_AGAIN: { problem: 'host name lookup failed', fix: "Check the host name in DATABASE_URL and this machine's DNS." },
   ETIMEDOUT: {
     problem: 'no answer within DATABASE_CONNECT_TIMEOUT_MS',
     fix: 'Check the host and port in DATABASE_URL, and that no firewall drops traffic from this machine to them.',
@@ -30,11 +30,11 @@ const DATABASE_FAILURES: Record<string, Explanation> = {
   },
   ER_HOST_NOT_PRIVILEGED: {
     problem: 'this host may not connect to the database server',
-    fix: 'Allow the user in DATABASE_URL to connect from this host (CREATE USER \'user\'@\'host\' ...).',
+    fix: "Allow the user in DATABASE_URL to connect from this host (CREATE USER 'user'@'host' ...).",
   },
   ER_DBACCESS_DENIED_ERROR: {
     problem: 'the user in DATABASE_URL may not use its database',
-    fix: 'Grant it: GRANT ALL ON `database`.* TO \'user\'@\'host\'.',
+    fix: "Grant it: GRANT ALL ON `database`.* TO 'user'@'host'.",
   },
   ER_BAD_DB_ERROR: {
     problem: 'the database named in DATABASE_URL does not exist',
@@ -51,9 +51,18 @@ const DATABASE_FAILURES: Record<string, Explanation> = {
 };
 
 const LISTEN_FAILURES: Record<string, (address: string) => Explanation> = {
-  EADDRINUSE: (address) => ({ problem: `${address} is already in use`, fix: 'Stop the process that holds it, or set PORT (or HOST) to another one.' }),
-  EACCES: (address) => ({ problem: `no permission to listen on ${address}`, fix: 'Set PORT to 1024 or above, or run with the privilege to bind low ports.' }),
-  EADDRNOTAVAIL: (address) => ({ problem: `${address} is not an address of this machine`, fix: 'Set HOST to one of its addresses, or 0.0.0.0.' }),
+  EADDRINUSE: (address) => ({
+    problem: `${address} is already in use`,
+    fix: 'Stop the process that holds it, or set PORT (or HOST) to another one.',
+  }),
+  EACCES: (address) => ({
+    problem: `no permission to listen on ${address}`,
+    fix: 'Set PORT to 1024 or above, or run with the privilege to bind low ports.',
+  }),
+  EADDRNOTAVAIL: (address) => ({
+    problem: `${address} is not an address of this machine`,
+    fix: 'Set HOST to one of its addresses, or 0.0.0.0.',
+  }),
 };
 
 /**
@@ -78,7 +87,7 @@ export function describeStartupFailure(error: unknown): string {
     // A server error this table does not know: its own message names the problem.
     const detail = (error as { sqlMessage?: unknown }).sqlMessage;
     const problem = `the database refused: ${typeof detail === 'string' ? detail : 'an error'}`;
-    return line({ problem, fix: 'Check DATABASE_URL, the database user\'s grants and the database server\'s log.' }, code);
+    return line({ problem, fix: "Check DATABASE_URL, the database user's grants and the database server's log." }, code);
   }
   // Not a known start-up problem, so a defect: whoever fixes it needs the stack.
   const problem = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -27,10 +27,16 @@ export function serviceVersion(from: string = __dirname): string {
  */
 export function describeStart(settings: Settings, databaseType: string, address: AddressInfo | string | null): string {
   const database =
-    settings.database.type === 'sqlite' ? `sqlite ${settings.database.file}` : `${databaseType} at ${hostAndPath(settings.database.url, 3306)}`;
+    settings.database.type === 'sqlite'
+      ? `sqlite ${settings.database.file}`
+      : `${databaseType} at ${hostAndPath(settings.database.url, 3306)}`;
   const queue = settings.redis ? `bullmq on redis at ${hostAndPath(settings.redis.url, 6379)}` : 'in-process';
   const listening =
-    typeof address === 'string' ? address : address ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` : 'nowhere';
+    typeof address === 'string'
+      ? address
+      : address
+        ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+        : 'nowhere';
   return [
     `${PACKAGE_NAME} ${serviceVersion()} started`,
     `role ${settings.processRole}`,

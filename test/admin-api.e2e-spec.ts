@@ -41,7 +41,9 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
   });
 
   async function createKey(owner: ApiKeyCredentials, description?: string): Promise<ApiKeyCredentials & { body: Record<string, unknown> }> {
-    const response = await adminRequest(app, 'post', '/admin/v1/api-keys', owner, description === undefined ? {} : { description }).expect(201);
+    const response = await adminRequest(app, 'post', '/admin/v1/api-keys', owner, description === undefined ? {} : { description }).expect(
+      201,
+    );
     rememberSecret(response.body.secret);
     return { key: response.body.key, secret: response.body.secret, id: response.body.id, body: response.body };
   }
@@ -83,7 +85,16 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
       revokedAt: null,
       scimCredentialActive: true,
     });
-    expect(Object.keys(listed!).sort()).toEqual(['createdAt', 'description', 'id', 'key', 'lastUsedAt', 'owner', 'revokedAt', 'scimCredentialActive']);
+    expect(Object.keys(listed!).sort()).toEqual([
+      'createdAt',
+      'description',
+      'id',
+      'key',
+      'lastUsedAt',
+      'owner',
+      'revokedAt',
+      'scimCredentialActive',
+    ]);
     expect(response.text).not.toContain(created.secret);
     expect(response.text).not.toContain(credentials.password);
     expect(response.text).not.toMatch(/ciphertext|hash|v1:/i);
@@ -95,10 +106,12 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
     const before = await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey).expect(200);
     expect((before.body.items as { id: string; lastUsedAt: string | null }[]).find((k) => k.id === created.id)?.lastUsedAt).toBeNull();
     await adminRequest(app, 'get', '/admin/v1/organization', created).expect(200);
-    await expect.poll(async () => {
-      const after = await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey).expect(200);
-      return (after.body.items as { id: string; lastUsedAt: string | null }[]).find((k) => k.id === created.id)?.lastUsedAt;
-    }).not.toBeNull();
+    await expect
+      .poll(async () => {
+        const after = await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey).expect(200);
+        return (after.body.items as { id: string; lastUsedAt: string | null }[]).find((k) => k.id === created.id)?.lastUsedAt;
+      })
+      .not.toBeNull();
   });
 
   it('describes the organization with its SCIM base URL and user counts', async () => {
@@ -255,7 +268,9 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
   });
 
   it('refuses timestamps outside ±5 minutes, malformed timestamps and nonces, and missing headers', async () => {
-    const early = await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey, undefined, { timestamp: isoNow(-6 * 60_000) }).expect(401);
+    const early = await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey, undefined, { timestamp: isoNow(-6 * 60_000) }).expect(
+      401,
+    );
     expect(early.body.message).toContain('more than 5 minutes');
     await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey, undefined, { timestamp: isoNow(6 * 60_000) }).expect(401);
     await adminRequest(app, 'get', '/admin/v1/api-keys', acme.apiKey, undefined, { timestamp: isoNow(4 * 60_000) }).expect(200);
@@ -282,7 +297,11 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
   it('refuses a signature header given twice, even when one copy is right', async () => {
     const headers = signedHeaders(acme.apiKey, 'GET', '/admin/v1/organization');
     for (const name of ['ss-api-key', 'ss-request-timestamp', 'ss-request-nonce', 'ss-request-signature']) {
-      const raw = await rawRequest(app, ['GET /admin/v1/organization HTTP/1.1', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), `${name}: ${headers[name]}`]);
+      const raw = await rawRequest(app, [
+        'GET /admin/v1/organization HTTP/1.1',
+        ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+        `${name}: ${headers[name]}`,
+      ]);
       expect(raw.status, name).toBe(401);
       expect(raw.body, name).toContain('at most once');
     }
@@ -299,7 +318,11 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
         .set('Content-Type', contentType)
         .send(raw)
         .expect(415);
-      expect(response.body, contentType).toMatchObject({ statusCode: 415, error: 'unsupported_media_type', message: expect.stringContaining('application/json') });
+      expect(response.body, contentType).toMatchObject({
+        statusCode: 415,
+        error: 'unsupported_media_type',
+        message: expect.stringContaining('application/json'),
+      });
     }
     // Checked before the signature: a wrong signature with a wrong media type is still a 415.
     await request(app.getHttpServer())
@@ -343,7 +366,10 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
     // A key of the deputy's own, as if they had created it while an administrator.
     const deputyKey = await app
       .get(ApiKeysService)
-      .create({ organizationId: org.organizationId, userId: deputy.id, apiKeyId: null }, 'deputy', { sourceAddress: 'test', requestId: null });
+      .create({ organizationId: org.organizationId, userId: deputy.id, apiKeyId: null }, 'deputy', {
+        sourceAddress: 'test',
+        requestId: null,
+      });
     rememberSecret(deputyKey.secret);
     const deputyCredentials = { key: deputyKey.apiKey.key, secret: deputyKey.secret, id: deputyKey.apiKey.id };
     await adminRequest(app, 'get', '/admin/v1/organization', deputyCredentials).expect(200);
@@ -364,7 +390,9 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
     const created = await createKey(org.apiKey, 'audited');
     const credentials = await issueScimCredentials(app, created);
     rememberSecret(credentials.password);
-    await scimGet(app, '/scim/v2/Users', { username: credentials.username, password: 'wrong' }).set('X-Request-Id', 'audit-probe-1').expect(401);
+    await scimGet(app, '/scim/v2/Users', { username: credentials.username, password: 'wrong' })
+      .set('X-Request-Id', 'audit-probe-1')
+      .expect(401);
     await adminRequest(app, 'delete', `/admin/v1/api-keys/${created.id}`, org.apiKey).expect(200);
 
     const response = await adminRequest(app, 'get', '/admin/v1/audit-events?limit=10', org.apiKey).expect(200);
@@ -418,7 +446,12 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
   it('serves the OpenAPI description of the admin API, including the signing scheme', async () => {
     const response = await request(app.getHttpServer()).get('/admin/docs-json').expect(200);
     expect(Object.keys(response.body.paths)).toEqual(
-      expect.arrayContaining(['/admin/v1/api-keys', '/admin/v1/api-keys/{id}/scim-credentials', '/admin/v1/organization', '/admin/v1/audit-events']),
+      expect.arrayContaining([
+        '/admin/v1/api-keys',
+        '/admin/v1/api-keys/{id}/scim-credentials',
+        '/admin/v1/organization',
+        '/admin/v1/audit-events',
+      ]),
     );
     expect(Object.keys(response.body.paths).some((path) => path.startsWith('/scim') || path.startsWith('/health'))).toBe(false);
     const headers = ['ss-api-key', 'ss-request-timestamp', 'ss-request-nonce', 'ss-request-signature'];

@@ -13,7 +13,17 @@ const ROUTE_RUNS = Number(process.env.FUZZ_RUNS ?? 250);
 
 const junk = fc.oneof(
   fc.string({ maxLength: 80 }),
-  fc.constantFrom('', ' ', '__proto__', 'constructor', "' OR 1=1 --", 'ak_' + 'A'.repeat(24), '2026-11-28T10:00:00Z', 'f'.repeat(64), 'é'.repeat(100)),
+  fc.constantFrom(
+    '',
+    ' ',
+    '__proto__',
+    'constructor',
+    "' OR 1=1 --",
+    'ak_' + 'A'.repeat(24),
+    '2026-11-28T10:00:00Z',
+    'f'.repeat(64),
+    'é'.repeat(100),
+  ),
 );
 
 function expectAdminError(response: request.Response): void {
@@ -40,7 +50,9 @@ describe('property-based: random requests never break the admin API', () => {
 
   /** The keys as a rejected request could have changed them (lastUsedAt moves with our own reads). */
   async function keyState(): Promise<unknown> {
-    const { items } = (await adminRequest(app, 'get', '/admin/v1/api-keys', org.apiKey).expect(200)).body as { items: Record<string, unknown>[] };
+    const { items } = (await adminRequest(app, 'get', '/admin/v1/api-keys', org.apiKey).expect(200)).body as {
+      items: Record<string, unknown>[];
+    };
     return items.map(({ lastUsedAt: _lastUsedAt, ...rest }) => rest);
   }
 
@@ -54,7 +66,9 @@ describe('property-based: random requests never break the admin API', () => {
     it('long, repeated and oddly encoded parameters, deep and non-UTF-8 bodies: never a 5xx, always the admin error shape, no secret', async () => {
       const before = await keyState();
       expect(routes().length).toBeGreaterThan(15);
-      const bodyRoutes = routes().filter((route) => ['/admin/v1/api-keys', '/admin/v1/api-keys/:id', '/admin/v1/users/:id/messages', '/admin/v1/users/:id/files'].includes(route.path));
+      const bodyRoutes = routes().filter((route) =>
+        ['/admin/v1/api-keys', '/admin/v1/api-keys/:id', '/admin/v1/users/:id/messages', '/admin/v1/users/:id/files'].includes(route.path),
+      );
       for (const { name, request: hostile } of everyHostileCase(routes(), bodyRoutes)) {
         expectWellFormedAnswer(await send(app, hostile, credentials()), secrets(), name);
       }
@@ -94,7 +108,8 @@ describe('property-based: random requests never break the admin API', () => {
     await fc.assert(
       fc.asyncProperty(routes, junk, junk, junk, junk, fc.boolean(), async ([path, method], key, timestamp, nonce, signature, realKey) => {
         const before = await keyState();
-        const test = request(app.getHttpServer())[method](path)
+        const test = request(app.getHttpServer())
+          [method](path)
           .set('ss-api-key', (realKey ? org.apiKey.key : key).replace(/[\r\n]/g, ''))
           .set('ss-request-timestamp', timestamp.replace(/[\r\n]/g, ''))
           .set('ss-request-nonce', nonce.replace(/[\r\n]/g, ''))
@@ -109,12 +124,22 @@ describe('property-based: random requests never break the admin API', () => {
   });
 
   it('correctly signed but random bodies and ids: a clear 4xx or success, never a 5xx', async () => {
-    const body = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.dictionary(junk, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }), fc.record({ description: fc.oneof(junk, fc.integer(), fc.constant(null)) }));
+    const body = fc.oneof(
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.dictionary(junk, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }),
+      fc.record({ description: fc.oneof(junk, fc.integer(), fc.constant(null)) }),
+    );
     await fc.assert(
       fc.asyncProperty(body, async (payload) => {
         const before = await keyState();
         const raw = JSON.stringify(payload);
-        const response = await sendAdmin(app, 'post', '/admin/v1/api-keys', signedHeaders(org.apiKey, 'POST', '/admin/v1/api-keys', raw), raw);
+        const response = await sendAdmin(
+          app,
+          'post',
+          '/admin/v1/api-keys',
+          signedHeaders(org.apiKey, 'POST', '/admin/v1/api-keys', raw),
+          raw,
+        );
         if (response.status === 201) {
           rememberSecret(response.body.secret as string);
           await adminRequest(app, 'delete', `/admin/v1/api-keys/${response.body.id as string}`, org.apiKey).expect(200);

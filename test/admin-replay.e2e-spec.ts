@@ -36,14 +36,18 @@ describe('replayed admin requests, across processes', () => {
   });
 
   async function keysDescribed(description: string): Promise<number> {
-    const { items } = (await adminRequest(a, 'get', '/admin/v1/api-keys', org.apiKey).expect(200)).body as { items: { description: string }[] };
+    const { items } = (await adminRequest(a, 'get', '/admin/v1/api-keys', org.apiKey).expect(200)).body as {
+      items: { description: string }[];
+    };
     return items.filter((item) => item.description === description).length;
   }
 
   it('lets exactly one of many concurrent copies of a signed request through, whichever process gets them', async () => {
     const raw = JSON.stringify({ description: 'raced' });
     const headers = signedHeaders(org.apiKey, 'POST', '/admin/v1/api-keys', raw);
-    const copies = await Promise.all(Array.from({ length: 12 }, (_, i) => sendAdmin(i % 2 === 0 ? a : b, 'post', '/admin/v1/api-keys', headers, raw)));
+    const copies = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => sendAdmin(i % 2 === 0 ? a : b, 'post', '/admin/v1/api-keys', headers, raw)),
+    );
     const statuses = copies.map((response) => response.status).sort();
     expect(statuses).toEqual([201, ...Array<number>(11).fill(401)]);
     for (const refused of copies.filter((response) => response.status === 401)) {
@@ -65,10 +69,12 @@ describe('replayed admin requests, across processes', () => {
     const signedAt = Date.now();
     await adminRequest(a, 'get', '/admin/v1/organization', org.apiKey, undefined, { nonce }).expect(200);
     const nonceHash = sha256Hex(nonce);
-    const rows = await a.get(DataSource).query<{ expires_at: string | Date }[]>('SELECT expires_at FROM request_nonces WHERE api_key_id = ? AND nonce_hash = ?', [
-      org.apiKey.id,
-      nonceHash,
-    ]);
+    const rows = await a
+      .get(DataSource)
+      .query<{ expires_at: string | Date }[]>('SELECT expires_at FROM request_nonces WHERE api_key_id = ? AND nonce_hash = ?', [
+        org.apiKey.id,
+        nonceHash,
+      ]);
     if (e2eDatabase() === 'mysql') {
       // With Redis the nonce lives there, under this deployment's prefix, expiring by itself.
       expect(rows).toEqual([]);
@@ -91,15 +97,25 @@ describe('replayed admin requests, across processes', () => {
   it('sweeps expired nonce rows in bounded batches, keeping those still in their window', async () => {
     const repository = a.get(RequestNonceRepository);
     const now = Date.now();
-    const expired = Array.from({ length: 7 }, (_, i) => ({ apiKeyId: org.apiKey.id, nonceHash: sha256Hex(`expired-${i}-${now}`), expiresAt: new Date(now - 60_000 - i * 1000) }));
-    const live = Array.from({ length: 3 }, (_, i) => ({ apiKeyId: org.apiKey.id, nonceHash: sha256Hex(`live-${i}-${now}`), expiresAt: new Date(now + 60_000) }));
+    const expired = Array.from({ length: 7 }, (_, i) => ({
+      apiKeyId: org.apiKey.id,
+      nonceHash: sha256Hex(`expired-${i}-${now}`),
+      expiresAt: new Date(now - 60_000 - i * 1000),
+    }));
+    const live = Array.from({ length: 3 }, (_, i) => ({
+      apiKeyId: org.apiKey.id,
+      nonceHash: sha256Hex(`live-${i}-${now}`),
+      expiresAt: new Date(now + 60_000),
+    }));
     for (const row of [...expired, ...live]) {
       expect(await repository.insertIfAbsent(row)).toBe(true);
     }
     expect(await repository.insertIfAbsent(live[0])).toBe(false);
     expect(await repository.deleteExpired(new Date(now), 3)).toBe(3);
     expect(await b.get(RequestNonces).sweep(new Date(now), 2)).toBe(4);
-    const left = await a.get(DataSource).query<{ nonce_hash: string }[]>('SELECT nonce_hash FROM request_nonces WHERE api_key_id = ?', [org.apiKey.id]);
+    const left = await a
+      .get(DataSource)
+      .query<{ nonce_hash: string }[]>('SELECT nonce_hash FROM request_nonces WHERE api_key_id = ?', [org.apiKey.id]);
     const hashes = left.map((row) => row.nonce_hash);
     expect(hashes).toEqual(expect.arrayContaining(live.map((row) => row.nonceHash)));
     expect(hashes.some((hash) => expired.some((row) => row.nonceHash === hash))).toBe(false);
@@ -127,7 +143,10 @@ describe('replay protection fails closed', () => {
       await app?.close();
     } finally {
       await redis.stop();
-      for (const [name, value] of [['REDIS_URL', saved.url], ['REDIS_KEY_PREFIX', saved.prefix]] as const) {
+      for (const [name, value] of [
+        ['REDIS_URL', saved.url],
+        ['REDIS_KEY_PREFIX', saved.prefix],
+      ] as const) {
         if (value === undefined) {
           delete process.env[name];
         } else {
@@ -150,7 +169,9 @@ describe('replay protection fails closed', () => {
     await expect
       .poll(async () => (await adminRequest(app, 'get', '/admin/v1/api-keys', org.apiKey)).status, { timeout: 15_000, interval: 200 })
       .toBe(200);
-    const { items } = (await adminRequest(app, 'get', '/admin/v1/api-keys', org.apiKey).expect(200)).body as { items: { description: string | null }[] };
+    const { items } = (await adminRequest(app, 'get', '/admin/v1/api-keys', org.apiKey).expect(200)).body as {
+      items: { description: string | null }[];
+    };
     expect(items.some((item) => item.description === 'during outage')).toBe(false);
   });
 });

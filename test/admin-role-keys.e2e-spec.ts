@@ -4,16 +4,29 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysService } from '../src/api-keys/api-keys.service';
-import { ScimCredentialCache } from '../src/scim-credentials/scim-credential-cache';
 import { RevokeKeysOfNonAdministrators1764324410000 } from '../src/database/migrations/1764324410000-revoke-keys-of-non-administrators';
+import { ScimCredentialCache } from '../src/scim-credentials/scim-credential-cache';
 import { normalizeUserName } from '../src/users/caseless-text';
 import { User } from '../src/users/user.entity';
-import { adminRequest, ApiKeyCredentials, bootstrapOrganization, BootstrappedOrganization, issueScimCredentials, ScimCredentials, scimGet } from './support/admin-api';
+import {
+  adminRequest,
+  ApiKeyCredentials,
+  bootstrapOrganization,
+  BootstrappedOrganization,
+  issueScimCredentials,
+  ScimCredentials,
+  scimGet,
+} from './support/admin-api';
 import { rememberSecret } from './support/secret-ledger';
 import { createTestApp } from './support/test-app';
 
 type ListedKey = { id: string; revokedAt: string | null; scimCredentialActive: boolean };
-type AuditItem = { type: string; target: { type: string; id: string }; detail: string | null; actor: { userId: string | null; apiKeyId: string | null } };
+type AuditItem = {
+  type: string;
+  target: { type: string; id: string };
+  detail: string | null;
+  actor: { userId: string | null; apiKeyId: string | null };
+};
 
 /** Keys and SCIM credentials act only while their owner is an active administrator. */
 describe("API keys and SCIM credentials follow their owner's administrator role", () => {
@@ -35,22 +48,28 @@ describe("API keys and SCIM credentials follow their owner's administrator role"
   /** A second administrator with an API key of their own and that key's SCIM credential. */
   async function deputyWithKeys(): Promise<{ deputy: User; key: ApiKeyCredentials; credentials: ScimCredentials }> {
     const userName = `deputy-${randomUUID().slice(0, 8)}@roles.example.com`;
-    const deputy = await app.get(DataSource).getRepository(User).save({
-      id: randomUUID(),
-      organizationId: org.organizationId,
-      userName,
-      userNameNormalized: normalizeUserName(userName),
-      email: userName,
-      givenName: 'Dee',
-      familyName: 'Puty',
-      externalId: null,
-      active: true,
-      role: 'user',
-    });
+    const deputy = await app
+      .get(DataSource)
+      .getRepository(User)
+      .save({
+        id: randomUUID(),
+        organizationId: org.organizationId,
+        userName,
+        userNameNormalized: normalizeUserName(userName),
+        email: userName,
+        givenName: 'Dee',
+        familyName: 'Puty',
+        externalId: null,
+        active: true,
+        role: 'user',
+      });
     await adminRequest(app, 'post', `/admin/v1/users/${deputy.id}/admin`, org.apiKey).expect(201);
     const issued = await app
       .get(ApiKeysService)
-      .create({ organizationId: org.organizationId, userId: deputy.id, apiKeyId: null }, 'deputy', { sourceAddress: 'test', requestId: null });
+      .create({ organizationId: org.organizationId, userId: deputy.id, apiKeyId: null }, 'deputy', {
+        sourceAddress: 'test',
+        requestId: null,
+      });
     rememberSecret(issued.secret);
     const key = { key: issued.apiKey.key, secret: issued.secret, id: issued.apiKey.id };
     const credentials = await issueScimCredentials(app, key);
@@ -78,9 +97,15 @@ describe("API keys and SCIM credentials follow their owner's administrator role"
     expect(admin.body.error).toBe('unauthorized');
     expect(await listedKey(key.id)).toMatchObject({ revokedAt: expect.any(String), scimCredentialActive: false });
 
-    const { items } = (await adminRequest(app, 'get', '/admin/v1/audit-events?limit=20', org.apiKey).expect(200)).body as { items: AuditItem[] };
+    const { items } = (await adminRequest(app, 'get', '/admin/v1/audit-events?limit=20', org.apiKey).expect(200)).body as {
+      items: AuditItem[];
+    };
     const revoked = items.find((event) => event.type === 'api_key.revoked' && event.target.id === key.id);
-    expect(revoked).toMatchObject({ target: { type: 'api_key', id: key.id }, detail: 'owner_demoted', actor: { userId: org.adminId, apiKeyId: org.apiKey.id } });
+    expect(revoked).toMatchObject({
+      target: { type: 'api_key', id: key.id },
+      detail: 'owner_demoted',
+      actor: { userId: org.adminId, apiKeyId: org.apiKey.id },
+    });
     const roleChange = items.find((event) => event.type === 'admin.revoked' && event.target.id === deputy.id);
     expect(roleChange).toBeDefined();
     // The role change and the revocation it caused are one recorded change, newest first.
@@ -99,9 +124,14 @@ describe("API keys and SCIM credentials follow their owner's administrator role"
 
     const fresh = await app
       .get(ApiKeysService)
-      .create({ organizationId: org.organizationId, userId: deputy.id, apiKeyId: null }, 'after re-grant', { sourceAddress: 'test', requestId: null });
+      .create({ organizationId: org.organizationId, userId: deputy.id, apiKeyId: null }, 'after re-grant', {
+        sourceAddress: 'test',
+        requestId: null,
+      });
     rememberSecret(fresh.secret);
-    await adminRequest(app, 'get', '/admin/v1/organization', { key: fresh.apiKey.key, secret: fresh.secret, id: fresh.apiKey.id }).expect(200);
+    await adminRequest(app, 'get', '/admin/v1/organization', { key: fresh.apiKey.key, secret: fresh.secret, id: fresh.apiKey.id }).expect(
+      200,
+    );
   });
 
   it("checks the owner's role, status and visibility when verifying, on both paths (defence in depth)", async () => {
@@ -139,7 +169,9 @@ describe("API keys and SCIM credentials follow their owner's administrator role"
     await scimGet(app, '/scim/v2/Users', credentials).expect(401);
     await adminRequest(app, 'post', `/admin/v1/users/${deputy.id}/admin`, org.apiKey).expect(201);
     await adminRequest(app, 'get', '/admin/v1/organization', key).expect(401);
-    const { items } = (await adminRequest(app, 'get', '/admin/v1/audit-events?limit=50', org.apiKey).expect(200)).body as { items: AuditItem[] };
+    const { items } = (await adminRequest(app, 'get', '/admin/v1/audit-events?limit=50', org.apiKey).expect(200)).body as {
+      items: AuditItem[];
+    };
     expect(items.filter((event) => event.type === 'api_key.revoked' && event.target.id === key.id)).toEqual([
       expect.objectContaining({ detail: 'owner_not_admin', target: { type: 'api_key', id: key.id } }),
     ]);
@@ -157,7 +189,11 @@ describe("API keys and SCIM credentials follow their owner's administrator role"
       .send({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] })
       .expect(200);
     await adminRequest(app, 'get', '/admin/v1/organization', key).expect(401);
-    const { items } = (await adminRequest(app, 'get', '/admin/v1/audit-events?limit=20', org.apiKey).expect(200)).body as { items: AuditItem[] };
-    expect(items.find((event) => event.type === 'api_key.revoked' && event.target.id === key.id)).toMatchObject({ detail: 'owner_deactivated' });
+    const { items } = (await adminRequest(app, 'get', '/admin/v1/audit-events?limit=20', org.apiKey).expect(200)).body as {
+      items: AuditItem[];
+    };
+    expect(items.find((event) => event.type === 'api_key.revoked' && event.target.id === key.id)).toMatchObject({
+      detail: 'owner_deactivated',
+    });
   });
 });

@@ -27,7 +27,11 @@ describe('admin user views', () => {
   it('lists users newest first, by status and userName prefix, paged', async () => {
     const all = (await adminRequest(app, 'get', '/admin/v1/users', tenant.apiKey).expect(200)).body;
     expect(all.total).toBe(3);
-    expect((all.items as { userName: string }[]).map((user) => user.userName)).toEqual(['beta@example.com', 'alpha@example.com', expect.stringContaining('admin@')]);
+    expect((all.items as { userName: string }[]).map((user) => user.userName)).toEqual([
+      'beta@example.com',
+      'alpha@example.com',
+      expect.stringContaining('admin@'),
+    ]);
     const inactive = (await adminRequest(app, 'get', '/admin/v1/users?status=inactive', tenant.apiKey).expect(200)).body;
     expect(inactive).toMatchObject({ total: 1, items: [{ id: inactiveId, active: false }] });
     const prefix = (await adminRequest(app, 'get', '/admin/v1/users?userName=ALP', tenant.apiKey).expect(200)).body;
@@ -40,7 +44,13 @@ describe('admin user views', () => {
 
   it('shows a user with the latest purge of their history', async () => {
     const user = (await adminRequest(app, 'get', `/admin/v1/users/${inactiveId}`, tenant.apiKey).expect(200)).body;
-    expect(user).toMatchObject({ id: inactiveId, userName: 'beta@example.com', active: false, givenName: null, latestPurge: { userId: inactiveId, userName: 'beta@example.com' } });
+    expect(user).toMatchObject({
+      id: inactiveId,
+      userName: 'beta@example.com',
+      active: false,
+      givenName: null,
+      latestPurge: { userId: inactiveId, userName: 'beta@example.com' },
+    });
     expect(['pending', 'running', 'completed']).toContain(user.latestPurge.state);
     const active = (await adminRequest(app, 'get', `/admin/v1/users/${tenant.adminId}`, tenant.apiKey).expect(200)).body;
     expect(active.latestPurge).toBeNull();

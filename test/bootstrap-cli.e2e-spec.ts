@@ -89,7 +89,15 @@ describe('npm run cli -- bootstrap', () => {
 
   it('refuses a hostname that exists (in any case) on stderr with a non-zero exit, writing nothing', async () => {
     const before = await rowCounts();
-    const result = await runCli(['bootstrap', '--org-name', 'Other', '--hostname', 'FILES.acme.example', '--admin-email', 'x@other.example']);
+    const result = await runCli([
+      'bootstrap',
+      '--org-name',
+      'Other',
+      '--hostname',
+      'FILES.acme.example',
+      '--admin-email',
+      'x@other.example',
+    ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('An organization with hostname "files.acme.example" already exists');

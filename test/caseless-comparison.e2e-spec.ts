@@ -3,9 +3,9 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrganizationsService } from '../src/organizations/organizations.service';
 import { adminRequest } from './support/admin-api';
-import { rememberSecret } from './support/secret-ledger';
 import { e2eDatabase } from './support/e2e-target';
 import { CORE_USER, ERROR, okta, oktaUser, patchOp, scimTenant, ScimTenant } from './support/scim-client';
+import { rememberSecret } from './support/secret-ledger';
 import { createTestApp } from './support/test-app';
 
 /**
@@ -59,27 +59,33 @@ describe(`caseless comparison, the same on every database (this run: ${e2eDataba
   }
 
   describe('userName: 409 on create and `userName eq` always agree', () => {
-    it.each(PAIRS.map(([label, first, second, same], index) => [label, first.replace('@x', `@pair${index}.example`), second.replace('@x', `@pair${index}.example`), same] as const))(
-      '%s: %j then %j',
-      async (_label, first, second, same) => {
-        const firstId = (await scim.post('/Users', oktaUser(first)).expect(201)).body.id as string;
-        const response = await scim.post('/Users', oktaUser(second));
-        if (same) {
-          expect(response.status).toBe(409);
-          expect(response.body).toMatchObject({ schemas: [ERROR], scimType: 'uniqueness' });
-          expect(await idsFound(eq(second))).toEqual([firstId]);
-        } else {
-          expect(response.status).toBe(201);
-          expect(response.body.userName).toBe(second);
-          expect(await idsFound(eq(second))).toEqual([response.body.id]);
-        }
-        expect(await idsFound(eq(first))).toEqual([firstId]);
-      },
-    );
+    it.each(
+      PAIRS.map(
+        ([label, first, second, same], index) =>
+          [label, first.replace('@x', `@pair${index}.example`), second.replace('@x', `@pair${index}.example`), same] as const,
+      ),
+    )('%s: %j then %j', async (_label, first, second, same) => {
+      const firstId = (await scim.post('/Users', oktaUser(first)).expect(201)).body.id as string;
+      const response = await scim.post('/Users', oktaUser(second));
+      if (same) {
+        expect(response.status).toBe(409);
+        expect(response.body).toMatchObject({ schemas: [ERROR], scimType: 'uniqueness' });
+        expect(await idsFound(eq(second))).toEqual([firstId]);
+      } else {
+        expect(response.status).toBe(201);
+        expect(response.body.userName).toBe(second);
+        expect(await idsFound(eq(second))).toEqual([response.body.id]);
+      }
+      expect(await idsFound(eq(first))).toEqual([firstId]);
+    });
 
     it('refuses a userName with nothing visible in it, as a SCIM error', async () => {
       const response = await scim.post('/Users', oktaUser('\u200B\u2060')).expect(400);
-      expect(response.body).toMatchObject({ schemas: [ERROR], scimType: 'invalidValue', detail: 'userName must contain a visible character (white space and invisible characters alone are not a name).' });
+      expect(response.body).toMatchObject({
+        schemas: [ERROR],
+        scimType: 'invalidValue',
+        detail: 'userName must contain a visible character (white space and invisible characters alone are not a name).',
+      });
     });
 
     it('refuses a userName longer than the key column once folded, instead of failing in the database', async () => {
@@ -90,7 +96,9 @@ describe(`caseless comparison, the same on every database (this run: ${e2eDataba
     it('a userName sent again in another form in PUT or PATCH is no change, not a rename', async () => {
       const user = (await scim.post('/Users', oktaUser('Straße@rename.example')).expect(201)).body;
       await scim.put(`/Users/${user.id as string}`, { ...user, userName: ' STRASSE@RENAME.EXAMPLE\u200B' }).expect(200);
-      const patched = await scim.patch(`/Users/${user.id as string}`, patchOp({ op: 'replace', path: 'userName', value: 'strasse@rename.example' })).expect(200);
+      const patched = await scim
+        .patch(`/Users/${user.id as string}`, patchOp({ op: 'replace', path: 'userName', value: 'strasse@rename.example' }))
+        .expect(200);
       expect(patched.body.userName).toBe('Straße@rename.example');
     });
 
@@ -104,7 +112,9 @@ describe(`caseless comparison, the same on every database (this run: ${e2eDataba
 
     it('grant-admin finds the user its email names under the same rule, instead of creating a second one', async () => {
       const user = (await scim.post('/Users', oktaUser('Ärztin@grant.example', 'Ärz', 'Tin')).expect(201)).body;
-      const [{ hostname }] = await dataSource.query<{ hostname: string }[]>('SELECT hostname FROM organizations WHERE id = ?', [tenant.organizationId]);
+      const [{ hostname }] = await dataSource.query<{ hostname: string }[]>('SELECT hostname FROM organizations WHERE id = ?', [
+        tenant.organizationId,
+      ]);
       const granted = await app.get(OrganizationsService).grantAdministrator({ hostname, email: 'ÄRZTIN@GRANT.EXAMPLE ' });
       expect(granted.admin.id).toBe(user.id);
     });
@@ -130,15 +140,30 @@ describe(`caseless comparison, the same on every database (this run: ${e2eDataba
     it('after create, a name change and a deactivation', async () => {
       const user = (
         await scim
-          .post('/Users', { schemas: [CORE_USER], userName: 'elodie@names.example', active: true, name: { givenName: 'ÉLODIE', familyName: 'ØSTERGÅRD' }, emails: [{ value: 'ÉLODIE@NAMES.EXAMPLE', primary: true }] })
+          .post('/Users', {
+            schemas: [CORE_USER],
+            userName: 'elodie@names.example',
+            active: true,
+            name: { givenName: 'ÉLODIE', familyName: 'ØSTERGÅRD' },
+            emails: [{ value: 'ÉLODIE@NAMES.EXAMPLE', primary: true }],
+          })
           .expect(201)
       ).body;
       const id = user.id as string;
-      for (const filter of ['name.givenName eq "élodie"', 'name.familyName eq "østergård"', 'emails.value eq "élodie@names.example"', 'displayName eq "élodie østergård"', 'name.givenName sw "élo"', 'emails co "élodie@"']) {
+      for (const filter of [
+        'name.givenName eq "élodie"',
+        'name.familyName eq "østergård"',
+        'emails.value eq "élodie@names.example"',
+        'displayName eq "élodie østergård"',
+        'name.givenName sw "élo"',
+        'emails co "élodie@"',
+      ]) {
         expect(await found(filter), filter).toEqual([id]);
       }
 
-      await scim.patch(`/Users/${id}`, patchOp({ op: 'replace', value: { name: { givenName: 'ÇAĞLA', familyName: 'ŞAHİN' } } })).expect(200);
+      await scim
+        .patch(`/Users/${id}`, patchOp({ op: 'replace', value: { name: { givenName: 'ÇAĞLA', familyName: 'ŞAHİN' } } }))
+        .expect(200);
       expect(await found('name.givenName eq "çağla"')).toEqual([id]);
       expect(await found('name.familyName eq "\u015fahi\u0307n"')).toEqual([id]);
       expect(await found('name.familyName eq "şahin"')).toEqual([]);
@@ -154,13 +179,38 @@ describe(`caseless comparison, the same on every database (this run: ${e2eDataba
     it('for administrators created by bootstrap and by grant-admin', async () => {
       const organizations = app.get(OrganizationsService);
       const slug = `names-${Date.now().toString(36)}`;
-      const bootstrapped = await organizations.bootstrap({ orgName: slug, hostname: `${slug}.example.com`, adminEmail: 'ÅSA@NAMES.EXAMPLE', adminGivenName: 'ÅSA', adminFamilyName: 'ÖBERG' });
-      const granted = await organizations.grantAdministrator({ hostname: `${slug}.example.com`, email: 'emile@names.example', givenName: 'ÉMILE', familyName: 'ZOLA' });
-      const credentials = (await adminRequest(app, 'post', `/admin/v1/api-keys/${bootstrapped.apiKey.apiKey.id}/scim-credentials`, { key: bootstrapped.apiKey.apiKey.key, secret: bootstrapped.apiKey.secret, id: bootstrapped.apiKey.apiKey.id }).expect(201)).body as { username: string; password: string };
+      const bootstrapped = await organizations.bootstrap({
+        orgName: slug,
+        hostname: `${slug}.example.com`,
+        adminEmail: 'ÅSA@NAMES.EXAMPLE',
+        adminGivenName: 'ÅSA',
+        adminFamilyName: 'ÖBERG',
+      });
+      const granted = await organizations.grantAdministrator({
+        hostname: `${slug}.example.com`,
+        email: 'emile@names.example',
+        givenName: 'ÉMILE',
+        familyName: 'ZOLA',
+      });
+      const credentials = (
+        await adminRequest(app, 'post', `/admin/v1/api-keys/${bootstrapped.apiKey.apiKey.id}/scim-credentials`, {
+          key: bootstrapped.apiKey.apiKey.key,
+          secret: bootstrapped.apiKey.secret,
+          id: bootstrapped.apiKey.apiKey.id,
+        }).expect(201)
+      ).body as { username: string; password: string };
       rememberSecret(bootstrapped.apiKey.secret, granted.apiKey.secret, credentials.password);
-      const theirs = okta(app, { ...tenant, authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` });
-      const ids = async (filter: string): Promise<string[]> => ((await theirs.get(`/Users?filter=${encodeURIComponent(filter)}`).expect(200)).body.Resources as { id: string }[]).map((user) => user.id);
-      expect(await ids('name.givenName eq "åsa" and name.familyName eq "öberg" and emails.value eq "åsa@names.example"')).toEqual([bootstrapped.admin.id]);
+      const theirs = okta(app, {
+        ...tenant,
+        authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
+      });
+      const ids = async (filter: string): Promise<string[]> =>
+        ((await theirs.get(`/Users?filter=${encodeURIComponent(filter)}`).expect(200)).body.Resources as { id: string }[]).map(
+          (user) => user.id,
+        );
+      expect(await ids('name.givenName eq "åsa" and name.familyName eq "öberg" and emails.value eq "åsa@names.example"')).toEqual([
+        bootstrapped.admin.id,
+      ]);
       expect(await ids('displayName eq "émile zola"')).toEqual([granted.admin.id]);
     });
   });

@@ -14,7 +14,15 @@ describe('operator flow through the CLI', () => {
   beforeAll(async () => {
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    const result = await runCli(['bootstrap', '--org-name', 'Cli Org', '--hostname', 'cli.example.org', '--admin-email', 'root@cli.example.org']);
+    const result = await runCli([
+      'bootstrap',
+      '--org-name',
+      'Cli Org',
+      '--hostname',
+      'cli.example.org',
+      '--admin-email',
+      'root@cli.example.org',
+    ]);
     expect(result.code).toBe(0);
     bootstrapped = JSON.parse(result.stdout) as Printed;
     rememberSecret(bootstrapped.apiKey.secret);
@@ -98,7 +106,17 @@ describe('operator flow through the CLI', () => {
   });
 
   it('grant-admin recovers an organization with a new administrator and key', async () => {
-    const granted = await runCli(['grant-admin', '--hostname', 'CLI.example.org', '--email', 'rescuer@cli.example.org', '--given-name', 'Res', '--family-name', 'Cuer']);
+    const granted = await runCli([
+      'grant-admin',
+      '--hostname',
+      'CLI.example.org',
+      '--email',
+      'rescuer@cli.example.org',
+      '--given-name',
+      'Res',
+      '--family-name',
+      'Cuer',
+    ]);
     expect(granted.stderr).toBe('');
     expect(granted.code).toBe(0);
     const printed = JSON.parse(granted.stdout) as Printed;

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Settings } from '../src/config/settings';
 import { adminRequest, adminSignatureHeaders } from './support/admin-api';
 import { createUser, sha256 } from './support/purge-fixtures';
-import { RawConnection, requestHead, sleep } from './support/socket-client';
 import { ERROR, okta, oktaUser, scimTenant, ScimTenant } from './support/scim-client';
+import { RawConnection, requestHead, sleep } from './support/socket-client';
 import { createTestApp } from './support/test-app';
 
 // Short limits, so slow clients are cut within a test; far enough apart to tell which one acted.
@@ -64,7 +64,10 @@ describe('connection timeouts', () => {
   it('answers 408 and disconnects a client that sends its headers slowly, even while bytes keep coming', async () => {
     const connection = await open();
     connection.write('GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-    void connection.trickle(Array.from({ length: 200 }, (_, i) => `X-Slow-${i}: 1\r\n`), 50);
+    void connection.trickle(
+      Array.from({ length: 200 }, (_, i) => `X-Slow-${i}: 1\r\n`),
+      50,
+    );
     const closedAfter = await closedWithin(connection, HEADERS_MS + SLACK_MS);
     expect(closedAfter).not.toBeNull();
     expect(closedAfter).toBeGreaterThanOrEqual(HEADERS_MS - 50);
@@ -76,7 +79,11 @@ describe('connection timeouts', () => {
     const body = JSON.stringify(oktaUser('slow.body@example.com'));
     const connection = await open();
     connection.write(
-      requestHead('POST', '/scim/v2/Users', { Authorization: tenant.authorization, 'Content-Type': 'application/scim+json', 'Content-Length': Buffer.byteLength(body) }),
+      requestHead('POST', '/scim/v2/Users', {
+        Authorization: tenant.authorization,
+        'Content-Type': 'application/scim+json',
+        'Content-Length': Buffer.byteLength(body),
+      }),
     );
     void connection.trickle([...body], 50);
     const closedAfter = await closedWithin(connection, BODY_MS + SLACK_MS);
@@ -85,7 +92,9 @@ describe('connection timeouts', () => {
     expect(connection.status).toBe(408);
     expect(connection.header('content-type')).toBe('application/scim+json; charset=utf-8');
     expect(connection.json).toMatchObject({ schemas: [ERROR], status: '408', detail: expect.stringContaining('body') });
-    const found = await okta(app, tenant).get(`/Users?filter=${encodeURIComponent('userName eq "slow.body@example.com"')}`).expect(200);
+    const found = await okta(app, tenant)
+      .get(`/Users?filter=${encodeURIComponent('userName eq "slow.body@example.com"')}`)
+      .expect(200);
     expect(found.body.totalResults).toBe(0);
   });
 
@@ -111,9 +120,15 @@ describe('connection timeouts', () => {
   it('closes the connection after answering a request whose body is still arriving', async () => {
     const connection = await open();
     connection.write(
-      requestHead('POST', `/admin/v1/users/${tenant.adminId}/files?name=big.bin`, { 'Content-Type': 'application/octet-stream', 'Content-Length': 10_000_000 }),
+      requestHead('POST', `/admin/v1/users/${tenant.adminId}/files?name=big.bin`, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': 10_000_000,
+      }),
     );
-    void connection.trickle(Array.from({ length: 400 }, () => 'x'), 25);
+    void connection.trickle(
+      Array.from({ length: 400 }, () => 'x'),
+      25,
+    );
     await connection.response(SLACK_MS);
     expect(connection.status).toBe(401);
     expect(connection.header('connection')).toBe('close');

@@ -4,13 +4,13 @@ import { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../src/console/console-renderer';
-import { signInLinkToken } from './support/console';
-import { BrowserIdentityProvider } from './support/browser-idp';
 import { launchChromium, newContext, screenshot, seriousAccessibilityViolations } from './support/browser';
+import { BrowserIdentityProvider } from './support/browser-idp';
+import { signInLinkToken } from './support/console';
 import { freePort } from './support/processes';
 import { fileContent, seedHistory } from './support/purge-fixtures';
-import { rememberSecret } from './support/secret-ledger';
 import { oktaUser } from './support/scim-client';
+import { rememberSecret } from './support/secret-ledger';
 import { provision, setActive, SsoOrganization, ssoOrganization } from './support/sso';
 import { createTestApp } from './support/test-app';
 
@@ -150,7 +150,12 @@ describe('web console in a real browser', () => {
       .set('Host', org.hostname)
       .auth(username, password)
       .set('Content-Type', 'application/scim+json')
-      .send(JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] }))
+      .send(
+        JSON.stringify({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'replace', value: { active: false } }],
+        }),
+      )
       .expect(200);
     const purgeRow = page.getByRole('row').filter({ hasText: userName });
     await expect
@@ -199,7 +204,10 @@ describe('web console in a real browser', () => {
     expect(await fileRow.innerText()).toContain(formatBytes(fileContent('grace', 1).length));
     await check(page, 'home-history');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), fileRow.getByRole('link', { name: 'Download file-1.bin' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      fileRow.getByRole('link', { name: 'Download file-1.bin' }).click(),
+    ]);
     expect(download.suggestedFilename()).toBe('file-1.bin');
     expect(Buffer.compare(readFileSync(await download.path()), fileContent('grace', 1))).toBe(0);
     await page.getByRole('row').filter({ hasText: 'subject grace 1' }).getByRole('link', { name: 'Read subject grace 1' }).click();
@@ -217,7 +225,14 @@ describe('web console in a real browser', () => {
     await check(page, 'forbidden');
 
     // Deactivated by SCIM, the next request is signed out.
-    const userId = ((await request(app.getHttpServer()).get(`/scim/v2/Users?filter=userName eq "${userName}"`).auth(org.scim.username, org.scim.password).expect(200)).body as { Resources: { id: string }[] }).Resources[0].id;
+    const userId = (
+      (
+        await request(app.getHttpServer())
+          .get(`/scim/v2/Users?filter=userName eq "${userName}"`)
+          .auth(org.scim.username, org.scim.password)
+          .expect(200)
+      ).body as { Resources: { id: string }[] }
+    ).Resources[0].id;
     await setActive(app, org, userId, false);
     await page.goto(`${base}/account`);
     await page.waitForURL(`${base}/login`);
@@ -231,11 +246,17 @@ describe('web console in a real browser', () => {
     const reached = new Set<string>();
     for (let step = 0; step < 60; step += 1) {
       await page.keyboard.press('Tab');
-      reached.add(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.innerText || (document.activeElement as HTMLInputElement | null)?.id || ''));
+      reached.add(
+        await page.evaluate(
+          () => (document.activeElement as HTMLElement | null)?.innerText || (document.activeElement as HTMLInputElement | null)?.id || '',
+        ),
+      );
     }
     expect(reached).toContain('Generate New API Key');
     expect(reached).toContain('key-description');
     expect(reached).toContain('Sign out');
-    expect([...reached].some((text) => text.includes('Click here if you would like to use this API key for SCIM authentication'))).toBe(true);
+    expect([...reached].some((text) => text.includes('Click here if you would like to use this API key for SCIM authentication'))).toBe(
+      true,
+    );
   });
 });

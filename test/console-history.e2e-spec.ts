@@ -56,7 +56,8 @@ describe('console home: the signed-in user’s own history and downloads', () =>
   }
 
   async function message(userId: string, subject: string, body: string): Promise<number> {
-    return (await adminRequest(app, 'post', `/admin/v1/users/${userId}/messages`, org.apiKey, { subject, body }).expect(201)).body.id as number;
+    return (await adminRequest(app, 'post', `/admin/v1/users/${userId}/messages`, org.apiKey, { subject, body }).expect(201)).body
+      .id as number;
   }
 
   it('lists messages and files with sizes and dates, and downloads a file’s exact bytes as an attachment', async () => {
@@ -120,7 +121,9 @@ describe('console home: the signed-in user’s own history and downloads', () =>
     const download = await binary(consoleGet(app, org.hostname, `/files/${fileId}`, jar)).expect(200);
     expect(download.headers['set-cookie']).toBeUndefined();
     const disposition = String(download.headers['content-disposition']);
-    expect(disposition).toBe(`attachment; filename="a\\"b__Set-Cookie: pwned=1___.._???.txt"; filename*=UTF-8''a%22b__Set-Cookie%3A%20pwned%3D1___.._%C3%A9%E6%97%A5%E6%9C%AC.txt`);
+    expect(disposition).toBe(
+      `attachment; filename="a\\"b__Set-Cookie: pwned=1___.._???.txt"; filename*=UTF-8''a%22b__Set-Cookie%3A%20pwned%3D1___.._%C3%A9%E6%97%A5%E6%9C%AC.txt`,
+    );
     const home = await consoleGet(app, org.hostname, '/', jar).expect(200);
     expect(home.text).toContain('a&quot;b');
   });
@@ -134,7 +137,16 @@ describe('console home: the signed-in user’s own history and downloads', () =>
     await provision(app, org, `neighbour@${org.hostname}`);
     const jar = await signIn(`neighbour@${org.hostname}`);
     const missing = await consoleGet(app, org.hostname, '/files/999999999', jar).expect(404);
-    for (const path of [`/files/${fileId}`, `/messages/${messageId}`, `/files/${foreignFile}`, '/files/0', '/files/abc', '/files/1e3', '/messages/-1', `/files/${'9'.repeat(40)}`]) {
+    for (const path of [
+      `/files/${fileId}`,
+      `/messages/${messageId}`,
+      `/files/${foreignFile}`,
+      '/files/0',
+      '/files/abc',
+      '/files/1e3',
+      '/messages/-1',
+      `/files/${'9'.repeat(40)}`,
+    ]) {
       const answer = await consoleGet(app, org.hostname, path, jar);
       expect(answer.status, path).toBe(404);
       expect(mainOf(answer.text), path).toBe(mainOf(missing.text));
@@ -162,7 +174,9 @@ describe('console home: the signed-in user’s own history and downloads', () =>
     await consoleGet(app, org.hostname, `/files/${fileId}`, before).expect(200);
 
     await setActive(app, org, userId, false);
-    const purgeId = ((await adminRequest(app, 'get', `/admin/v1/purges?userId=${userId}`, org.apiKey).expect(200)).body as { items: { id: string }[] }).items[0].id;
+    const purgeId = (
+      (await adminRequest(app, 'get', `/admin/v1/purges?userId=${userId}`, org.apiKey).expect(200)).body as { items: { id: string }[] }
+    ).items[0].id;
     await waitForPurge(app, org.apiKey, purgeId);
     // Deactivation ended the session.
     expect((await consoleGet(app, org.hostname, `/files/${fileId}`, before).expect(303)).headers.location).toBe('/login');

@@ -1,10 +1,10 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysService } from '../src/api-keys/api-keys.service';
-import { SsoConfigurationService } from '../src/sso/sso-configuration.service';
 import { Purge } from '../src/retention/purge.entity';
+import { SsoConfigurationService } from '../src/sso/sso-configuration.service';
 import { adminRequest } from './support/admin-api';
 import { allRoutes } from './support/app-routes';
 import { consoleGet, consolePost, CookieJar, csrfTokenIn, signInLinkToken, signInWithLink } from './support/console';
@@ -101,7 +101,11 @@ describe('web console over plain HTTP', () => {
     expect(missing.status).toBe(403);
     expect(missing.headers['content-type']).toMatch(/^text\/html/);
     expect(missing.text).toContain('This form has expired');
-    const json = await request(app.getHttpServer()).post('/account/api-keys').set('Host', org.hostname).set('Cookie', jar.header).send({ description: 'json' });
+    const json = await request(app.getHttpServer())
+      .post('/account/api-keys')
+      .set('Host', org.hostname)
+      .set('Cookie', jar.header)
+      .send({ description: 'json' });
     expect(json.status).toBe(403);
     // A token rendered for another session is refused in this one.
     const { jar: otherJar } = await signInWithLink(app, org.hostname, await signInLinkToken(app, org.hostname, adminEmail));
@@ -110,7 +114,10 @@ describe('web console over plain HTTP', () => {
     expect(crossed.status).toBe(403);
     expect(await keysOfOrganization()).toBe(before);
 
-    const made = await consolePost(app, org.hostname, '/account/api-keys', jar, { description: 'console key', _csrf: csrfTokenIn(account.text) });
+    const made = await consolePost(app, org.hostname, '/account/api-keys', jar, {
+      description: 'console key',
+      _csrf: csrfTokenIn(account.text),
+    });
     expect(made.status, made.text).toBe(200);
     expect(made.headers['cache-control']).toBe('no-store');
     expect(made.text).toContain('it will not be shown again');
@@ -121,14 +128,22 @@ describe('web console over plain HTTP', () => {
     const { jar } = await signInWithLink(app, org.hostname, await signInLinkToken(app, org.hostname, adminEmail));
     const account = await consoleGet(app, org.hostname, '/account', jar).expect(200);
     jar.take(account);
-    const made = await consolePost(app, org.hostname, '/account/api-keys', jar, { description: 'for scim', _csrf: csrfTokenIn(account.text) }).expect(200);
+    const made = await consolePost(app, org.hostname, '/account/api-keys', jar, {
+      description: 'for scim',
+      _csrf: csrfTokenIn(account.text),
+    }).expect(200);
     // The page that showed the secret renewed the CSRF secret: the form that asked for it is stale.
     jar.take(made);
-    const stale = await consolePost(app, org.hostname, '/account/api-keys', jar, { description: 'resubmitted', _csrf: csrfTokenIn(account.text) });
+    const stale = await consolePost(app, org.hostname, '/account/api-keys', jar, {
+      description: 'resubmitted',
+      _csrf: csrfTokenIn(account.text),
+    });
     expect(stale.status).toBe(403);
     const keyId = /action="\/account\/api-keys\/([^/"]+)\/scim-credentials"/.exec(made.text)?.[1];
     expect(keyId).toBeDefined();
-    const shown = await consolePost(app, org.hostname, `/account/api-keys/${keyId}/scim-credentials`, jar, { _csrf: csrfTokenIn(made.text) }).expect(200);
+    const shown = await consolePost(app, org.hostname, `/account/api-keys/${keyId}/scim-credentials`, jar, {
+      _csrf: csrfTokenIn(made.text),
+    }).expect(200);
     const password = /id="scim-password" value="([^"]+)"/.exec(shown.text)?.[1];
     expect(password).toBeDefined();
     expect(shown.text).toContain('SCIM API Username');
@@ -202,7 +217,9 @@ describe('web console over plain HTTP', () => {
     const badRole = await consolePost(app, org.hostname, `/admin/users/${userId}/role`, jar, { _csrf: token, role: 'root' });
     expect(badRole.status).toBe(400);
     expect(badRole.text).toContain('Choose the role admin or user.');
-    const unknown = await consolePost(app, org.hostname, '/admin/users/00000000-0000-4000-8000-000000000000/sessions/revoke', jar, { _csrf: token });
+    const unknown = await consolePost(app, org.hostname, '/admin/users/00000000-0000-4000-8000-000000000000/sessions/revoke', jar, {
+      _csrf: token,
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.text).toContain('User not found.');
 
@@ -224,7 +241,10 @@ describe('web console over plain HTTP', () => {
     jar.take(users);
     expect(users.text).toContain(userName);
     expect(users.text).toContain('1 user');
-    const granted = await consolePost(app, org.hostname, `/admin/users/${userId}/role`, jar, { _csrf: csrfTokenIn(users.text), role: 'admin' });
+    const granted = await consolePost(app, org.hostname, `/admin/users/${userId}/role`, jar, {
+      _csrf: csrfTokenIn(users.text),
+      role: 'admin',
+    });
     expect(`${granted.status} ${String(granted.headers.location)}`).toBe('303 /admin/users?notice=role-granted');
     const asAdmin = await adminRequest(app, 'get', `/admin/v1/users/${userId}`, org.apiKey).expect(200);
     expect((asAdmin.body as { role: string }).role).toBe('admin');
@@ -253,7 +273,11 @@ describe('web console over plain HTTP', () => {
     const idsOfOther: Record<string, string> = { 'api-keys': other.apiKey.id, users: otherUser, purges: purges.items[0].id };
     const stateOfOther = async (): Promise<unknown> => ({
       keys: (await app.get(ApiKeysService).list(other.organizationId)).map((key) => [key.id, key.revokedAt, key.scimCredentialActive]),
-      users: ((await adminRequest(app, 'get', '/admin/v1/users?limit=200', other.apiKey).expect(200)).body as { items: { id: string; role: string }[] }).items.map((user) => [user.id, user.role]),
+      users: (
+        (await adminRequest(app, 'get', '/admin/v1/users?limit=200', other.apiKey).expect(200)).body as {
+          items: { id: string; role: string }[];
+        }
+      ).items.map((user) => [user.id, user.role]),
       audit: (await auditEvents(app, other)).length,
     });
     const before = await stateOfOther();
@@ -271,7 +295,10 @@ describe('web console over plain HTTP', () => {
     ]);
     for (const route of routes) {
       const kind = Object.keys(idsOfOther).find((candidate) => route.path.includes(`/${candidate}/`))!;
-      const response = await consolePost(app, org.hostname, route.path.replace(':id', idsOfOther[kind]), jar, { _csrf: csrfTokenIn(page.text), role: 'admin' });
+      const response = await consolePost(app, org.hostname, route.path.replace(':id', idsOfOther[kind]), jar, {
+        _csrf: csrfTokenIn(page.text),
+        role: 'admin',
+      });
       expect(response.status, route.path).toBe(404);
     }
     expect(await stateOfOther()).toEqual(before);
@@ -279,7 +306,10 @@ describe('web console over plain HTTP', () => {
 
   it('never answers a 5xx or shows internals to hostile requests on any console route', async () => {
     const routes = allRoutes(app).filter((route) => route.auth === 'console');
-    for (const { name, request: hostile } of everyHostileCase(routes, routes.filter((route) => route.method === 'POST'))) {
+    for (const { name, request: hostile } of everyHostileCase(
+      routes,
+      routes.filter((route) => route.method === 'POST'),
+    )) {
       const answer = await send(app, hostile, { scimAuthorization: 'Basic Og==', apiKey: org.apiKey });
       expect(answer.status, `${name} → ${answer.status}: ${answer.text.slice(0, 200)}`).toBeLessThan(500);
       expect(answer.text, name).not.toMatch(/QueryFailedError|SQLITE_|\bER_[A-Z_]{3,}|node_modules|\bat [\w.<>]+ \(/);
@@ -290,7 +320,9 @@ describe('web console over plain HTTP', () => {
   it('retries a failed purge from /admin/purges, and refuses to retry one that is not failed', async () => {
     const userId = await provision(app, org, `retry@${org.hostname}`);
     await setActive(app, org, userId, false);
-    const purgeId = ((await adminRequest(app, 'get', `/admin/v1/purges?userId=${userId}`, org.apiKey).expect(200)).body as { items: { id: string }[] }).items[0].id;
+    const purgeId = (
+      (await adminRequest(app, 'get', `/admin/v1/purges?userId=${userId}`, org.apiKey).expect(200)).body as { items: { id: string }[] }
+    ).items[0].id;
     const completed = await waitForPurge(app, org.apiKey, purgeId);
     // As a purge that ran out of attempts is left (test/purge-storage-fault.e2e-spec.ts makes one for real).
     await app.get(DataSource).getRepository(Purge).update({ id: purgeId }, { state: 'failed', completedAt: null, receiptDigest: null });
@@ -354,7 +386,10 @@ describe('web console over plain HTTP', () => {
     const nothing = await consoleGet(app, sso.hostname, '/admin/sso/disable', again).expect(200);
     again.take(nothing);
     expect(nothing.text).toContain('there is nothing to disable');
-    const refused = await consolePost(app, sso.hostname, '/admin/sso/disable', again, { confirm: 'disable', _csrf: csrfTokenIn(nothing.text) });
+    const refused = await consolePost(app, sso.hostname, '/admin/sso/disable', again, {
+      confirm: 'disable',
+      _csrf: csrfTokenIn(nothing.text),
+    });
     expect(refused.status).toBe(409);
     await consoleGet(app, sso.hostname, '/', again).expect(200);
   });

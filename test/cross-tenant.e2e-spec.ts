@@ -13,27 +13,32 @@ type Route = { method: string; path: string };
 
 function routesWithIds(app: INestApplication): Route[] {
   const scanner = new MetadataScanner();
-  return [...app.get(ModulesContainer).values()]
-    .flatMap((module) => [...module.controllers.values()])
-    .flatMap((wrapper) => {
-      const type = wrapper.metatype as (new (...args: unknown[]) => object) | undefined;
-      if (!type) {
-        return [];
-      }
-      const prefix = String(Reflect.getMetadata(PATH_METADATA, type) ?? '');
-      return scanner.getAllMethodNames(type.prototype).flatMap((name) => {
-        const handler = (type.prototype as Record<string, unknown>)[name] as object;
-        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-        const paths = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
-        // Method-only refusals (405) never look at the id; scim-users.e2e-spec.ts covers them.
-        if (method === undefined || method === RequestMethod.ALL || Reflect.getMetadata(METHOD_NOT_ALLOWED, handler) === true) {
+  return (
+    [...app.get(ModulesContainer).values()]
+      .flatMap((module) => [...module.controllers.values()])
+      .flatMap((wrapper) => {
+        const type = wrapper.metatype as (new (...args: unknown[]) => object) | undefined;
+        if (!type) {
           return [];
         }
-        return (Array.isArray(paths) ? paths : [paths ?? '']).map((path) => ({ method: RequestMethod[method], path: `/${prefix}/${path}`.replace(/\/+/g, '/').replace(/\/$/, '') }));
-      });
-    })
-    // The web console's routes (a session and a CSRF token, not a signature): test/console-http.e2e-spec.ts has their matrix.
-    .filter((route) => route.path.includes('/:') && (route.path.startsWith('/admin/v1/') || route.path.startsWith('/scim/')));
+        const prefix = String(Reflect.getMetadata(PATH_METADATA, type) ?? '');
+        return scanner.getAllMethodNames(type.prototype).flatMap((name) => {
+          const handler = (type.prototype as Record<string, unknown>)[name] as object;
+          const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+          const paths = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+          // Method-only refusals (405) never look at the id; scim-users.e2e-spec.ts covers them.
+          if (method === undefined || method === RequestMethod.ALL || Reflect.getMetadata(METHOD_NOT_ALLOWED, handler) === true) {
+            return [];
+          }
+          return (Array.isArray(paths) ? paths : [paths ?? '']).map((path) => ({
+            method: RequestMethod[method],
+            path: `/${prefix}/${path}`.replace(/\/+/g, '/').replace(/\/$/, ''),
+          }));
+        });
+      })
+      // The web console's routes (a session and a CSRF token, not a signature): test/console-http.e2e-spec.ts has their matrix.
+      .filter((route) => route.path.includes('/:') && (route.path.startsWith('/admin/v1/') || route.path.startsWith('/scim/')))
+  );
 }
 
 /** Every route that takes an id, called by organization A with organization B's real ids: always 404, nothing changes. */
@@ -63,9 +68,16 @@ describe('cross-tenant matrix', () => {
   async function stateOfB(): Promise<unknown> {
     const strip = (items: Record<string, unknown>[]): unknown => items.map(({ lastUsedAt: _l, updatedAt: _u, ...rest }) => rest);
     return {
-      keys: strip(((await adminRequest(app, 'get', '/admin/v1/api-keys', b.apiKey).expect(200)).body as { items: Record<string, unknown>[] }).items),
-      users: strip(((await adminRequest(app, 'get', '/admin/v1/users?limit=200', b.apiKey).expect(200)).body as { items: Record<string, unknown>[] }).items),
-      purges: ((await adminRequest(app, 'get', '/admin/v1/purges', b.apiKey).expect(200)).body as { items: { id: string; state: string }[] }).items.map((purge) => purge.id),
+      keys: strip(
+        ((await adminRequest(app, 'get', '/admin/v1/api-keys', b.apiKey).expect(200)).body as { items: Record<string, unknown>[] }).items,
+      ),
+      users: strip(
+        ((await adminRequest(app, 'get', '/admin/v1/users?limit=200', b.apiKey).expect(200)).body as { items: Record<string, unknown>[] })
+          .items,
+      ),
+      purges: (
+        (await adminRequest(app, 'get', '/admin/v1/purges', b.apiKey).expect(200)).body as { items: { id: string; state: string }[] }
+      ).items.map((purge) => purge.id),
       history: (await adminRequest(app, 'get', `/admin/v1/users/${idsOfB.user}/history`, b.apiKey).expect(200)).body as unknown,
     };
   }
@@ -100,11 +112,20 @@ describe('cross-tenant matrix', () => {
       let response: request.Response;
       if (path.startsWith('/scim/')) {
         const scim = okta(app, a);
-        response = method === 'get' || method === 'delete' ? await scim[method](path.slice('/scim/v2'.length)) : await scim[method](path.slice('/scim/v2'.length), patchOp({ op: 'replace', value: { active: false } }));
+        response =
+          method === 'get' || method === 'delete'
+            ? await scim[method](path.slice('/scim/v2'.length))
+            : await scim[method](path.slice('/scim/v2'.length), patchOp({ op: 'replace', value: { active: false } }));
       } else if (path.endsWith('/files')) {
         response = await uploadRequest(app, a.apiKey, idsOfB.user, 'x.txt', Buffer.from('cross-tenant'));
       } else {
-        response = await adminRequest(app, method === 'put' || method === 'patch' ? 'post' : method, path, a.apiKey, method === 'post' ? { subject: 's', body: 'b' } : undefined);
+        response = await adminRequest(
+          app,
+          method === 'put' || method === 'patch' ? 'post' : method,
+          path,
+          a.apiKey,
+          method === 'post' ? { subject: 's', body: 'b' } : undefined,
+        );
       }
       expect(response.status, `${route.method} ${route.path}`).toBe(404);
       checked.push(`${route.method} ${route.path}`);

@@ -1,7 +1,14 @@
 import { INestApplication } from '@nestjs/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ScimCredentialVerifier } from '../src/auth/scim-credential-verifier';
-import { bootstrapOrganization, BootstrappedOrganization, isoNow, issueScimCredentials, ScimCredentials, signedHeaders } from './support/admin-api';
+import {
+  bootstrapOrganization,
+  BootstrappedOrganization,
+  isoNow,
+  issueScimCredentials,
+  ScimCredentials,
+  signedHeaders,
+} from './support/admin-api';
 import { sha256 } from './support/purge-fixtures';
 import { RawConnection } from './support/raw-http';
 import { oktaUser } from './support/scim-client';
@@ -11,7 +18,8 @@ import { createTestApp } from './support/test-app';
 // Under HTTP_BODY_LIMIT_BYTES, so only authentication can refuse it before it is read.
 const ANNOUNCED = 500_000;
 
-const basic = (username: string, password: string): string => `Authorization: Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+const basic = (username: string, password: string): string =>
+  `Authorization: Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 const headerLines = (headers: Record<string, string>): string[] => Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
 
 let appCount = 0;
@@ -66,16 +74,33 @@ describe('unauthenticated requests are refused before their body is read', () =>
   });
 
   it('SCIM: no, malformed or wrong Basic credentials', async () => {
-    for (const authorization of [[], ['Authorization: Bearer x.y.z'], [basic(credentials.username, 'wrong')], [basic('scim_nobody', 'x')]]) {
-      const body = await expectRefusedBeforeBody(app, ['POST /scim/v2/Users HTTP/1.1', 'Content-Type: application/scim+json', ...authorization], 401);
+    for (const authorization of [
+      [],
+      ['Authorization: Bearer x.y.z'],
+      [basic(credentials.username, 'wrong')],
+      [basic('scim_nobody', 'x')],
+    ]) {
+      const body = await expectRefusedBeforeBody(
+        app,
+        ['POST /scim/v2/Users HTTP/1.1', 'Content-Type: application/scim+json', ...authorization],
+        401,
+      );
       expect(JSON.parse(body)).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '401' });
     }
-    await expectRefusedBeforeBody(app, [`PUT /scim/v2/Users/${org.adminId} HTTP/1.1`, 'Content-Type: application/scim+json', basic(credentials.username, 'wrong')], 401);
+    await expectRefusedBeforeBody(
+      app,
+      [`PUT /scim/v2/Users/${org.adminId} HTTP/1.1`, 'Content-Type: application/scim+json', basic(credentials.username, 'wrong')],
+      401,
+    );
   });
 
   it('admin: missing or malformed signature headers, a stale timestamp, an unknown or revoked key', async () => {
     const path = '/admin/v1/api-keys';
-    const head = (headers: Record<string, string>): string[] => [`POST ${path} HTTP/1.1`, 'Content-Type: application/json', ...headerLines(headers)];
+    const head = (headers: Record<string, string>): string[] => [
+      `POST ${path} HTTP/1.1`,
+      'Content-Type: application/json',
+      ...headerLines(headers),
+    ];
     const good = (options = {}): Record<string, string> => signedHeaders(org.apiKey, 'POST', path, 'x'.repeat(ANNOUNCED), options);
     await expectRefusedBeforeBody(app, head({}), 401);
     await expectRefusedBeforeBody(app, head(good({ omit: ['nonce'] })), 401);
@@ -87,7 +112,11 @@ describe('unauthenticated requests are refused before their body is read', () =>
 
   it('admin: a body of the wrong media type, with every header right (415)', async () => {
     const path = '/admin/v1/api-keys';
-    const body = await expectRefusedBeforeBody(app, [`POST ${path} HTTP/1.1`, 'Content-Type: text/plain', ...headerLines(signedHeaders(org.apiKey, 'POST', path))], 415);
+    const body = await expectRefusedBeforeBody(
+      app,
+      [`POST ${path} HTTP/1.1`, 'Content-Type: text/plain', ...headerLines(signedHeaders(org.apiKey, 'POST', path))],
+      415,
+    );
     expect(JSON.parse(body)).toMatchObject({ statusCode: 415, message: expect.stringContaining('application/json') });
   });
 
@@ -95,7 +124,11 @@ describe('unauthenticated requests are refused before their body is read', () =>
     const path = `/admin/v1/users/${org.adminId}/files?name=big.bin`;
     const digest = sha256('the real content');
     const signedOverOther = signedHeaders(org.apiKey, 'POST', path, '', { bodySha256: sha256('other content') });
-    await expectRefusedBeforeBody(app, [`POST ${path} HTTP/1.1`, 'Content-Type: application/octet-stream', `ss-content-sha256: ${digest}`, ...headerLines(signedOverOther)], 401);
+    await expectRefusedBeforeBody(
+      app,
+      [`POST ${path} HTTP/1.1`, 'Content-Type: application/octet-stream', `ss-content-sha256: ${digest}`, ...headerLines(signedOverOther)],
+      401,
+    );
   });
 
   it('waits for the body of an authenticated request, and verifies each SCIM request once', async () => {
@@ -148,7 +181,15 @@ describe('Expect: 100-continue is answered only once the request is authenticate
     for (const [head, status] of [
       [['POST /scim/v2/Users HTTP/1.1', 'Content-Type: application/scim+json', basic(credentials.username, 'wrong')], 401],
       [['POST /admin/v1/api-keys HTTP/1.1', 'Content-Type: application/json'], 401],
-      [[`POST ${path} HTTP/1.1`, 'Content-Type: application/octet-stream', `ss-content-sha256: ${digest}`, ...headerLines(signedHeaders(org.apiKey, 'POST', path, '', { bodySha256: sha256('other') }))], 401],
+      [
+        [
+          `POST ${path} HTTP/1.1`,
+          'Content-Type: application/octet-stream',
+          `ss-content-sha256: ${digest}`,
+          ...headerLines(signedHeaders(org.apiKey, 'POST', path, '', { bodySha256: sha256('other') })),
+        ],
+        401,
+      ],
     ] as const) {
       const { connection, continued } = await continues([...head], ANNOUNCED);
       try {
@@ -162,7 +203,10 @@ describe('Expect: 100-continue is answered only once the request is authenticate
 
   it('says 100 Continue to an authenticated request, then takes its body', async () => {
     const body = JSON.stringify(oktaUser(`continue-${Date.now()}@example.com`, 'Con', 'Tinue'));
-    const scim = await continues(['POST /scim/v2/Users HTTP/1.1', 'Content-Type: application/scim+json', basic(credentials.username, credentials.password)], Buffer.byteLength(body));
+    const scim = await continues(
+      ['POST /scim/v2/Users HTTP/1.1', 'Content-Type: application/scim+json', basic(credentials.username, credentials.password)],
+      Buffer.byteLength(body),
+    );
     try {
       expect(scim.continued).toBe(true);
       scim.connection.send(body);
@@ -174,7 +218,12 @@ describe('Expect: 100-continue is answered only once the request is authenticate
     const content = Buffer.from('uploaded after 100 Continue');
     const path = `/admin/v1/users/${org.adminId}/files?name=continued.bin`;
     const upload = await continues(
-      [`POST ${path} HTTP/1.1`, 'Content-Type: application/octet-stream', `ss-content-sha256: ${sha256(content)}`, ...headerLines(signedHeaders(org.apiKey, 'POST', path, '', { bodySha256: sha256(content) }))],
+      [
+        `POST ${path} HTTP/1.1`,
+        'Content-Type: application/octet-stream',
+        `ss-content-sha256: ${sha256(content)}`,
+        ...headerLines(signedHeaders(org.apiKey, 'POST', path, '', { bodySha256: sha256(content) })),
+      ],
       content.length,
     );
     try {
@@ -208,7 +257,11 @@ describe('throttled addresses are refused before their body is read', () => {
   it('answers 429 on both paths without reading the body', async () => {
     await expectRefusedBeforeBody(app, ['POST /scim/v2/Users HTTP/1.1', 'Content-Type: application/scim+json'], 401);
     await expectRefusedBeforeBody(app, ['POST /scim/v2/Users HTTP/1.1', 'Content-Type: application/scim+json'], 401);
-    await expectRefusedBeforeBody(app, ['POST /scim/v2/Users HTTP/1.1', 'Content-Type: application/scim+json', basic(credentials.username, 'wrong')], 429);
+    await expectRefusedBeforeBody(
+      app,
+      ['POST /scim/v2/Users HTTP/1.1', 'Content-Type: application/scim+json', basic(credentials.username, 'wrong')],
+      429,
+    );
     await expectRefusedBeforeBody(app, ['POST /admin/v1/api-keys HTTP/1.1', 'Content-Type: application/json'], 429);
   });
 });

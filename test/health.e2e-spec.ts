@@ -38,10 +38,7 @@ describe('health and request ids', () => {
     const kept = await request(app.getHttpServer()).get('/health/live').set('X-Request-Id', 'okta-abc.123').expect(200);
     expect(kept.headers['x-request-id']).toBe('okta-abc.123');
 
-    const replaced = await request(app.getHttpServer())
-      .get('/health/live')
-      .set('X-Request-Id', 'bad id\twith "quotes"')
-      .expect(200);
+    const replaced = await request(app.getHttpServer()).get('/health/live').set('X-Request-Id', 'bad id\twith "quotes"').expect(200);
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 

@@ -3,9 +3,9 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoredFile } from '../src/history/stored-file.entity';
+import { BlobStorage } from '../src/storage/blob-storage';
 import { User } from '../src/users/user.entity';
 import { adminRequest, bootstrapOrganization, BootstrappedOrganization } from './support/admin-api';
-import { BlobStorage } from '../src/storage/blob-storage';
 import { stagedUploads, storedKeys } from './support/e2e-storage';
 import { createUser, sha256, uploadHeaders, uploadRequest } from './support/purge-fixtures';
 import { rememberSecret } from './support/secret-ledger';
@@ -36,7 +36,10 @@ describe('history: messages and files of a user, through the admin API', () => {
     const empty = await adminRequest(app, 'get', `/admin/v1/users/${user.id}/history`, acme.apiKey).expect(200);
     expect(empty.body).toEqual({ userId: user.id, messages: { count: 0 }, files: { count: 0, bytes: 0 } });
 
-    const message = await adminRequest(app, 'post', `/admin/v1/users/${user.id}/messages`, acme.apiKey, { subject: 'Hello', body: 'World' }).expect(201);
+    const message = await adminRequest(app, 'post', `/admin/v1/users/${user.id}/messages`, acme.apiKey, {
+      subject: 'Hello',
+      body: 'World',
+    }).expect(201);
     expect(message.body).toEqual({ id: expect.any(Number), userId: user.id, subject: 'Hello', createdAt: expect.any(String) });
 
     const content = Buffer.from('confidential quarterly numbers\n'.repeat(100));
@@ -134,7 +137,9 @@ describe('history: messages and files of a user, through the admin API', () => {
 
   it('takes uploads as application/octet-stream only', async () => {
     const user = await createUser(app, acme.organizationId);
-    const response = await uploadRequest(app, acme.apiKey, user.id, 'x.txt', Buffer.from('text'), { contentType: 'text/plain' }).expect(415);
+    const response = await uploadRequest(app, acme.apiKey, user.id, 'x.txt', Buffer.from('text'), { contentType: 'text/plain' }).expect(
+      415,
+    );
     expect(response.body.error).toBe('unsupported_media_type');
   });
 
@@ -164,7 +169,9 @@ describe('history: messages and files of a user, through the admin API', () => {
     const user = await createUser(app, acme.organizationId);
     await adminRequest(app, 'post', `/admin/v1/users/${user.id}/messages`, acme.apiKey, { subject: 's', body: 'b' }).expect(201);
     await app.get(DataSource).getRepository(User).update({ id: user.id }, { active: false });
-    const message = await adminRequest(app, 'post', `/admin/v1/users/${user.id}/messages`, acme.apiKey, { subject: 's', body: 'b' }).expect(409);
+    const message = await adminRequest(app, 'post', `/admin/v1/users/${user.id}/messages`, acme.apiKey, { subject: 's', body: 'b' }).expect(
+      409,
+    );
     expect(message.body.error).toBe('user_inactive');
     await uploadRequest(app, acme.apiKey, user.id, 'late.bin', Buffer.from('late')).expect(409);
     const history = await adminRequest(app, 'get', `/admin/v1/users/${user.id}/history`, acme.apiKey).expect(200);
@@ -175,6 +182,8 @@ describe('history: messages and files of a user, through the admin API', () => {
     const response = await request(app.getHttpServer()).get('/admin/docs-json').expect(200);
     const upload = response.body.paths['/admin/v1/users/{id}/files'].post;
     expect(upload.description).toContain('ss-content-sha256');
-    expect(Object.keys(response.body.paths)).toEqual(expect.arrayContaining(['/admin/v1/users/{id}/messages', '/admin/v1/users/{id}/history']));
+    expect(Object.keys(response.body.paths)).toEqual(
+      expect.arrayContaining(['/admin/v1/users/{id}/messages', '/admin/v1/users/{id}/history']),
+    );
   });
 });

@@ -98,7 +98,11 @@ describe('npm start', () => {
   it('starts the real service from its build in one process that SIGTERM stops, leaving the build untouched', async () => {
     const builtAt = statSync(SERVER_ENTRY).mtimeMs;
     const port = await freePort();
-    const service = spawn(process.execPath, [START_SCRIPT], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, cwd: ROOT, stdio: 'pipe' });
+    const service = spawn(process.execPath, [START_SCRIPT], {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
+      cwd: ROOT,
+      stdio: 'pipe',
+    });
     let stderr = '';
     service.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {

@@ -2,8 +2,8 @@ import { INestApplication } from '@nestjs/common';
 import { DataSource, EntitySubscriberInterface } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../src/database/database';
-import { Purge } from '../src/retention/purge.entity';
 import { PurgeScheduler } from '../src/retention/purge-scheduler';
+import { Purge } from '../src/retention/purge.entity';
 import { PurgeHandler } from '../src/retention/runner/purge-handler';
 import { User } from '../src/users/user.entity';
 import { bootstrapOrganization } from './support/admin-api';
@@ -30,18 +30,19 @@ describe('purge statements: the same SQL for every batch, ids compared as intege
   async function addItems(kind: Kind, userId: string, count: number): Promise<void> {
     for (let index = 0; index < count; index += 1) {
       if (kind === 'messages') {
-        await dataSource.query('INSERT INTO messages (organization_id, user_id, subject, body) VALUES (?, ?, ?, ?)', [organizationId, userId, 's', 'b']);
+        await dataSource.query('INSERT INTO messages (organization_id, user_id, subject, body) VALUES (?, ?, ?, ?)', [
+          organizationId,
+          userId,
+          's',
+          'b',
+        ]);
       } else {
         // Rows only: bytes that are already gone count as deleted, as after an interrupted run.
         const key = `${organizationId}/${userId}/missing-${kind}-${index}-${Math.random().toString(36).slice(2)}`;
-        await dataSource.query('INSERT INTO files (organization_id, user_id, name, size_bytes, sha256, storage_key) VALUES (?, ?, ?, ?, ?, ?)', [
-          organizationId,
-          userId,
-          `f${index}`,
-          1000 + index,
-          'a'.repeat(64),
-          key,
-        ]);
+        await dataSource.query(
+          'INSERT INTO files (organization_id, user_id, name, size_bytes, sha256, storage_key) VALUES (?, ?, ?, ?, ?, ?)',
+          [organizationId, userId, `f${index}`, 1000 + index, 'a'.repeat(64), key],
+        );
       }
     }
   }
@@ -69,9 +70,14 @@ describe('purge statements: the same SQL for every batch, ids compared as intege
    * Records the purge as a deactivation does (`between` then runs, uncaptured) and runs it here;
    * returns the SQL texts the recording and the run used.
    */
-  async function purge(user: User, between: () => Promise<void> = () => Promise.resolve()): Promise<{ purgeId: string; statements: Set<string> }> {
+  async function purge(
+    user: User,
+    between: () => Promise<void> = () => Promise.resolve(),
+  ): Promise<{ purgeId: string; statements: Set<string> }> {
     const statements = new Set<string>();
-    const purgeId = await captured(statements, () => app.get(Database).transaction(async () => (await app.get(PurgeScheduler).record(user)).purgeId));
+    const purgeId = await captured(statements, () =>
+      app.get(Database).transaction(async () => (await app.get(PurgeScheduler).record(user)).purgeId),
+    );
     await between();
     expect(await captured(statements, () => app.get(PurgeHandler).run(purgeId))).toBe('completed');
     return { purgeId, statements };
@@ -171,7 +177,7 @@ describe('purge statements: the same SQL for every batch, ids compared as intege
       );
       expect(text).toBe(0);
       const [{ types }]: { types: string }[] = await dataSource.query(
-        "SELECT typeof(message_cutoff_id) || typeof(file_cutoff_id) || typeof(messages_total) || typeof(files_total) || typeof(bytes_deleted) AS types FROM purges WHERE id = ?",
+        'SELECT typeof(message_cutoff_id) || typeof(file_cutoff_id) || typeof(messages_total) || typeof(files_total) || typeof(bytes_deleted) AS types FROM purges WHERE id = ?',
         [largeRun.purgeId],
       );
       expect(types).toBe('integer'.repeat(5));

@@ -6,8 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Purge } from '../src/retention/purge.entity';
 import { PurgeHandler } from '../src/retention/runner/purge-handler';
 import { storedKeys } from './support/e2e-storage';
-import { expectedReceiptDigest, getPurge, PurgeView, seedHistory, waitForPurge } from './support/purge-fixtures';
 import { freePort, startServer } from './support/processes';
+import { expectedReceiptDigest, getPurge, PurgeView, seedHistory, waitForPurge } from './support/purge-fixtures';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from './support/scim-client';
 import { createTestApp } from './support/test-app';
 
@@ -59,14 +59,19 @@ describe('a purge killed mid-way resumes after a restart and completes with corr
   });
 
   it('SIGKILL after some batches, restart, completion; running it again deletes nothing more', async () => {
-    const user = (await okta(app, tenant).post('/Users', oktaUser('crashed@crash.example.com')).expect(201)).body as { id: string; userName: string };
+    const user = (await okta(app, tenant).post('/Users', oktaUser('crashed@crash.example.com')).expect(201)).body as {
+      id: string;
+      userName: string;
+    };
     const neighbour = (await okta(app, tenant).post('/Users', oktaUser('neighbour@crash.example.com')).expect(201)).body as { id: string };
     const seeded = await seedHistory(app, tenant.apiKey, user.id, { files: FILES, messages: MESSAGES });
     await seedHistory(app, tenant.apiKey, neighbour.id, { files: 20, messages: 20 });
     const userKeys = (): Promise<string[]> => storedKeys(app, tenant.organizationId, user.id);
     const neighbourKeys = (): Promise<string[]> => storedKeys(app, tenant.organizationId, neighbour.id);
 
-    await okta(app, tenant).patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
+    await okta(app, tenant)
+      .patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } }))
+      .expect(200);
     const [recorded] = await app.get(DataSource).getRepository(Purge).findBy({ userId: user.id });
     const purgeId = recorded.id;
     // No worker yet: an API process never runs purges itself.
@@ -111,7 +116,9 @@ describe('a purge killed mid-way resumes after a restart and completes with corr
     expect(await dataSource.query('SELECT id FROM files WHERE user_id = ?', [user.id])).toEqual([]);
     expect(await dataSource.query('SELECT id FROM messages WHERE user_id = ?', [user.id])).toEqual([]);
     expect(await userKeys()).toEqual([]);
-    const ledger = await dataSource.query<{ count: number | string }[]>('SELECT COUNT(*) AS count FROM purged_items WHERE purge_id = ?', [purgeId]);
+    const ledger = await dataSource.query<{ count: number | string }[]>('SELECT COUNT(*) AS count FROM purged_items WHERE purge_id = ?', [
+      purgeId,
+    ]);
     expect(Number(ledger[0].count)).toBe(FILES + MESSAGES);
 
     // Running it again deletes nothing more and reports the same totals.
@@ -133,7 +140,9 @@ describe('a purge killed mid-way resumes after a restart and completes with corr
   it('a worker stopped with SIGTERM hands its purge back between batches, and another finishes it', async () => {
     const user = (await okta(app, tenant).post('/Users', oktaUser('stopped@crash.example.com')).expect(201)).body as { id: string };
     const seeded = await seedHistory(app, tenant.apiKey, user.id, { files: 200, messages: 0 });
-    await okta(app, tenant).patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
+    await okta(app, tenant)
+      .patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } }))
+      .expect(200);
     const [{ id: purgeId }] = await app.get(DataSource).getRepository(Purge).findBy({ userId: user.id });
 
     const first = await startWorker();

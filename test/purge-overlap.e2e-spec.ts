@@ -10,7 +10,7 @@ import { LeaseLostError } from '../src/retention/runner/purge-errors';
 import { PurgeHandler } from '../src/retention/runner/purge-handler';
 import { adminRequest } from './support/admin-api';
 import { storedKeys } from './support/e2e-storage';
-import { expectedReceiptDigest, getPurge, PurgeView, seedHistory, SeededHistory, sha256, waitForPurge } from './support/purge-fixtures';
+import { expectedReceiptDigest, getPurge, PurgeView, SeededHistory, seedHistory, sha256, waitForPurge } from './support/purge-fixtures';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from './support/scim-client';
 import { createTestApp } from './support/test-app';
 
@@ -40,11 +40,19 @@ describe('a user deactivated again before their earlier purge completed', () => 
   });
 
   async function newUser(name: string): Promise<string> {
-    return ((await okta(app, tenant).post('/Users', oktaUser(`${name}@overlap.example.com`)).expect(201)).body as { id: string }).id;
+    return (
+      (
+        await okta(app, tenant)
+          .post('/Users', oktaUser(`${name}@overlap.example.com`))
+          .expect(201)
+      ).body as { id: string }
+    ).id;
   }
 
   async function setActive(userId: string, active: boolean): Promise<void> {
-    await okta(app, tenant).patch(`/Users/${userId}`, patchOp({ op: 'replace', value: { active } })).expect(200);
+    await okta(app, tenant)
+      .patch(`/Users/${userId}`, patchOp({ op: 'replace', value: { active } }))
+      .expect(200);
   }
 
   /** Deactivates the user and returns the purge that deactivation recorded. */
@@ -60,7 +68,8 @@ describe('a user deactivated again before their earlier purge completed', () => 
   async function auditedItems(purgeId: string): Promise<{ items: { kind: string; id: number; sizeBytes: number }[]; digest: string }> {
     const items: { kind: string; id: number; sizeBytes: number }[] = [];
     for (let offset = 0; ; offset += 3) {
-      const page = (await adminRequest(app, 'get', `/admin/v1/purges/${purgeId}/items?limit=3&offset=${offset}`, tenant.apiKey).expect(200)).body as {
+      const page = (await adminRequest(app, 'get', `/admin/v1/purges/${purgeId}/items?limit=3&offset=${offset}`, tenant.apiKey).expect(200))
+        .body as {
         items: { kind: string; id: number; sizeBytes: number }[];
         total: number;
       };
@@ -82,7 +91,12 @@ describe('a user deactivated again before their earlier purge completed', () => 
   function all(...histories: SeededHistory[]): { fileIds: number[]; messageIds: number[]; bytes: number; digest: string } {
     const fileIds = histories.flatMap((history) => history.fileIds);
     const messageIds = histories.flatMap((history) => history.messageIds);
-    return { fileIds, messageIds, bytes: histories.reduce((sum, history) => sum + history.bytes, 0), digest: expectedReceiptDigest(fileIds, messageIds) };
+    return {
+      fileIds,
+      messageIds,
+      bytes: histories.reduce((sum, history) => sum + history.bytes, 0),
+      digest: expectedReceiptDigest(fileIds, messageIds),
+    };
   }
 
   it('the later purge takes over the pending one: one receipt that adds up, N of N, and recomputes', async () => {
@@ -93,7 +107,13 @@ describe('a user deactivated again before their earlier purge completed', () => 
     const second = await seedHistory(app, tenant.apiKey, userId, { files: 2, messages: 1 }, 'second');
     const laterId = await deactivate(userId);
 
-    expect(await getPurge(app, tenant.apiKey, earlierId)).toMatchObject({ state: 'merged', mergedInto: laterId, mergedPurges: [], receipt: null, nextAttemptAt: null });
+    expect(await getPurge(app, tenant.apiKey, earlierId)).toMatchObject({
+      state: 'merged',
+      mergedInto: laterId,
+      mergedPurges: [],
+      receipt: null,
+      nextAttemptAt: null,
+    });
     expect(await getPurge(app, tenant.apiKey, laterId)).toMatchObject({
       state: 'pending',
       mergedInto: null,
@@ -116,7 +136,13 @@ describe('a user deactivated again before their earlier purge completed', () => 
       progress: { done: 11, total: 11 },
       bytesDeleted: everything.bytes,
     });
-    expect(later.receipt).toMatchObject({ filesDeleted: 7, messagesDeleted: 4, bytesDeleted: everything.bytes, digest: everything.digest, mergedPurges: [earlierId] });
+    expect(later.receipt).toMatchObject({
+      filesDeleted: 7,
+      messagesDeleted: 4,
+      bytesDeleted: everything.bytes,
+      digest: everything.digest,
+      mergedPurges: [earlierId],
+    });
     const audited = await auditedItems(laterId);
     expect(audited.items).toHaveLength(11);
     expect(audited.digest).toBe(later.receipt?.digest);
@@ -124,7 +150,9 @@ describe('a user deactivated again before their earlier purge completed', () => 
     await expectNothingLeft(userId);
 
     const retried = await adminRequest(app, 'post', `/admin/v1/purges/${earlierId}/retry`, tenant.apiKey).expect(409);
-    expect(retried.body.message).toBe(`Only failed purges can be retried; this one was merged into purge ${laterId}, which carries on its work: retry that one if it failed.`);
+    expect(retried.body.message).toBe(
+      `Only failed purges can be retried; this one was merged into purge ${laterId}, which carries on its work: retry that one if it failed.`,
+    );
     const listed = await adminRequest(app, 'get', `/admin/v1/purges?userId=${userId}&state=merged`, tenant.apiKey).expect(200);
     expect((listed.body as { items: PurgeView[] }).items.map((purge) => [purge.id, purge.mergedInto])).toEqual([[earlierId, laterId]]);
     const metrics = (await request(app.getHttpServer()).get('/metrics').expect(200)).text;
@@ -158,7 +186,9 @@ describe('a user deactivated again before their earlier purge completed', () => 
 
     // The stalled worker wakes up: its next batch cannot commit.
     await expect(batches.deleteFiles(claimed, done.lastId, BATCH, stalled)).rejects.toBeInstanceOf(LeaseLostError);
-    const rows = await app.get(DataSource).query<{ count: number | string }[]>('SELECT COUNT(*) AS count FROM files WHERE user_id = ?', [userId]);
+    const rows = await app
+      .get(DataSource)
+      .query<{ count: number | string }[]>('SELECT COUNT(*) AS count FROM files WHERE user_id = ?', [userId]);
     expect(Number(rows[0].count)).toBe(5);
 
     // The later purge's worker commits one batch and crashes; its lease runs out; another finishes.
@@ -170,8 +200,19 @@ describe('a user deactivated again before their earlier purge completed', () => 
 
     const everything = all(first, second);
     const completed = await getPurge(app, tenant.apiKey, laterId);
-    expect(completed).toMatchObject({ files: { total: 7, deleted: 7 }, messages: { total: 5, deleted: 5 }, bytesDeleted: everything.bytes, attempts: 2 });
-    expect(completed.receipt).toMatchObject({ filesDeleted: 7, messagesDeleted: 5, bytesDeleted: everything.bytes, digest: everything.digest, mergedPurges: [earlierId] });
+    expect(completed).toMatchObject({
+      files: { total: 7, deleted: 7 },
+      messages: { total: 5, deleted: 5 },
+      bytesDeleted: everything.bytes,
+      attempts: 2,
+    });
+    expect(completed.receipt).toMatchObject({
+      filesDeleted: 7,
+      messagesDeleted: 5,
+      bytesDeleted: everything.bytes,
+      digest: everything.digest,
+      mergedPurges: [earlierId],
+    });
     expect((await auditedItems(laterId)).digest).toBe(everything.digest);
     expect((await auditedItems(earlierId)).items.map((item) => item.id)).toEqual(first.fileIds.slice(0, BATCH));
     await expectNothingLeft(userId);
@@ -180,7 +221,12 @@ describe('a user deactivated again before their earlier purge completed', () => 
     expect(await handler.run(laterId)).toBe('skipped');
     await app.get(DataSource).getRepository(Purge).update({ id: laterId }, { state: 'pending' });
     expect(await handler.run(laterId)).toBe('completed');
-    expect((await getPurge(app, tenant.apiKey, laterId)).receipt).toMatchObject({ filesDeleted: 7, messagesDeleted: 5, bytesDeleted: everything.bytes, digest: everything.digest });
+    expect((await getPurge(app, tenant.apiKey, laterId)).receipt).toMatchObject({
+      filesDeleted: 7,
+      messagesDeleted: 5,
+      bytesDeleted: everything.bytes,
+      digest: everything.digest,
+    });
     expect(await handler.run(earlierId)).toBe('skipped');
     expect(await getPurge(app, tenant.apiKey, earlierId)).toMatchObject({ state: 'merged', mergedInto: laterId, receipt: null });
   });
@@ -201,7 +247,12 @@ describe('a user deactivated again before their earlier purge completed', () => 
     expect((await getPurge(app, tenant.apiKey, thirdId)).mergedPurges).toEqual([firstId, secondId]);
     expect(await handler.run(thirdId)).toBe('completed');
     const everything = all(...histories);
-    expect((await getPurge(app, tenant.apiKey, thirdId)).receipt).toMatchObject({ filesDeleted: 4, messagesDeleted: 2, digest: everything.digest, mergedPurges: [firstId, secondId] });
+    expect((await getPurge(app, tenant.apiKey, thirdId)).receipt).toMatchObject({
+      filesDeleted: 4,
+      messagesDeleted: 2,
+      digest: everything.digest,
+      mergedPurges: [firstId, secondId],
+    });
     await expectNothingLeft(userId);
   });
 
@@ -218,11 +269,19 @@ describe('a user deactivated again before their earlier purge completed', () => 
     const earlier = await getPurge(app, tenant.apiKey, earlierId);
     expect(earlier).toMatchObject({ state: 'merged', mergedInto: laterId });
     expect(earlier.files.deleted).toBeLessThan(30);
-    expect(await getPurge(app, tenant.apiKey, laterId)).toMatchObject({ files: { total: 30, deleted: earlier.files.deleted }, messages: { total: 10 } });
+    expect(await getPurge(app, tenant.apiKey, laterId)).toMatchObject({
+      files: { total: 30, deleted: earlier.files.deleted },
+      messages: { total: 10 },
+    });
 
     expect(await handler.run(laterId)).toBe('completed');
     const everything = all(first);
-    expect((await getPurge(app, tenant.apiKey, laterId)).receipt).toMatchObject({ filesDeleted: 30, messagesDeleted: 10, bytesDeleted: everything.bytes, digest: everything.digest });
+    expect((await getPurge(app, tenant.apiKey, laterId)).receipt).toMatchObject({
+      filesDeleted: 30,
+      messagesDeleted: 10,
+      bytesDeleted: everything.bytes,
+      digest: everything.digest,
+    });
     expect((await auditedItems(laterId)).digest).toBe(everything.digest);
     await expectNothingLeft(userId);
   });
@@ -249,7 +308,9 @@ describe('deactivations of different users at the same moment', () => {
     for (let index = 0; index < 40; index += 1) {
       ids.push(((await scim.post('/Users', oktaUser(`simultaneous-${index}@overlap.example.com`)).expect(201)).body as { id: string }).id);
     }
-    const statuses = await Promise.all(ids.map((id) => scim.patch(`/Users/${id}`, patchOp({ op: 'replace', value: { active: false } })).then((response) => response.status)));
+    const statuses = await Promise.all(
+      ids.map((id) => scim.patch(`/Users/${id}`, patchOp({ op: 'replace', value: { active: false } })).then((response) => response.status)),
+    );
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
     const purges = await app.get(DataSource).getRepository(Purge).findBy({ organizationId: tenant.organizationId });
     expect(purges.map((purge) => purge.state)).toEqual(ids.map(() => 'pending'));

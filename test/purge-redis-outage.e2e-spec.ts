@@ -2,16 +2,16 @@ import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisConnection } from '../src/redis/redis-connection';
+import { PurgeQueryService } from '../src/retention/purge-query.service';
 import { Purge } from '../src/retention/purge.entity';
 import { PurgeQueue } from '../src/retention/queue/purge-queue';
 import { PurgeReconciler } from '../src/retention/runner/purge-reconciler';
-import { RedisConnection } from '../src/redis/redis-connection';
-import { PurgeQueryService } from '../src/retention/purge-query.service';
 import { adminRequest } from './support/admin-api';
 import { storedKeys } from './support/e2e-storage';
+import { freePort } from './support/processes';
 import { seedHistory, waitForPurge } from './support/purge-fixtures';
 import { DisposableRedis } from './support/purge-redis';
-import { freePort } from './support/processes';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from './support/scim-client';
 import { createTestApp } from './support/test-app';
 
@@ -50,7 +50,9 @@ describe('a Redis outage at deactivation time', () => {
     await redis.stop();
     expect(await redis.answers()).toBe(false);
 
-    const patched = await okta(server, tenant).patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
+    const patched = await okta(server, tenant)
+      .patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } }))
+      .expect(200);
     expect(patched.body.active).toBe(false);
     const [purge] = await server.get(DataSource).getRepository(Purge).findBy({ userId: user.id });
 

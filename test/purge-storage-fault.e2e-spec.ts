@@ -9,8 +9,8 @@ import { adminRequest, bootstrapOrganization } from './support/admin-api';
 import { e2eS3Server, storedKeys } from './support/e2e-storage';
 import { e2eStorage } from './support/e2e-target';
 import { expectedReceiptDigest, seedHistory, storageDirectory, waitForPurge } from './support/purge-fixtures';
-import { rememberSecret } from './support/secret-ledger';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from './support/scim-client';
+import { rememberSecret } from './support/secret-ledger';
 import { createTestApp } from './support/test-app';
 
 const RETRY_BASE_MS = 400;
@@ -59,7 +59,9 @@ describe('a failing storage delete', () => {
       writeFileSync(join(brokenPath, 'pinned'), 'cannot go');
     }
 
-    await okta(app, tenant).patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
+    await okta(app, tenant)
+      .patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } }))
+      .expect(200);
     const [{ id: purgeId }] = await dataSource.getRepository(Purge).findBy({ userId: user.id });
 
     // Watch the automatic attempts: each failure schedules the next one further out.
@@ -133,7 +135,10 @@ describe('a failing storage delete', () => {
   it("answers 404 for unknown purges and another organization's purges", async () => {
     const other = await bootstrapOrganization(app, 'fault-other');
     rememberSecret(other.apiKey.secret);
-    const [purge] = await app.get(DataSource).getRepository(Purge).find({ where: { organizationId: tenant.organizationId }, take: 1 });
+    const [purge] = await app
+      .get(DataSource)
+      .getRepository(Purge)
+      .find({ where: { organizationId: tenant.organizationId }, take: 1 });
     for (const path of [`/admin/v1/purges/${purge.id}`, `/admin/v1/purges/${purge.id}/items`, '/admin/v1/purges/no-such-purge']) {
       await adminRequest(app, 'get', path, other.apiKey).expect(404);
     }

@@ -1,15 +1,15 @@
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Purge } from '../src/retention/purge.entity';
 import { PurgeQueryService } from '../src/retention/purge-query.service';
 import { PurgeScheduler } from '../src/retention/purge-scheduler';
+import { Purge } from '../src/retention/purge.entity';
 import { PurgeQueue } from '../src/retention/queue/purge-queue';
 import { PurgeHandler } from '../src/retention/runner/purge-handler';
-import { adminRequest } from './support/admin-api';
-import { e2eDatabase } from './support/e2e-target';
 import { BlobStorage } from '../src/storage/blob-storage';
+import { adminRequest } from './support/admin-api';
 import { storedKeys } from './support/e2e-storage';
+import { e2eDatabase } from './support/e2e-target';
 import { expectedReceiptDigest, getPurge, SeededHistory, seedHistory, waitForPurge } from './support/purge-fixtures';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from './support/scim-client';
 import { createTestApp } from './support/test-app';
@@ -38,7 +38,9 @@ describe('deactivation purge: 1,000 files and 1,000 messages, deactivated throug
   let purgeId: string;
 
   async function provision(userName: string): Promise<{ id: string; userName: string }> {
-    const response = await okta(app, tenant).post('/Users', oktaUser(userName, 'Pat', 'Purge')).expect(201);
+    const response = await okta(app, tenant)
+      .post('/Users', oktaUser(userName, 'Pat', 'Purge'))
+      .expect(201);
     return { id: response.body.id as string, userName };
   }
 
@@ -92,7 +94,9 @@ describe('deactivation purge: 1,000 files and 1,000 messages, deactivated throug
 
     const purge = await waitForPurge(app, tenant.apiKey, purgeId);
     const seconds = (Date.parse(purge.completedAt as string) - Date.parse(purge.startedAt as string)) / 1000;
-    console.log(`[timing] ${e2eDatabase()}: purge of ${ITEMS} files + ${ITEMS} messages took ${seconds.toFixed(2)} s (started → completed)`);
+    console.log(
+      `[timing] ${e2eDatabase()}: purge of ${ITEMS} files + ${ITEMS} messages took ${seconds.toFixed(2)} s (started → completed)`,
+    );
 
     // The user's rows and bytes are gone.
     expect(await historyRows(user.id)).toEqual({ files: [], messages: [] });
@@ -141,11 +145,14 @@ describe('deactivation purge: 1,000 files and 1,000 messages, deactivated throug
     expect(first.body.total).toBe(2 * ITEMS);
     const firstItems = first.body.items as { kind: string; id: number }[];
     expect(firstItems.slice(0, 3)).toEqual(seeded.fileIds.slice(0, 3).map((id) => ({ kind: 'file', id, sizeBytes: expect.any(Number) })));
-    const last = await adminRequest(app, 'get', `/admin/v1/purges/${purgeId}/items?limit=200&offset=${2 * ITEMS - 200}`, tenant.apiKey).expect(200);
+    const last = await adminRequest(
+      app,
+      'get',
+      `/admin/v1/purges/${purgeId}/items?limit=200&offset=${2 * ITEMS - 200}`,
+      tenant.apiKey,
+    ).expect(200);
     const lastItems = last.body.items as { kind: string; id: number }[];
-    expect(lastItems.map((item) => `${item.kind}:${item.id}`)).toEqual(
-      seeded.messageIds.slice(-200).map((id) => `message:${id}`),
-    );
+    expect(lastItems.map((item) => `${item.kind}:${item.id}`)).toEqual(seeded.messageIds.slice(-200).map((id) => `message:${id}`));
   });
 
   it('exposes the latest purge summary of the user to the users domain', async () => {

@@ -49,11 +49,23 @@ describe('request input that is malformed, oddly encoded or oversized', () => {
   });
 
   /** A correctly signed admin request with exactly these body bytes. */
-  function signedAdmin(method: 'post' | 'get' | 'delete', pathWithQuery: string, body: Buffer | string = '', contentType = 'application/json'): request.Test {
+  function signedAdmin(
+    method: 'post' | 'get' | 'delete',
+    pathWithQuery: string,
+    body: Buffer | string = '',
+    contentType = 'application/json',
+  ): request.Test {
     const server = request(app.getHttpServer());
-    const test = server[method](pathWithQuery).set(adminSignatureHeaders(tenant.apiKey, { method: method.toUpperCase(), pathWithQuery, body }));
+    const test = server[method](pathWithQuery).set(
+      adminSignatureHeaders(tenant.apiKey, { method: method.toUpperCase(), pathWithQuery, body }),
+    );
     // Bytes as they are: superagent would serialize a Buffer as JSON.
-    return body.length > 0 ? test.set('Content-Type', contentType).serialize((data: unknown) => data as string).send(body) : test;
+    return body.length > 0
+      ? test
+          .set('Content-Type', contentType)
+          .serialize((data: unknown) => data as string)
+          .send(body)
+      : test;
   }
 
   async function targetUser(): Promise<unknown> {
@@ -81,17 +93,23 @@ describe('request input that is malformed, oddly encoded or oversized', () => {
       expect(history.body.files.count).toBe(0);
     });
 
-    it.each(['count=1&count=2', 'startIndex=1&startIndex=1', 'filter=active%20eq%20true&filter=active%20eq%20false', 'attributes=id&attributes=userName'])(
-      'refuse SCIM list parameters given twice (%s) in the SCIM shape',
-      async (query) => {
-        const response = await scim.get(`/Users?${query}`);
-        expectScimError(response, 400);
-        expect(response.body.detail).toMatch(/is given 2 times; give it once\.$/);
-      },
-    );
+    it.each([
+      'count=1&count=2',
+      'startIndex=1&startIndex=1',
+      'filter=active%20eq%20true&filter=active%20eq%20false',
+      'attributes=id&attributes=userName',
+    ])('refuse SCIM list parameters given twice (%s) in the SCIM shape', async (query) => {
+      const response = await scim.get(`/Users?${query}`);
+      expectScimError(response, 400);
+      expect(response.body.detail).toMatch(/is given 2 times; give it once\.$/);
+    });
 
     it('refuse admin list parameters given twice', async () => {
-      for (const path of ['/admin/v1/users?limit=1&limit=2', '/admin/v1/purges?state=pending&state=failed', '/admin/v1/audit-events?offset=0&offset=0']) {
+      for (const path of [
+        '/admin/v1/users?limit=1&limit=2',
+        '/admin/v1/purges?state=pending&state=failed',
+        '/admin/v1/audit-events?offset=0&offset=0',
+      ]) {
         const response = await adminRequest(app, 'get', path, tenant.apiKey);
         expectAdminError(response, 400);
         expect(response.body.message).toMatch(/^The query parameter "(limit|state|offset)" is given 2 times/);
@@ -120,12 +138,17 @@ describe('request input that is malformed, oddly encoded or oversized', () => {
       const nestedUser = `{"schemas":["${CORE_USER}"],"userName":"deep@example.com","x":${deepArray(MAX_JSON_NESTING_DEPTH)}}`;
       expectScimError(await scim.post('/Users', nestedUser), 400, 'invalidSyntax');
       expectScimError(await scim.put(`/Users/${userId}`, nestedUser), 400, 'invalidSyntax');
-      await scim.get(`/Users?filter=${encodeURIComponent('userName eq "deep@example.com"')}`).expect(200).expect((response) => expect(response.body.totalResults).toBe(0));
+      await scim
+        .get(`/Users?filter=${encodeURIComponent('userName eq "deep@example.com"')}`)
+        .expect(200)
+        .expect((response) => expect(response.body.totalResults).toBe(0));
     });
 
     it('still reads the nesting real clients send, up to the limit', async () => {
       const operations = `[{"op":"replace","value":${nestedCoreSchema(MAX_JSON_NESTING_DEPTH - 4)}}]`;
-      const response = await scim.patch(`/Users/${userId}`, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":${operations}}`).expect(200);
+      const response = await scim
+        .patch(`/Users/${userId}`, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":${operations}}`)
+        .expect(200);
       expect(response.body.active).toBe(true);
     });
 
@@ -135,7 +158,11 @@ describe('request input that is malformed, oddly encoded or oversized', () => {
       expectAdminError(key, 400);
       expect(key.body.message).toContain(`more than ${MAX_JSON_NESTING_DEPTH} levels`);
       expect((await adminRequest(app, 'get', '/admin/v1/api-keys', tenant.apiKey).expect(200)).body.items).toHaveLength(keysBefore);
-      const message = await signedAdmin('post', `/admin/v1/users/${tenant.adminId}/messages`, `{"subject":"s","body":"b","x":${deepArray(5000)}}`);
+      const message = await signedAdmin(
+        'post',
+        `/admin/v1/users/${tenant.adminId}/messages`,
+        `{"subject":"s","body":"b","x":${deepArray(5000)}}`,
+      );
       expectAdminError(message, 400);
       expect(await messageCount(tenant.adminId)).toBe(0);
     });
@@ -170,7 +197,11 @@ describe('request input that is malformed, oddly encoded or oversized', () => {
   });
 
   describe('bodies that are not UTF-8', () => {
-    const invalidUtf8 = Buffer.concat([Buffer.from(`{"schemas":["${CORE_USER}"],"userName":"bad`), Buffer.from([0xff, 0xfe]), Buffer.from('@example.com"}')]);
+    const invalidUtf8 = Buffer.concat([
+      Buffer.from(`{"schemas":["${CORE_USER}"],"userName":"bad`),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('@example.com"}'),
+    ]);
 
     it('SCIM POST: 415 for a declared ISO-8859-1 body, 400 invalidSyntax for invalid UTF-8; nothing stored', async () => {
       const declared = await scim.post('/Users', LATIN1_BODY, 'application/scim+json; charset=ISO-8859-1');
@@ -191,7 +222,14 @@ describe('request input that is malformed, oddly encoded or oversized', () => {
       expectScimError(await scim.put(`/Users/${userId}`, LATIN1_BODY), 400, 'invalidSyntax');
       expectScimError(await scim.patch(`/Users/${userId}`, latinPatch, 'application/json; charset=latin1'), 415);
       expectScimError(await scim.patch(`/Users/${userId}`, latinPatch), 400, 'invalidSyntax');
-      expectScimError(await scim.patch(`/Users/${userId}`, JSON.stringify(patchOp({ op: 'replace', path: 'name.givenName', value: 'x' })).replace('"x"', '"\\ud800"')), 400, 'invalidSyntax');
+      expectScimError(
+        await scim.patch(
+          `/Users/${userId}`,
+          JSON.stringify(patchOp({ op: 'replace', path: 'name.givenName', value: 'x' })).replace('"x"', '"\\ud800"'),
+        ),
+        400,
+        'invalidSyntax',
+      );
       expect(await targetUser()).toEqual(before);
     });
 
@@ -206,7 +244,12 @@ describe('request input that is malformed, oddly encoded or oversized', () => {
       expectAdminError(await signedAdmin('post', '/admin/v1/api-keys', Buffer.from('{"description":"Caf\xe9"}', 'latin1')), 400);
       expect(await messageCount(tenant.adminId)).toBe(0);
       // The same message in UTF-8, declared or not, is stored as sent.
-      await signedAdmin('post', path, Buffer.from(JSON.stringify({ subject: 'Grüße', body: 'Zoë' })), 'application/json; charset=UTF-8').expect(201);
+      await signedAdmin(
+        'post',
+        path,
+        Buffer.from(JSON.stringify({ subject: 'Grüße', body: 'Zoë' })),
+        'application/json; charset=UTF-8',
+      ).expect(201);
       await signedAdmin('post', path, Buffer.from(JSON.stringify({ subject: 'Grüße 😀', body: '' }))).expect(201);
       expect(await messageCount(tenant.adminId)).toBe(2);
     });
@@ -221,9 +264,18 @@ describe('request input that is malformed, oddly encoded or oversized', () => {
       expectAdminError(refused, 415);
       expect(refused.body.message).toContain('application/json');
       expect(await messageCount(tenant.adminId)).toBe(before);
-      const keyId = (await adminRequest(app, 'post', '/admin/v1/api-keys', tenant.apiKey, { description: 'form test' }).expect(201)).body.id as string;
-      const signed = adminSignatureHeaders(tenant.apiKey, { method: 'POST', pathWithQuery: `/admin/v1/api-keys/${keyId}/scim-credentials`, body: '' });
-      const issued = await request(app.getHttpServer()).post(`/admin/v1/api-keys/${keyId}/scim-credentials`).set(signed).set('Content-Type', 'application/x-www-form-urlencoded').send('');
+      const keyId = (await adminRequest(app, 'post', '/admin/v1/api-keys', tenant.apiKey, { description: 'form test' }).expect(201)).body
+        .id as string;
+      const signed = adminSignatureHeaders(tenant.apiKey, {
+        method: 'POST',
+        pathWithQuery: `/admin/v1/api-keys/${keyId}/scim-credentials`,
+        body: '',
+      });
+      const issued = await request(app.getHttpServer())
+        .post(`/admin/v1/api-keys/${keyId}/scim-credentials`)
+        .set(signed)
+        .set('Content-Type', 'application/x-www-form-urlencoded')
+        .send('');
       expect(issued.status).toBe(201);
     });
 

@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataKeys } from '../src/content-encryption/data-keys.service';
 import { openField, sealField } from '../src/content-encryption/field-cipher';
 import { ServerKeyRing } from '../src/secrets/server-key-ring';
-import { adminRequest, bootstrapOrganization, BootstrappedOrganization, issueScimCredentials, ScimCredentials, scimGet } from './support/admin-api';
+import {
+  adminRequest,
+  bootstrapOrganization,
+  BootstrappedOrganization,
+  issueScimCredentials,
+  ScimCredentials,
+  scimGet,
+} from './support/admin-api';
 import { queryServiceDatabase } from './support/direct-database';
 import { CLI_ENTRY, runCli } from './support/processes';
 import { createUser } from './support/purge-fixtures';
@@ -28,7 +35,9 @@ async function appWith(current: string, previous: string[] = []): Promise<INestA
 const rotatingEnv = { ENCRYPTION_KEY: NEW_KEY, ENCRYPTION_KEYS_PREVIOUS: OLD_KEY };
 
 async function dataKeysByServerKey(): Promise<Record<string, number>> {
-  const rows = await queryServiceDatabase<{ server_key_id: string; n: number | string }>('SELECT server_key_id, COUNT(*) AS n FROM data_keys GROUP BY server_key_id');
+  const rows = await queryServiceDatabase<{ server_key_id: string; n: number | string }>(
+    'SELECT server_key_id, COUNT(*) AS n FROM data_keys GROUP BY server_key_id',
+  );
   return Object.fromEntries(rows.map((row) => [row.server_key_id, Number(row.n)]));
 }
 
@@ -47,7 +56,9 @@ function rotateUntilKilled(): Promise<string> {
       }
     });
     child.on('error', reject);
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve(stderr) : reject(new Error(`the command ended (${code}) before it was killed: ${stderr}`))));
+    child.on('exit', (code, signal) =>
+      signal === 'SIGKILL' ? resolve(stderr) : reject(new Error(`the command ended (${code}) before it was killed: ${stderr}`)),
+    );
   });
 }
 
@@ -83,7 +94,12 @@ describe('npm run cli -- rotate-encryption-key', () => {
   });
 
   it('refuses bad options with its usage', async () => {
-    for (const args of [['--batch-size', '0'], ['--pause-ms', 'soon'], ['--batch-size', '10001'], ['--unknown', '1']]) {
+    for (const args of [
+      ['--batch-size', '0'],
+      ['--pause-ms', 'soon'],
+      ['--batch-size', '10001'],
+      ['--unknown', '1'],
+    ]) {
       const result = await runCli(['rotate-encryption-key', ...args], rotatingEnv);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stdout).toBe('');
@@ -149,7 +165,11 @@ describe('npm run cli -- rotate-encryption-key', () => {
     }
     const settled = await runCli(['rotate-encryption-key'], { ENCRYPTION_KEY: NEW_KEY, ENCRYPTION_KEYS_PREVIOUS: '' });
     expect(settled.code).toBe(0);
-    expect(JSON.parse(settled.stdout)).toMatchObject({ complete: true, dataKeys: { rewrapped: 0 }, scimCredentials: { active: 1, underCurrentKey: 1, needingReplacement: [] } });
+    expect(JSON.parse(settled.stdout)).toMatchObject({
+      complete: true,
+      dataKeys: { rewrapped: 0 },
+      scimCredentials: { active: 1, underCurrentKey: 1, needingReplacement: [] },
+    });
   });
 
   it('answers 500, logging which key is missing, when a process lacks the key an API key secret was moved to', async () => {

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audienceOfRoute } from '../src/auth/early-authentication';
 import { OrganizationsService } from '../src/organizations/organizations.service';
 import { allRoutes } from './support/app-routes';
+import { createTestApp } from './support/test-app';
 
 const CONSOLE_PATHS = /^$|^\/($|login(\/link)?$|logout$|account(\/|$)|admin\/(users|purges|sso|audit)(\/|$)|console\/assets\/)/;
-import { createTestApp } from './support/test-app';
 
 describe('every route declares its authentication', () => {
   let app: INestApplication;
@@ -59,9 +59,13 @@ describe('every route declares its authentication', () => {
     }
   });
 
-  it('serves the SAML routes only on an organization\'s host: elsewhere 404, never a redirect or metadata', async () => {
+  it("serves the SAML routes only on an organization's host: elsewhere 404, never a redirect or metadata", async () => {
     const samlRoutes = allRoutes(app).filter((route) => route.auth === 'sso');
-    expect(samlRoutes.map((route) => `${route.method} ${route.path}`).sort()).toEqual(['GET /sso/login', 'GET /sso/metadata', 'POST /sso/acs']);
+    expect(samlRoutes.map((route) => `${route.method} ${route.path}`).sort()).toEqual([
+      'GET /sso/login',
+      'GET /sso/metadata',
+      'POST /sso/acs',
+    ]);
     for (const route of samlRoutes) {
       const response = await request(app.getHttpServer())[route.method.toLowerCase() as 'get' | 'post'](route.path);
       expect(response.status, `${route.method} ${route.path}`).toBe(404);
@@ -91,7 +95,9 @@ describe('every route declares its authentication', () => {
   });
 
   it('shows no console page and takes no console form without a session: sign-in pages and assets aside, a redirect to /login, 404 off an organization host, and 403 for any post', async () => {
-    const { organization } = await app.get(OrganizationsService).bootstrap({ orgName: 'Routes', hostname: 'routes.localhost', adminEmail: 'admin@routes.localhost' });
+    const { organization } = await app
+      .get(OrganizationsService)
+      .bootstrap({ orgName: 'Routes', hostname: 'routes.localhost', adminEmail: 'admin@routes.localhost' });
     const open = ['GET /login', 'GET /login/link', 'GET /console/assets/:name'];
     for (const route of allRoutes(app).filter((candidate) => candidate.auth === 'console')) {
       const path = (route.path || '/').replace(/:(\w+)/g, 'some-$1');

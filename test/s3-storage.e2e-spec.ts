@@ -14,7 +14,15 @@ import { BlobStorage } from '../src/storage/blob-storage';
 import { adminRequest } from './support/admin-api';
 import { e2eS3Server } from './support/e2e-storage';
 import { e2eStorage } from './support/e2e-target';
-import { createUser, expectedReceiptDigest, seedHistory, sha256, uploadHeaders, uploadRequest, waitForPurge } from './support/purge-fixtures';
+import {
+  createUser,
+  expectedReceiptDigest,
+  seedHistory,
+  sha256,
+  uploadHeaders,
+  uploadRequest,
+  waitForPurge,
+} from './support/purge-fixtures';
 import { RawConnection } from './support/raw-http';
 import { S3_TEST_CREDENTIALS, S3_TEST_REGION, S3TestServer, testS3Client } from './support/s3-server';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from './support/scim-client';
@@ -31,7 +39,16 @@ const SETTINGS = {
   PURGE_MAX_ATTEMPTS: '20',
   PURGE_RECONCILE_INTERVAL_MS: '100',
 };
-const OWN_SERVER_SETTINGS = ['STORAGE_DRIVER', 'S3_BUCKET', 'S3_REGION', 'S3_ENDPOINT', 'S3_FORCE_PATH_STYLE', 'S3_PREFIX', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+const OWN_SERVER_SETTINGS = [
+  'STORAGE_DRIVER',
+  'S3_BUCKET',
+  'S3_REGION',
+  'S3_ENDPOINT',
+  'S3_FORCE_PATH_STYLE',
+  'S3_PREFIX',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+];
 
 const until = async (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
@@ -105,7 +122,9 @@ describe('S3 storage driver against a real S3 protocol server', () => {
     expect(requestsSince(start, /[?&]uploads(=|&|$)/, 'POST')).toBe(1);
     expect(requestsSince(start, /partNumber=/, 'PUT')).toBe(3);
     expect(requestsSince(start, /uploadId=/, 'POST')).toBe(1);
-    const [{ storage_key: key }] = await app.get(DataSource).query<{ storage_key: string }[]>('SELECT storage_key FROM files WHERE id = ?', [response.body.id]);
+    const [{ storage_key: key }] = await app
+      .get(DataSource)
+      .query<{ storage_key: string }[]>('SELECT storage_key FROM files WHERE id = ?', [response.body.id]);
     expect(await server.keysUnder(`${prefix}${tenant.organizationId}/${user.id}/`)).toEqual([`${prefix}${key}`]);
     expect((await app.get(BlobStorage).read(key)).equals(content)).toBe(true);
     expect(await server.inProgressUploads()).toEqual([]);
@@ -115,7 +134,9 @@ describe('S3 storage driver against a real S3 protocol server', () => {
     const user = await createUser(app, tenant.organizationId);
     const content = randomBytes(11 * MIB);
     const start = server.requests.length;
-    const response = await uploadRequest(app, tenant.apiKey, user.id, 'tampered.bin', content, { declaredSha256: sha256('something else') }).expect(400);
+    const response = await uploadRequest(app, tenant.apiKey, user.id, 'tampered.bin', content, {
+      declaredSha256: sha256('something else'),
+    }).expect(400);
     expect(response.body.message).toContain('ss-content-sha256');
     expect(requestsSince(start, /partNumber=/, 'PUT')).toBeGreaterThanOrEqual(2);
     expect(requestsSince(start, /uploadId=/, 'DELETE')).toBe(1);
@@ -130,7 +151,11 @@ describe('S3 storage driver against a real S3 protocol server', () => {
     const content = randomBytes(12 * MIB);
     const path = `/admin/v1/users/${user.id}/files?name=cut.bin`;
     const digest = sha256(content);
-    const headers = { ...uploadHeaders(tenant.apiKey, path, digest), 'ss-content-sha256': digest, 'Content-Type': 'application/octet-stream' };
+    const headers = {
+      ...uploadHeaders(tenant.apiKey, path, digest),
+      'ss-content-sha256': digest,
+      'Content-Type': 'application/octet-stream',
+    };
     const start = server.requests.length;
     const connection = new RawConnection(app, [
       `POST ${path} HTTP/1.1`,
@@ -177,7 +202,9 @@ describe('S3 storage driver against a real S3 protocol server', () => {
     try {
       for (let index = 0; index < keys.length; index += 50) {
         await Promise.all(
-          keys.slice(index, index + 50).map((key) => client.send(new PutObjectCommand({ Bucket: server.bucket, Key: `${prefix}${key}`, Body: key }))),
+          keys
+            .slice(index, index + 50)
+            .map((key) => client.send(new PutObjectCommand({ Bucket: server.bucket, Key: `${prefix}${key}`, Body: key }))),
         );
       }
     } finally {
@@ -224,7 +251,9 @@ describe('S3 storage driver against a real S3 protocol server', () => {
     await seedHistory(app, tenant.apiKey, neighbour.id, { files: 4, messages: 2 });
     const purgeOf = async (id: string): Promise<Purge> => dataSource.getRepository(Purge).findOneByOrFail({ id });
 
-    await okta(app, tenant).patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
+    await okta(app, tenant)
+      .patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } }))
+      .expect(200);
     const [{ id: purgeId }] = await dataSource.getRepository(Purge).findBy({ userId: user.id });
     await until('the first batch', async () => (await purgeOf(purgeId)).filesDeleted > 0);
     await server.stop();
@@ -237,7 +266,10 @@ describe('S3 storage driver against a real S3 protocol server', () => {
     const during = await purgeOf(purgeId);
     expect(during.filesDeleted).toBeLessThan(30);
     expect(during.lastError).toContain('file store is unavailable');
-    const [{ count: rowsLeft }] = await dataSource.query<{ count: number | string }[]>('SELECT COUNT(*) AS count FROM files WHERE user_id = ?', [user.id]);
+    const [{ count: rowsLeft }] = await dataSource.query<{ count: number | string }[]>(
+      'SELECT COUNT(*) AS count FROM files WHERE user_id = ?',
+      [user.id],
+    );
     expect(Number(rowsLeft) + during.filesDeleted).toBe(30);
     expect((await request(app.getHttpServer()).get('/health/ready').expect(503)).body.details.storage.status).toBe('down');
 

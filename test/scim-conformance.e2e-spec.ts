@@ -42,7 +42,9 @@ describe('SCIM conformance', () => {
     it('PATCH add stores it on a user that has none', async () => {
       const user = await create('ext.patch@example.com', { externalId: undefined });
       expect(user.externalId).toBeUndefined();
-      const patched = await scim.patch(`/Users/${user.id as string}`, patchOp({ op: 'add', path: 'externalId', value: '00uPATCH' })).expect(200);
+      const patched = await scim
+        .patch(`/Users/${user.id as string}`, patchOp({ op: 'add', path: 'externalId', value: '00uPATCH' }))
+        .expect(200);
       expect(patched.body.externalId).toBe('00uPATCH');
       expect((await scim.get(`/Users/${user.id as string}`).expect(200)).body.externalId).toBe('00uPATCH');
       const found = await scim.get(`/Users?filter=${encodeURIComponent('externalId eq "00uPATCH"')}`).expect(200);
@@ -60,27 +62,47 @@ describe('SCIM conformance', () => {
 
     it('the same value again changes nothing', async () => {
       const user = await create('ext.same@example.com', { externalId: '00uSAME' });
-      const replaced = await scim.patch(`/Users/${user.id as string}`, patchOp({ op: 'replace', path: 'externalId', value: '00uSAME' })).expect(200);
+      const replaced = await scim
+        .patch(`/Users/${user.id as string}`, patchOp({ op: 'replace', path: 'externalId', value: '00uSAME' }))
+        .expect(200);
       expect(replaced.body.meta.version).toBe(user.meta.version);
       expect((await scim.put(`/Users/${user.id as string}`, user).expect(200)).body.meta.version).toBe(user.meta.version);
     });
 
     it.each([
-      ['PATCH replace', (id: string) => scim.patch(`/Users/${id}`, patchOp({ op: 'replace', path: 'externalId', value: '00uOTHER' })), 'changed to "00uOTHER"'],
-      ['PATCH path-less replace', (id: string) => scim.patch(`/Users/${id}`, patchOp({ op: 'replace', value: { externalId: '00uOTHER', name: { givenName: 'Not' } } })), 'changed to "00uOTHER"'],
+      [
+        'PATCH replace',
+        (id: string) => scim.patch(`/Users/${id}`, patchOp({ op: 'replace', path: 'externalId', value: '00uOTHER' })),
+        'changed to "00uOTHER"',
+      ],
+      [
+        'PATCH path-less replace',
+        (id: string) =>
+          scim.patch(`/Users/${id}`, patchOp({ op: 'replace', value: { externalId: '00uOTHER', name: { givenName: 'Not' } } })),
+        'changed to "00uOTHER"',
+      ],
       ['PATCH remove', (id: string) => scim.patch(`/Users/${id}`, patchOp({ op: 'remove', path: 'externalId' })), 'removed'],
-      ['PUT with another value', (id: string) => scim.put(`/Users/${id}`, oktaUser('ext.kept@example.com', 'Not', 'Applied', { externalId: '00uOTHER' })), 'changed to "00uOTHER"'],
-    ])('%s of an existing value is 400 mutability with a detail an Okta admin can act on, and changes nothing', async (_case, send, change) => {
-      const user = (await scim.get(`/Users?filter=${encodeURIComponent('userName eq "ext.kept@example.com"')}`).expect(200)).body.Resources[0] ?? (await create('ext.kept@example.com', { externalId: '00uKEPT' }));
-      const response = await send(user.id as string).expect(400);
-      expect(response.body).toMatchObject({ schemas: [ERROR], status: '400', scimType: 'mutability' });
-      expect(response.body.detail).toBe(
-        `externalId cannot be ${change}: this user is linked to the identity-provider user "00uKEPT". If the identity provider now holds the person under another user ` +
-          '(a re-created app or a migrated account), deactivate and delete this user here and let the identity provider provision them again; ' +
-          `${DELETES_EVERYTHING}.`,
-      );
-      expect((await scim.get(`/Users/${user.id as string}`).expect(200)).body).toEqual(user);
-    });
+      [
+        'PUT with another value',
+        (id: string) => scim.put(`/Users/${id}`, oktaUser('ext.kept@example.com', 'Not', 'Applied', { externalId: '00uOTHER' })),
+        'changed to "00uOTHER"',
+      ],
+    ])(
+      '%s of an existing value is 400 mutability with a detail an Okta admin can act on, and changes nothing',
+      async (_case, send, change) => {
+        const user =
+          (await scim.get(`/Users?filter=${encodeURIComponent('userName eq "ext.kept@example.com"')}`).expect(200)).body.Resources[0] ??
+          (await create('ext.kept@example.com', { externalId: '00uKEPT' }));
+        const response = await send(user.id as string).expect(400);
+        expect(response.body).toMatchObject({ schemas: [ERROR], status: '400', scimType: 'mutability' });
+        expect(response.body.detail).toBe(
+          `externalId cannot be ${change}: this user is linked to the identity-provider user "00uKEPT". If the identity provider now holds the person under another user ` +
+            '(a re-created app or a migrated account), deactivate and delete this user here and let the identity provider provision them again; ' +
+            `${DELETES_EVERYTHING}.`,
+        );
+        expect((await scim.get(`/Users/${user.id as string}`).expect(200)).body).toEqual(user);
+      },
+    );
   });
 
   describe('unassigned attributes are omitted (RFC 7643 §2.5)', () => {
@@ -89,10 +111,16 @@ describe('SCIM conformance', () => {
       const removed = await scim.patch(`/Users/${user.id as string}`, patchOp({ op: 'remove', path: 'name' })).expect(200);
       expect(removed.body).not.toHaveProperty('name');
       expect(removed.body).not.toHaveProperty('displayName');
-      expect((await scim.get(`/Users/${user.id as string}?attributes=name,userName`).expect(200)).body).toEqual({ schemas: [CORE_USER], id: user.id, userName: 'no.name@example.com' });
+      expect((await scim.get(`/Users/${user.id as string}?attributes=name,userName`).expect(200)).body).toEqual({
+        schemas: [CORE_USER],
+        id: user.id,
+        userName: 'no.name@example.com',
+      });
 
       const deactivated = await create('deactivated.name@example.com');
-      const response = await scim.patch(`/Users/${deactivated.id as string}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
+      const response = await scim
+        .patch(`/Users/${deactivated.id as string}`, patchOp({ op: 'replace', value: { active: false } }))
+        .expect(200);
       expect(response.body).not.toHaveProperty('name');
       const listed = await scim.get(`/Users?filter=${encodeURIComponent('userName eq "deactivated.name@example.com"')}`).expect(200);
       expect(listed.body.Resources[0]).not.toHaveProperty('name');
@@ -100,7 +128,11 @@ describe('SCIM conformance', () => {
     });
 
     it('a user without an email has no "emails"', async () => {
-      const user = (await scim.post('/Users', { schemas: [CORE_USER], userName: 'no.email@example.com', active: true, name: { givenName: 'No' } }).expect(201)).body;
+      const user = (
+        await scim
+          .post('/Users', { schemas: [CORE_USER], userName: 'no.email@example.com', active: true, name: { givenName: 'No' } })
+          .expect(201)
+      ).body;
       expect(user).not.toHaveProperty('emails');
       expect(user.name).toEqual({ givenName: 'No', formatted: 'No' });
     });
@@ -131,22 +163,23 @@ describe('SCIM conformance', () => {
       const response = await scim.post('/Users', { schemas: [CORE_USER], userName: 'no.active@example.com' }).expect(400);
       expect(response.body).toMatchObject({ schemas: [ERROR], status: '400', scimType: 'invalidValue' });
       expect(response.body.detail).toMatch(/^active is required/);
-      expect((await scim.get(`/Users?filter=${encodeURIComponent('userName eq "no.active@example.com"')}`).expect(200)).body.totalResults).toBe(0);
+      expect(
+        (await scim.get(`/Users?filter=${encodeURIComponent('userName eq "no.active@example.com"')}`).expect(200)).body.totalResults,
+      ).toBe(0);
     });
   });
 
   describe('the discovery endpoints are read-only', () => {
     const paths = ['/ServiceProviderConfig', '/ResourceTypes', '/ResourceTypes/User', '/Schemas', `/Schemas/${CORE_USER}`];
-    it.each(paths.flatMap((path) => (['post', 'put', 'patch', 'delete'] as const).map((method) => [method.toUpperCase(), path, method] as const)))(
-      '%s %s is 405 with Allow: GET and a SCIM error',
-      async (_method, path, method) => {
-        const response = await (method === 'delete' ? scim.delete(path) : scim[method](path, {})).expect(405);
-        expect(response.headers.allow).toBe('GET');
-        expect(response.headers['content-type']).toBe('application/scim+json; charset=utf-8');
-        expect(response.body).toMatchObject({ schemas: [ERROR], status: '405' });
-        expect(response.body.detail).toMatch(/read-only: use GET/);
-      },
-    );
+    it.each(
+      paths.flatMap((path) => (['post', 'put', 'patch', 'delete'] as const).map((method) => [method.toUpperCase(), path, method] as const)),
+    )('%s %s is 405 with Allow: GET and a SCIM error', async (_method, path, method) => {
+      const response = await (method === 'delete' ? scim.delete(path) : scim[method](path, {})).expect(405);
+      expect(response.headers.allow).toBe('GET');
+      expect(response.headers['content-type']).toBe('application/scim+json; charset=utf-8');
+      expect(response.body).toMatchObject({ schemas: [ERROR], status: '405' });
+      expect(response.body.detail).toMatch(/read-only: use GET/);
+    });
 
     it('still asks for credentials first', async () => {
       await request(app.getHttpServer()).post('/scim/v2/Schemas').send({}).expect(401);
@@ -158,7 +191,9 @@ describe('SCIM conformance', () => {
       const user = await create('rename.me@example.com');
       for (const response of [
         await scim.put(`/Users/${user.id as string}`, { ...user, userName: 'renamed@example.com' }).expect(400),
-        await scim.patch(`/Users/${user.id as string}`, patchOp({ op: 'replace', path: 'userName', value: 'renamed@example.com' })).expect(400),
+        await scim
+          .patch(`/Users/${user.id as string}`, patchOp({ op: 'replace', path: 'userName', value: 'renamed@example.com' }))
+          .expect(400),
       ]) {
         expect(response.body.scimType).toBe('mutability');
         expect(response.body.detail).toBe(
@@ -178,7 +213,9 @@ describe('SCIM conformance', () => {
 
     it('a name longer than the column is 400 invalidValue, not a database error', async () => {
       const user = await create('long.name@example.com');
-      const response = await scim.patch(`/Users/${user.id as string}`, patchOp({ op: 'replace', path: 'name.givenName', value: 'x'.repeat(256) })).expect(400);
+      const response = await scim
+        .patch(`/Users/${user.id as string}`, patchOp({ op: 'replace', path: 'name.givenName', value: 'x'.repeat(256) }))
+        .expect(400);
       expect(response.body).toMatchObject({ scimType: 'invalidValue', detail: 'name.givenName is longer than 255 characters' });
     });
   });

@@ -4,14 +4,22 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysRepository } from '../src/api-keys/api-keys.repository';
 import { ApiKeysService } from '../src/api-keys/api-keys.service';
+import { RedisConnection } from '../src/redis/redis-connection';
 import { ScimCredentialCache } from '../src/scim-credentials/scim-credential-cache';
 import { ScimCredentialsService } from '../src/scim-credentials/scim-credentials.service';
-import { RedisConnection } from '../src/redis/redis-connection';
 import { normalizeUserName } from '../src/users/caseless-text';
 import { User } from '../src/users/user.entity';
-import { adminRequest, ApiKeyCredentials, bootstrapOrganization, BootstrappedOrganization, issueScimCredentials, scimGet, ScimCredentials } from './support/admin-api';
-import { DisposableRedis } from './support/purge-redis';
+import {
+  adminRequest,
+  ApiKeyCredentials,
+  bootstrapOrganization,
+  BootstrappedOrganization,
+  issueScimCredentials,
+  ScimCredentials,
+  scimGet,
+} from './support/admin-api';
 import { freePort } from './support/processes';
+import { DisposableRedis } from './support/purge-redis';
 import { okta, patchOp, ScimTenant } from './support/scim-client';
 import { rememberSecret } from './support/secret-ledger';
 import { createTestApp } from './support/test-app';
@@ -43,7 +51,11 @@ describe('SCIM credential cache across processes', () => {
   const cacheOf = (app: INestApplication): ScimCredentialCache => app.get(ScimCredentialCache);
 
   async function newKeyWithCredentials(): Promise<{ key: ApiKeyCredentials; credentials: ScimCredentials }> {
-    const created = (await adminRequest(a, 'post', '/admin/v1/api-keys', org.apiKey, { description: 'okta' }).expect(201)).body as { id: string; key: string; secret: string };
+    const created = (await adminRequest(a, 'post', '/admin/v1/api-keys', org.apiKey, { description: 'okta' }).expect(201)).body as {
+      id: string;
+      key: string;
+      secret: string;
+    };
     rememberSecret(created.secret);
     const key = { id: created.id, key: created.key, secret: created.secret };
     const credentials = await issueScimCredentials(a, key);
@@ -113,7 +125,10 @@ describe('SCIM credential cache across processes', () => {
       await until(() => !cacheOf(a).enabled && !cacheOf(b).enabled, 'both caches notice Redis is gone');
       await scimGet(b, '/scim/v2/Users', credentials).expect(200);
       // Signed admin requests cannot be checked for replay without Redis (503): revoke as the API would.
-      await a.get(ApiKeysService).revoke({ organizationId: org.organizationId, userId: org.adminId, apiKeyId: org.apiKey.id }, key.id, { sourceAddress: null, requestId: null });
+      await a.get(ApiKeysService).revoke({ organizationId: org.organizationId, userId: org.adminId, apiKeyId: org.apiKey.id }, key.id, {
+        sourceAddress: null,
+        requestId: null,
+      });
       await scimGet(b, '/scim/v2/Users', credentials).expect(401);
     } finally {
       await redis.start();
@@ -126,21 +141,25 @@ describe('SCIM credential cache across processes', () => {
 
   it('refuses at once in the other process the credential of an administrator demoted through one', async () => {
     const userName = `deputy-${Date.now().toString(36)}@cache.example.com`;
-    const deputy = await a.get(DataSource).getRepository(User).save({
-      id: randomUUID(),
-      organizationId: org.organizationId,
-      userName,
-      userNameNormalized: normalizeUserName(userName),
-      email: userName,
-      givenName: 'Dee',
-      familyName: 'Puty',
-      externalId: null,
-      active: true,
-      role: 'admin',
+    const deputy = await a
+      .get(DataSource)
+      .getRepository(User)
+      .save({
+        id: randomUUID(),
+        organizationId: org.organizationId,
+        userName,
+        userNameNormalized: normalizeUserName(userName),
+        email: userName,
+        givenName: 'Dee',
+        familyName: 'Puty',
+        externalId: null,
+        active: true,
+        role: 'admin',
+      });
+    const issued = await a.get(ApiKeysService).create({ organizationId: org.organizationId, userId: deputy.id, apiKeyId: null }, 'deputy', {
+      sourceAddress: 'test',
+      requestId: null,
     });
-    const issued = await a
-      .get(ApiKeysService)
-      .create({ organizationId: org.organizationId, userId: deputy.id, apiKeyId: null }, 'deputy', { sourceAddress: 'test', requestId: null });
     rememberSecret(issued.secret);
     const credentials = await issueScimCredentials(a, { id: issued.apiKey.id, key: issued.apiKey.key, secret: issued.secret });
     rememberSecret(credentials.password);
@@ -152,10 +171,16 @@ describe('SCIM credential cache across processes', () => {
 
   it('refuses every credential of a key owner deactivated through the other process', async () => {
     const { credentials } = await newKeyWithCredentials();
-    const tenant: ScimTenant = { ...org, credentials, authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` };
+    const tenant: ScimTenant = {
+      ...org,
+      credentials,
+      authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
+    };
     await scimGet(b, '/scim/v2/Users', credentials).expect(200);
     // The keys' owner is the organization's administrator; deactivating them revokes their keys.
-    await okta(a, tenant).patch(`/Users/${org.adminId}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
+    await okta(a, tenant)
+      .patch(`/Users/${org.adminId}`, patchOp({ op: 'replace', value: { active: false } }))
+      .expect(200);
     await scimGet(b, '/scim/v2/Users', credentials).expect(401);
   });
 });

@@ -94,7 +94,10 @@ describe('SCIM DELETE', () => {
 
   it('with a stale If-Match is 412 and changes nothing', async () => {
     const user = await create('stale.delete@example.com');
-    await scim.delete(`/Users/${user.id as string}`).set('If-Match', 'W/"999"').expect(412);
+    await scim
+      .delete(`/Users/${user.id as string}`)
+      .set('If-Match', 'W/"999"')
+      .expect(412);
     expect((await scim.get(`/Users/${user.id as string}`).expect(200)).body).toEqual(user);
     expect(await purgeIdsOf(user.id as string)).toEqual([]);
   });
@@ -125,7 +128,12 @@ describe('SCIM DELETE', () => {
     }
     await completeEveryPurge();
     const state = await stateOf(id);
-    expect({ hidden: state.deleted_at !== null, active: Boolean(Number(state.active)), ...(await itemsOf(id)) }).toEqual({ hidden: true, active: false, files: 0, messages: 0 });
+    expect({ hidden: state.deleted_at !== null, active: Boolean(Number(state.active)), ...(await itemsOf(id)) }).toEqual({
+      hidden: true,
+      active: false,
+      files: 0,
+      messages: 0,
+    });
     expect(await storedKeys(app, tenant.organizationId, id)).toEqual([]);
     expect(between).toEqual([404, 404]);
   });
@@ -157,7 +165,9 @@ describe('SCIM DELETE', () => {
         const upload = async (): Promise<void> => {
           for (let n = 0; n < UPLOADS_PER_USER; n += 1) {
             await record(uploadRequest(app, tenant.apiKey, id, `late-${n}.bin`, fileContent(`late-${i}`, n)));
-            await record(adminRequest(app, 'post', `/admin/v1/users/${id}/messages`, tenant.apiKey, { subject: `late ${n}`, body: 'raced' }));
+            await record(
+              adminRequest(app, 'post', `/admin/v1/users/${id}/messages`, tenant.apiKey, { subject: `late ${n}`, body: 'raced' }),
+            );
           }
         };
         const remove = async (): Promise<void> => {
@@ -180,7 +190,12 @@ describe('SCIM DELETE', () => {
         continue;
       }
       hidden += 1;
-      expect({ id, active: Boolean(Number(state.active)), ...(await itemsOf(id)), bytes: (await storedKeys(app, tenant.organizationId, id)) }).toEqual({
+      expect({
+        id,
+        active: Boolean(Number(state.active)),
+        ...(await itemsOf(id)),
+        bytes: await storedKeys(app, tenant.organizationId, id),
+      }).toEqual({
         id,
         active: false,
         files: 0,

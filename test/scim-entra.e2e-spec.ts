@@ -33,27 +33,55 @@ describe('Entra variants', () => {
   });
 
   it('E1/E2: capitalised ops and string booleans', async () => {
-    expect((await scim.patch(`/Users/${userId}`, patchOp({ op: 'Replace', path: 'active', value: 'False' })).expect(200)).body.active).toBe(false);
-    expect((await scim.patch(`/Users/${userId}`, patchOp({ op: 'Replace', path: 'active', value: 'True' })).expect(200)).body.active).toBe(true);
-    const names = await scim.patch(`/Users/${userId}`, patchOp({ op: 'Add', path: 'name.givenName', value: 'Ellen' }, { op: 'Replace', path: 'name.familyName', value: 'Entra' })).expect(200);
+    expect((await scim.patch(`/Users/${userId}`, patchOp({ op: 'Replace', path: 'active', value: 'False' })).expect(200)).body.active).toBe(
+      false,
+    );
+    expect((await scim.patch(`/Users/${userId}`, patchOp({ op: 'Replace', path: 'active', value: 'True' })).expect(200)).body.active).toBe(
+      true,
+    );
+    const names = await scim
+      .patch(
+        `/Users/${userId}`,
+        patchOp({ op: 'Add', path: 'name.givenName', value: 'Ellen' }, { op: 'Replace', path: 'name.familyName', value: 'Entra' }),
+      )
+      .expect(200);
     expect(names.body.name).toMatchObject({ givenName: 'Ellen', familyName: 'Entra' });
   });
 
   it('E4: path-less replace with dotted and URN-qualified keys merges names', async () => {
     const response = await scim
-      .patch(`/Users/${userId}`, patchOp({ op: 'replace', value: { 'name.givenName': 'Elle', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber': '1' } }))
+      .patch(
+        `/Users/${userId}`,
+        patchOp({
+          op: 'replace',
+          value: { 'name.givenName': 'Elle', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber': '1' },
+        }),
+      )
       .expect(200);
     expect(response.body.name).toMatchObject({ givenName: 'Elle', familyName: 'Entra' });
   });
 
   it('E5: value-filtered paths on attributes not kept are accepted and change nothing', async () => {
     const before = (await scim.get(`/Users/${userId}`).expect(200)).body;
-    await scim.patch(`/Users/${userId}`, patchOp({ op: 'Replace', path: 'emails[type eq "work"].value', value: 'other@contoso.com' }, { op: 'Add', path: 'phoneNumbers[type eq "mobile"].value', value: '+1 555' })).expect(200);
+    await scim
+      .patch(
+        `/Users/${userId}`,
+        patchOp(
+          { op: 'Replace', path: 'emails[type eq "work"].value', value: 'other@contoso.com' },
+          { op: 'Add', path: 'phoneNumbers[type eq "mobile"].value', value: '+1 555' },
+        ),
+      )
+      .expect(200);
     expect((await scim.get(`/Users/${userId}`).expect(200)).body.emails).toEqual(before.emails);
   });
 
   it('E6: queries by userName, externalId and work email, without startIndex or count', async () => {
-    for (const filter of ['userName eq "ellen.entra@contoso.com"', 'externalId eq "entra-0001"', 'emails[type eq "work"].value eq "ellen.entra@contoso.com"', 'userName eq "ellen.entra@contoso.com" and externalId eq "entra-0001"']) {
+    for (const filter of [
+      'userName eq "ellen.entra@contoso.com"',
+      'externalId eq "entra-0001"',
+      'emails[type eq "work"].value eq "ellen.entra@contoso.com"',
+      'userName eq "ellen.entra@contoso.com" and externalId eq "entra-0001"',
+    ]) {
       const response = await scim.get(`/Users?filter=${encodeURIComponent(filter)}`).expect(200);
       expect(response.body, filter).toMatchObject({ schemas: [LIST_RESPONSE], totalResults: 1, startIndex: 1, itemsPerPage: 1 });
       expect(response.body.Resources[0].id).toBe(userId);

@@ -11,8 +11,8 @@ import { ScimRequestLimiter } from '../src/auth/scim-request-limiter';
 import { User } from '../src/users/user.entity';
 import { adminRequest, ApiKeyCredentials, issueScimCredentials } from './support/admin-api';
 import { e2eDatabase } from './support/e2e-target';
-import { ERROR, okta, oktaUser, ScimTenant, scimTenant } from './support/scim-client';
 import { runNode } from './support/processes';
+import { ERROR, okta, oktaUser, ScimTenant, scimTenant } from './support/scim-client';
 import { rememberSecret } from './support/secret-ledger';
 import { createTestApp } from './support/test-app';
 
@@ -64,7 +64,9 @@ async function metric(app: INestApplication, pattern: RegExp): Promise<number> {
 
 /** `count` more users of the tenant, copied from one created by SCIM, written in bulk. */
 async function addUsers(app: INestApplication, tenant: ScimTenant, count: number): Promise<void> {
-  const created = await okta(app, tenant).post('/Users', oktaUser(`template@${tenant.organizationId}.example.com`, 'Template', 'Person')).expect(201);
+  const created = await okta(app, tenant)
+    .post('/Users', oktaUser(`template@${tenant.organizationId}.example.com`, 'Template', 'Person'))
+    .expect(201);
   const users = app.get(DataSource).getRepository(User);
   const template = await users.findOneByOrFail({ id: (created.body as { id: string }).id });
   for (let first = 0; first < count; first += 500) {
@@ -82,11 +84,18 @@ async function secondCredential(app: INestApplication, tenant: ScimTenant): Prom
   const apiKey = created.body as ApiKeyCredentials;
   const credentials = await issueScimCredentials(app, apiKey);
   rememberSecret(apiKey.secret, credentials.password);
-  return { ...tenant, apiKey, credentials, authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` };
+  return {
+    ...tenant,
+    apiKey,
+    credentials,
+    authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
+  };
 }
 
 async function credentialIdOf(app: INestApplication, tenant: ScimTenant): Promise<string> {
-  const [row] = await app.get(DataSource).query<{ id: string }[]>('SELECT id FROM scim_credentials WHERE username = ?', [tenant.credentials.username]);
+  const [row] = await app
+    .get(DataSource)
+    .query<{ id: string }[]>('SELECT id FROM scim_credentials WHERE username = ?', [tenant.credentials.username]);
   return row.id;
 }
 
@@ -118,7 +127,8 @@ describe('the cost of one SCIM filter is bounded', () => {
         schemas: [ERROR],
         status: '400',
         scimType: 'invalidFilter',
-        detail: 'Filter has too many conditions: at most 10 comparisons and presence tests (such as userName eq "…" or externalId pr) are accepted in one filter',
+        detail:
+          'Filter has too many conditions: at most 10 comparisons and presence tests (such as userName eq "…" or externalId pr) are accepted in one filter',
       });
     }
     expect(await metric(app, /scim_filter_refusals_total\{reason="too_many_clauses"\} (\d+)/)).toBe(before + 3);
@@ -161,7 +171,8 @@ describe('a filter query that runs too long on MySQL/MariaDB is stopped', () => 
         schemas: [ERROR],
         status: '400',
         scimType: 'invalidFilter',
-        detail: 'Filter is too expensive: it could not be evaluated within 50 ms. Use fewer conditions, or eq on userName, externalId or id.',
+        detail:
+          'Filter is too expensive: it could not be evaluated within 50 ms. Use fewer conditions, or eq on userName, externalId or id.',
       });
       expect(await metric(app, /scim_filter_refusals_total\{reason="time_limit"\} (\d+)/)).toBe(before + 1);
     } else {
@@ -171,7 +182,9 @@ describe('a filter query that runs too long on MySQL/MariaDB is stopped', () => 
       expect(await metric(app, /scim_filter_refusals_total\{reason="time_limit"\} (\d+)/)).toBe(before);
     }
     const found = await scim.get(listPath(`userName eq "BULK-1234@${tenant.organizationId}.example.com"`)).expect(200);
-    expect((found.body as { Resources: { userName: string }[] }).Resources.map((user) => user.userName)).toEqual([`bulk-1234@${tenant.organizationId}.example.com`]);
+    expect((found.body as { Resources: { userName: string }[] }).Resources.map((user) => user.userName)).toEqual([
+      `bulk-1234@${tenant.organizationId}.example.com`,
+    ]);
     const page = await scim.get('/Users?startIndex=19000&count=5').expect(200);
     expect(page.body.totalResults).toBe(20_002);
   });
@@ -184,7 +197,11 @@ describe('one SCIM credential cannot starve the others', () => {
   let otherOrganization: ScimTenant;
 
   beforeAll(async () => {
-    app = await appWith({ SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL: '1', SCIM_QUEUED_REQUESTS_PER_CREDENTIAL: '1', SCIM_QUEUE_TIMEOUT_MS: '2000' });
+    app = await appWith({
+      SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL: '1',
+      SCIM_QUEUED_REQUESTS_PER_CREDENTIAL: '1',
+      SCIM_QUEUE_TIMEOUT_MS: '2000',
+    });
     flooding = await scimTenant(app, 'flooding');
     sameOrganization = await secondCredential(app, flooding);
     otherOrganization = await scimTenant(app, 'neighbour');
@@ -203,7 +220,9 @@ describe('one SCIM credential cannot starve the others', () => {
     // A long request of the flooding credential holds its only turn.
     const holding = await app.get(ScimRequestLimiter).acquire(await credentialIdOf(app, flooding));
 
-    const waiting = okta(app, flooding).get('/Users?count=1').then((response) => response);
+    const waiting = okta(app, flooding)
+      .get('/Users?count=1')
+      .then((response) => response);
     await waitForMetric(app, /scim_credential_requests_waiting (\d+)/, (value) => value === 1);
     const refused = await okta(app, flooding).get(`/Users/${flooding.adminId}`).expect(429);
     expect(refused.headers['retry-after']).toBe('1');

@@ -25,16 +25,69 @@ type Seed = {
 
 // One hour after creation each, so meta.lastModified filters have their own answers.
 const USERS: Seed[] = [
-  { id: 'bjensen', userName: 'BJensen', email: 'bjensen@example.com', givenName: 'Barbara', familyName: 'Jensen', externalId: '00uBJ', created: '2026-01-01T10:00:00.000Z' },
-  { id: 'quote', userName: 'a"b', email: 'Quote@Example.com', givenName: 'Quote', externalId: 'ext-Quote', created: '2026-01-02T10:00:00.000Z' },
-  { id: 'backslash', userName: 'a\\b', givenName: 'Back', familyName: 'Slash', externalId: 'DOMAIN\\user', created: '2026-01-02T10:00:00.500Z' },
+  {
+    id: 'bjensen',
+    userName: 'BJensen',
+    email: 'bjensen@example.com',
+    givenName: 'Barbara',
+    familyName: 'Jensen',
+    externalId: '00uBJ',
+    created: '2026-01-01T10:00:00.000Z',
+  },
+  {
+    id: 'quote',
+    userName: 'a"b',
+    email: 'Quote@Example.com',
+    givenName: 'Quote',
+    externalId: 'ext-Quote',
+    created: '2026-01-02T10:00:00.000Z',
+  },
+  {
+    id: 'backslash',
+    userName: 'a\\b',
+    givenName: 'Back',
+    familyName: 'Slash',
+    externalId: 'DOMAIN\\user',
+    created: '2026-01-02T10:00:00.500Z',
+  },
   { id: 'jose', userName: 'José', email: 'jose@example.com', givenName: 'José', familyName: 'Núñez', created: '2026-01-03T10:00:00.000Z' },
-  { id: 'percent', userName: '50%_off', email: 'deals@example.com', givenName: '50%', familyName: 'Off', created: '2026-01-04T10:00:00.000Z' },
-  { id: 'inactive', userName: 'old.user@example.com', email: 'old.user@example.com', externalId: '00uOLD', active: false, created: '2026-01-05T10:00:00.000Z' },
-  { id: 'mixed', userName: 'Mixed.Case@Example.COM', email: 'Mixed.Case@Example.COM', givenName: 'Élodie', familyName: 'McCase', externalId: 'ABC', created: '2026-01-06T10:00:00.000Z' },
+  {
+    id: 'percent',
+    userName: '50%_off',
+    email: 'deals@example.com',
+    givenName: '50%',
+    familyName: 'Off',
+    created: '2026-01-04T10:00:00.000Z',
+  },
+  {
+    id: 'inactive',
+    userName: 'old.user@example.com',
+    email: 'old.user@example.com',
+    externalId: '00uOLD',
+    active: false,
+    created: '2026-01-05T10:00:00.000Z',
+  },
+  {
+    id: 'mixed',
+    userName: 'Mixed.Case@Example.COM',
+    email: 'Mixed.Case@Example.COM',
+    givenName: 'Élodie',
+    familyName: 'McCase',
+    externalId: 'ABC',
+    created: '2026-01-06T10:00:00.000Z',
+  },
   { id: 'glob', userName: 'st*r?[x]!', email: '', givenName: '', familyName: 'Glob*?', created: '2026-01-07T10:00:00.000Z' },
   // Same userName, email, names and externalId as bjensen, in another organization.
-  { id: 'other-bjensen', userName: 'BJensen', email: 'bjensen@example.com', givenName: 'Barbara', familyName: 'Jensen', externalId: '00uBJ', created: '2026-01-01T10:00:00.000Z', organizationId: OTHER_ORGANIZATION_ID },
+  {
+    id: 'other-bjensen',
+    userName: 'BJensen',
+    email: 'bjensen@example.com',
+    givenName: 'Barbara',
+    familyName: 'Jensen',
+    externalId: '00uBJ',
+    created: '2026-01-01T10:00:00.000Z',
+    organizationId: OTHER_ORGANIZATION_ID,
+  },
 ];
 
 const WITH_EMAIL = ['bjensen', 'quote', 'jose', 'percent', 'inactive', 'mixed'];
@@ -142,9 +195,9 @@ describe('SCIM filters on the users table', () => {
     [
       'SQL injection attempts, which are only ever values',
       [
-        ['userName eq "x\' OR \'1\'=\'1"', []],
+        ["userName eq \"x' OR '1'='1\"", []],
         ['userName eq "\\" or userName pr or \\""', []],
-        ['userName co "\' OR \'\'=\'"', []],
+        ["userName co \"' OR ''='\"", []],
         ['name.givenName eq "\') OR 1=1 --"', []],
         ['externalId eq "x`) OR 1=1 #"', []],
         ['emails[value eq "\\" OR 1=1; DROP TABLE users; --"]', []],

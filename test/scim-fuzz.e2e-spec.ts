@@ -13,23 +13,101 @@ const ROUTE_RUNS = Number(process.env.FUZZ_RUNS ?? 250);
 /** Values a hostile or broken client might put anywhere in a JSON body. */
 const nastyValue = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }),
-  fc.constantFrom('__proto__', 'constructor', 'prototype', 'True', 'False', '', ' ', '\u0000', 'é'.repeat(300), "x' OR '1'='1", '"; DROP TABLE users; --'),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    'True',
+    'False',
+    '',
+    ' ',
+    '\u0000',
+    'é'.repeat(300),
+    "x' OR '1'='1",
+    '"; DROP TABLE users; --',
+  ),
   fc.constantFrom(1e308, -0, Number.MAX_SAFE_INTEGER + 2, 2 ** 64),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
 );
 
-const attributeName = fc.constantFrom('userName', 'USERNAME', 'name', 'name.givenName', 'name.familyName', 'active', 'emails', 'externalId', 'id', 'meta', 'password', 'groups', '__proto__', 'constructor', 'urn:ietf:params:scim:schemas:core:2.0:User:name.givenName', 'emails[type eq "work"].value', 'emails[type eq', 'x'.repeat(2000));
+const attributeName = fc.constantFrom(
+  'userName',
+  'USERNAME',
+  'name',
+  'name.givenName',
+  'name.familyName',
+  'active',
+  'emails',
+  'externalId',
+  'id',
+  'meta',
+  'password',
+  'groups',
+  '__proto__',
+  'constructor',
+  'urn:ietf:params:scim:schemas:core:2.0:User:name.givenName',
+  'emails[type eq "work"].value',
+  'emails[type eq',
+  'x'.repeat(2000),
+);
 
-const deepObject = fc.letrec((tie) => ({ node: fc.oneof({ depthSize: 'small' }, nastyValue, fc.dictionary(attributeName, tie('node'), { maxKeys: 4 }), fc.array(tie('node'), { maxLength: 3 })) })).node;
+const deepObject = fc.letrec((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small' },
+    nastyValue,
+    fc.dictionary(attributeName, tie('node'), { maxKeys: 4 }),
+    fc.array(tie('node'), { maxLength: 3 }),
+  ),
+})).node;
 
 const operation = fc.record(
   { op: fc.constantFrom('add', 'replace', 'remove', 'Replace', 'ADD', 'move', 'copy', 'test', ''), path: attributeName, value: deepObject },
   { requiredKeys: [] },
 );
 
-const filterFragment = fc.constantFrom('userName', 'name.givenName', 'emails[type eq "work"]', 'active', 'meta.created', 'externalId', 'title', ' eq ', ' ne ', ' co ', ' sw ', ' gt ', ' pr', ' and ', ' or ', 'not ', '(', ')', '"x"', '"a\\"b"', 'true', 'null', '5', '[', ']', "'", '\\', '"2020-01-01T00:00:00Z"', '%', 'urn:ietf:params:scim:schemas:core:2.0:User:userName');
+const filterFragment = fc.constantFrom(
+  'userName',
+  'name.givenName',
+  'emails[type eq "work"]',
+  'active',
+  'meta.created',
+  'externalId',
+  'title',
+  ' eq ',
+  ' ne ',
+  ' co ',
+  ' sw ',
+  ' gt ',
+  ' pr',
+  ' and ',
+  ' or ',
+  'not ',
+  '(',
+  ')',
+  '"x"',
+  '"a\\"b"',
+  'true',
+  'null',
+  '5',
+  '[',
+  ']',
+  "'",
+  '\\',
+  '"2020-01-01T00:00:00Z"',
+  '%',
+  'urn:ietf:params:scim:schemas:core:2.0:User:userName',
+);
 
-const mediaType = fc.constantFrom('application/scim+json', 'application/scim+json; charset=utf-8', 'application/json', 'text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'application/scim+json; charset=latin1', '');
+const mediaType = fc.constantFrom(
+  'application/scim+json',
+  'application/scim+json; charset=utf-8',
+  'application/json',
+  'text/plain',
+  'application/xml',
+  'application/x-www-form-urlencoded',
+  'application/scim+json; charset=latin1',
+  '',
+);
 
 function expectScimError(response: request.Response): void {
   expect(response.status).toBeLessThan(500);
@@ -82,7 +160,8 @@ describe('property-based: random requests never break the SCIM API', () => {
     await fc.assert(
       fc.asyncProperty(deepObject, mediaType, fc.boolean(), async (body, contentType, withSchemas) => {
         const before = await visibleState();
-        const payload = withSchemas && typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, schemas: [CORE_USER] } : body;
+        const payload =
+          withSchemas && typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, schemas: [CORE_USER] } : body;
         const response = await scim.post('/Users', JSON.stringify(payload), contentType || undefined);
         if (response.status === 201) {
           await scim.delete(`/Users/${response.body.id as string}`).expect(204);
@@ -99,11 +178,19 @@ describe('property-based: random requests never break the SCIM API', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(operation, { maxLength: 5 }), fc.boolean(), async (operations, withSchemas) => {
         const before = await visibleState();
-        const response = await scim.patch(`/Users/${userId}`, withSchemas ? { schemas: [PATCH_OP], Operations: operations } : { Operations: operations });
+        const response = await scim.patch(
+          `/Users/${userId}`,
+          withSchemas ? { schemas: [PATCH_OP], Operations: operations } : { Operations: operations },
+        );
         if (response.status === 200) {
           expect(response.body.id).toBe(userId);
           if ((response.body as { active: boolean }).active === false) {
-            await scim.patch(`/Users/${userId}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: true, name: { givenName: 'Fuzz', familyName: 'Target' } } }] }).expect(200);
+            await scim
+              .patch(`/Users/${userId}`, {
+                schemas: [PATCH_OP],
+                Operations: [{ op: 'replace', value: { active: true, name: { givenName: 'Fuzz', familyName: 'Target' } } }],
+              })
+              .expect(200);
           }
           return;
         }
@@ -117,7 +204,11 @@ describe('property-based: random requests never break the SCIM API', () => {
   describe('every SCIM route and method the app registers', () => {
     const scimRoutes = () => allRoutes(app).filter((route) => route.auth === 'scim');
     const credentials = () => ({ scimAuthorization: tenant.authorization, apiKey: tenant.apiKey });
-    const secrets = () => [tenant.credentials.password, tenant.apiKey.secret, ...(process.env.ENCRYPTION_KEY ? [process.env.ENCRYPTION_KEY] : [])];
+    const secrets = () => [
+      tenant.credentials.password,
+      tenant.apiKey.secret,
+      ...(process.env.ENCRYPTION_KEY ? [process.env.ENCRYPTION_KEY] : []),
+    ];
 
     it('long, repeated and oddly encoded parameters, deep and non-UTF-8 bodies: never a 5xx, always the SCIM error shape, no secret', async () => {
       const routes = scimRoutes();
@@ -145,11 +236,24 @@ describe('property-based: random requests never break the SCIM API', () => {
   it('random Authorization headers and paths: 401/404/405 in the SCIM shape, never a 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.string({ maxLength: 60 }), fc.constantFrom('Basic', 'Basic ', 'Basic ====', 'basic Og==', 'Bearer x', 'Basic ' + Buffer.from(':').toString('base64'))),
-        fc.constantFrom('/Users', `/Users/${'9'.repeat(40)}`, '/Users/%E0%A4%A', '/Users/..%2f..%2fetc', '/Schemas/x', '/ResourceTypes/Group', '/nope'),
+        fc.oneof(
+          fc.string({ maxLength: 60 }),
+          fc.constantFrom('Basic', 'Basic ', 'Basic ====', 'basic Og==', 'Bearer x', 'Basic ' + Buffer.from(':').toString('base64')),
+        ),
+        fc.constantFrom(
+          '/Users',
+          `/Users/${'9'.repeat(40)}`,
+          '/Users/%E0%A4%A',
+          '/Users/..%2f..%2fetc',
+          '/Schemas/x',
+          '/ResourceTypes/Group',
+          '/nope',
+        ),
         fc.constantFrom<'get' | 'post' | 'put' | 'patch' | 'delete'>('get', 'post', 'put', 'patch', 'delete'),
         async (authorization, path, method) => {
-          const response = await request(app.getHttpServer())[method](`/scim/v2${path}`).set('Authorization', authorization.replace(/[\r\n]/g, ''));
+          const response = await request(app.getHttpServer())
+            [method](`/scim/v2${path}`)
+            .set('Authorization', authorization.replace(/[\r\n]/g, ''));
           expectScimError(response);
         },
       ),

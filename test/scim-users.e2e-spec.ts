@@ -32,7 +32,9 @@ describe('SCIM Users', () => {
   });
 
   async function userRows(): Promise<number> {
-    const [row] = await dataSource.query<{ n: string | number }[]>('SELECT COUNT(*) AS n FROM users WHERE organization_id = ?', [tenant.organizationId]);
+    const [row] = await dataSource.query<{ n: string | number }[]>('SELECT COUNT(*) AS n FROM users WHERE organization_id = ?', [
+      tenant.organizationId,
+    ]);
     return Number(row?.n);
   }
 
@@ -41,7 +43,7 @@ describe('SCIM Users', () => {
     return response.body as ScimUserBody;
   }
 
-  describe("Okta SCIM 2.0 SPEC Test (contract §2.1), step by step", () => {
+  describe('Okta SCIM 2.0 SPEC Test (contract §2.1), step by step', () => {
     const suffix = Math.floor(Math.random() * 1000);
     const givenName = `Runscope${suffix}`;
     const familyName = `Abcdefghi${suffix}`;
@@ -131,7 +133,9 @@ describe('SCIM Users', () => {
     });
 
     it('9. the filter finds the user whatever the case of the userName', async () => {
-      const response = await scim.get(`/Users?filter=userName%20eq%20%22${encodeURIComponent(randomUserName.toUpperCase())}%22`).expect(200);
+      const response = await scim
+        .get(`/Users?filter=userName%20eq%20%22${encodeURIComponent(randomUserName.toUpperCase())}%22`)
+        .expect(200);
       expect(response.body.totalResults).toBe(1);
       expect(response.body.Resources[0].id).toBe(idUserOne);
     });
@@ -142,7 +146,10 @@ describe('SCIM Users', () => {
     });
 
     it('11. Authorization: non-token is a SCIM 401', async () => {
-      const response = await request(app.getHttpServer()).get('/scim/v2/Users?filter=userName%20eq%20%22x%22').set('Authorization', 'non-token').expect(401);
+      const response = await request(app.getHttpServer())
+        .get('/scim/v2/Users?filter=userName%20eq%20%22x%22')
+        .set('Authorization', 'non-token')
+        .expect(401);
       expect(response.body).toMatchObject({ schemas: [ERROR], status: '401' });
       expect(response.body.detail).toBeTruthy();
     });
@@ -158,23 +165,35 @@ describe('SCIM Users', () => {
     it('create → update names (PUT after GET) → deactivate → reactivate → unassign, keeping the id', async () => {
       const created = await create('crud.person@example.com', 'Crud', 'Person');
       const found = await scim.get('/Users?filter=userName%20eq%20%22crud.person%40example.com%22&startIndex=1&count=100').expect(200);
-      expect(found.body.Resources[0]).toMatchObject({ id: created.id, userName: 'crud.person@example.com', emails: [{ value: 'crud.person@example.com' }] });
+      expect(found.body.Resources[0]).toMatchObject({
+        id: created.id,
+        userName: 'crud.person@example.com',
+        emails: [{ value: 'crud.person@example.com' }],
+      });
 
       const current = (await scim.get(`/Users/${created.id as string}`).expect(200)).body;
-      const renamed = await scim.put(`/Users/${created.id as string}`, { ...current, name: { ...current.name, givenName: 'Crudupdate' } }).expect(200);
+      const renamed = await scim
+        .put(`/Users/${created.id as string}`, { ...current, name: { ...current.name, givenName: 'Crudupdate' } })
+        .expect(200);
       expect(renamed.body.name.givenName).toBe('Crudupdate');
       expect(renamed.body.name.familyName).toBe('Person');
       expect((await scim.get(`/Users/${created.id as string}`).expect(200)).body.name.givenName).toBe('Crudupdate');
 
-      const deactivated = await scim.patch(`/Users/${created.id as string}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
+      const deactivated = await scim
+        .patch(`/Users/${created.id as string}`, patchOp({ op: 'replace', value: { active: false } }))
+        .expect(200);
       expect(deactivated.body.active).toBe(false);
       expect((await scim.get(`/Users/${created.id as string}`).expect(200)).body.active).toBe(false);
       const stillFound = await scim.get('/Users?filter=userName%20eq%20%22CRUD.person%40example.com%22').expect(200);
       expect(stillFound.body.Resources[0]).toMatchObject({ id: created.id, active: false });
 
-      const reactivated = await scim.patch(`/Users/${created.id as string}`, patchOp({ op: 'replace', value: { active: true } })).expect(200);
+      const reactivated = await scim
+        .patch(`/Users/${created.id as string}`, patchOp({ op: 'replace', value: { active: true } }))
+        .expect(200);
       expect(reactivated.body).toMatchObject({ id: created.id, active: true });
-      const pushed = await scim.put(`/Users/${created.id as string}`, { ...reactivated.body, name: { givenName: 'Crud', familyName: 'Person' } }).expect(200);
+      const pushed = await scim
+        .put(`/Users/${created.id as string}`, { ...reactivated.body, name: { givenName: 'Crud', familyName: 'Person' } })
+        .expect(200);
       expect(pushed.body.name).toMatchObject({ givenName: 'Crud', familyName: 'Person' });
 
       await scim.patch(`/Users/${created.id as string}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
@@ -183,11 +202,16 @@ describe('SCIM Users', () => {
 
     it('deactivation wipes the profile, revokes keys the user owned and records one purge', async () => {
       const created = await create('wiped@example.com', 'Wi', 'Ped');
-      const response = await scim.patch(`/Users/${created.id as string}`, patchOp({ op: 'replace', path: 'active', value: false })).expect(200);
+      const response = await scim
+        .patch(`/Users/${created.id as string}`, patchOp({ op: 'replace', path: 'active', value: false }))
+        .expect(200);
       expect(response.body.name).toBeUndefined();
       expect(response.body.displayName).toBeUndefined();
       expect(response.body).toMatchObject({ userName: 'wiped@example.com', emails: [{ value: 'wiped@example.com' }], active: false });
-      const purges = await dataSource.query<{ state: string; user_name: string }[]>('SELECT state, user_name FROM purges WHERE user_id = ?', [created.id]);
+      const purges = await dataSource.query<{ state: string; user_name: string }[]>(
+        'SELECT state, user_name FROM purges WHERE user_id = ?',
+        [created.id],
+      );
       expect(purges).toHaveLength(1);
       expect(purges[0]?.user_name).toBe('wiped@example.com');
 
@@ -241,7 +265,12 @@ describe('SCIM Users', () => {
         paged.push(...(page.Resources as { id: string }[]).map((user) => user.id));
       }
       expect(paged).toEqual(ids);
-      expect((await api.get('/Users?startIndex=0&count=-5').expect(200)).body).toMatchObject({ startIndex: 1, itemsPerPage: 0, totalResults: 8, Resources: [] });
+      expect((await api.get('/Users?startIndex=0&count=-5').expect(200)).body).toMatchObject({
+        startIndex: 1,
+        itemsPerPage: 0,
+        totalResults: 8,
+        Resources: [],
+      });
       expect((await api.get('/Users?startIndex=abc&count=xyz').expect(200)).body).toMatchObject({ startIndex: 1, itemsPerPage: 8 });
       expect((await api.get('/Users?startIndex=100').expect(200)).body).toMatchObject({ totalResults: 8, itemsPerPage: 0, Resources: [] });
       expect((await api.get('/Users?count=100000').expect(200)).body.itemsPerPage).toBe(8);
@@ -256,7 +285,9 @@ describe('SCIM Users', () => {
       const bob = (await api.post('/Users', oktaUser('bob@example.com', 'Bob', 'Baker', { externalId: 'ext-B' })).expect(201)).body;
       await api.patch(`/Users/${bob.id as string}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
       const ids = async (filter: string): Promise<string[]> =>
-        ((await api.get(`/Users?filter=${encodeURIComponent(filter)}`).expect(200)).body.Resources as { id: string }[]).map((user) => user.id).sort();
+        ((await api.get(`/Users?filter=${encodeURIComponent(filter)}`).expect(200)).body.Resources as { id: string }[])
+          .map((user) => user.id)
+          .sort();
 
       expect(await ids('userName eq "alice@example.com"')).toEqual([alice.id]);
       expect(await ids('UserName EQ "ALICE@EXAMPLE.COM"')).toEqual([alice.id]);
@@ -274,7 +305,16 @@ describe('SCIM Users', () => {
     });
 
     it('answers 400 invalidFilter for bad or unsupported filters, never a 500', async () => {
-      for (const filter of ['userName eq', 'userName xx "a"', '(userName eq "a"', "userName eq 'a'", 'title eq "x"', 'active gt true', 'userName eq "a" garbage', '']) {
+      for (const filter of [
+        'userName eq',
+        'userName xx "a"',
+        '(userName eq "a"',
+        "userName eq 'a'",
+        'title eq "x"',
+        'active gt true',
+        'userName eq "a" garbage',
+        '',
+      ]) {
         const response = await scim.get(`/Users?filter=${encodeURIComponent(filter)}`).expect(400);
         expect(response.body).toMatchObject({ schemas: [ERROR], status: '400', scimType: 'invalidFilter' });
         expect(response.body.detail).toBeTruthy();
@@ -292,30 +332,58 @@ describe('SCIM Users', () => {
       const patched = await scim.patch(`/Users/${id}`, patchOp({ op: 'replace', path: 'userName', value: 'else@example.com' })).expect(400);
       expect(patched.body.scimType).toBe('mutability');
 
-      const caseOnly = await scim.put(`/Users/${id}`, { ...created, userName: 'STABLE.NAME@EXAMPLE.COM', emails: [{ value: 'new@x.com', primary: true }], displayName: 'X' }).expect(200);
-      expect(caseOnly.body).toMatchObject({ userName: 'Stable.Name@example.com', externalId: created.externalId, emails: [{ value: 'stable.name@example.com' }] });
+      const caseOnly = await scim
+        .put(`/Users/${id}`, {
+          ...created,
+          userName: 'STABLE.NAME@EXAMPLE.COM',
+          emails: [{ value: 'new@x.com', primary: true }],
+          displayName: 'X',
+        })
+        .expect(200);
+      expect(caseOnly.body).toMatchObject({
+        userName: 'Stable.Name@example.com',
+        externalId: created.externalId,
+        emails: [{ value: 'stable.name@example.com' }],
+      });
       expect(caseOnly.body.meta.version).toBe(created.meta.version);
     });
 
     it('applies PATCH operations in order, atomically, with Entra’s variants', async () => {
       const created = await create('entra.person@example.com', 'Entra', 'Person');
       const id = created.id as string;
-      const e1e2 = await scim.patch(`/Users/${id}`, patchOp({ op: 'Replace', path: 'name.givenName', value: 'Ent' }, { op: 'Add', path: 'name.familyName', value: 'Ra' })).expect(200);
+      const e1e2 = await scim
+        .patch(
+          `/Users/${id}`,
+          patchOp({ op: 'Replace', path: 'name.givenName', value: 'Ent' }, { op: 'Add', path: 'name.familyName', value: 'Ra' }),
+        )
+        .expect(200);
       expect(e1e2.body.name).toMatchObject({ givenName: 'Ent', familyName: 'Ra' });
       const e4 = await scim
-        .patch(`/Users/${id}`, patchOp({ op: 'replace', value: { 'name.givenName': 'Dotted', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber': '701984' } }))
+        .patch(
+          `/Users/${id}`,
+          patchOp({
+            op: 'replace',
+            value: { 'name.givenName': 'Dotted', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber': '701984' },
+          }),
+        )
         .expect(200);
       expect(e4.body.name.givenName).toBe('Dotted');
-      await scim.patch(`/Users/${id}`, patchOp({ op: 'Replace', path: 'emails[type eq "work"].value', value: 'ignored@example.com' })).expect(200);
+      await scim
+        .patch(`/Users/${id}`, patchOp({ op: 'Replace', path: 'emails[type eq "work"].value', value: 'ignored@example.com' }))
+        .expect(200);
       const stringBoolean = await scim.patch(`/Users/${id}`, patchOp({ op: 'Replace', path: 'active', value: 'False' })).expect(200);
       expect(stringBoolean.body.active).toBe(false);
-      const back = await scim.patch(`/Users/${id}`, patchOp({ op: 'replace', value: { active: 'True', name: { givenName: 'Back', familyName: 'Again' } } })).expect(200);
+      const back = await scim
+        .patch(`/Users/${id}`, patchOp({ op: 'replace', value: { active: 'True', name: { givenName: 'Back', familyName: 'Again' } } }))
+        .expect(200);
       expect(back.body).toMatchObject({ active: true, name: { givenName: 'Back', familyName: 'Again' } });
       const noop = await scim.patch(`/Users/${id}`, patchOp()).expect(200);
       expect(noop.body.meta.version).toBe(back.body.meta.version);
 
       const before = (await scim.get(`/Users/${id}`).expect(200)).body;
-      await scim.patch(`/Users/${id}`, patchOp({ op: 'replace', path: 'name.givenName', value: 'Half' }, { op: 'move', path: 'active' })).expect(400);
+      await scim
+        .patch(`/Users/${id}`, patchOp({ op: 'replace', path: 'name.givenName', value: 'Half' }, { op: 'move', path: 'active' }))
+        .expect(400);
       await scim.patch(`/Users/${id}`, patchOp({ op: 'remove' })).expect(400);
       await scim.patch(`/Users/${id}`, { Operations: [] }).expect(400);
       expect((await scim.get(`/Users/${id}`).expect(200)).body).toEqual(before);
@@ -324,8 +392,14 @@ describe('SCIM Users', () => {
     it('honours If-Match with 412 and sends ETags', async () => {
       const created = await create('etag.person@example.com');
       const id = created.id as string;
-      await scim.patch(`/Users/${id}`, patchOp({ op: 'replace', path: 'name.givenName', value: 'Stale' })).set('If-Match', 'W/"999"').expect(412);
-      const fresh = await scim.patch(`/Users/${id}`, patchOp({ op: 'replace', path: 'name.givenName', value: 'Fresh' })).set('If-Match', created.meta.version as string).expect(200);
+      await scim
+        .patch(`/Users/${id}`, patchOp({ op: 'replace', path: 'name.givenName', value: 'Stale' }))
+        .set('If-Match', 'W/"999"')
+        .expect(412);
+      const fresh = await scim
+        .patch(`/Users/${id}`, patchOp({ op: 'replace', path: 'name.givenName', value: 'Fresh' }))
+        .set('If-Match', created.meta.version as string)
+        .expect(200);
       expect(fresh.headers.etag).toBe(fresh.body.meta.version);
       expect(fresh.body.meta.version).not.toBe(created.meta.version);
     });
@@ -348,7 +422,11 @@ describe('SCIM Users', () => {
   describe('concurrency', () => {
     it('50 concurrent POSTs of one userName: exactly one 201, the rest 409, one row', async () => {
       const before = await userRows();
-      const statuses = await Promise.all(Array.from({ length: 50 }, (_, i) => scim.post('/Users', oktaUser(i % 2 ? 'race@example.com' : 'RACE@example.com')).then((response) => response.status)));
+      const statuses = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          scim.post('/Users', oktaUser(i % 2 ? 'race@example.com' : 'RACE@example.com')).then((response) => response.status),
+        ),
+      );
       expect(statuses.filter((status) => status === 201)).toHaveLength(1);
       expect(statuses.filter((status) => status === 409)).toHaveLength(49);
       expect(await userRows()).toBe(before + 1);
@@ -379,7 +457,12 @@ describe('SCIM Users', () => {
         ['no userName', scim.post('/Users', { schemas: [CORE_USER] }), 400, 'invalidValue'],
         ['numeric userName', scim.post('/Users', { schemas: [CORE_USER], userName: 5 }), 400, 'invalidValue'],
         ['name not an object', scim.post('/Users', { schemas: [CORE_USER], userName: 'x@example.com', name: 'X' }), 400, 'invalidValue'],
-        ['active not boolean', scim.post('/Users', { schemas: [CORE_USER], userName: 'x@example.com', active: 'maybe' }), 400, 'invalidValue'],
+        [
+          'active not boolean',
+          scim.post('/Users', { schemas: [CORE_USER], userName: 'x@example.com', active: 'maybe' }),
+          400,
+          'invalidValue',
+        ],
         ['text/plain', scim.post('/Users', JSON.stringify(oktaUser('x@example.com')), 'text/plain'), 415],
         ['xml', scim.post('/Users', '<user/>', 'application/xml'), 415],
         ['oversized', scim.post('/Users', { ...oktaUser('x@example.com'), padding: 'x'.repeat(1_100_000) }), 413],
@@ -407,7 +490,12 @@ describe('SCIM Users', () => {
       for (const path of ['/Bulk', '/Me', '/Groups/abc', '/.search', '/Users/.search']) {
         expect((await scim.post(path, {}).expect(501)).body).toMatchObject({ schemas: [ERROR], status: '501' });
       }
-      for (const send of [() => scim.post('/Groups', {}), () => scim.put('/Groups', {}), () => scim.patch('/Groups', {}), () => scim.delete('/Groups')]) {
+      for (const send of [
+        () => scim.post('/Groups', {}),
+        () => scim.put('/Groups', {}),
+        () => scim.patch('/Groups', {}),
+        () => scim.delete('/Groups'),
+      ]) {
         expect((await send().expect(501)).body).toMatchObject({ schemas: [ERROR], status: '501' });
       }
     });
@@ -435,7 +523,9 @@ describe('SCIM Users', () => {
       await scim.get('/ResourceTypes/User').expect(200);
       await scim.get('/ResourceTypes/Group').expect(404);
       const schemas = (await scim.get('/Schemas').expect(200)).body;
-      const userName = (schemas.Resources[0].attributes as { name: string; mutability: string; uniqueness: string }[]).find((attribute) => attribute.name === 'userName');
+      const userName = (schemas.Resources[0].attributes as { name: string; mutability: string; uniqueness: string }[]).find(
+        (attribute) => attribute.name === 'userName',
+      );
       expect(userName).toMatchObject({ mutability: 'immutable', uniqueness: 'server' });
       await scim.get(`/Schemas/${CORE_USER}`).expect(200);
     });
@@ -443,7 +533,9 @@ describe('SCIM Users', () => {
 
   describe('projection', () => {
     it('returns only the attributes asked for, always with id and schemas', async () => {
-      const response = await scim.get(`/Users?attributes=userName,name.givenName&filter=${encodeURIComponent(`id eq "${tenant.adminId}"`)}`).expect(200);
+      const response = await scim
+        .get(`/Users?attributes=userName,name.givenName&filter=${encodeURIComponent(`id eq "${tenant.adminId}"`)}`)
+        .expect(200);
       expect(Object.keys(response.body.Resources[0]).sort()).toEqual(['id', 'name', 'schemas', 'userName']);
       expect(Object.keys(response.body.Resources[0].name)).toEqual(['givenName']);
       const excluded = await scim.get(`/Users/${tenant.adminId}?excludedAttributes=emails,meta,id`).expect(200);

@@ -6,7 +6,14 @@ import { adminRequest } from './support/admin-api';
 import { okta, oktaUser, scimTenant, ScimTenant } from './support/scim-client';
 import { createTestApp } from './support/test-app';
 
-const INJECTIONS = ["' OR '1'='1", '1; DROP TABLE users; --', '" OR 1=1 --', "x') UNION SELECT password_hash FROM scim_credentials --", '%27%20OR%201%3D1', '\\x00'];
+const INJECTIONS = [
+  "' OR '1'='1",
+  '1; DROP TABLE users; --',
+  '" OR 1=1 --',
+  "x') UNION SELECT password_hash FROM scim_credentials --",
+  '%27%20OR%201%3D1',
+  '\\x00',
+];
 
 describe('security', () => {
   let app: INestApplication;
@@ -47,15 +54,19 @@ describe('security', () => {
     const [{ n: before }] = await dataSource.query<{ n: number | string }[]>('SELECT COUNT(*) AS n FROM users');
     for (const injection of INJECTIONS) {
       await scim.get(`/Users/${encodeURIComponent(injection)}`).expect(404);
-      await scim.patch(`/Users/${encodeURIComponent(injection)}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [] }).expect(404);
+      await scim
+        .patch(`/Users/${encodeURIComponent(injection)}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [] })
+        .expect(404);
       await adminRequest(app, 'delete', `/admin/v1/api-keys/${encodeURIComponent(injection)}`, tenant.apiKey).expect(404);
       await adminRequest(app, 'post', `/admin/v1/users/${encodeURIComponent(injection)}/admin`, tenant.apiKey).expect(404);
-      const filtered = await scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${injection.replace(/["\\]/g, '\\$&')}"`)}`).expect(200);
+      const filtered = await scim
+        .get(`/Users?filter=${encodeURIComponent(`userName eq "${injection.replace(/["\\]/g, '\\$&')}"`)}`)
+        .expect(200);
       expect(filtered.body.totalResults).toBe(0);
     }
-    const stored = await scim.post('/Users', oktaUser("o'brien\"; DROP TABLE users; --@example.com", "Rob'; --", 'Tables')).expect(201);
+    const stored = await scim.post('/Users', oktaUser('o\'brien"; DROP TABLE users; --@example.com', "Rob'; --", 'Tables')).expect(201);
     const read = await scim.get(`/Users/${stored.body.id as string}`).expect(200);
-    expect(read.body).toMatchObject({ userName: "o'brien\"; DROP TABLE users; --@example.com", name: { givenName: "Rob'; --" } });
+    expect(read.body).toMatchObject({ userName: 'o\'brien"; DROP TABLE users; --@example.com', name: { givenName: "Rob'; --" } });
     const [{ n: after }] = await dataSource.query<{ n: number | string }[]>('SELECT COUNT(*) AS n FROM users');
     expect(Number(after)).toBe(Number(before) + 1);
   });

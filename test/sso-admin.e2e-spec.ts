@@ -36,7 +36,8 @@ describe('admin API: /admin/v1/organization/sso', () => {
     await app?.close();
   });
 
-  const get = async (): Promise<SsoBody> => (await adminRequest(app, 'get', '/admin/v1/organization/sso', org.apiKey).expect(200)).body as SsoBody;
+  const get = async (): Promise<SsoBody> =>
+    (await adminRequest(app, 'get', '/admin/v1/organization/sso', org.apiKey).expect(200)).body as SsoBody;
   const put = (body: object) => adminRequest(app, 'put', '/admin/v1/organization/sso', org.apiKey, body);
 
   it('before configuration: enabled false, the sp block filled, one key pair kept across reads', async () => {
@@ -62,7 +63,12 @@ describe('admin API: /admin/v1/organization/sso', () => {
   });
 
   it('stores the SP private key encrypted, never in the clear', async () => {
-    const [row] = await app.get(DataSource).query<{ sp_private_key_ciphertext: string }[]>('SELECT sp_private_key_ciphertext FROM sso_configurations WHERE organization_id = ?', [org.organizationId]);
+    const [row] = await app
+      .get(DataSource)
+      .query<{ sp_private_key_ciphertext: string }[]>(
+        'SELECT sp_private_key_ciphertext FROM sso_configurations WHERE organization_id = ?',
+        [org.organizationId],
+      );
     expect(row.sp_private_key_ciphertext).toMatch(/^v2:[0-9a-f]{16}:[A-Za-z0-9+/=]+$/);
     expect(row.sp_private_key_ciphertext).not.toContain('PRIVATE KEY');
   });
@@ -80,17 +86,32 @@ describe('admin API: /admin/v1/organization/sso', () => {
       warnings: [],
     });
     expect(await get()).toMatchObject({ enabled: true, idpEntityId: idp.entityId });
-    expect((await auditEvents(app, org, 1))[0]).toMatchObject({ type: 'sso.configured', detail: 'enabled', target: { type: 'organization', id: org.organizationId } });
+    expect((await auditEvents(app, org, 1))[0]).toMatchObject({
+      type: 'sso.configured',
+      detail: 'enabled',
+      target: { type: 'organization', id: org.organizationId },
+    });
   });
 
   it('configures from the three fields, with allowIdpInitiated', async () => {
-    const body = (await put({ idpEntityId: idp.entityId, idpSsoUrl: 'https://idp.example.com/app/sso/saml', idpCertificate: idp.certificatePem, allowIdpInitiated: false }).expect(200)).body as SsoBody;
+    const body = (
+      await put({
+        idpEntityId: idp.entityId,
+        idpSsoUrl: 'https://idp.example.com/app/sso/saml',
+        idpCertificate: idp.certificatePem,
+        allowIdpInitiated: false,
+      }).expect(200)
+    ).body as SsoBody;
     expect(body).toMatchObject({ enabled: true, idpSsoUrl: 'https://idp.example.com/app/sso/saml', allowIdpInitiated: false });
   });
 
   it('lists every problem in one 400, and changes nothing', async () => {
     const before = await get();
-    const response = await put({ idpEntityId: ' ', idpSsoUrl: 'http://idp.example.com/sso', idpCertificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' }).expect(400);
+    const response = await put({
+      idpEntityId: ' ',
+      idpSsoUrl: 'http://idp.example.com/sso',
+      idpCertificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----',
+    }).expect(400);
     const message = (response.body as { message: string }).message;
     expect(message).toContain('idpEntityId is required');
     expect(message).toContain('idpSsoUrl must be an https URL');
@@ -105,13 +126,30 @@ describe('admin API: /admin/v1/organization/sso', () => {
     expect(await message({ idpMetadataXml: idp.metadataXml(), idpEntityId: 'x' })).toContain('not both');
     expect(await message({ idpMetadataXml: '<not xml' })).toContain('not usable SAML metadata');
     expect(await message({ idpMetadataXml: '<!DOCTYPE x [<!ENTITY e "e">]><x/>' })).toContain('document type');
-    expect(await message({ idpMetadataXml: '<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>' })).toContain('no EntityDescriptor with an IDPSSODescriptor');
-    const postOnly = idp.metadataXml().replace(/urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect/g, 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST');
+    expect(await message({ idpMetadataXml: '<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>' })).toContain(
+      'no EntityDescriptor with an IDPSSODescriptor',
+    );
+    const postOnly = idp
+      .metadataXml()
+      .replace(/urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect/g, 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST');
     expect(await message({ idpMetadataXml: postOnly })).toContain('HTTP-Redirect');
-    expect(await message({ idpEntityId: idp.entityId, idpSsoUrl: 'ftp://idp.example.com', idpCertificate: idp.certificatePem })).toContain('https URL');
-    expect(await message({ idpEntityId: idp.entityId, idpSsoUrl: 'https://user:pw@idp.example.com/sso', idpCertificate: idp.certificatePem })).toContain('user name or password');
-    expect(await message({ idpEntityId: idp.entityId, idpSsoUrl: 'https://idp.example.com/sso', idpCertificate: await ecCertificate() })).toContain('RSA');
-    expect(await message({ idpEntityId: idp.entityId, idpSsoUrl: 'https://idp.example.com/sso', idpCertificate: idp.certificatePem, allowIdpInitiated: 'yes' })).toContain('allowIdpInitiated must be true or false');
+    expect(await message({ idpEntityId: idp.entityId, idpSsoUrl: 'ftp://idp.example.com', idpCertificate: idp.certificatePem })).toContain(
+      'https URL',
+    );
+    expect(
+      await message({ idpEntityId: idp.entityId, idpSsoUrl: 'https://user:pw@idp.example.com/sso', idpCertificate: idp.certificatePem }),
+    ).toContain('user name or password');
+    expect(
+      await message({ idpEntityId: idp.entityId, idpSsoUrl: 'https://idp.example.com/sso', idpCertificate: await ecCertificate() }),
+    ).toContain('RSA');
+    expect(
+      await message({
+        idpEntityId: idp.entityId,
+        idpSsoUrl: 'https://idp.example.com/sso',
+        idpCertificate: idp.certificatePem,
+        allowIdpInitiated: 'yes',
+      }),
+    ).toContain('allowIdpInitiated must be true or false');
   });
 
   it('accepts http only for this machine: localhost, *.localhost and loopback addresses', async () => {
@@ -121,11 +159,23 @@ describe('admin API: /admin/v1/organization/sso', () => {
   });
 
   it('warns when the identity provider certificate expires within 30 days', async () => {
-    const body = (await put({ idpEntityId: idp.entityId, idpSsoUrl: 'https://idp.example.com/sso', idpCertificate: await rsaCertificateExpiringIn(10) }).expect(200)).body as SsoBody;
+    const body = (
+      await put({
+        idpEntityId: idp.entityId,
+        idpSsoUrl: 'https://idp.example.com/sso',
+        idpCertificate: await rsaCertificateExpiringIn(10),
+      }).expect(200)
+    ).body as SsoBody;
     expect(body.warnings).toHaveLength(1);
     expect(body.warnings[0]).toMatch(/expires on .* \(in (9|10) days\)/);
     expect((await get()).warnings).toHaveLength(1);
-    const later = (await put({ idpEntityId: idp.entityId, idpSsoUrl: 'https://idp.example.com/sso', idpCertificate: await rsaCertificateExpiringIn(40) }).expect(200)).body as SsoBody;
+    const later = (
+      await put({
+        idpEntityId: idp.entityId,
+        idpSsoUrl: 'https://idp.example.com/sso',
+        idpCertificate: await rsaCertificateExpiringIn(40),
+      }).expect(200)
+    ).body as SsoBody;
     expect(later.warnings).toEqual([]);
   });
 
@@ -166,6 +216,13 @@ async function ecCertificate(): Promise<string> {
   x509.cryptoProvider.set(webcrypto as unknown as Crypto);
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
   const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: '02', name: 'CN=ec', notBefore: new Date(), notAfter: new Date(Date.now() + 86_400_000 * 365), keys, signingAlgorithm: algorithm });
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '02',
+    name: 'CN=ec',
+    notBefore: new Date(),
+    notAfter: new Date(Date.now() + 86_400_000 * 365),
+    keys,
+    signingAlgorithm: algorithm,
+  });
   return certificate.toString('pem');
 }

@@ -60,13 +60,24 @@ describe('property-based: random input never breaks single sign-on', () => {
   });
 
   it('random forms and bodies posted to the ACS', async () => {
-    const body = fc.oneof(fc.string({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)));
+    const body = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
+    );
     await fc.assert(
-      fc.asyncProperty(body, fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain'), async (payload, type) => {
-        const response = await request(app.getHttpServer()).post('/sso/acs').set('Host', org.hostname).set('Content-Type', type).send(payload);
-        expectHandled(response, `POST /sso/acs (${type})`);
-        expect(response.status).not.toBe(303);
-      }),
+      fc.asyncProperty(
+        body,
+        fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain'),
+        async (payload, type) => {
+          const response = await request(app.getHttpServer())
+            .post('/sso/acs')
+            .set('Host', org.hostname)
+            .set('Content-Type', type)
+            .send(payload);
+          expectHandled(response, `POST /sso/acs (${type})`);
+          expect(response.status).not.toBe(303);
+        },
+      ),
       { numRuns: RUNS, seed: FUZZ_SEED },
     );
   });
@@ -74,7 +85,9 @@ describe('property-based: random input never breaks single sign-on', () => {
   it('random returnTo values: a redirect only to the identity provider, never elsewhere', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 120 }), async (returnTo) => {
-        const response = await request(app.getHttpServer()).get(`/sso/login?returnTo=${encodeURIComponent(returnTo)}`).set('Host', org.hostname);
+        const response = await request(app.getHttpServer())
+          .get(`/sso/login?returnTo=${encodeURIComponent(returnTo)}`)
+          .set('Host', org.hostname);
         expectHandled(response, 'GET /sso/login');
         if (response.status === 302) {
           expect(String(response.headers.location).startsWith(`${idp.ssoUrl}?SAMLRequest=`)).toBe(true);

@@ -3,7 +3,18 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRequest } from './support/admin-api';
 import { TestIdentityProvider } from './support/saml-idp';
-import { auditEvents, expectRefused, getSession, postAcs, provision, sessionCookieOf, SsoOrganization, ssoOrganization, startSignIn, trustIdp } from './support/sso';
+import {
+  auditEvents,
+  expectRefused,
+  getSession,
+  postAcs,
+  provision,
+  sessionCookieOf,
+  SsoOrganization,
+  ssoOrganization,
+  startSignIn,
+  trustIdp,
+} from './support/sso';
 import { createTestApp } from './support/test-app';
 
 /** Sign-in is bound to the organization whose host it happens on, and follows its settings. */
@@ -53,12 +64,25 @@ describe('single sign-on per organization', () => {
   });
 
   it('refuses IdP-initiated sign-in where it is not allowed, and still takes SP-initiated there', async () => {
-    expectRefused(await postAcs(app, globex.hostname, await idp.response(globex.sp, { nameId: 'ann@shared.test' })), 403, 'idp_initiated_disabled');
+    expectRefused(
+      await postAcs(app, globex.hostname, await idp.response(globex.sp, { nameId: 'ann@shared.test' })),
+      403,
+      'idp_initiated_disabled',
+    );
     const started = await startSignIn(app, globex, idp);
-    expect((await postAcs(app, globex.hostname, await idp.response(globex.sp, { nameId: 'ann@shared.test', inResponseTo: started.id }), started.relayState!)).status).toBe(303);
+    expect(
+      (
+        await postAcs(
+          app,
+          globex.hostname,
+          await idp.response(globex.sp, { nameId: 'ann@shared.test', inResponseTo: started.id }),
+          started.relayState!,
+        )
+      ).status,
+    ).toBe(303);
   });
 
-  it('does not accept a session on another organization\'s host', async () => {
+  it("does not accept a session on another organization's host", async () => {
     const cookie = sessionCookieOf(await postAcs(app, acme.hostname, await idp.response(acme.sp, { nameId: 'ann@shared.test' })));
     await getSession(app, acme.hostname, cookie).expect(200);
     await getSession(app, globex.hostname, cookie).expect(401);
@@ -89,22 +113,46 @@ describe('single sign-on per organization', () => {
       const started = await startSignIn(app, acme, idp, '/inbox?tab=2#top');
       expect(started.relayState).toMatch(/^[A-Za-z0-9_-]{32}$/);
       expect(started.relayState).not.toContain('inbox');
-      const back = await postAcs(app, acme.hostname, await idp.response(acme.sp, { nameId: 'ann@shared.test', inResponseTo: started.id }), started.relayState!);
+      const back = await postAcs(
+        app,
+        acme.hostname,
+        await idp.response(acme.sp, { nameId: 'ann@shared.test', inResponseTo: started.id }),
+        started.relayState!,
+      );
       expect(back.headers.location).toBe('/inbox?tab=2#top');
       const other = await startSignIn(app, acme, idp, '/elsewhere');
-      const mismatched = await postAcs(app, acme.hostname, await idp.response(acme.sp, { nameId: 'ann@shared.test', inResponseTo: other.id }), 'https://evil.example/');
+      const mismatched = await postAcs(
+        app,
+        acme.hostname,
+        await idp.response(acme.sp, { nameId: 'ann@shared.test', inResponseTo: other.id }),
+        'https://evil.example/',
+      );
       expect(mismatched.status).toBe(303);
       expect(mismatched.headers.location).toBe('/');
     });
 
     it('ignores an IdP-initiated RelayState (never a redirect target)', async () => {
-      const response = await postAcs(app, acme.hostname, await idp.response(acme.sp, { nameId: 'ann@shared.test' }), 'https://evil.example/');
+      const response = await postAcs(
+        app,
+        acme.hostname,
+        await idp.response(acme.sp, { nameId: 'ann@shared.test' }),
+        'https://evil.example/',
+      );
       expect(response.headers.location).toBe('/');
     });
 
     it('refuses a returnTo that is not a path on this site: never an open redirect', async () => {
-      for (const returnTo of ['https://evil.example/', '//evil.example/x', '/\\evil.example', 'evil', '/ok\r\nSet-Cookie: x=1', `/${'a'.repeat(1100)}`]) {
-        const response = await request(app.getHttpServer()).get(`/sso/login?returnTo=${encodeURIComponent(returnTo)}`).set('Host', acme.hostname);
+      for (const returnTo of [
+        'https://evil.example/',
+        '//evil.example/x',
+        '/\\evil.example',
+        'evil',
+        '/ok\r\nSet-Cookie: x=1',
+        `/${'a'.repeat(1100)}`,
+      ]) {
+        const response = await request(app.getHttpServer())
+          .get(`/sso/login?returnTo=${encodeURIComponent(returnTo)}`)
+          .set('Host', acme.hostname);
         expectRefused(response, 400, 'invalid_return_to');
       }
     });
@@ -119,7 +167,9 @@ describe('single sign-on per organization', () => {
     expect(metadata.text).toContain('<NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</NameIDFormat>');
     const certificate = acme.sp.signingCertificate.replace(/-----[A-Z ]+-----|\s/g, '');
     expect(metadata.text.replace(/\s/g, '')).toContain(certificate);
-    const again = (await adminRequest(app, 'get', '/admin/v1/organization/sso', acme.apiKey).expect(200)).body as { sp: { signingCertificate: string } };
+    const again = (await adminRequest(app, 'get', '/admin/v1/organization/sso', acme.apiKey).expect(200)).body as {
+      sp: { signingCertificate: string };
+    };
     expect(again.sp.signingCertificate).toBe(acme.sp.signingCertificate);
   });
 });

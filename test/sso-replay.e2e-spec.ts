@@ -43,14 +43,25 @@ describe('single use of assertions and requests, across processes', () => {
 
   it('lets one of two different answers to one request through, across processes', async () => {
     const started = await startSignIn(a, org, idp);
-    const answers = await Promise.all([a, b, a, b].map(async (app) => postAcs(app, org.hostname, await idp.response(org.sp, { nameId: 'ida@replay.test', inResponseTo: started.id }), started.relayState!)));
+    const answers = await Promise.all(
+      [a, b, a, b].map(async (app) =>
+        postAcs(
+          app,
+          org.hostname,
+          await idp.response(org.sp, { nameId: 'ida@replay.test', inResponseTo: started.id }),
+          started.relayState!,
+        ),
+      ),
+    );
     expect(answers.map((answer) => answer.status).sort()).toEqual([303, 401, 401, 401]);
   });
 
   it('remembers an accepted assertion id, hashed, until the assertion could no longer be accepted; then it is swept', async () => {
     const assertionId = `_remembered${Date.now()}`;
     const notOnOrAfter = new Date(Date.now() + 5 * 60_000);
-    expect((await postAcs(a, org.hostname, await idp.response(org.sp, { nameId: 'ida@replay.test', assertionId, notOnOrAfter }))).status).toBe(303);
+    expect(
+      (await postAcs(a, org.hostname, await idp.response(org.sp, { nameId: 'ida@replay.test', assertionId, notOnOrAfter }))).status,
+    ).toBe(303);
     if (e2eDatabase() === 'mysql') {
       const redis = new Redis(redisUrl);
       try {
@@ -66,7 +77,14 @@ describe('single use of assertions and requests, across processes', () => {
       }
     } else {
       const dataSource = a.get(DataSource);
-      const count = async (): Promise<number> => Number((await dataSource.query<{ n: number }[]>('SELECT COUNT(*) AS n FROM saml_assertion_ids WHERE organization_id = ?', [org.organizationId]))[0].n);
+      const count = async (): Promise<number> =>
+        Number(
+          (
+            await dataSource.query<{ n: number }[]>('SELECT COUNT(*) AS n FROM saml_assertion_ids WHERE organization_id = ?', [
+              org.organizationId,
+            ])
+          )[0].n,
+        );
       const before = await count();
       expect(before).toBeGreaterThan(0);
       expect(await b.get(SsoHousekeeping).sweep(new Date())).toMatchObject({ assertionIds: 0 });
@@ -79,7 +97,9 @@ describe('single use of assertions and requests, across processes', () => {
     await startSignIn(a, org, idp);
     const swept = await b.get(SsoHousekeeping).sweep(new Date(Date.now() + 11 * 60_000));
     expect(swept.requests).toBeGreaterThanOrEqual(1);
-    const left = await a.get(DataSource).query<{ n: number }[]>('SELECT COUNT(*) AS n FROM sso_requests WHERE organization_id = ?', [org.organizationId]);
+    const left = await a
+      .get(DataSource)
+      .query<{ n: number }[]>('SELECT COUNT(*) AS n FROM sso_requests WHERE organization_id = ?', [org.organizationId]);
     expect(Number(left[0].n)).toBe(0);
   });
 });

@@ -2,10 +2,21 @@ import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryServiceDatabase } from './support/direct-database';
 import { TestIdentityProvider } from './support/saml-idp';
 import { ASSERTION, childSignature, forgedCopy, nameIdOf, PROTOCOL, signaturesOf, tamper } from './support/saml-tampering';
-import { auditEvents, expectRefused, postAcs, provision, sessionCookieOf, setActive, SsoOrganization, ssoOrganization, startSignIn, trustIdp } from './support/sso';
-import { queryServiceDatabase } from './support/direct-database';
+import {
+  auditEvents,
+  expectRefused,
+  postAcs,
+  provision,
+  sessionCookieOf,
+  setActive,
+  SsoOrganization,
+  ssoOrganization,
+  startSignIn,
+  trustIdp,
+} from './support/sso';
 import { createTestApp } from './support/test-app';
 
 const MINUTE = 60_000;
@@ -65,7 +76,11 @@ describe('single sign-on refuses what it must', () => {
 
     it('refuses RSA-SHA1 (signature and digest), whether on the assertion or on the response', async () => {
       expectRefused(await signIn(await idp.response(org.sp, { nameId: user, algorithm: 'sha1' })), 401, 'weak_signature_algorithm');
-      expectRefused(await signIn(await idp.response(org.sp, { nameId: user, algorithm: 'sha1', sign: 'response' })), 401, 'weak_signature_algorithm');
+      expectRefused(
+        await signIn(await idp.response(org.sp, { nameId: user, algorithm: 'sha1', sign: 'response' })),
+        401,
+        'weak_signature_algorithm',
+      );
     });
 
     it('accepts RSA-SHA512', async () => {
@@ -105,7 +120,7 @@ describe('single sign-on refuses what it must', () => {
       expectRefused(await signIn(wrapped), 401, 'signature_invalid');
     });
 
-    it('XSW: a forged assertion given the signed one\'s ID, the signature copied onto it', async () => {
+    it("XSW: a forged assertion given the signed one's ID, the signature copied onto it", async () => {
       const wrapped = tamper(await idp.response(org.sp, { nameId: user }), (_document, { response, assertion }) => {
         const forged = forgedCopy(assertion, victim, assertion.getAttribute('ID')!);
         forged.insertBefore(childSignature(assertion)!.cloneNode(true), forged.firstChild!.nextSibling);
@@ -146,19 +161,35 @@ describe('single sign-on refuses what it must', () => {
 
   describe('addressing', () => {
     it('refuses another audience', async () => {
-      expectRefused(await signIn(await idp.response(org.sp, { nameId: user, audience: 'http://other.localhost:3000/sso/metadata' })), 401, 'audience_mismatch');
+      expectRefused(
+        await signIn(await idp.response(org.sp, { nameId: user, audience: 'http://other.localhost:3000/sso/metadata' })),
+        401,
+        'audience_mismatch',
+      );
     });
 
     it('refuses another Destination', async () => {
-      expectRefused(await signIn(await idp.response(org.sp, { nameId: user, destination: 'http://other.localhost:3000/sso/acs', sign: 'both' })), 401, 'destination_mismatch');
+      expectRefused(
+        await signIn(await idp.response(org.sp, { nameId: user, destination: 'http://other.localhost:3000/sso/acs', sign: 'both' })),
+        401,
+        'destination_mismatch',
+      );
     });
 
     it('refuses another Recipient', async () => {
-      expectRefused(await signIn(await idp.response(org.sp, { nameId: user, recipient: 'http://other.localhost:3000/sso/acs' })), 401, 'recipient_mismatch');
+      expectRefused(
+        await signIn(await idp.response(org.sp, { nameId: user, recipient: 'http://other.localhost:3000/sso/acs' })),
+        401,
+        'recipient_mismatch',
+      );
     });
 
     it('refuses another issuer, even signed with the configured key', async () => {
-      expectRefused(await signIn(await idp.response(org.sp, { nameId: user, issuer: 'http://someone-else.localhost/saml' })), 401, 'issuer_mismatch');
+      expectRefused(
+        await signIn(await idp.response(org.sp, { nameId: user, issuer: 'http://someone-else.localhost/saml' })),
+        401,
+        'issuer_mismatch',
+      );
     });
 
     it('refuses a NameID format other than email or unspecified', async () => {
@@ -169,18 +200,26 @@ describe('single sign-on refuses what it must', () => {
     });
 
     it('refuses a failure status even with a signed assertion', async () => {
-      expectRefused(await signIn(await idp.response(org.sp, { nameId: user, statusCode: 'urn:oasis:names:tc:SAML:2.0:status:Requester' })), 401, 'idp_error');
+      expectRefused(
+        await signIn(await idp.response(org.sp, { nameId: user, statusCode: 'urn:oasis:names:tc:SAML:2.0:status:Requester' })),
+        401,
+        'idp_error',
+      );
     });
 
     it('refuses what is not a SAML response at all', async () => {
       expectRefused(await signIn('not base64 at all!'), 401, 'malformed_response');
       expectRefused(await signIn(Buffer.from('<html/>').toString('base64')), 401, 'malformed_response');
-      const doctype = '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">]><samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&a;</samlp:Response>';
+      const doctype =
+        '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">]><samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&a;</samlp:Response>';
       expectRefused(await signIn(Buffer.from(doctype).toString('base64')), 401, 'malformed_response');
       const noResponse = await request(app.getHttpServer()).post('/sso/acs').set('Host', org.hostname).type('form').send('RelayState=x');
       expectRefused(noResponse, 401, 'malformed_response');
       // The HTTP-POST binding is a form: the same fields as JSON are no SAML message.
-      const json = await request(app.getHttpServer()).post('/sso/acs').set('Host', org.hostname).send({ SAMLResponse: await idp.response(org.sp, { nameId: user }) });
+      const json = await request(app.getHttpServer())
+        .post('/sso/acs')
+        .set('Host', org.hostname)
+        .send({ SAMLResponse: await idp.response(org.sp, { nameId: user }) });
       expectRefused(json, 401, 'malformed_response');
     });
   });
@@ -188,19 +227,53 @@ describe('single sign-on refuses what it must', () => {
   describe('time', () => {
     it('refuses an expired assertion, beyond the 3-minute skew, and accepts one within it', async () => {
       const past = new Date(Date.now() - 4 * MINUTE);
-      expectRefused(await signIn(await idp.response(org.sp, { nameId: user, notBefore: new Date(Date.now() - 10 * MINUTE), notOnOrAfter: past })), 401, 'expired');
+      expectRefused(
+        await signIn(await idp.response(org.sp, { nameId: user, notBefore: new Date(Date.now() - 10 * MINUTE), notOnOrAfter: past })),
+        401,
+        'expired',
+      );
       const justExpired = new Date(Date.now() - 2 * MINUTE);
-      expect((await signIn(await idp.response(org.sp, { nameId: user, notBefore: new Date(Date.now() - 10 * MINUTE), notOnOrAfter: justExpired }))).status).toBe(303);
+      expect(
+        (
+          await signIn(
+            await idp.response(org.sp, { nameId: user, notBefore: new Date(Date.now() - 10 * MINUTE), notOnOrAfter: justExpired }),
+          )
+        ).status,
+      ).toBe(303);
     });
 
     it('refuses an expired SubjectConfirmationData while the conditions are still valid', async () => {
-      const response = await idp.response(org.sp, { nameId: user, subjectNotOnOrAfter: new Date(Date.now() - 4 * MINUTE), notOnOrAfter: new Date(Date.now() + 5 * MINUTE) });
+      const response = await idp.response(org.sp, {
+        nameId: user,
+        subjectNotOnOrAfter: new Date(Date.now() - 4 * MINUTE),
+        notOnOrAfter: new Date(Date.now() + 5 * MINUTE),
+      });
       expectRefused(await signIn(response), 401, 'expired');
     });
 
     it('refuses an assertion not yet valid beyond the skew, and accepts one within it', async () => {
-      expectRefused(await signIn(await idp.response(org.sp, { nameId: user, notBefore: new Date(Date.now() + 4 * MINUTE), notOnOrAfter: new Date(Date.now() + 9 * MINUTE) })), 401, 'not_yet_valid');
-      expect((await signIn(await idp.response(org.sp, { nameId: user, notBefore: new Date(Date.now() + 2 * MINUTE), notOnOrAfter: new Date(Date.now() + 9 * MINUTE) }))).status).toBe(303);
+      expectRefused(
+        await signIn(
+          await idp.response(org.sp, {
+            nameId: user,
+            notBefore: new Date(Date.now() + 4 * MINUTE),
+            notOnOrAfter: new Date(Date.now() + 9 * MINUTE),
+          }),
+        ),
+        401,
+        'not_yet_valid',
+      );
+      expect(
+        (
+          await signIn(
+            await idp.response(org.sp, {
+              nameId: user,
+              notBefore: new Date(Date.now() + 2 * MINUTE),
+              notOnOrAfter: new Date(Date.now() + 9 * MINUTE),
+            }),
+          )
+        ).status,
+      ).toBe(303);
     });
   });
 
@@ -222,7 +295,11 @@ describe('single sign-on refuses what it must', () => {
     it('accepts an answer to an outstanding request once; a second answer to it is refused', async () => {
       const started = await startSignIn(app, org, idp);
       expect((await signIn(await idp.response(org.sp, { nameId: user, inResponseTo: started.id }), started.relayState!)).status).toBe(303);
-      expectRefused(await signIn(await idp.response(org.sp, { nameId: user, inResponseTo: started.id }), started.relayState!), 401, 'in_response_to_invalid');
+      expectRefused(
+        await signIn(await idp.response(org.sp, { nameId: user, inResponseTo: started.id }), started.relayState!),
+        401,
+        'in_response_to_invalid',
+      );
     });
 
     it('refuses an answer to a request this service never sent', async () => {
@@ -232,7 +309,11 @@ describe('single sign-on refuses what it must', () => {
     it('refuses an answer to a request older than 10 minutes', async () => {
       const started = await startSignIn(app, org, idp);
       await app.get(DataSource).query('UPDATE sso_requests SET expires_at = ? WHERE id = ?', ['2000-01-01 00:00:00', started.id]);
-      expectRefused(await signIn(await idp.response(org.sp, { nameId: user, inResponseTo: started.id }), started.relayState!), 401, 'in_response_to_invalid');
+      expectRefused(
+        await signIn(await idp.response(org.sp, { nameId: user, inResponseTo: started.id }), started.relayState!),
+        401,
+        'in_response_to_invalid',
+      );
     });
 
     it('refuses an unsigned Response@InResponseTo added to an unsolicited assertion', async () => {
@@ -247,7 +328,9 @@ describe('single sign-on refuses what it must', () => {
   describe('who may sign in', () => {
     it('refuses a user this organization never provisioned (no just-in-time creation)', async () => {
       expectRefused(await signIn(await idp.response(org.sp, { nameId: 'stranger@rules.test' })), 403, 'not_provisioned');
-      const users = await queryServiceDatabase<{ n: number }>('SELECT COUNT(*) AS n FROM users WHERE user_name = ?', ['stranger@rules.test']);
+      const users = await queryServiceDatabase<{ n: number }>('SELECT COUNT(*) AS n FROM users WHERE user_name = ?', [
+        'stranger@rules.test',
+      ]);
       expect(Number(users[0].n)).toBe(0);
     });
 
@@ -269,7 +352,11 @@ describe('single sign-on refuses what it must', () => {
   it('audits each refusal as sso.failed with its reason and nothing of the assertion, and counts it', async () => {
     expectRefused(await signIn(await idp.response(org.sp, { nameId: 'secret-name@rules.test' })), 403, 'not_provisioned');
     const [latest] = await auditEvents(app, org, 1);
-    expect(latest).toMatchObject({ type: 'sso.failed', detail: 'not_provisioned', target: { type: 'organization', id: org.organizationId } });
+    expect(latest).toMatchObject({
+      type: 'sso.failed',
+      detail: 'not_provisioned',
+      target: { type: 'organization', id: org.organizationId },
+    });
     expect(JSON.stringify(await auditEvents(app, org))).not.toContain('secret-name');
     const metrics = await request(app.getHttpServer()).get('/metrics').expect(200);
     expect(metrics.text).toMatch(/sso_login_failures_total\{reason="not_provisioned"\} [1-9]/);
@@ -280,7 +367,10 @@ describe('single sign-on refuses what it must', () => {
   it('audits a sign-in as sso.login with the user and the flow', async () => {
     const userId = await provision(app, org, 'audited@rules.test');
     const started = await startSignIn(app, org, idp);
-    const response = await signIn(await idp.response(org.sp, { nameId: 'audited@rules.test', inResponseTo: started.id }), started.relayState!);
+    const response = await signIn(
+      await idp.response(org.sp, { nameId: 'audited@rules.test', inResponseTo: started.id }),
+      started.relayState!,
+    );
     sessionCookieOf(response);
     const [latest] = await auditEvents(app, org, 1);
     expect(latest).toMatchObject({ type: 'sso.login', detail: 'sp_initiated', actor: { userId }, target: { type: 'user', id: userId } });

@@ -7,7 +7,17 @@ import { sessionTokenHash } from '../src/sessions/session-token';
 import { SessionsService } from '../src/sessions/sessions.service';
 import { adminRequest } from './support/admin-api';
 import { TestIdentityProvider } from './support/saml-idp';
-import { auditEvents, getSession, postAcs, provision, sessionCookieOf, setActive, SsoOrganization, ssoOrganization, trustIdp } from './support/sso';
+import {
+  auditEvents,
+  getSession,
+  postAcs,
+  provision,
+  sessionCookieOf,
+  setActive,
+  SsoOrganization,
+  ssoOrganization,
+  trustIdp,
+} from './support/sso';
 import { createTestApp } from './support/test-app';
 
 const MINUTE = 60_000;
@@ -62,7 +72,11 @@ describe('sign-in sessions', () => {
   });
 
   it('takes a form on the ACS only: a form posted to another route is refused before anything else', async () => {
-    const response = await request(app.getHttpServer()).post('/session/logout').set('Host', org.hostname).type('form').send('SAMLResponse=x');
+    const response = await request(app.getHttpServer())
+      .post('/session/logout')
+      .set('Host', org.hostname)
+      .type('form')
+      .send('SAMLResponse=x');
     expect(response.status).toBe(415);
   });
 
@@ -83,7 +97,11 @@ describe('sign-in sessions', () => {
     await adminRequest(app, 'delete', `/admin/v1/users/${userId}/sessions`, org.apiKey).expect(204);
     await getSession(app, org.hostname, first.cookie).expect(401);
     await getSession(app, org.hostname, second.cookie).expect(401);
-    expect((await auditEvents(app, org, 1))[0]).toMatchObject({ type: 'session.revoked', detail: 'admin:2', target: { type: 'user', id: userId } });
+    expect((await auditEvents(app, org, 1))[0]).toMatchObject({
+      type: 'session.revoked',
+      detail: 'admin:2',
+      target: { type: 'user', id: userId },
+    });
     await adminRequest(app, 'delete', '/admin/v1/users/00000000-0000-0000-0000-000000000000/sessions', org.apiKey).expect(404);
     const other = await ssoOrganization(app, 'other');
     await adminRequest(app, 'delete', `/admin/v1/users/${userId}/sessions`, other.apiKey).expect(404);
@@ -94,7 +112,9 @@ describe('sign-in sessions', () => {
     const { cookie, token } = await signedIn('deactivated@sessions.test');
     await setActive(app, org, userId, false);
     await getSession(app, org.hostname, cookie).expect(401);
-    const [row] = await sql<{ revoked_reason: string | null }>('SELECT revoked_reason FROM sessions WHERE token_hash = ?', [sessionTokenHash(token)]);
+    const [row] = await sql<{ revoked_reason: string | null }>('SELECT revoked_reason FROM sessions WHERE token_hash = ?', [
+      sessionTokenHash(token),
+    ]);
     expect(row.revoked_reason).toBe('user_deactivated');
     expect((await auditEvents(app, org)).filter((event) => event.type === 'session.revoked' && event.target?.id === userId)).toMatchObject([
       { detail: 'user_deactivated:1', target: { type: 'user', id: userId } },
@@ -114,7 +134,9 @@ describe('sign-in sessions', () => {
     expect((await auditEvents(app, org)).filter((event) => event.type === 'session.revoked' && event.target?.id === userId)).toMatchObject([
       { detail: 'user_deactivated:1' },
     ]);
-    const [row] = await sql<{ revoked_reason: string | null }>('SELECT revoked_reason FROM sessions WHERE token_hash = ?', [sessionTokenHash(token)]);
+    const [row] = await sql<{ revoked_reason: string | null }>('SELECT revoked_reason FROM sessions WHERE token_hash = ?', [
+      sessionTokenHash(token),
+    ]);
     expect(row.revoked_reason).toBe('user_deactivated');
   });
 

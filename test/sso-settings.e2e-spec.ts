@@ -32,7 +32,11 @@ describe('single sign-on settings', () => {
   });
 
   it('ORGANIZATION_URL_TEMPLATE: exact https URLs, and a Secure __Host- cookie', async () => {
-    expect(org.sp).toMatchObject({ entityId: `https://${org.hostname}/sso/metadata`, acsUrl: `https://${org.hostname}/sso/acs`, loginUrl: `https://${org.hostname}/sso/login` });
+    expect(org.sp).toMatchObject({
+      entityId: `https://${org.hostname}/sso/metadata`,
+      acsUrl: `https://${org.hostname}/sso/acs`,
+      loginUrl: `https://${org.hostname}/sso/login`,
+    });
     const response = await postAcs(app, org.hostname, await idp.response(org.sp, { nameId: 'sam@settings.test' }));
     expect(response.status).toBe(303);
     const setCookie = (response.headers['set-cookie'] as unknown as string[])[0];
@@ -43,11 +47,17 @@ describe('single sign-on settings', () => {
   });
 
   it('SAML_ALLOW_SHA1=true accepts RSA-SHA1 for an identity provider that cannot do better', async () => {
-    expect((await postAcs(app, org.hostname, await idp.response(org.sp, { nameId: 'sam@settings.test', algorithm: 'sha1' }))).status).toBe(303);
+    expect((await postAcs(app, org.hostname, await idp.response(org.sp, { nameId: 'sam@settings.test', algorithm: 'sha1' }))).status).toBe(
+      303,
+    );
   });
 
   it('SAML_CLOCK_SKEW_SECONDS=0 refuses an assertion a few seconds past NotOnOrAfter', async () => {
-    const response = await idp.response(org.sp, { nameId: 'sam@settings.test', notBefore: new Date(Date.now() - 60_000), notOnOrAfter: new Date(Date.now() - 5000) });
+    const response = await idp.response(org.sp, {
+      nameId: 'sam@settings.test',
+      notBefore: new Date(Date.now() - 60_000),
+      notOnOrAfter: new Date(Date.now() - 5000),
+    });
     expectRefused(await postAcs(app, org.hostname, response), 401, 'expired');
   });
 });

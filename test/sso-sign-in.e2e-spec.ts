@@ -2,7 +2,18 @@ import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestIdentityProvider } from './support/saml-idp';
-import { failureReason, getSession, postAcs, provision, sessionCookieOf, setActive, SsoOrganization, ssoOrganization, startSignIn, trustIdp } from './support/sso';
+import {
+  failureReason,
+  getSession,
+  postAcs,
+  provision,
+  sessionCookieOf,
+  setActive,
+  SsoOrganization,
+  ssoOrganization,
+  startSignIn,
+  trustIdp,
+} from './support/sso';
 import { createTestApp } from './support/test-app';
 
 describe('single sign-on: a user SCIM provisioned signs in', () => {
@@ -27,12 +38,20 @@ describe('single sign-on: a user SCIM provisioned signs in', () => {
     expect(started.location.startsWith(`${idp.ssoUrl}?SAMLRequest=`)).toBe(true);
     expect(started.issuer).toBe(org.sp.entityId);
     expect(started.acsUrl).toBe(org.sp.acsUrl);
-    const spInitiated = await postAcs(app, org.hostname, await idp.response(org.sp, { nameId: 'Grace@Acme.test', inResponseTo: started.id }), started.relayState ?? undefined);
+    const spInitiated = await postAcs(
+      app,
+      org.hostname,
+      await idp.response(org.sp, { nameId: 'Grace@Acme.test', inResponseTo: started.id }),
+      started.relayState ?? undefined,
+    );
     expect(spInitiated.status, spInitiated.text).toBe(303);
     expect(spInitiated.headers.location).toBe('/files/recent?view=list');
     const cookie = sessionCookieOf(spInitiated);
     const session = await getSession(app, org.hostname, cookie).expect(200);
-    expect(session.body).toMatchObject({ user: { id: userId, userName: 'grace@acme.test', givenName: 'Grace', familyName: 'Hopper', role: 'user' }, organization: { id: org.organizationId, hostname: org.hostname } });
+    expect(session.body).toMatchObject({
+      user: { id: userId, userName: 'grace@acme.test', givenName: 'Grace', familyName: 'Hopper', role: 'user' },
+      organization: { id: org.organizationId, hostname: org.hostname },
+    });
 
     const idpInitiated = await postAcs(app, org.hostname, await idp.response(org.sp, { nameId: 'grace@acme.test' }));
     expect(idpInitiated.status, idpInitiated.text).toBe(303);

@@ -24,7 +24,13 @@ async function logOfOneStart(level: string): Promise<{ lines: LogLine[]; port: n
     server.kill('SIGTERM');
     await exited;
   }
-  return { lines: stdout.trim().split('\n').map((line) => JSON.parse(line) as LogLine), port };
+  return {
+    lines: stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as LogLine),
+    port,
+  };
 }
 
 describe('what a start logs', () => {
@@ -37,7 +43,9 @@ describe('what a start logs', () => {
     expect(started.msg).toContain('role all');
     if (e2eDatabase() === 'mysql') {
       const database = new URL(process.env.DATABASE_URL!);
-      expect(started.msg).toMatch(new RegExp(`database (mariadb|mysql) at ${database.hostname}:${database.port || 3306}${database.pathname}`));
+      expect(started.msg).toMatch(
+        new RegExp(`database (mariadb|mysql) at ${database.hostname}:${database.port || 3306}${database.pathname}`),
+      );
       expect(started.msg).toContain('queue bullmq on redis at ');
       // A location only: no user name (nor password) of the URL.
       expect(started.msg).not.toContain(`${database.username}@`);

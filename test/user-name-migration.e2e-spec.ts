@@ -7,7 +7,13 @@ import { createTestApp } from './support/test-app';
 const REKEYING = 'UserNameComparedByteForByte1764324820000';
 const FOLDING = 'FoldedProfileColumns1764324830000';
 
-type Row = { id: string; user_name_normalized: string; given_name_folded?: string | null; family_name_folded?: string | null; email_folded?: string | null };
+type Row = {
+  id: string;
+  user_name_normalized: string;
+  given_name_folded?: string | null;
+  family_name_folded?: string | null;
+  email_folded?: string | null;
+};
 
 /** The two migrations that move comparison into the application, run over rows written under the old rule. */
 describe('migrating existing users to the application’s comparison rule', () => {
@@ -30,7 +36,11 @@ describe('migrating existing users to the application’s comparison rule', () =
   }
 
   /** As the service wrote users before: userName key = NFC + toLowerCase, no folded columns. */
-  async function insertLegacyUser(id: string, userName: string, extra: { givenName?: string; email?: string; deleted?: boolean } = {}): Promise<void> {
+  async function insertLegacyUser(
+    id: string,
+    userName: string,
+    extra: { givenName?: string; email?: string; deleted?: boolean } = {},
+  ): Promise<void> {
     const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
     await dataSource.query(
       'INSERT INTO users (id, organization_id, user_name, user_name_normalized, email, given_name, family_name, active, role, created_at, updated_at, version, deleted_at) ' +
@@ -90,19 +100,48 @@ describe('migrating existing users to the application’s comparison rule', () =
     expect(await rowsOf(ids, 'user_name_normalized')).toEqual(before);
 
     // The administrator resolves it; nothing was dropped or renamed by the migration itself.
-    await dataSource.query("UPDATE users SET user_name = 'bob.two@legacy.example', user_name_normalized = 'bob.two@legacy.example' WHERE id = 'legacy-3'");
+    await dataSource.query(
+      "UPDATE users SET user_name = 'bob.two@legacy.example', user_name_normalized = 'bob.two@legacy.example' WHERE id = 'legacy-3'",
+    );
     await dataSource.runMigrations({ transaction: 'each' });
     expect(await applied()).toEqual(expect.arrayContaining([REKEYING, FOLDING]));
     expect(await rowsOf(ids, 'user_name_normalized, given_name_folded, family_name_folded, email_folded')).toEqual([
-      { id: 'legacy-1', user_name_normalized: 'strasse@legacy.example', given_name_folded: 'élodie', family_name_folded: 'legacy', email_folded: 'élodie@legacy.example' },
-      { id: 'legacy-2', user_name_normalized: 'bob@legacy.example', given_name_folded: null, family_name_folded: 'legacy', email_folded: null },
-      { id: 'legacy-3', user_name_normalized: 'bob.two@legacy.example', given_name_folded: null, family_name_folded: 'legacy', email_folded: null },
-      { id: 'legacy-4', user_name_normalized: '#deleted:legacy-4', given_name_folded: null, family_name_folded: 'legacy', email_folded: null },
+      {
+        id: 'legacy-1',
+        user_name_normalized: 'strasse@legacy.example',
+        given_name_folded: 'élodie',
+        family_name_folded: 'legacy',
+        email_folded: 'élodie@legacy.example',
+      },
+      {
+        id: 'legacy-2',
+        user_name_normalized: 'bob@legacy.example',
+        given_name_folded: null,
+        family_name_folded: 'legacy',
+        email_folded: null,
+      },
+      {
+        id: 'legacy-3',
+        user_name_normalized: 'bob.two@legacy.example',
+        given_name_folded: null,
+        family_name_folded: 'legacy',
+        email_folded: null,
+      },
+      {
+        id: 'legacy-4',
+        user_name_normalized: '#deleted:legacy-4',
+        given_name_folded: null,
+        family_name_folded: 'legacy',
+        email_folded: null,
+      },
     ]);
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
 
     const scim = okta(app, tenant);
-    const found = async (filter: string): Promise<string[]> => ((await scim.get(`/Users?filter=${encodeURIComponent(filter)}`).expect(200)).body.Resources as { id: string }[]).map((user) => user.id);
+    const found = async (filter: string): Promise<string[]> =>
+      ((await scim.get(`/Users?filter=${encodeURIComponent(filter)}`).expect(200)).body.Resources as { id: string }[]).map(
+        (user) => user.id,
+      );
     expect(await found('userName eq "STRASSE@legacy.example"')).toEqual(['legacy-1']);
     expect(await found('name.givenName eq "élodie" and emails.value eq "élodie@legacy.example"')).toEqual(['legacy-1']);
     expect(await found('userName eq "bob@legacy.example"')).toEqual(['legacy-2']);

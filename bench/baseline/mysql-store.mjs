@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const mysql = require('mysql2/promise');
 
-const USER_COLUMNS = 'id, user_name, user_name_normalized, email, given_name, family_name, external_id, active, created_at, updated_at, version';
+const USER_COLUMNS =
+  'id, user_name, user_name_normalized, email, given_name, family_name, external_id, active, created_at, updated_at, version';
 
 export async function createMysqlStore(url, poolSize) {
   const pool = mysql.createPool({
@@ -46,7 +47,17 @@ export async function createMysqlStore(url, poolSize) {
       await connection.execute(
         `INSERT INTO purges (id, organization_id, user_id, user_name, state, message_cutoff_id, file_cutoff_id, messages_total, files_total, next_attempt_at)
          VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
-        [purgeId, organizationId, id, row.user_name, Number(messages.max ?? 0), Number(files.max ?? 0), Number(messages.count), Number(files.count), now],
+        [
+          purgeId,
+          organizationId,
+          id,
+          row.user_name,
+          Number(messages.max ?? 0),
+          Number(files.max ?? 0),
+          Number(messages.count),
+          Number(files.count),
+          now,
+        ],
       );
       await connection.commit();
       return { ...row, active: 0, given_name: null, family_name: null, updated_at: now, version: row.version + 1 };

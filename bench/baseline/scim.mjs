@@ -111,7 +111,10 @@ function userResource(body) {
     throw new ScimError(400, 'The request body must be a JSON object (a SCIM User).', 'invalidSyntax');
   }
   const schemas = member(body, 'schemas');
-  if (!Array.isArray(schemas) || !schemas.some((schema) => typeof schema === 'string' && schema.toLowerCase() === USER_SCHEMA.toLowerCase())) {
+  if (
+    !Array.isArray(schemas) ||
+    !schemas.some((schema) => typeof schema === 'string' && schema.toLowerCase() === USER_SCHEMA.toLowerCase())
+  ) {
     throw new ScimError(400, `"schemas" must list "${USER_SCHEMA}".`, 'invalidSyntax');
   }
   const userName = optionalString(body, 'userName', 255);
@@ -141,7 +144,10 @@ export function readNewUser(body) {
       throw new ScimError(400, 'emails must be an array.', 'invalidValue');
     }
     const values = emails.filter(isObject);
-    const chosen = values.find((entry) => optionalBoolean(entry, 'primary') === true) ?? values.find((entry) => member(entry, 'type') === 'work') ?? values[0];
+    const chosen =
+      values.find((entry) => optionalBoolean(entry, 'primary') === true) ??
+      values.find((entry) => member(entry, 'type') === 'work') ??
+      values[0];
     email = chosen ? optionalString(chosen, 'value', 320) : null;
   }
   return {

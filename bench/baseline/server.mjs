@@ -2,12 +2,11 @@
 // product's own schema. Plain node:http, no framework, no ORM, no logging; HTTP Basic checked
 // against a SHA-256 hash held in memory; mysql2 prepared statements or better-sqlite3.
 // Configured by environment (see bench/lib/servers.mjs, which starts it).
+import { Buffer } from 'node:buffer';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
-import { Buffer } from 'node:buffer';
 import { URLSearchParams } from 'node:url';
 import { createMysqlStore } from './mysql-store.mjs';
-import { createSqliteStore } from './sqlite-store.mjs';
 import {
   ERROR_SCHEMA,
   etagOf,
@@ -22,6 +21,7 @@ import {
   ScimError,
   toResource,
 } from './scim.mjs';
+import { createSqliteStore } from './sqlite-store.mjs';
 
 const env = process.env;
 const PORT = Number(env.PORT ?? 3100);
@@ -76,13 +76,18 @@ function authenticated(req) {
     return false;
   }
   const username = Buffer.from(decoded.slice(0, colon), 'utf8');
-  const passwordHash = createHash('sha256').update(decoded.slice(colon + 1), 'utf8').digest();
+  const passwordHash = createHash('sha256')
+    .update(decoded.slice(colon + 1), 'utf8')
+    .digest();
   const usernameOk = username.length === USERNAME.length && timingSafeEqual(username, USERNAME);
   return timingSafeEqual(passwordHash, PASSWORD_SHA256) && usernameOk;
 }
 
 function readJson(req) {
-  const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
   if (type !== 'application/scim+json' && type !== 'application/json') {
     req.resume();
     return Promise.reject(new ScimError(415, 'Send the body as application/scim+json (or application/json).'));

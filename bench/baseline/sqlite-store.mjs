@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const Database = require('better-sqlite3');
 
-const USER_COLUMNS = 'id, user_name, user_name_normalized, email, given_name, family_name, external_id, active, created_at, updated_at, version';
+const USER_COLUMNS =
+  'id, user_name, user_name_normalized, email, given_name, family_name, external_id, active, created_at, updated_at, version';
 
 /** TypeORM's better-sqlite3 date format: UTC `YYYY-MM-DD HH:MM:SS.mmm`. */
 const toSql = (date) => date.toISOString().replace('T', ' ').replace('Z', '');

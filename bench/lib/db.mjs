@@ -30,7 +30,12 @@ export async function openDatabase(target) {
     };
   }
   const mysql = require('mysql2/promise');
-  const connection = await mysql.createConnection({ uri: target.url, timezone: 'Z', charset: 'utf8mb4_unicode_ci', multipleStatements: false });
+  const connection = await mysql.createConnection({
+    uri: target.url,
+    timezone: 'Z',
+    charset: 'utf8mb4_unicode_ci',
+    multipleStatements: false,
+  });
   return {
     kind: 'mysql',
     all: async (sql, params = []) => (await connection.query(sql, params))[0],
@@ -99,7 +104,14 @@ export async function runProductMigrations(distDir, target) {
   const database =
     target.kind === 'sqlite'
       ? { type: 'sqlite', file: target.file, runMigrations: false, connectRetries: 0 }
-      : await resolveMysqlDialect({ type: 'mysql', url: target.url, poolSize: 2, connectTimeoutMs: 5000, runMigrations: false, connectRetries: 0 });
+      : await resolveMysqlDialect({
+          type: 'mysql',
+          url: target.url,
+          poolSize: 2,
+          connectTimeoutMs: 5000,
+          runMigrations: false,
+          connectRetries: 0,
+        });
   const dataSource = new DataSource({ ...buildDataSourceOptions(database, []), migrationsRun: false });
   await dataSource.initialize();
   try {

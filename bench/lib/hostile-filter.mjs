@@ -80,14 +80,24 @@ export async function runHostileFilterScenario(state, { normalConnections, hosti
   const hostileHeaders = { ...state.headers, authorization: basicAuthorization(credential.username, credential.password) };
   const random = prng(20261129);
   const getPaths = seeded.map((user) => `/scim/v2/Users/${user.id}`);
-  const filterPaths = seeded.map((user) => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${user.userName}"`)}&startIndex=1&count=100`);
+  const filterPaths = seeded.map(
+    (user) => `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${user.userName}"`)}&startIndex=1&count=100`,
+  );
   const pick = (paths) => (request) => ({ ...request, path: paths[random() % paths.length] });
   const perKind = Math.max(1, Math.floor(normalConnections / 2));
 
   const normal = (seconds) =>
     Promise.all([
-      cannon(server.baseUrl, state.headers, { connections: perKind, duration: seconds, requests: [{ method: 'GET', setupRequest: pick(getPaths) }] }),
-      cannon(server.baseUrl, state.headers, { connections: perKind, duration: seconds, requests: [{ method: 'GET', setupRequest: pick(filterPaths) }] }),
+      cannon(server.baseUrl, state.headers, {
+        connections: perKind,
+        duration: seconds,
+        requests: [{ method: 'GET', setupRequest: pick(getPaths) }],
+      }),
+      cannon(server.baseUrl, state.headers, {
+        connections: perKind,
+        duration: seconds,
+        requests: [{ method: 'GET', setupRequest: pick(filterPaths) }],
+      }),
     ]);
   const hostile = (clauses, seconds) =>
     cannon(server.baseUrl, hostileHeaders, {
@@ -101,7 +111,7 @@ export async function runHostileFilterScenario(state, { normalConnections, hosti
   // normal request promptly again, so one phase's backlog is not measured in the next.
   const settle = async () => {
     const started = performance.now();
-    for (let prompt = 0; prompt < 3; ) {
+    for (let prompt = 0; prompt < 3;) {
       if (performance.now() - started > SETTLE_LIMIT_MS) {
         problems.push(`hostile filter: the server still answered slowly ${SETTLE_LIMIT_MS / 1000} s after a phase`);
         break;
@@ -121,17 +131,27 @@ export async function runHostileFilterScenario(state, { normalConnections, hosti
   for (const hostileClauses of [null, ISSUE_FILTER_CLAUSES, ACCEPTED_FILTER_CLAUSES]) {
     const name = hostileClauses === null ? 'alone' : `beside ${hostileConnections} clients looping a ${hostileClauses}-clause filter`;
     log(`hostile filter: normal traffic ${name} (${durationSeconds} s)`);
-    const [[get, filter], hostileSummary] = await Promise.all([normal(durationSeconds), hostileClauses === null ? null : hostile(hostileClauses, durationSeconds)]);
+    const [[get, filter], hostileSummary] = await Promise.all([
+      normal(durationSeconds),
+      hostileClauses === null ? null : hostile(hostileClauses, durationSeconds),
+    ]);
     const settleSeconds = await settle();
     phases.push({ name, hostileClauses, get, filter, hostile: hostileSummary, settleSeconds });
-    for (const [kind, summary] of [['GET /Users/:id', get], ['userName eq', filter]]) {
+    for (const [kind, summary] of [
+      ['GET /Users/:id', get],
+      ['userName eq', filter],
+    ]) {
       if (summary.non2xx > 0 || summary.errors > 0) {
-        problems.push(`hostile filter, ${name}: normal ${kind} got ${summary.non2xx} non-2xx ${JSON.stringify(summary.statusCodes)} and ${summary.errors} errors (${summary.timeouts} timeouts)`);
+        problems.push(
+          `hostile filter, ${name}: normal ${kind} got ${summary.non2xx} non-2xx ${JSON.stringify(summary.statusCodes)} and ${summary.errors} errors (${summary.timeouts} timeouts)`,
+        );
       }
     }
     const unexpected = Object.keys(hostileSummary?.statusCodes ?? {}).filter((code) => !['200', '400', '429'].includes(code));
     if (unexpected.length > 0) {
-      problems.push(`hostile filter, ${name}: the hostile client got ${JSON.stringify(hostileSummary.statusCodes)} (only 200, 400 invalidFilter or 429 are right)`);
+      problems.push(
+        `hostile filter, ${name}: the hostile client got ${JSON.stringify(hostileSummary.statusCodes)} (only 200, 400 invalidFilter or 429 are right)`,
+      );
     }
   }
   return { normalConnections: perKind * 2, hostileConnections, phases, problems };
@@ -155,7 +175,10 @@ export function formatHostileTable(result) {
   const alone = result.phases.find((phase) => phase.hostileClauses === null);
   const rows = [];
   for (const phase of result.phases) {
-    for (const [traffic, key] of [['GET /Users/:id', 'get'], ['userName eq', 'filter']]) {
+    for (const [traffic, key] of [
+      ['GET /Users/:id', 'get'],
+      ['userName eq', 'filter'],
+    ]) {
       const summary = phase[key];
       const base = alone?.[key];
       const hostile = phase.hostile;

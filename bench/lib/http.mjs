@@ -1,8 +1,8 @@
 // A small loopback HTTP client (node:http, keep-alive) for everything that is not load:
 // health polling, bootstrapping credentials, sample requests, admin calls.
+import { Buffer } from 'node:buffer';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { Buffer } from 'node:buffer';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
@@ -24,7 +24,8 @@ export async function httpRequest(url, options = {}) {
 
 function send(url, { method = 'GET', headers = {}, body, timeoutMs = 30_000, keepAlive = true } = {}) {
   return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    const payload =
+      body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
     const req = request(
       url,
       {

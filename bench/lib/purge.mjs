@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { adminRequest, adminUpload, basicAuthorization, httpRequest, isMissingRoute } from './http.mjs';
 import { withDatabase } from './db.mjs';
+import { adminRequest, adminUpload, basicAuthorization, httpRequest, isMissingRoute } from './http.mjs';
 import { exitedCleanly, loggedErrors, memoryOf, rssOf, sampleRss } from './processes.mjs';
 import { newUserBody, PATCH_SCHEMA } from './scim-load.mjs';
 
@@ -68,7 +68,15 @@ async function seedDirectly(product, organizationId, userId, { messages, files }
       const content = randomBytes(FILE_BYTES);
       const name = randomUUID();
       writeFileSync(join(userDir, name), content, { mode: 0o600 });
-      fileRows.push([organizationId, userId, `file-${i}.bin`, String(FILE_BYTES), createHash('sha256').update(content).digest('hex'), `${organizationId}/${userId}/${name}`, created]);
+      fileRows.push([
+        organizationId,
+        userId,
+        `file-${i}.bin`,
+        String(FILE_BYTES),
+        createHash('sha256').update(content).digest('hex'),
+        `${organizationId}/${userId}/${name}`,
+        created,
+      ]);
     }
     await db.insertMany('files', ['organization_id', 'user_id', 'name', 'size_bytes', 'sha256', 'storage_key', 'created_at'], fileRows);
   });
@@ -97,11 +105,15 @@ async function seedThroughApi(product, credentials, userId) {
   if (upload.status !== 201) {
     throw new Error(`POST files answered ${upload.status}: ${upload.text}`);
   }
-  const row = await withDatabase(product.target, (db) => db.get('SELECT storage_key, size_bytes, sha256 FROM files WHERE id = ?', [upload.json.id]));
+  const row = await withDatabase(product.target, (db) =>
+    db.get('SELECT storage_key, size_bytes, sha256 FROM files WHERE id = ?', [upload.json.id]),
+  );
   const path = join(product.env.FILE_STORAGE_DIR, String(row?.storage_key));
   const expectedPrefix = `${credentials.organizationId}/${userId}/`;
   if (!row || !String(row.storage_key).startsWith(expectedPrefix) || !existsSync(path) || statSync(path).size !== FILE_BYTES) {
-    throw new Error(`the uploaded file is not stored as <FILE_STORAGE_DIR>/<organization>/<user>/<name> (row ${JSON.stringify(row)}): the direct seeding would not match`);
+    throw new Error(
+      `the uploaded file is not stored as <FILE_STORAGE_DIR>/<organization>/<user>/<name> (row ${JSON.stringify(row)}): the direct seeding would not match`,
+    );
   }
   return { available: true, note: 'first message and file through the admin API, layout verified' };
 }
@@ -161,7 +173,12 @@ async function measurePurge(product, credentials, label, { messages, files }, vi
   const seedMs = performance.now() - seedStarted;
   if (viaApi) {
     const history = await adminRequest(product.baseUrl, credentials.apiKey, 'GET', `/admin/v1/users/${userId}/history`);
-    if (history.status === 200 && (history.json?.messages?.count !== messages || history.json?.files?.count !== files || history.json?.files?.bytes !== files * FILE_BYTES)) {
+    if (
+      history.status === 200 &&
+      (history.json?.messages?.count !== messages ||
+        history.json?.files?.count !== files ||
+        history.json?.files?.bytes !== files * FILE_BYTES)
+    ) {
       problems.push(`purge ${label}: the history API reports ${history.text} after seeding ${messages} messages and ${files} files`);
     }
   }
@@ -181,7 +198,9 @@ async function measurePurge(product, credentials, label, { messages, files }, vi
 
   const result = { label, messages, files, items, seedMs: Math.round(seedMs), state: row?.state ?? null };
   if (!finished) {
-    problems.push(`purge ${label}: not finished after ${Math.round(wallMs)} ms (state ${row?.state}, deleted ${row?.messages_deleted} messages / ${row?.files_deleted} files)`);
+    problems.push(
+      `purge ${label}: not finished after ${Math.round(wallMs)} ms (state ${row?.state}, deleted ${row?.messages_deleted} messages / ${row?.files_deleted} files)`,
+    );
     return { ...result, wallMs: Math.round(wallMs), rssBefore, rssPeak: rss.peak, rssGrowth: rss.peak - rssBefore };
   }
   if (row.state !== 'completed') {
@@ -271,7 +290,15 @@ export async function runPurgeScenario(setup, { small, large, cpuProfileDir, log
     const smallRun = await measurePurge(product, credentials, 'small', small, api.available, problems);
     log(`purge: ${large.messages + large.files} items`);
     const largeRun = await measurePurge(product, credentials, 'large', large, api.available, problems);
-    return { available: true, historyApi: api, seeding: api.available ? 'first message and file via the admin API, the rest directly into the tables and storage' : 'directly into the tables and storage (no history API)', runs: [smallRun, largeRun], problems };
+    return {
+      available: true,
+      historyApi: api,
+      seeding: api.available
+        ? 'first message and file via the admin API, the rest directly into the tables and storage'
+        : 'directly into the tables and storage (no history API)',
+      runs: [smallRun, largeRun],
+      problems,
+    };
   } finally {
     const exit = await product.proc.stop();
     if (!exitedCleanly(exit)) {

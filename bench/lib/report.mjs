@@ -1,7 +1,7 @@
 // The results table, target verdicts, machine information and the JSON results file.
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { cpus, freemem, loadavg, release, totalmem, arch, platform } from 'node:os';
+import { arch, cpus, freemem, loadavg, platform, release, totalmem } from 'node:os';
 import { SCENARIO_TITLES, SCENARIOS } from './scim-load.mjs';
 
 const require = createRequire(import.meta.url);
@@ -25,11 +25,13 @@ export const TARGETS = {
 
 const fmt = {
   rps: (value) => (value === null || value === undefined ? '—' : `${Math.round(value).toLocaleString('en-US')} req/s`),
-  ms: (value) => (value === null || value === undefined ? '—' : value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`),
+  ms: (value) =>
+    value === null || value === undefined ? '—' : value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`,
   mb: (value) => (value === null || value === undefined ? '—' : `${(value / MB).toFixed(0)} MB`),
   ratio: (value) => (value === null || value === undefined || !Number.isFinite(value) ? '—' : `${value.toFixed(2)}×`),
   latency: (summary) => (summary ? `${summary.latencyMs.p50} / ${summary.latencyMs.p99}` : '—'),
-  cpu: (product, baseline) => (product?.cpuUsPerRequest && baseline?.cpuUsPerRequest ? `${product.cpuUsPerRequest} / ${baseline.cpuUsPerRequest}` : '—'),
+  cpu: (product, baseline) =>
+    product?.cpuUsPerRequest && baseline?.cpuUsPerRequest ? `${product.cpuUsPerRequest} / ${baseline.cpuUsPerRequest}` : '—',
 };
 
 function verdict(met) {
@@ -78,12 +80,24 @@ export function tableRows(result) {
   }
   if (purge) {
     if (!purge.available) {
-      rows.push({ scenario: 'purge', product: 'not available', baseline: '—', ratio: '—', productLatency: '—', baselineLatency: '—', failures: '—', target: '≥ 2,000 items/s', met: 'n/a' });
+      rows.push({
+        scenario: 'purge',
+        product: 'not available',
+        baseline: '—',
+        ratio: '—',
+        productLatency: '—',
+        baselineLatency: '—',
+        failures: '—',
+        target: '≥ 2,000 items/s',
+        met: 'n/a',
+      });
     } else {
       for (const run of purge.runs) {
         rows.push({
           scenario: `purge ${run.items.toLocaleString('en-US')} items (${run.files.toLocaleString('en-US')} files of 1 KB + ${run.messages.toLocaleString('en-US')} messages)`,
-          product: run.itemsPerSecond ? `${run.itemsPerSecond.toLocaleString('en-US')} items/s, ${fmt.ms(run.runMs ?? run.wallMs)}` : `${run.state ?? 'unfinished'} after ${fmt.ms(run.wallMs)}`,
+          product: run.itemsPerSecond
+            ? `${run.itemsPerSecond.toLocaleString('en-US')} items/s, ${fmt.ms(run.runMs ?? run.wallMs)}`
+            : `${run.state ?? 'unfinished'} after ${fmt.ms(run.wallMs)}`,
           baseline: '—',
           ratio: '—',
           productLatency: `RSS ${fmt.mb(run.rssBefore)} → peak ${fmt.mb(run.rssPeak)}`,

@@ -2,8 +2,8 @@
 // correctness checks of each (a sample response body per scenario, plus database counts).
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { basicAuthorization, httpRequest } from './http.mjs';
 import { withDatabase } from './db.mjs';
+import { basicAuthorization, httpRequest } from './http.mjs';
 import { cpuTimeOf } from './processes.mjs';
 
 const require = createRequire(import.meta.url);
@@ -77,7 +77,13 @@ function summarize(result, durationMs) {
     unanswered: Math.max(0, result.requests.sent - result.requests.total),
     ok: result['2xx'],
     rps: Number((result['2xx'] / seconds).toFixed(1)),
-    latencyMs: { mean: result.latency.mean, p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    latencyMs: {
+      mean: result.latency.mean,
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+    },
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
@@ -331,13 +337,22 @@ export async function sampleCheck(name, state) {
       sample = response.json;
       if (checkScimResponse(problems, response, 200, 'filter')) {
         const body = response.json;
-        if (body?.schemas?.[0] !== LIST_SCHEMA || body.totalResults !== 1 || body.itemsPerPage !== 1 || body.startIndex !== 1 || body.Resources?.length !== 1) {
+        if (
+          body?.schemas?.[0] !== LIST_SCHEMA ||
+          body.totalResults !== 1 ||
+          body.itemsPerPage !== 1 ||
+          body.startIndex !== 1 ||
+          body.Resources?.length !== 1
+        ) {
           fail(problems, `filter: expected exactly one result, got ${response.text.slice(0, 300)}`);
         } else {
           checkUserResource(problems, body.Resources[0], { id: pick.id, userName: pick.userName }, 'filter result');
         }
       }
-      const miss = await httpRequest(url(`/scim/v2/Users?filter=${encodeURIComponent('userName eq "nobody@nowhere.example"')}&startIndex=1&count=100`), { headers });
+      const miss = await httpRequest(
+        url(`/scim/v2/Users?filter=${encodeURIComponent('userName eq "nobody@nowhere.example"')}&startIndex=1&count=100`),
+        { headers },
+      );
       if (miss.status !== 200 || miss.json?.totalResults !== 0 || miss.json?.Resources?.length !== 0) {
         fail(problems, `filter (no match): HTTP ${miss.status} ${miss.text.slice(0, 200)}`);
       }
@@ -366,7 +381,14 @@ export async function sampleCheck(name, state) {
         checkUserResource(
           problems,
           response.json,
-          { userName, active: true, externalId: body.externalId, 'name.givenName': body.name.givenName, 'name.familyName': body.name.familyName, 'emails.0.value': userName },
+          {
+            userName,
+            active: true,
+            externalId: body.externalId,
+            'name.givenName': body.name.givenName,
+            'name.familyName': body.name.familyName,
+            'emails.0.value': userName,
+          },
           'post',
         );
         checkEtag(problems, response, 'post');
@@ -379,7 +401,11 @@ export async function sampleCheck(name, state) {
           fail(problems, `post: the created user does not read back (HTTP ${read.status})`);
         }
       }
-      const duplicate = await httpRequest(url('/scim/v2/Users'), { method: 'POST', headers, body: { ...body, userName: userName.toUpperCase() } });
+      const duplicate = await httpRequest(url('/scim/v2/Users'), {
+        method: 'POST',
+        headers,
+        body: { ...body, userName: userName.toUpperCase() },
+      });
       if (duplicate.status !== 409 || duplicate.json?.scimType !== 'uniqueness') {
         fail(problems, `post (duplicate userName): HTTP ${duplicate.status} ${duplicate.text.slice(0, 200)}`);
       }
@@ -401,7 +427,13 @@ export async function sampleCheck(name, state) {
         checkUserResource(
           problems,
           response.json,
-          { id: user.id, userName: user.userName, 'name.givenName': 'Sample', 'name.familyName': `Put-${state.tag}`, displayName: `Sample Put-${state.tag}` },
+          {
+            id: user.id,
+            userName: user.userName,
+            'name.givenName': 'Sample',
+            'name.familyName': `Put-${state.tag}`,
+            displayName: `Sample Put-${state.tag}`,
+          },
           'put',
         );
         checkEtag(problems, response, 'put');
@@ -411,7 +443,11 @@ export async function sampleCheck(name, state) {
         }
         state.putIds.add(user.id);
       }
-      const renamed = await httpRequest(url(`/scim/v2/Users/${user.id}`), { method: 'PUT', headers, body: { ...body, userName: `renamed-${user.userName}` } });
+      const renamed = await httpRequest(url(`/scim/v2/Users/${user.id}`), {
+        method: 'PUT',
+        headers,
+        body: { ...body, userName: `renamed-${user.userName}` },
+      });
       if (renamed.status !== 400 || renamed.json?.scimType !== 'mutability') {
         fail(problems, `put (userName change): HTTP ${renamed.status} ${renamed.text.slice(0, 200)}`);
       }
@@ -429,7 +465,12 @@ export async function sampleCheck(name, state) {
       const response = await httpRequest(url(`/scim/v2/Users/${user.id}`), { method: 'PATCH', headers, body });
       sample = response.json;
       if (checkScimResponse(problems, response, 200, 'patch')) {
-        checkUserResource(problems, response.json, { id: user.id, userName: user.userName, active: false, 'name.givenName': undefined, displayName: undefined }, 'patch');
+        checkUserResource(
+          problems,
+          response.json,
+          { id: user.id, userName: user.userName, active: false, 'name.givenName': undefined, displayName: undefined },
+          'patch',
+        );
         state.patchedIds.add(user.id);
       }
       const read = await httpRequest(url(`/scim/v2/Users/${user.id}`), { headers });
@@ -465,7 +506,9 @@ export async function databaseCheck(name, state) {
       case 'seed':
         within(
           'seeded rows',
-          await count("SELECT COUNT(*) FROM users WHERE organization_id = ? AND user_name_normalized LIKE 'bench.user.%'", [organizationId]),
+          await count("SELECT COUNT(*) FROM users WHERE organization_id = ? AND user_name_normalized LIKE 'bench.user.%'", [
+            organizationId,
+          ]),
           state.seeded.length,
           state.unanswered.seed,
         );
@@ -473,7 +516,10 @@ export async function databaseCheck(name, state) {
       case 'post':
         within(
           'posted rows',
-          await count('SELECT COUNT(*) FROM users WHERE organization_id = ? AND user_name_normalized LIKE ?', [organizationId, `post-${state.tag}-%`]),
+          await count('SELECT COUNT(*) FROM users WHERE organization_id = ? AND user_name_normalized LIKE ?', [
+            organizationId,
+            `post-${state.tag}-%`,
+          ]),
           state.posted.length,
           state.unanswered.post,
         );
@@ -481,7 +527,9 @@ export async function databaseCheck(name, state) {
       case 'put':
         within(
           'users carrying a PUT name',
-          await count("SELECT COUNT(*) FROM users WHERE organization_id = ? AND (given_name LIKE 'Put%' OR given_name = 'Sample')", [organizationId]),
+          await count("SELECT COUNT(*) FROM users WHERE organization_id = ? AND (given_name LIKE 'Put%' OR given_name = 'Sample')", [
+            organizationId,
+          ]),
           state.putIds.size,
           state.unanswered.put,
         );
@@ -496,7 +544,10 @@ export async function databaseCheck(name, state) {
         );
         within('inactive users', deactivated, state.patchedIds.size, state.unanswered.patch);
         if (purges !== deactivated || purgedUsers !== deactivated || keptNames !== 0) {
-          fail(problems, `patch: ${deactivated} inactive users, ${purges} purges for ${purgedUsers} users, ${keptNames} inactive users kept their names`);
+          fail(
+            problems,
+            `patch: ${deactivated} inactive users, ${purges} purges for ${purgedUsers} users, ${keptNames} inactive users kept their names`,
+          );
         }
         break;
       }

@@ -5,8 +5,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { adminRequest } from './http.mjs';
 import { createMysqlDatabase, dropMysqlDatabase, mysqlUrl, runProductMigrations, withDatabase } from './db.mjs';
+import { adminRequest } from './http.mjs';
 import { freePort, runNode, startNode, waitForReady } from './processes.mjs';
 
 const READY_TIMEOUT_MS = 60_000;
@@ -73,7 +73,9 @@ export function createSetup(kind, context) {
       const env = { ...this.productEnv({ port, dataDir, target }), ...extraEnv };
       const nodeOptions = [
         ...(context.productNodeOptions ?? []),
-        ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=product-${kind}-${name}-${process.pid}.cpuprofile`] : []),
+        ...(cpuProfileDir
+          ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=product-${kind}-${name}-${process.pid}.cpuprofile`]
+          : []),
       ];
       const proc = startNode(`product (${kind}, ${name})`, [join(distDir, 'src/main.js')], {
         env,

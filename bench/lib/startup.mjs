@@ -16,7 +16,11 @@ export async function measureStartup(setup, { runs, idleSeconds, distDir, logLev
       target.kind === 'sqlite'
         ? { NODE_ENV: 'production', LOG_LEVEL: logLevel, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir }
         : setup.productEnv({ port, dataDir, target });
-    const proc = startNode(`product start-up ${run + 1}`, [join(distDir, 'src/main.js')], { env, cwd: dataDir, logFile: join(dataDir, 'product.log') });
+    const proc = startNode(`product start-up ${run + 1}`, [join(distDir, 'src/main.js')], {
+      env,
+      cwd: dataDir,
+      logFile: join(dataDir, 'product.log'),
+    });
     try {
       const readyMs = await waitForReady(proc, `http://127.0.0.1:${port}/health/ready`, 60_000);
       await sleep(idleSeconds * 1000);
@@ -32,7 +36,10 @@ export async function measureStartup(setup, { runs, idleSeconds, distDir, logLev
   if (errors.count > 0) {
     problems.push(`start-up: the product logged ${errors.count} error(s): ${errors.examples.join('; ')}`);
   }
-  const warm = samples.filter((sample) => !sample.fresh).map((sample) => sample.readyMs).sort((a, b) => a - b);
+  const warm = samples
+    .filter((sample) => !sample.fresh)
+    .map((sample) => sample.readyMs)
+    .sort((a, b) => a - b);
   return {
     config: target.kind === 'sqlite' ? 'embedded default (SQLite, no settings)' : 'MariaDB + Redis',
     samples,

@@ -29,7 +29,14 @@ async function startS3rver(require, directory) {
   await s3rver.configureBuckets();
   const server = createServer(s3rver.callback());
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { endpoint: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }) };
+  return {
+    endpoint: `http://127.0.0.1:${server.address().port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
+  };
 }
 
 /** Content that streams from memory in 64 KiB chunks, as an HTTP request body arrives. */
@@ -66,7 +73,11 @@ async function measureDriver(label, storage, options, problems) {
   const smallSha256 = createHash('sha256').update(small).digest('hex');
   const purgeKeys = Array.from({ length: options.purgeKeys }, (_, index) => `bench/purge/${index}`);
   for (let index = 0; index < purgeKeys.length; index += 50) {
-    await Promise.all(purgeKeys.slice(index, index + 50).map((key) => storage.put(key, Readable.from([small]), { maxBytes: small.length, sha256: smallSha256 })));
+    await Promise.all(
+      purgeKeys
+        .slice(index, index + 50)
+        .map((key) => storage.put(key, Readable.from([small]), { maxBytes: small.length, sha256: smallSha256 })),
+    );
   }
   started = performance.now();
   let undeleted = 0;
@@ -98,12 +109,16 @@ export async function runStorageScenario({ distDir, workDir, smoke, log }) {
   const result = { options, local: null, s3: null, problems };
   const localRoot = join(workDir, 'storage-local');
   mkdirSync(localRoot, { recursive: true });
-  log(`storage: local disk, ${options.files} × ${options.fileBytes / MIB} MiB, ${options.purgeKeys} keys purged in batches of ${options.batchSize}`);
+  log(
+    `storage: local disk, ${options.files} × ${options.fileBytes / MIB} MiB, ${options.purgeKeys} keys purged in batches of ${options.batchSize}`,
+  );
   result.local = await measureDriver('local', new LocalDiskBlobStorage(localRoot), options, problems);
 
   const s3rver = await startS3rver(require, join(workDir, 'storage-s3'));
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey });
-  const client = new S3Client(s3ClientConfig({ bucket: BUCKET, region: 'us-east-1', endpoint: s3rver.endpoint, forcePathStyle: true, prefix: 'bench/' }));
+  const client = new S3Client(
+    s3ClientConfig({ bucket: BUCKET, region: 'us-east-1', endpoint: s3rver.endpoint, forcePathStyle: true, prefix: 'bench/' }),
+  );
   try {
     log('storage: S3 driver against s3rver on loopback');
     result.s3 = await measureDriver('s3', new S3BlobStorage(client, BUCKET, 'bench/'), options, problems);
@@ -117,12 +132,14 @@ export async function runStorageScenario({ distDir, workDir, smoke, log }) {
 export function formatStorageTable(result) {
   const rows = [
     ['driver', 'upload MiB/s', 'download MiB/s', 'purge keys/s'],
-    ...['local', 's3'].filter((driver) => result[driver]).map((driver) => [
-      driver === 's3' ? 's3 (s3rver, loopback)' : 'local disk',
-      String(result[driver].uploadMiBPerSecond),
-      String(result[driver].downloadMiBPerSecond),
-      String(result[driver].purgeKeysPerSecond),
-    ]),
+    ...['local', 's3']
+      .filter((driver) => result[driver])
+      .map((driver) => [
+        driver === 's3' ? 's3 (s3rver, loopback)' : 'local disk',
+        String(result[driver].uploadMiBPerSecond),
+        String(result[driver].downloadMiBPerSecond),
+        String(result[driver].purgeKeysPerSecond),
+      ]),
   ];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ')).join('\n');

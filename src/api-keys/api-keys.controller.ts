@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { AdminAuth } from '../auth/auth-kind.decorator';
 import { AdminPrincipal, CurrentAdmin } from '../auth/principal';
 import { CurrentRequest, RequestContext } from '../common/request-context';
-import { ApiKeysService, Actor } from './api-keys.service';
+import { Actor, ApiKeysService } from './api-keys.service';
 import {
   ApiKeyResponseDto,
   CreateApiKeyDto,
@@ -23,7 +23,11 @@ export class ApiKeysController {
   @Post()
   @ApiOperation({ summary: 'Create an API key owned by the calling administrator; the secret is shown only here' })
   @ApiCreatedResponse({ type: CreatedApiKeyResponseDto })
-  async create(@CurrentAdmin() admin: AdminPrincipal, @Body() body: CreateApiKeyDto, @CurrentRequest() context: RequestContext): Promise<CreatedApiKeyResponseDto> {
+  async create(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Body() body: CreateApiKeyDto,
+    @CurrentRequest() context: RequestContext,
+  ): Promise<CreatedApiKeyResponseDto> {
     return toCreatedApiKeyResponse(await this.apiKeys.create(actorOf(admin), body.description ?? null, context));
   }
 
@@ -37,7 +41,11 @@ export class ApiKeysController {
   @Delete(':id')
   @ApiOperation({ summary: 'Revoke an API key and its SCIM credential, effective immediately' })
   @ApiOkResponse({ type: ApiKeyResponseDto })
-  async revoke(@CurrentAdmin() admin: AdminPrincipal, @Param('id') id: string, @CurrentRequest() context: RequestContext): Promise<ApiKeyResponseDto> {
+  async revoke(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Param('id') id: string,
+    @CurrentRequest() context: RequestContext,
+  ): Promise<ApiKeyResponseDto> {
     await this.apiKeys.revoke(actorOf(admin), id, context);
     const listed = (await this.apiKeys.list(admin.organizationId)).find((key) => key.id === id);
     return toApiKeyResponse(listed!);
@@ -57,7 +65,11 @@ export class ApiKeysController {
   @Delete(':id/scim-credentials')
   @HttpCode(204)
   @ApiOperation({ summary: "Revoke the key's SCIM credential" })
-  async revokeScimCredential(@CurrentAdmin() admin: AdminPrincipal, @Param('id') id: string, @CurrentRequest() context: RequestContext): Promise<void> {
+  async revokeScimCredential(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Param('id') id: string,
+    @CurrentRequest() context: RequestContext,
+  ): Promise<void> {
     await this.apiKeys.revokeScimCredential(actorOf(admin), id, context);
   }
 }

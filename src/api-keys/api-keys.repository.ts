@@ -36,13 +36,17 @@ type ApiKeyRow = {
 type ListedRow = ApiKeyRow & { owner_user_name: string | null; credential_id: string | null };
 type SigningRow = ApiKeyRow & { owner_id: string | null; owner_active: unknown; owner_role: string | null; owner_deleted_at: unknown };
 
-const COLUMNS = 'k.id, k.organization_id, k.owner_user_id, k.key, k.secret_ciphertext, k.description, k.created_at, k.last_used_at, k.revoked_at';
+const COLUMNS =
+  'k.id, k.organization_id, k.owner_user_id, k.key, k.secret_ciphertext, k.description, k.created_at, k.last_used_at, k.revoked_at';
 
 const INSERT = statement(
   'apiKeys.insert',
   'INSERT INTO api_keys (id, organization_id, owner_user_id, `key`, secret_ciphertext, description, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)',
 );
-const IN_ORGANIZATION = statement<ApiKeyRow>('apiKeys.inOrganization', `SELECT ${COLUMNS} FROM api_keys k WHERE k.id = ? AND k.organization_id = ?`);
+const IN_ORGANIZATION = statement<ApiKeyRow>(
+  'apiKeys.inOrganization',
+  `SELECT ${COLUMNS} FROM api_keys k WHERE k.id = ? AND k.organization_id = ?`,
+);
 // One credential per key at most (UQ_scim_credentials_api_key), so the join adds no rows.
 const LIST = statement<ListedRow>(
   'apiKeys.listWithOwners',
@@ -60,7 +64,10 @@ const OPEN_OWNED_BY = statement<{ id: string; organization_id: string }>(
   'apiKeys.openOwnedBy',
   'SELECT id, organization_id FROM api_keys WHERE owner_user_id = ? AND revoked_at IS NULL ORDER BY id',
 );
-const REVOKE_OWNED_BY = statement('apiKeys.revokeOwnedBy', 'UPDATE api_keys SET revoked_at = ? WHERE owner_user_id = ? AND revoked_at IS NULL');
+const REVOKE_OWNED_BY = statement(
+  'apiKeys.revokeOwnedBy',
+  'UPDATE api_keys SET revoked_at = ? WHERE owner_user_id = ? AND revoked_at IS NULL',
+);
 const MARK_USED = statement('apiKeys.markUsed', 'UPDATE api_keys SET last_used_at = ? WHERE id = ?');
 
 /** The api_keys table. */

@@ -67,7 +67,14 @@ export class ApiKeysService {
     await this.database.transaction(async () => {
       await this.apiKeys.insert(apiKey);
       await this.audit.record(
-        { organizationId: actor.organizationId, type: 'api_key.created', actorUserId: actor.userId, actorApiKeyId: actor.apiKeyId, targetType: 'api_key', targetId: id },
+        {
+          organizationId: actor.organizationId,
+          type: 'api_key.created',
+          actorUserId: actor.userId,
+          actorApiKeyId: actor.apiKeyId,
+          targetType: 'api_key',
+          targetId: id,
+        },
         context,
       );
     });
@@ -89,7 +96,14 @@ export class ApiKeysService {
       if (await this.apiKeys.revoke(apiKey.id, now)) {
         await this.scimCredentials.revokeOfKey(apiKey.id, now);
         await this.audit.record(
-          { organizationId: actor.organizationId, type: 'api_key.revoked', actorUserId: actor.userId, actorApiKeyId: actor.apiKeyId, targetType: 'api_key', targetId: apiKey.id },
+          {
+            organizationId: actor.organizationId,
+            type: 'api_key.revoked',
+            actorUserId: actor.userId,
+            actorApiKeyId: actor.apiKeyId,
+            targetType: 'api_key',
+            targetId: apiKey.id,
+          },
           context,
         );
       }
@@ -106,7 +120,14 @@ export class ApiKeysService {
       }
       const { username, password } = await this.scimCredentials.issue(apiKey);
       await this.audit.record(
-        { organizationId: actor.organizationId, type: 'scim_credential.issued', actorUserId: actor.userId, actorApiKeyId: actor.apiKeyId, targetType: 'api_key', targetId: apiKey.id },
+        {
+          organizationId: actor.organizationId,
+          type: 'scim_credential.issued',
+          actorUserId: actor.userId,
+          actorApiKeyId: actor.apiKeyId,
+          targetType: 'api_key',
+          targetId: apiKey.id,
+        },
         context,
       );
       return { username, password, scimBaseUrl: this.settings.scimBaseUrl };
@@ -120,7 +141,14 @@ export class ApiKeysService {
         throw notFound('Active SCIM credential of this API key');
       }
       await this.audit.record(
-        { organizationId: actor.organizationId, type: 'scim_credential.revoked', actorUserId: actor.userId, actorApiKeyId: actor.apiKeyId, targetType: 'api_key', targetId: apiKey.id },
+        {
+          organizationId: actor.organizationId,
+          type: 'scim_credential.revoked',
+          actorUserId: actor.userId,
+          actorApiKeyId: actor.apiKeyId,
+          targetType: 'api_key',
+          targetId: apiKey.id,
+        },
         context,
       );
     });
@@ -131,7 +159,10 @@ export class ApiKeysService {
    * user is deactivated or loses the administrator role: one UPDATE per table, each key audited.
    * Cached credentials are forgotten once that transaction commits.
    */
-  async revokeAllOwnedBy(userId: string, cause: OwnerKeysRevocation = { reason: 'owner_deactivated', actor: null, context: NO_REQUEST }): Promise<number> {
+  async revokeAllOwnedBy(
+    userId: string,
+    cause: OwnerKeysRevocation = { reason: 'owner_deactivated', actor: null, context: NO_REQUEST },
+  ): Promise<number> {
     const now = new Date();
     const owned = await this.apiKeys.openOwnedBy(userId);
     // A credential is revoked with its key, so only open keys can have open credentials.

@@ -86,14 +86,22 @@ export class AdminRequestAuthenticator {
     if (!(await this.nonces.consume(apiKey.id, nonce, checked.signedAt))) {
       return this.reject(req, 'replayed', REPLAYED, apiKey.key, checked);
     }
-    return { principal: { kind: 'admin', organizationId: apiKey.organizationId, userId: owner.id, apiKeyId: apiKey.id }, lastUsedAt: apiKey.lastUsedAt };
+    return {
+      principal: { kind: 'admin', organizationId: apiKey.organizationId, userId: owner.id, apiKeyId: apiKey.id },
+      lastUsedAt: apiKey.lastUsedAt,
+    };
   }
 
   private async precheck(req: FastifyRequest): Promise<Prechecked> {
     const headers = Object.values(SIGNATURE_HEADERS);
     const [key, timestamp, nonce, signature] = headers.map((name) => singleHeader(req.headers[name]));
     if ([...headers, CONTENT_SHA256_HEADER].some((name) => timesSent(req, name) > 1)) {
-      return this.reject(req, 'repeated_headers', `Send each of ${HEADER_LIST} and ${CONTENT_SHA256_HEADER} at most once. ${SCHEME_HINT}`, null);
+      return this.reject(
+        req,
+        'repeated_headers',
+        `Send each of ${HEADER_LIST} and ${CONTENT_SHA256_HEADER} at most once. ${SCHEME_HINT}`,
+        null,
+      );
     }
     if (!key || !timestamp || !signature) {
       return this.reject(req, 'missing_headers', SCHEME_HINT, key ?? null);
@@ -103,10 +111,20 @@ export class AdminRequestAuthenticator {
     }
     const signedAt = parseSignatureTimestamp(timestamp);
     if (signedAt === null) {
-      return this.reject(req, 'malformed_timestamp', `${SIGNATURE_HEADERS.timestamp} must be an ISO-8601 UTC time such as 2026-11-28T10:00:00Z.`, key);
+      return this.reject(
+        req,
+        'malformed_timestamp',
+        `${SIGNATURE_HEADERS.timestamp} must be an ISO-8601 UTC time such as 2026-11-28T10:00:00Z.`,
+        key,
+      );
     }
     if (Math.abs(Date.now() - signedAt) > SIGNATURE_WINDOW_MS) {
-      return this.reject(req, 'timestamp_outside_window', `${SIGNATURE_HEADERS.timestamp} is more than 5 minutes from the server's time.`, key);
+      return this.reject(
+        req,
+        'timestamp_outside_window',
+        `${SIGNATURE_HEADERS.timestamp} is more than 5 minutes from the server's time.`,
+        key,
+      );
     }
     if (!isValidNonce(nonce)) {
       return this.reject(req, 'malformed_nonce', `${SIGNATURE_HEADERS.nonce} must be ${NONCE_RULE}, new for every request.`, key);
@@ -130,7 +148,13 @@ export class AdminRequestAuthenticator {
     return { ...signingKey, timestamp, signedAt, nonce, signature };
   }
 
-  private reject(req: FastifyRequest, reason: string, detail: string, claimedKey: string | null, known?: Pick<SigningKey, 'apiKey'>): Promise<never> {
+  private reject(
+    req: FastifyRequest,
+    reason: string,
+    detail: string,
+    claimedKey: string | null,
+    known?: Pick<SigningKey, 'apiKey'>,
+  ): Promise<never> {
     const failure: AuthFailure = {
       audience: 'admin',
       reason,
@@ -156,7 +180,10 @@ function assertMediaType(req: FastifyRequest): void {
     return;
   }
   if (!JSON_MEDIA_TYPE.test(contentType)) {
-    throw new DomainError(DomainErrorCode.UnsupportedMediaType, 'Admin API request bodies are JSON: send them with Content-Type: application/json.');
+    throw new DomainError(
+      DomainErrorCode.UnsupportedMediaType,
+      'Admin API request bodies are JSON: send them with Content-Type: application/json.',
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
-import { AuthFailureMetrics } from '../metrics/auth-failure.metrics';
 import { RequestContext } from '../common/request-context';
+import { AuthFailureMetrics } from '../metrics/auth-failure.metrics';
 import { AuthAudience, AuthenticationFailedException, AuthThrottledException } from './auth-exceptions';
 import { FailedAuthThrottle } from './failed-auth-throttle';
 

@@ -24,4 +24,8 @@ export const AdminAuth = (): MethodDecorator & ClassDecorator =>
 
 /** SCIM Basic authentication, then the credential's turn (ScimRequestLimiter). */
 export const ScimAuth = (): MethodDecorator & ClassDecorator =>
-  applyDecorators(SetMetadata(AUTH_KIND, 'scim' satisfies AuthKind), UseGuards(ScimAuthGuard), UseInterceptors(ScimRequestLimitInterceptor));
+  applyDecorators(
+    SetMetadata(AUTH_KIND, 'scim' satisfies AuthKind),
+    UseGuards(ScimAuthGuard),
+    UseInterceptors(ScimRequestLimitInterceptor),
+  );

@@ -3,9 +3,9 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
-import { ScimCredentialsModule } from '../scim-credentials/scim-credentials.module';
 import { AuditModule } from '../audit/audit.module';
 import { RedisModule } from '../redis/redis.module';
+import { ScimCredentialsModule } from '../scim-credentials/scim-credentials.module';
 import { SecretsModule } from '../secrets/secrets.module';
 import { AdminRequestAuthenticator } from './admin-request-authenticator';
 import { AdminSignatureGuard } from './admin-signature.guard';
@@ -25,7 +25,15 @@ import { ScimRequestLimiter } from './scim-request-limiter';
 /** Global because every feature module's controllers use its guards. */
 @Global()
 @Module({
-  imports: [PassportModule, TypeOrmModule.forFeature([RequestNonce]), ApiKeysModule, ScimCredentialsModule, AuditModule, RedisModule, SecretsModule],
+  imports: [
+    PassportModule,
+    TypeOrmModule.forFeature([RequestNonce]),
+    ApiKeysModule,
+    ScimCredentialsModule,
+    AuditModule,
+    RedisModule,
+    SecretsModule,
+  ],
   providers: [
     { provide: APP_GUARD, useClass: DeclaredAuthGuard },
     AdminSignatureGuard,
@@ -42,6 +50,15 @@ import { ScimRequestLimiter } from './scim-request-limiter';
     ScimRequestLimiter,
   ],
   // Guards are instantiated in each controller's module, so what they inject must be visible everywhere.
-  exports: [ApiKeysModule, ScimCredentialsModule, AdminRequestAuthenticator, ScimRequestAuthenticator, AuthFailureRecorder, LastUsedTracker, ScimCredentialVerifier, ScimRequestLimiter],
+  exports: [
+    ApiKeysModule,
+    ScimCredentialsModule,
+    AdminRequestAuthenticator,
+    ScimRequestAuthenticator,
+    AuthFailureRecorder,
+    LastUsedTracker,
+    ScimCredentialVerifier,
+    ScimRequestLimiter,
+  ],
 })
 export class AuthModule {}

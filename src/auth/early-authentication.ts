@@ -1,6 +1,6 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { INestApplication, Logger } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendError } from '../common/errors/all-exceptions.filter';
 import { AdminRequestAuthenticator } from './admin-request-authenticator';
 import { ScimRequestAuthenticator } from './scim-request-authenticator';

@@ -34,12 +34,21 @@ describe('signRequest (scheme v2)', () => {
     expect(sha256Hex('{"description":"x"}')).toBe(POST_BODY_SHA256);
     expect(sha256Hex('')).toBe(EMPTY_SHA256);
     expect(signRequest('secret', post)).toBe(POST_SIGNATURE);
-    const get = { key: 'ak_1', method: 'GET', pathWithQuery: '/admin/v1/organization', timestamp: '2026-11-28T10:00:00Z', nonce: 'A'.repeat(16), bodySha256: EMPTY_SHA256 };
+    const get = {
+      key: 'ak_1',
+      method: 'GET',
+      pathWithQuery: '/admin/v1/organization',
+      timestamp: '2026-11-28T10:00:00Z',
+      nonce: 'A'.repeat(16),
+      bodySha256: EMPTY_SHA256,
+    };
     expect(signRequest('sécret', get)).toBe(GET_SIGNATURE);
   });
 
   it('signs key, METHOD, path, timestamp, nonce and body digest, one per line, the method upper-cased', () => {
-    expect(stringToSign(post)).toBe(`ak_1\nPOST\n/admin/v1/api-keys?limit=10\n2026-11-28T10:00:00Z\nn0nce-0123456789_ab\n${POST_BODY_SHA256}`);
+    expect(stringToSign(post)).toBe(
+      `ak_1\nPOST\n/admin/v1/api-keys?limit=10\n2026-11-28T10:00:00Z\nn0nce-0123456789_ab\n${POST_BODY_SHA256}`,
+    );
     expect(signRequest('secret', { ...post, method: 'post' })).toBe(POST_SIGNATURE);
   });
 
@@ -81,7 +90,17 @@ describe('nonces', () => {
     for (const good of ['A'.repeat(16), 'z'.repeat(128), '0123456789abcdef', 'aZ09_-aZ09_-aZ09', newNonce()]) {
       expect(isValidNonce(good), good).toBe(true);
     }
-    for (const bad of ['', 'A'.repeat(15), 'z'.repeat(129), 'abcdefghijklmno=', 'abcdefghijklmnop ', 'abcdefghijklmn/+', 'abcdefgh,ijklmnop', 'éééééééééééééééé', 'a\nbcdefghijklmnop']) {
+    for (const bad of [
+      '',
+      'A'.repeat(15),
+      'z'.repeat(129),
+      'abcdefghijklmno=',
+      'abcdefghijklmnop ',
+      'abcdefghijklmn/+',
+      'abcdefgh,ijklmnop',
+      'éééééééééééééééé',
+      'a\nbcdefghijklmnop',
+    ]) {
       expect(isValidNonce(bad), JSON.stringify(bad)).toBe(false);
     }
   });

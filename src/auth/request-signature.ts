@@ -34,7 +34,9 @@ export type SignedRequest = {
 
 /** `key \n METHOD \n pathWithQuery \n timestamp \n nonce \n bodySha256`: no field can hold a newline. */
 export function stringToSign(request: SignedRequest): string {
-  return [request.key, request.method.toUpperCase(), request.pathWithQuery, request.timestamp, request.nonce, request.bodySha256].join('\n');
+  return [request.key, request.method.toUpperCase(), request.pathWithQuery, request.timestamp, request.nonce, request.bodySha256].join(
+    '\n',
+  );
 }
 
 /** Lowercase hex HMAC-SHA256 of the string to sign, keyed with the secret as UTF-8. */

@@ -7,7 +7,10 @@ import { ScimCredentialVerifier, ScimVerification } from './scim-credential-veri
 export const SCIM_BASIC_STRATEGY = 'scim-basic';
 
 /** Why verification failed, left on the request for ScimRequestAuthenticator to count and audit. */
-export type RequestWithScimFailure = { hostname?: string; scimAuthFailure?: Extract<ScimVerification, { ok: false }> & { username: string } };
+export type RequestWithScimFailure = {
+  hostname?: string;
+  scimAuthFailure?: Extract<ScimVerification, { ok: false }> & { username: string };
+};
 
 /** passport-http parses the Basic header (RFC 7617); the verifier decides. */
 @Injectable()

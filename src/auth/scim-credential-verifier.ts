@@ -7,7 +7,12 @@ import { ScimPrincipal } from './principal';
 
 export type ScimVerification =
   | { ok: true; principal: ScimPrincipal }
-  | { ok: false; reason: 'unknown_username' | 'wrong_password' | 'revoked' | 'wrong_hostname'; organizationId: string | null; apiKeyId: string | null };
+  | {
+      ok: false;
+      reason: 'unknown_username' | 'wrong_password' | 'revoked' | 'wrong_hostname';
+      organizationId: string | null;
+      apiKeyId: string | null;
+    };
 
 // Hashing this for unknown usernames makes them cost what a wrong password costs.
 const TIMING_PAD_HASH = '0'.repeat(64);

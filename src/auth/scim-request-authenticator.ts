@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import passport from 'passport';
 import type { FastifyRequest } from 'fastify';
+import passport from 'passport';
 import { requestContextOf } from '../common/request-context';
 import { AuthFailureRecorder } from './auth-failure-recorder';
-import { timesSent } from './request-headers';
 import { ScimPrincipal } from './principal';
+import { timesSent } from './request-headers';
 import { RequestWithScimFailure, SCIM_BASIC_STRATEGY, ScimBasicStrategy } from './scim-basic.strategy';
 
 const DETAIL = 'Authentication failed: send the SCIM username and password of an active credential with HTTP Basic authentication.';
@@ -38,7 +38,11 @@ export class ScimRequestAuthenticator {
     const header = req.headers.authorization;
     const context = requestContextOf(req);
     if (timesSent(req, 'authorization') > 1) {
-      return this.failures.reject({ audience: 'scim', reason: 'repeated_credentials', claimedIdentity: null, organizationId: null }, context, DETAIL);
+      return this.failures.reject(
+        { audience: 'scim', reason: 'repeated_credentials', claimedIdentity: null, organizationId: null },
+        context,
+        DETAIL,
+      );
     }
     const principal = await verifiedByPassport(req);
     if (principal) {
@@ -50,7 +54,13 @@ export class ScimRequestAuthenticator {
       return this.failures.reject({ audience: 'scim', reason, claimedIdentity: null, organizationId: null }, context, DETAIL);
     }
     return this.failures.reject(
-      { audience: 'scim', reason: failure.reason, claimedIdentity: failure.username, organizationId: failure.organizationId, apiKeyId: failure.apiKeyId },
+      {
+        audience: 'scim',
+        reason: failure.reason,
+        claimedIdentity: failure.username,
+        organizationId: failure.organizationId,
+        apiKeyId: failure.apiKeyId,
+      },
       context,
       DETAIL,
     );
@@ -65,7 +75,8 @@ export class ScimRequestAuthenticator {
  */
 function verifiedByPassport(req: FastifyRequest): Promise<ScimPrincipal | null> {
   return new Promise((resolve, reject) => {
-    const fail = (error: unknown): void => reject(error instanceof Error ? error : new Error('SCIM Basic authentication failed unexpectedly'));
+    const fail = (error: unknown): void =>
+      reject(error instanceof Error ? error : new Error('SCIM Basic authentication failed unexpectedly'));
     const authenticate = passport.authenticate(SCIM_BASIC_STRATEGY, { session: false }, (error: unknown, user: ScimPrincipal | false) =>
       error ? fail(error) : resolve(user || null),
     ) as (req: unknown, res: unknown, next: (error?: unknown) => void) => void;

@@ -4,7 +4,14 @@ import { ScimLimitSettings, Settings } from '../config/settings';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { CredentialBusyException, Release, ScimRequestLimiter } from './scim-request-limiter';
 
-const LIMITS: ScimLimitSettings = { filterMaxClauses: 10, filterTimeLimitMs: 0, concurrentPerCredential: 2, queuedPerCredential: 2, queueTimeoutMs: 1000, restAfterSlowTurns: false };
+const LIMITS: ScimLimitSettings = {
+  filterMaxClauses: 10,
+  filterTimeLimitMs: 0,
+  concurrentPerCredential: 2,
+  queuedPerCredential: 2,
+  queueTimeoutMs: 1000,
+  restAfterSlowTurns: false,
+};
 
 function limiterWith(overrides: Partial<ScimLimitSettings> = {}): { limiter: ScimRequestLimiter; registry: MetricsRegistry } {
   const registry = new MetricsRegistry();

@@ -82,7 +82,11 @@ export class ScimRequestLimiter {
       });
     };
     gauge('scim_credential_requests_running', 'SCIM requests being processed, all credentials together', () => this.running);
-    gauge('scim_credential_requests_waiting', 'SCIM requests waiting for their credential’s turn, all credentials together', () => this.waiting);
+    gauge(
+      'scim_credential_requests_waiting',
+      'SCIM requests waiting for their credential’s turn, all credentials together',
+      () => this.waiting,
+    );
   }
 
   /** Resolves once the credential's request may run, with its Release; rejects with CredentialBusyException. */

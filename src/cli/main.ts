@@ -8,8 +8,12 @@ import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli-error';
 import { parseAdminRequest, sendAdminRequest } from './commands/admin-request.command';
 import { BOOTSTRAP_OPTIONS, parseBootstrapInput, runBootstrap } from './commands/bootstrap.command';
 import { GRANT_ADMIN_OPTIONS, parseGrantAdminInput, runGrantAdmin } from './commands/grant-admin.command';
+import {
+  parseRotateEncryptionKeyInput,
+  ROTATE_ENCRYPTION_KEY_OPTIONS,
+  runRotateEncryptionKey,
+} from './commands/rotate-encryption-key.command';
 import { parseSignInLinkInput, runSignInLink, SIGN_IN_LINK_OPTIONS } from './commands/sign-in-link.command';
-import { parseRotateEncryptionKeyInput, ROTATE_ENCRYPTION_KEY_OPTIONS, runRotateEncryptionKey } from './commands/rotate-encryption-key.command';
 
 const COMMAND_USAGE = {
   bootstrap: `  npm run -s cli -- bootstrap --org-name NAME --hostname HOST --admin-email EMAIL
@@ -122,8 +126,15 @@ async function withContext(run: (app: INestApplicationContext) => Promise<object
   }
 }
 
-function parseOptions(command: Command, args: string[], options: NonNullable<ParseArgsConfig['options']>): Record<string, string | undefined> {
-  return withUsage(command, () => parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string | undefined>);
+function parseOptions(
+  command: Command,
+  args: string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+): Record<string, string | undefined> {
+  return withUsage(
+    command,
+    () => parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string | undefined>,
+  );
 }
 
 /** node:util's parseArgs throws a TypeError for an unknown option or a missing value: a usage error. */

@@ -11,6 +11,6 @@ export function requestContextOf(req: FastifyRequest): RequestContext {
   return { sourceAddress: req.ip ?? null, requestId: typeof req.id === 'string' ? req.id : null };
 }
 
-export const CurrentRequest = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext): RequestContext => requestContextOf(ctx.switchToHttp().getRequest<FastifyRequest>()),
+export const CurrentRequest = createParamDecorator((_data: unknown, ctx: ExecutionContext): RequestContext =>
+  requestContextOf(ctx.switchToHttp().getRequest<FastifyRequest>()),
 );

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { ConfigModule as NestConfigModule, ConfigType, registerAs } from '@nestjs/config';
+import { ConfigType, ConfigModule as NestConfigModule, registerAs } from '@nestjs/config';
 import { validateEnvironment } from './environment';
 import { shouldReadEnvFile } from './read-environment';
 import { Settings } from './settings';

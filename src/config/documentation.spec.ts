@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { getMetadataStorage } from 'class-validator';
+import { describe, expect, it } from 'vitest';
 import { Environment } from './environment';
 
 const ROOT = resolve(__dirname, '../..');

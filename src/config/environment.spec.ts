@@ -35,9 +35,7 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ DATABASE_URL: 'mysql://db/scim', DATABASE_POOL_SIZE: 'lots', ENCRYPTION_KEY: KEY })).toThrow(
       /DATABASE_POOL_SIZE/,
     );
-    expect(() => validateEnvironment({ REDIS_URL: 'redis://cache:6379', REDIS_KEY_PREFIX: 'bad prefix!' })).toThrow(
-      /REDIS_KEY_PREFIX/,
-    );
+    expect(() => validateEnvironment({ REDIS_URL: 'redis://cache:6379', REDIS_KEY_PREFIX: 'bad prefix!' })).toThrow(/REDIS_KEY_PREFIX/);
   });
 
   it('lists every bad variable in one error, naming each once and echoing no value', () => {
@@ -80,7 +78,9 @@ describe('validateEnvironment', () => {
     for (const value of ['abc', '1.5', '0', '70000', '-1', '']) {
       expect(problemsFor({ PORT: value }), value).toEqual(['PORT: PORT must be an integer from 1 to 65535']);
     }
-    expect(problemsFor({ MIGRATIONS_RUN: 'maybe' })).toEqual(['MIGRATIONS_RUN: MIGRATIONS_RUN must be true or false (1/0, yes/no and on/off are accepted too)']);
+    expect(problemsFor({ MIGRATIONS_RUN: 'maybe' })).toEqual([
+      'MIGRATIONS_RUN: MIGRATIONS_RUN must be true or false (1/0, yes/no and on/off are accepted too)',
+    ]);
 
     // Every other integer and boolean setting: one problem, naming the whole range or the spellings.
     const rules = getMetadataStorage().getTargetValidationMetadatas(Environment, '', true, false);
@@ -94,7 +94,9 @@ describe('validateEnvironment', () => {
       }
     }
     for (const setting of withRule('isBoolean')) {
-      expect(problemsFor({ [setting]: 'maybe' }), setting).toEqual([`${setting}: ${setting} must be true or false (1/0, yes/no and on/off are accepted too)`]);
+      expect(problemsFor({ [setting]: 'maybe' }), setting).toEqual([
+        `${setting}: ${setting} must be true or false (1/0, yes/no and on/off are accepted too)`,
+      ]);
     }
   });
 
@@ -111,7 +113,13 @@ describe('validateEnvironment', () => {
         S3_PREFIX: 'scim/production/',
       }),
     ).fileStorage.s3;
-    expect(s3).toEqual({ bucket: 'acme-files', region: 'eu-west-1', endpoint: 'https://minio.internal:9000', forcePathStyle: true, prefix: 'scim/production/' });
+    expect(s3).toEqual({
+      bucket: 'acme-files',
+      region: 'eu-west-1',
+      endpoint: 'https://minio.internal:9000',
+      forcePathStyle: true,
+      prefix: 'scim/production/',
+    });
   });
 
   it('names every missing or malformed S3 setting at start-up', () => {
@@ -123,7 +131,10 @@ describe('validateEnvironment', () => {
       }
       return [];
     };
-    expect(problemsFor({})).toEqual(['S3_BUCKET: S3_BUCKET is required when STORAGE_DRIVER=s3', 'S3_REGION: S3_REGION is required when STORAGE_DRIVER=s3']);
+    expect(problemsFor({})).toEqual([
+      'S3_BUCKET: S3_BUCKET is required when STORAGE_DRIVER=s3',
+      'S3_REGION: S3_REGION is required when STORAGE_DRIVER=s3',
+    ]);
     const valid = { S3_BUCKET: 'acme-files', S3_REGION: 'eu-west-1' };
     expect(problemsFor(valid)).toEqual([]);
     for (const [name, value] of [

@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  getMetadataStorage,
   IsBoolean,
   IsDefined,
   IsIn,
@@ -11,7 +12,6 @@ import {
   MaxLength,
   Min,
   MinLength,
-  getMetadataStorage,
   ValidateIf,
   validateSync,
   ValidationError,
@@ -42,8 +42,7 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
   return value;
 };
 
-const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
+const emptyToUndefined = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
 export const MAX_PREVIOUS_KEYS = 8;
 const BASE64_KEY = '[A-Za-z0-9+/]{43}=';
@@ -223,7 +222,9 @@ export class Environment {
   /** Base64 of 32 random bytes: encrypts API key secrets and peppers SCIM password hashes. */
   @ValidateIf((env: Environment) => usesMysql(env) || env.ENCRYPTION_KEY !== undefined)
   @Transform(emptyToUndefined)
-  @IsDefined({ message: 'ENCRYPTION_KEY is required with DATABASE_URL: every instance must share it (generate one with: openssl rand -base64 32)' })
+  @IsDefined({
+    message: 'ENCRYPTION_KEY is required with DATABASE_URL: every instance must share it (generate one with: openssl rand -base64 32)',
+  })
   @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'ENCRYPTION_KEY must be the base64 encoding of exactly 32 bytes (openssl rand -base64 32)' })
   ENCRYPTION_KEY?: string;
 
@@ -238,7 +239,9 @@ export class Environment {
   /** Express `trust proxy`: false, true, a hop count, or comma-separated addresses/subnets/keywords. */
   @Transform(emptyToUndefined)
   @IsOptional()
-  @Matches(/^(true|false|\d+|[A-Za-z0-9.:/,\s]+)$/, { message: 'TRUST_PROXY must be true, false, a hop count or a list of addresses/subnets' })
+  @Matches(/^(true|false|\d+|[A-Za-z0-9.:/,\s]+)$/, {
+    message: 'TRUST_PROXY must be true, false, a hop count or a list of addresses/subnets',
+  })
   TRUST_PROXY?: string;
 
   @Transform(toInteger)
@@ -307,7 +310,9 @@ export class Environment {
   @ValidateIf(usesS3)
   @Transform(emptyToUndefined)
   @IsDefined({ message: 'S3_BUCKET is required when STORAGE_DRIVER=s3' })
-  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'S3_BUCKET must be a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens' })
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+    message: 'S3_BUCKET must be a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens',
+  })
   S3_BUCKET?: string;
 
   /** The bucket's region (any value such as us-east-1 for most S3-compatible stores). */
@@ -321,7 +326,9 @@ export class Environment {
   @ValidateIf(usesS3)
   @Transform(emptyToUndefined)
   @IsOptional()
-  @Matches(/^https?:\/\/[^\s/?#@]+\/?$/, { message: 'S3_ENDPOINT must be an http(s) URL with a host, no credentials and no path, such as https://minio.internal:9000' })
+  @Matches(/^https?:\/\/[^\s/?#@]+\/?$/, {
+    message: 'S3_ENDPOINT must be an http(s) URL with a host, no credentials and no path, such as https://minio.internal:9000',
+  })
   S3_ENDPOINT?: string;
 
   /** Address the bucket in the path (https://host/bucket/key) rather than the host name; most S3-compatible stores need it. */
@@ -334,7 +341,9 @@ export class Environment {
   @ValidateIf(usesS3)
   @Transform(emptyToUndefined)
   @IsOptional()
-  @Matches(/^([A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\/){1,4}$/, { message: 'S3_PREFIX must be one to four path segments, each ending in /, such as scim/production/' })
+  @Matches(/^([A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\/){1,4}$/, {
+    message: 'S3_PREFIX must be one to four path segments, each ending in /, such as scim/production/',
+  })
   S3_PREFIX?: string;
 
   /** Largest file upload accepted, in bytes; larger ones are answered 413. */
@@ -395,7 +404,8 @@ export class Environment {
 
   /** The external URL of an organization's host, for the URLs given to its identity provider: {hostname} and {PORT} are replaced. */
   @Matches(/^https?:\/\/[^\s/?#]*\{hostname\}[^\s/?#]*\/?$/, {
-    message: 'ORGANIZATION_URL_TEMPLATE must be http(s)://, then a host containing {hostname} (and optionally :{PORT} or a port), without a path, e.g. https://{hostname}',
+    message:
+      'ORGANIZATION_URL_TEMPLATE must be http(s)://, then a host containing {hostname} (and optionally :{PORT} or a port), without a path, e.g. https://{hostname}',
   })
   ORGANIZATION_URL_TEMPLATE = 'http://{hostname}:{PORT}';
 
@@ -449,7 +459,14 @@ function expectation(property: string): string | undefined {
   const bound = (name: string): number | undefined => rules.find((rule) => rule.name === name)?.constraints?.[0] as number | undefined;
   if (rules.some((rule) => rule.name === 'isInt')) {
     const [min, max] = [bound('min'), bound('max')];
-    const range = min !== undefined && max !== undefined ? ` from ${min} to ${max}` : min !== undefined ? ` of at least ${min}` : max !== undefined ? ` of at most ${max}` : '';
+    const range =
+      min !== undefined && max !== undefined
+        ? ` from ${min} to ${max}`
+        : min !== undefined
+          ? ` of at least ${min}`
+          : max !== undefined
+            ? ` of at most ${max}`
+            : '';
     return `${property} must be an integer${range}`;
   }
   if (rules.some((rule) => rule.name === 'isBoolean')) {

@@ -28,12 +28,24 @@ describe('the SCIM cost settings', () => {
         SCIM_QUEUE_TIMEOUT_MS: '250',
       }),
     );
-    expect(settings.scimLimits).toEqual({ filterMaxClauses: 25, filterTimeLimitMs: 0, concurrentPerCredential: 3, queuedPerCredential: 0, queueTimeoutMs: 250, restAfterSlowTurns: false });
-    expect(new Settings(validateEnvironment({ SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL: '4' })).scimLimits).toMatchObject({ concurrentPerCredential: 4, restAfterSlowTurns: true });
+    expect(settings.scimLimits).toEqual({
+      filterMaxClauses: 25,
+      filterTimeLimitMs: 0,
+      concurrentPerCredential: 3,
+      queuedPerCredential: 0,
+      queueTimeoutMs: 250,
+      restAfterSlowTurns: false,
+    });
+    expect(new Settings(validateEnvironment({ SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL: '4' })).scimLimits).toMatchObject({
+      concurrentPerCredential: 4,
+      restAfterSlowTurns: true,
+    });
   });
 
   it('refuse values that would disable the bounds or make no sense, naming each', () => {
-    expect(() => validateEnvironment({ SCIM_FILTER_MAX_CLAUSES: '0', SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL: 'many', SCIM_QUEUE_TIMEOUT_MS: '-1' })).toThrow(InvalidEnvironmentError);
+    expect(() =>
+      validateEnvironment({ SCIM_FILTER_MAX_CLAUSES: '0', SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL: 'many', SCIM_QUEUE_TIMEOUT_MS: '-1' }),
+    ).toThrow(InvalidEnvironmentError);
     try {
       validateEnvironment({ SCIM_FILTER_MAX_CLAUSES: '0', SCIM_CONCURRENT_REQUESTS_PER_CREDENTIAL: 'many', SCIM_QUEUE_TIMEOUT_MS: '-1' });
     } catch (error) {

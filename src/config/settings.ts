@@ -91,7 +91,12 @@ export type PurgeSettings = {
 export class Settings {
   readonly environment: Environment['NODE_ENV'];
   /** `publicBaseUrlConfigured`: false when PUBLIC_BASE_URL is unset and publicBaseUrl is only a local guess. */
-  readonly http: { readonly host: string; readonly port: number; readonly publicBaseUrl: string; readonly publicBaseUrlConfigured: boolean };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly publicBaseUrl: string;
+    readonly publicBaseUrlConfigured: boolean;
+  };
   readonly dataDir: string;
   readonly database: DatabaseSettings;
   readonly redis: RedisSettings | null;

@@ -132,7 +132,14 @@ export class ConsoleActions {
   async signOut(session: Pick<SessionRecord, 'id' | 'organizationId' | 'userId'>, context: RequestContext): Promise<void> {
     if (await this.sessions.revoke(session.id, 'logout')) {
       await this.audit.record(
-        { organizationId: session.organizationId, type: 'session.revoked', actorUserId: session.userId, targetType: 'session', targetId: session.id, detail: 'logout' },
+        {
+          organizationId: session.organizationId,
+          type: 'session.revoked',
+          actorUserId: session.userId,
+          targetType: 'session',
+          targetId: session.id,
+          detail: 'logout',
+        },
         context,
       );
     }
@@ -173,7 +180,11 @@ export class ConsoleActions {
       }));
   }
 
-  async createApiKey(actor: ConsoleActor, description: string | null, context: RequestContext): Promise<{ id: string; key: string; secret: string }> {
+  async createApiKey(
+    actor: ConsoleActor,
+    description: string | null,
+    context: RequestContext,
+  ): Promise<{ id: string; key: string; secret: string }> {
     const issued = await this.apiKeys.create({ ...actor, apiKeyId: null }, description, context);
     return { id: issued.apiKey.id, key: issued.apiKey.key, secret: issued.secret };
   }
@@ -183,19 +194,36 @@ export class ConsoleActions {
     await this.apiKeys.revoke({ ...actor, apiKeyId: null }, apiKeyId, context);
   }
 
-  async issueScimCredential(actor: ConsoleActor, apiKeyId: string, context: RequestContext): Promise<{ username: string; password: string; scimBaseUrl: string }> {
+  async issueScimCredential(
+    actor: ConsoleActor,
+    apiKeyId: string,
+    context: RequestContext,
+  ): Promise<{ username: string; password: string; scimBaseUrl: string }> {
     await this.ownApiKey(actor, apiKeyId);
     return this.apiKeys.issueScimCredential({ ...actor, apiKeyId: null }, apiKeyId, context);
   }
 
   // Users
 
-  async listUsers(organizationId: string, query: { userName?: string; active?: boolean }, offset: number, limit: number): Promise<ConsolePage<ConsoleUserRow>> {
+  async listUsers(
+    organizationId: string,
+    query: { userName?: string; active?: boolean },
+    offset: number,
+    limit: number,
+  ): Promise<ConsolePage<ConsoleUserRow>> {
     const { users, total } = await this.users.listForAdmin(organizationId, query, offset, limit);
     const items: ConsoleUserRow[] = [];
     for (const user of users) {
       const history = await this.history.summary(organizationId, user.id);
-      items.push({ id: user.id, userName: user.userName, givenName: user.givenName, familyName: user.familyName, active: user.active, role: user.role, history });
+      items.push({
+        id: user.id,
+        userName: user.userName,
+        givenName: user.givenName,
+        familyName: user.familyName,
+        active: user.active,
+        role: user.role,
+        history,
+      });
     }
     return { items, total };
   }
@@ -210,7 +238,14 @@ export class ConsoleActions {
     const ended = await this.sessions.revokeAllOfUser(user.id, 'admin');
     if (ended > 0) {
       await this.audit.record(
-        { organizationId: actor.organizationId, type: 'session.revoked', actorUserId: actor.userId, targetType: 'user', targetId: user.id, detail: `admin:${ended}` },
+        {
+          organizationId: actor.organizationId,
+          type: 'session.revoked',
+          actorUserId: actor.userId,
+          targetType: 'user',
+          targetId: user.id,
+          detail: `admin:${ended}`,
+        },
         context,
       );
     }
@@ -234,10 +269,22 @@ export class ConsoleActions {
     return { view, warnings: view.idp ? expiryWarnings(view.idp.certificate) : [] };
   }
 
-  async configureSso(actor: ConsoleActor, organization: HostedOrganization, input: { idpMetadataXml: string; allowIdpInitiated: boolean }, context: RequestContext): Promise<string[]> {
+  async configureSso(
+    actor: ConsoleActor,
+    organization: HostedOrganization,
+    input: { idpMetadataXml: string; allowIdpInitiated: boolean },
+    context: RequestContext,
+  ): Promise<string[]> {
     const { warnings } = await this.ssoConfigurations.configure(organization, input);
     await this.audit.record(
-      { organizationId: organization.id, type: 'sso.configured', actorUserId: actor.userId, targetType: 'organization', targetId: organization.id, detail: 'enabled' },
+      {
+        organizationId: organization.id,
+        type: 'sso.configured',
+        actorUserId: actor.userId,
+        targetType: 'organization',
+        targetId: organization.id,
+        detail: 'enabled',
+      },
       context,
     );
     return warnings;

@@ -115,7 +115,12 @@ export class ConsoleAdminController {
     const admitted = await this.gate.admit(request, reply, { admin: true });
     if (admitted) {
       const enabled = await this.actions.isSsoEnabled(admitted.organization.id);
-      await this.renderer.page(request, reply, 'admin-sso-disable', { title: 'Disable single sign-on', organizationName: admitted.organization.name, viewer: admitted.viewer, enabled });
+      await this.renderer.page(request, reply, 'admin-sso-disable', {
+        title: 'Disable single sign-on',
+        organizationName: admitted.organization.name,
+        viewer: admitted.viewer,
+        enabled,
+      });
     }
   }
 
@@ -155,7 +160,14 @@ export class ConsoleAdminController {
     });
   }
 
-  private async renderUsers(request: FastifyRequest, reply: FastifyReply, admitted: Admitted, query: Query, extras: Record<string, unknown>, status = 200): Promise<void> {
+  private async renderUsers(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    admitted: Admitted,
+    query: Query,
+    extras: Record<string, unknown>,
+    status = 200,
+  ): Promise<void> {
     const search = typeof query.q === 'string' ? query.q.trim().slice(0, 255) : '';
     const state = USER_STATES.find((candidate) => candidate === query.state) ?? 'all';
     const page = pageNumberOf(query.page);
@@ -179,7 +191,14 @@ export class ConsoleAdminController {
     );
   }
 
-  private async renderPurges(request: FastifyRequest, reply: FastifyReply, admitted: Admitted, query: Query, extras: Record<string, unknown>, status = 200): Promise<void> {
+  private async renderPurges(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    admitted: Admitted,
+    query: Query,
+    extras: Record<string, unknown>,
+    status = 200,
+  ): Promise<void> {
     const state: PurgeState | undefined = PURGE_STATES.find((candidate) => candidate === query.state);
     const page = pageNumberOf(query.page);
     const { items, total } = await this.actions.listPurges(admitted.organization.id, state, (page - 1) * PAGE_SIZE, PAGE_SIZE);
@@ -201,9 +220,21 @@ export class ConsoleAdminController {
     );
   }
 
-  private async renderSso(request: FastifyRequest, reply: FastifyReply, admitted: Admitted, extras: Record<string, unknown>, status = 200): Promise<void> {
+  private async renderSso(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    admitted: Admitted,
+    extras: Record<string, unknown>,
+    status = 200,
+  ): Promise<void> {
     const { view, warnings } = await this.actions.ssoSettings(admitted.organization);
-    await this.renderer.page(request, reply, 'admin-sso', { title: 'Single sign-on', organizationName: admitted.organization.name, viewer: admitted.viewer, view, warnings, ...extras }, status);
+    await this.renderer.page(
+      request,
+      reply,
+      'admin-sso',
+      { title: 'Single sign-on', organizationName: admitted.organization.name, viewer: admitted.viewer, view, warnings, ...extras },
+      status,
+    );
   }
 }
 

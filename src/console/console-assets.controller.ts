@@ -1,12 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { notFound } from '../common/domain-error';
 import { ConsoleRoute } from './console-pages.controller';
 
-const ASSETS: Readonly<Record<string, string>> = { 'console.css': 'text/css; charset=utf-8', 'console.js': 'text/javascript; charset=utf-8' };
+const ASSETS: Readonly<Record<string, string>> = {
+  'console.css': 'text/css; charset=utf-8',
+  'console.js': 'text/javascript; charset=utf-8',
+};
 
 /** The console's own stylesheet and script, served by the service itself (no CDN, no external fonts). */
 @ApiExcludeController()

@@ -26,7 +26,13 @@ export class ConsoleGate {
   async organization(request: FastifyRequest, reply: FastifyReply): Promise<HostedOrganization | null> {
     const organization = await this.actions.organizationAt(request.hostname);
     if (!organization) {
-      await this.renderer.page(request, reply, 'error', { title: 'Not found', organizationName: 'Not found', viewer: null, heading: 'Not found', message: NOT_FOUND_ORGANIZATION }, 404);
+      await this.renderer.page(
+        request,
+        reply,
+        'error',
+        { title: 'Not found', organizationName: 'Not found', viewer: null, heading: 'Not found', message: NOT_FOUND_ORGANIZATION },
+        404,
+      );
     }
     return organization;
   }
@@ -47,7 +53,13 @@ export class ConsoleGate {
         request,
         reply,
         'error',
-        { title: 'Forbidden', organizationName: organization.name, viewer, heading: 'Administrators only', message: 'This screen is for administrators of your organization.' },
+        {
+          title: 'Forbidden',
+          organizationName: organization.name,
+          viewer,
+          heading: 'Administrators only',
+          message: 'This screen is for administrators of your organization.',
+        },
         403,
       );
       return null;

@@ -6,7 +6,7 @@ import { DomainError, DomainErrorCode } from '../common/domain-error';
 import { ConsoleActions, ConsoleDownload } from './console-actions';
 import { Admitted, ConsoleGate, PAGE_SIZE, pageNumberOf, pagerFor } from './console-gate';
 import { ConsoleRoute } from './console-pages.controller';
-import { ConsoleRenderer, consoleHeaders } from './console-renderer';
+import { consoleHeaders, ConsoleRenderer } from './console-renderer';
 
 const ID = /^[1-9]\d{0,14}$/;
 
@@ -51,7 +51,12 @@ export class ConsoleHistoryController {
     }
     try {
       const message = await this.actions.ownMessage(admitted.organization.id, admitted.viewer.userId, idOf(id));
-      await this.renderer.page(request, reply, 'message', { title: message.subject, organizationName: admitted.organization.name, viewer: admitted.viewer, message });
+      await this.renderer.page(request, reply, 'message', {
+        title: message.subject,
+        organizationName: admitted.organization.name,
+        viewer: admitted.viewer,
+        message,
+      });
     } catch (error) {
       await this.refused(request, reply, admitted, error);
     }
@@ -92,7 +97,13 @@ export class ConsoleHistoryController {
     const unavailable = error.code === DomainErrorCode.StorageUnavailable;
     const [heading, status] = unavailable ? ['Temporarily unavailable', 503] : ['Not found', 404];
     const message = unavailable ? error.message : 'There is no such item in your history.';
-    await this.renderer.page(request, reply, 'error', { title: heading, organizationName: admitted.organization.name, viewer: admitted.viewer, heading, message }, status);
+    await this.renderer.page(
+      request,
+      reply,
+      'error',
+      { title: heading, organizationName: admitted.organization.name, viewer: admitted.viewer, heading, message },
+      status,
+    );
   }
 }
 

@@ -1,10 +1,10 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrfProtection from '@fastify/csrf-protection';
 import type {} from '@fastify/view';
+import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Eta } from 'eta';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { join } from 'node:path';
 import { ServerKeyRing } from '../secrets/server-key-ring';
 import { ConsoleActions } from './console-actions';
 import { CONSOLE_CONTENT_SECURITY_POLICY, CONSOLE_FORM_ROUTES } from './console-routes';
@@ -69,7 +69,11 @@ function sendStaleFormPage(reply: FastifyReply): FastifyReply {
   void reply
     .viewAsync('error', STALE_FORM)
     .then((html) =>
-      reply.status(403).headers({ 'Cache-Control': 'no-store', 'Content-Security-Policy': CONSOLE_CONTENT_SECURITY_POLICY }).type('text/html; charset=utf-8').send(html),
+      reply
+        .status(403)
+        .headers({ 'Cache-Control': 'no-store', 'Content-Security-Policy': CONSOLE_CONTENT_SECURITY_POLICY })
+        .type('text/html; charset=utf-8')
+        .send(html),
     )
     .catch((error: unknown) => reply.send(error));
   return reply;

@@ -17,7 +17,8 @@ export const ConsoleRoute = (): MethodDecorator & ClassDecorator => SetMetadata(
 
 type Form = Record<string, string | undefined>;
 
-const INVALID_LINK = 'This sign-in link is not valid here: it may have expired (links last 10 minutes), been used already, or be for another organization. Ask for a new one.';
+const INVALID_LINK =
+  'This sign-in link is not valid here: it may have expired (links last 10 minutes), been used already, or be for another organization. Ask for a new one.';
 
 /** Sign-in, sign-out, and the account page with the administrator's API keys. */
 @ApiExcludeController()
@@ -63,7 +64,13 @@ export class ConsolePagesController {
     }
     const opened = await this.actions.consumeSignInLink(form.token ?? '', request.hostname, requestContextOf(request));
     if (!opened) {
-      await this.renderer.page(request, reply, 'link', { title: 'Sign in with a link', organizationName: organization.name, viewer: null, problem: INVALID_LINK }, 401);
+      await this.renderer.page(
+        request,
+        reply,
+        'link',
+        { title: 'Sign in with a link', organizationName: organization.name, viewer: null, problem: INVALID_LINK },
+        401,
+      );
       return;
     }
     await this.renderer.redirect(reply, '/', this.actions.sessionCookieFor(opened.token));
@@ -74,7 +81,10 @@ export class ConsolePagesController {
   async logout(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const viewer = await this.authenticator.viewerOf(request);
     if (viewer) {
-      await this.actions.signOut({ id: viewer.sessionId, organizationId: viewer.organizationId, userId: viewer.userId }, requestContextOf(request));
+      await this.actions.signOut(
+        { id: viewer.sessionId, organizationId: viewer.organizationId, userId: viewer.userId },
+        requestContextOf(request),
+      );
     }
     await this.renderer.redirect(reply, '/login', this.actions.clearedSessionCookie());
   }
@@ -96,7 +106,11 @@ export class ConsolePagesController {
       return;
     }
     const description = (form.description ?? '').trim().slice(0, 255);
-    const issuedKey = await this.actions.createApiKey(actorOf(admitted), description === '' ? null : description, requestContextOf(request));
+    const issuedKey = await this.actions.createApiKey(
+      actorOf(admitted),
+      description === '' ? null : description,
+      requestContextOf(request),
+    );
     await this.renderAccount(request, reply, admitted, { issuedKey }, 200, { newCsrfSecret: true });
   }
 
@@ -148,7 +162,14 @@ export class ConsolePagesController {
     options: { newCsrfSecret?: boolean } = {},
   ): Promise<void> {
     const apiKeys = admitted.viewer.isAdmin ? await this.actions.apiKeysOf(actorOf(admitted)) : [];
-    await this.renderer.page(request, reply, 'account', { title: 'Edit Profile', organizationName: admitted.organization.name, viewer: admitted.viewer, apiKeys, ...extras }, status, options);
+    await this.renderer.page(
+      request,
+      reply,
+      'account',
+      { title: 'Edit Profile', organizationName: admitted.organization.name, viewer: admitted.viewer, apiKeys, ...extras },
+      status,
+      options,
+    );
   }
 }
 

@@ -34,7 +34,10 @@ export function formatBytes(bytes: number): string {
 }
 
 export function formatDate(value: Date | string): string {
-  return new Date(value).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return new Date(value)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 }
 
 /**
@@ -61,7 +64,15 @@ export class ConsoleRenderer {
     }
     const csrfToken = reply.generateCsrf({ userInfo: csrfBinding(this.actions, request) });
     const navigation = context.viewer ? [...USER_LINKS, ...(context.viewer.isAdmin ? ADMIN_LINKS : [])] : [];
-    const html = await reply.viewAsync(template, { ...context, csrfToken, navigation, currentPath: request.url.split('?', 1)[0], formatBytes, formatDate, fullName: fullNameOf(context.viewer) });
+    const html = await reply.viewAsync(template, {
+      ...context,
+      csrfToken,
+      navigation,
+      currentPath: request.url.split('?', 1)[0],
+      formatBytes,
+      formatDate,
+      fullName: fullNameOf(context.viewer),
+    });
     await reply.status(status).headers(consoleHeaders()).type('text/html; charset=utf-8').send(html);
   }
 

@@ -23,7 +23,17 @@ import { ConsoleRenderer } from './console-renderer';
  * calls other modules only through ConsoleActions.
  */
 @Module({
-  imports: [ApiKeysModule, AuditModule, HistoryModule, OrganizationsModule, RetentionModule, SessionsModule, SignInLinksModule, SsoModule, UsersModule],
+  imports: [
+    ApiKeysModule,
+    AuditModule,
+    HistoryModule,
+    OrganizationsModule,
+    RetentionModule,
+    SessionsModule,
+    SignInLinksModule,
+    SsoModule,
+    UsersModule,
+  ],
   controllers: [ConsolePagesController, ConsoleHistoryController, ConsoleAdminController, ConsoleAssetsController],
   providers: [ConsoleActions, ConsoleAuthenticator, ConsoleGate, ConsoleRenderer],
 })

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SecretsModule } from '../secrets/secrets.module';
-import { DataKeyRepository } from './data-key.repository';
 import { DataKeyRotation } from './data-key-rotation';
+import { DataKeyRepository } from './data-key.repository';
 import { DataKeys } from './data-keys.service';
 import { StoredDataKey } from './stored-data-key.entity';
 

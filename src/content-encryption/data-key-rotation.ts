@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database';
 import { ServerKeyRing } from '../secrets/server-key-ring';
 import { ContentTamperedError } from './content-errors';
-import { DataKeyRepository } from './data-key.repository';
 import { unwrapDataKey, wrapDataKey } from './data-key-wrapping';
+import { DataKeyRepository } from './data-key.repository';
 
 /** A data key a rotation had to leave under its old server key. */
 export type SkippedDataKey = { id: string; serverKeyId: string; reason: 'server-key-not-configured' | 'does-not-authenticate' };

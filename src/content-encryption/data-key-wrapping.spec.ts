@@ -2,7 +2,7 @@ import { createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ServerKey } from '../secrets/server-key-ring';
 import { ContentTamperedError } from './content-errors';
-import { unwrapDataKey, WRAPPED_KEY_BYTES, wrapDataKey } from './data-key-wrapping';
+import { unwrapDataKey, wrapDataKey, WRAPPED_KEY_BYTES } from './data-key-wrapping';
 
 describe('data key wrapping', () => {
   const serverKey = new ServerKey(randomBytes(32));

@@ -35,7 +35,9 @@ export function unwrapDataKey(serverKey: ServerKey, keyId: string, userId: strin
     decipher.final();
   } catch {
     raw.fill(0);
-    throw new ContentTamperedError(`wrapped data key ${keyId} does not authenticate under server key ${serverKey.id} (modified, or moved from another row)`);
+    throw new ContentTamperedError(
+      `wrapped data key ${keyId} does not authenticate under server key ${serverKey.id} (modified, or moved from another row)`,
+    );
   }
   return raw;
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database';
 import { isUniqueViolation } from '../database/database-error';
-import { statement } from '../database/statement';
 import { readDate, readInteger } from '../database/sql-values';
+import { statement } from '../database/statement';
 
 /** A data_keys row as the key services need it. */
 export type WrappedDataKey = { id: string; userId: string; serverKeyId: string; wrappedKey: Uint8Array };
@@ -16,20 +16,31 @@ const WRAPPED_COLUMNS = 'id, user_id, server_key_id, wrapped_key';
 
 const CURRENT = statement<WrappedRow>('dataKeys.current', `SELECT ${WRAPPED_COLUMNS} FROM data_keys WHERE current_user_id = ?`);
 // A locking read sees the latest committed row, which a MySQL snapshot read taken earlier does not.
-const CURRENT_LOCKED = statement<WrappedRow>('dataKeys.currentLocked', `SELECT ${WRAPPED_COLUMNS} FROM data_keys WHERE current_user_id = ?`, {
-  lock: 'share',
-});
+const CURRENT_LOCKED = statement<WrappedRow>(
+  'dataKeys.currentLocked',
+  `SELECT ${WRAPPED_COLUMNS} FROM data_keys WHERE current_user_id = ?`,
+  {
+    lock: 'share',
+  },
+);
 const INSERT_CURRENT = statement(
   'dataKeys.insertCurrent',
   'INSERT INTO data_keys (id, user_id, current_user_id, server_key_id, wrapped_key, created_at) VALUES (?, ?, ?, ?, ?, ?)',
 );
 const BY_ID = statement<WrappedRow>('dataKeys.byId', `SELECT ${WRAPPED_COLUMNS} FROM data_keys WHERE id = ? AND user_id = ?`);
 const OF_USER = statement<WrappedRow>('dataKeys.ofUser', `SELECT ${WRAPPED_COLUMNS} FROM data_keys WHERE user_id = ?`);
-const OF_USER_LOCKED = statement<AgeRow>('dataKeys.ofUserLocked', 'SELECT id, created_at FROM data_keys WHERE user_id = ? ORDER BY created_at, id', {
-  lock: 'update',
-});
+const OF_USER_LOCKED = statement<AgeRow>(
+  'dataKeys.ofUserLocked',
+  'SELECT id, created_at FROM data_keys WHERE user_id = ? ORDER BY created_at, id',
+  {
+    lock: 'update',
+  },
+);
 const DELETE = statement('dataKeys.delete', 'DELETE FROM data_keys WHERE id = ? AND user_id = ?');
-const RETIRE = statement('dataKeys.retire', 'UPDATE data_keys SET current_user_id = NULL, retired_at = ? WHERE id = ? AND current_user_id = ?');
+const RETIRE = statement(
+  'dataKeys.retire',
+  'UPDATE data_keys SET current_user_id = NULL, retired_at = ? WHERE id = ? AND current_user_id = ?',
+);
 const NOT_UNDER_SERVER_KEY = statement<WrappedRow>(
   'dataKeys.notUnderServerKey',
   `SELECT ${WRAPPED_COLUMNS} FROM data_keys WHERE server_key_id <> ? AND id > ? ORDER BY id LIMIT ?`,

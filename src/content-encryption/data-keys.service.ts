@@ -4,8 +4,8 @@ import { Database } from '../database/database';
 import { ServerKeyNotConfiguredError, ServerKeyRing } from '../secrets/server-key-ring';
 import { DataKeyDestroyedError } from './content-errors';
 import { DATA_KEY_BYTES, DataKey, DestroyedDataKey } from './data-key';
-import { DataKeyRepository, WrappedDataKey } from './data-key.repository';
 import { unwrapDataKey, wrapDataKey } from './data-key-wrapping';
+import { DataKeyRepository, WrappedDataKey } from './data-key.repository';
 
 /**
  * The lifecycle of users' data keys: one current key per user that new content is encrypted

@@ -1,8 +1,8 @@
 import { createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DataKey } from './data-key';
 import { ContentTamperedError, UnsupportedContentFormatError, WrongDataKeyError } from './content-errors';
+import { DataKey } from './data-key';
 import { openField, sealedFieldBytes, sealedFieldKeyId, sealField } from './field-cipher';
 
 function testDataKey(overrides: { id?: string; userId?: string } = {}): DataKey {
@@ -13,11 +13,15 @@ describe('sealed fields', () => {
   it('round-trip any text, and cost exactly the planned overhead', () => {
     const key = testDataKey();
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), fc.constantFrom('message.subject', 'message.body', 'file.name'), (text, field) => {
-        const sealed = sealField(key, field, text);
-        expect(sealed.length).toBe(sealedFieldBytes(Buffer.byteLength(text, 'utf8')));
-        expect(openField(key, field, sealed)).toBe(text);
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 300 }),
+        fc.constantFrom('message.subject', 'message.body', 'file.name'),
+        (text, field) => {
+          const sealed = sealField(key, field, text);
+          expect(sealed.length).toBe(sealedFieldBytes(Buffer.byteLength(text, 'utf8')));
+          expect(openField(key, field, sealed)).toBe(text);
+        },
+      ),
     );
   });
 

@@ -55,7 +55,9 @@ export function openField(key: DataKey, field: ContentField, sealed: Uint8Array)
   try {
     decipher.final();
   } catch {
-    throw new ContentTamperedError(`a sealed ${field} does not authenticate under data key ${key.id} (modified, or moved from another user or field)`);
+    throw new ContentTamperedError(
+      `a sealed ${field} does not authenticate under data key ${key.id} (modified, or moved from another user or field)`,
+    );
   }
   return plaintext.toString('utf8');
 }
@@ -63,7 +65,9 @@ export function openField(key: DataKey, field: ContentField, sealed: Uint8Array)
 function readHeader(sealed: Uint8Array): Buffer {
   if (sealed.byteLength < SEALED_FIELD_OVERHEAD || sealed[0] !== VERSION) {
     throw new UnsupportedContentFormatError(
-      sealed.byteLength < SEALED_FIELD_OVERHEAD ? 'not a sealed field: too short' : `sealed field format version ${sealed[0]} is not supported`,
+      sealed.byteLength < SEALED_FIELD_OVERHEAD
+        ? 'not a sealed field: too short'
+        : `sealed field format version ${sealed[0]} is not supported`,
     );
   }
   return Buffer.from(sealed.buffer, sealed.byteOffset, HEADER_BYTES);

@@ -7,7 +7,14 @@ import { ContentTamperedError, ContentTruncatedError, UnsupportedContentFormatEr
 import { DataKey } from './data-key';
 import { FileDecryptor, FileDecryptorOptions } from './file-decryptor';
 import { FileEncryptor } from './file-encryptor';
-import { encryptedFileSize, FILE_CHUNK_BYTES, FILE_HEADER_BYTES, fileHeaderKeyId, plaintextFileSize, SEALED_CHUNK_BYTES } from './file-format';
+import {
+  encryptedFileSize,
+  FILE_CHUNK_BYTES,
+  FILE_HEADER_BYTES,
+  fileHeaderKeyId,
+  plaintextFileSize,
+  SEALED_CHUNK_BYTES,
+} from './file-format';
 
 const CHUNK = FILE_CHUNK_BYTES;
 const SIZES = [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK - 1, 3 * CHUNK, 3 * CHUNK + 1];
@@ -36,7 +43,11 @@ function collector(into: Buffer[]): Writable {
   });
 }
 
-async function encrypt(key: DataKey, plaintext: Buffer, writeSizes: readonly number[] = [plaintext.length]): Promise<{ sealed: Buffer; encryptor: FileEncryptor }> {
+async function encrypt(
+  key: DataKey,
+  plaintext: Buffer,
+  writeSizes: readonly number[] = [plaintext.length],
+): Promise<{ sealed: Buffer; encryptor: FileEncryptor }> {
   const encryptor = new FileEncryptor(key);
   const out: Buffer[] = [];
   await pipeline(Readable.from(pieces(plaintext, writeSizes)), encryptor, collector(out));
@@ -106,18 +117,23 @@ describe('FileEncryptor and FileDecryptor', () => {
   it('fail on any altered byte, having passed on only the chunks before it, all verified', async () => {
     const key = testDataKey();
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(1, CHUNK, CHUNK + 1, 3 * CHUNK + 1), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), fc.integer({ min: 1, max: 255 }), async (size, where, flip) => {
-        const plaintext = randomBytes(size);
-        const { sealed } = await encrypt(key, plaintext);
-        const position = Math.floor(where * sealed.length);
-        const altered = Buffer.from(sealed);
-        altered[position] = (altered[position] ?? 0) ^ flip;
-        const { plaintext: passedOn, error } = await decrypt(key, altered, {}, [4096]);
-        const expected = position < 4 ? UnsupportedContentFormatError : position < 20 ? WrongDataKeyError : ContentTamperedError;
-        expect(error).toBeInstanceOf(expected);
-        const verifiedChunks = position < FILE_HEADER_BYTES ? 0 : Math.floor((position - FILE_HEADER_BYTES) / SEALED_CHUNK_BYTES);
-        expect(passedOn.equals(plaintext.subarray(0, verifiedChunks * CHUNK))).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(1, CHUNK, CHUNK + 1, 3 * CHUNK + 1),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        fc.integer({ min: 1, max: 255 }),
+        async (size, where, flip) => {
+          const plaintext = randomBytes(size);
+          const { sealed } = await encrypt(key, plaintext);
+          const position = Math.floor(where * sealed.length);
+          const altered = Buffer.from(sealed);
+          altered[position] = (altered[position] ?? 0) ^ flip;
+          const { plaintext: passedOn, error } = await decrypt(key, altered, {}, [4096]);
+          const expected = position < 4 ? UnsupportedContentFormatError : position < 20 ? WrongDataKeyError : ContentTamperedError;
+          expect(error).toBeInstanceOf(expected);
+          const verifiedChunks = position < FILE_HEADER_BYTES ? 0 : Math.floor((position - FILE_HEADER_BYTES) / SEALED_CHUNK_BYTES);
+          expect(passedOn.equals(plaintext.subarray(0, verifiedChunks * CHUNK))).toBe(true);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -125,17 +141,21 @@ describe('FileEncryptor and FileDecryptor', () => {
   it('fail when cut short anywhere, passing on only whole verified chunks; with the size known, as truncated', async () => {
     const key = testDataKey();
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(0, 1, CHUNK, CHUNK + 1, 3 * CHUNK), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), async (size, where) => {
-        const plaintext = randomBytes(size);
-        const { sealed } = await encrypt(key, plaintext);
-        const cut = sealed.subarray(0, Math.floor(where * sealed.length));
-        const blind = await decrypt(key, cut);
-        expect(blind.error).toSatisfy((error) => error instanceof ContentTruncatedError || error instanceof ContentTamperedError);
-        expect(blind.plaintext.length % CHUNK).toBe(0);
-        expect(blind.plaintext.equals(plaintext.subarray(0, blind.plaintext.length))).toBe(true);
-        const known = await decrypt(key, cut, { expectedPlaintextBytes: size });
-        expect(known.error).toBeInstanceOf(ContentTruncatedError);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(0, 1, CHUNK, CHUNK + 1, 3 * CHUNK),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        async (size, where) => {
+          const plaintext = randomBytes(size);
+          const { sealed } = await encrypt(key, plaintext);
+          const cut = sealed.subarray(0, Math.floor(where * sealed.length));
+          const blind = await decrypt(key, cut);
+          expect(blind.error).toSatisfy((error) => error instanceof ContentTruncatedError || error instanceof ContentTamperedError);
+          expect(blind.plaintext.length % CHUNK).toBe(0);
+          expect(blind.plaintext.equals(plaintext.subarray(0, blind.plaintext.length))).toBe(true);
+          const known = await decrypt(key, cut, { expectedPlaintextBytes: size });
+          expect(known.error).toBeInstanceOf(ContentTruncatedError);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -143,7 +163,14 @@ describe('FileEncryptor and FileDecryptor', () => {
   it('report a file cut at a chunk boundary, or inside its header or a tag, as truncated even without its size', async () => {
     const key = testDataKey();
     const { sealed } = await encrypt(key, randomBytes(3 * CHUNK + 1));
-    for (const cut of [0, FILE_HEADER_BYTES - 1, FILE_HEADER_BYTES, FILE_HEADER_BYTES + 15, FILE_HEADER_BYTES + SEALED_CHUNK_BYTES, FILE_HEADER_BYTES + 2 * SEALED_CHUNK_BYTES]) {
+    for (const cut of [
+      0,
+      FILE_HEADER_BYTES - 1,
+      FILE_HEADER_BYTES,
+      FILE_HEADER_BYTES + 15,
+      FILE_HEADER_BYTES + SEALED_CHUNK_BYTES,
+      FILE_HEADER_BYTES + 2 * SEALED_CHUNK_BYTES,
+    ]) {
       const { error } = await decrypt(key, sealed.subarray(0, cut));
       expect(error, `cut at ${cut}`).toBeInstanceOf(ContentTruncatedError);
     }

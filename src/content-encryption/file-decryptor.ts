@@ -3,7 +3,16 @@ import { Transform, TransformCallback } from 'node:stream';
 import { ChunkBuffer, splitTag } from './chunk-buffer';
 import { ContentTamperedError, ContentTruncatedError } from './content-errors';
 import { DataKey } from './data-key';
-import { checkFileHeader, chunkAssociatedData, chunkNonce, encryptedFileSize, FILE_HEADER_BYTES, FILE_TAG_BYTES, fileKey, SEALED_CHUNK_BYTES } from './file-format';
+import {
+  checkFileHeader,
+  chunkAssociatedData,
+  chunkNonce,
+  encryptedFileSize,
+  FILE_HEADER_BYTES,
+  FILE_TAG_BYTES,
+  fileKey,
+  SEALED_CHUNK_BYTES,
+} from './file-format';
 
 export type FileDecryptorOptions = {
   /** The plaintext size recorded with the file: a stream of any other length fails at once, or at its end. */
@@ -105,7 +114,9 @@ export class FileDecryptor extends Transform {
     if (!last && this.tryOpen(sealed, true) !== null) {
       return new ContentTamperedError(`bytes follow the last chunk (${this.index}) of the encrypted file`);
     }
-    return new ContentTamperedError(`chunk ${this.index} of the encrypted file does not authenticate (modified, reordered or from another file)`);
+    return new ContentTamperedError(
+      `chunk ${this.index} of the encrypted file does not authenticate (modified, reordered or from another file)`,
+    );
   }
 
   /** The chunk's plaintext once its tag verified; null when it does not. */

@@ -51,7 +51,9 @@ export function fileHeader(key: DataKey, salt: Buffer): Buffer {
 export function checkFileHeader(header: Buffer, key: DataKey): void {
   if (!header.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new UnsupportedContentFormatError(
-      header.subarray(0, 3).equals(MAGIC.subarray(0, 3)) ? `encrypted file format version ${header[3]} is not supported` : 'not an encrypted file',
+      header.subarray(0, 3).equals(MAGIC.subarray(0, 3))
+        ? `encrypted file format version ${header[3]} is not supported`
+        : 'not an encrypted file',
     );
   }
   const keyId = dataKeyIdFromBytes(header.subarray(MAGIC.length, MAGIC.length + DATA_KEY_ID_BYTES));

@@ -2,12 +2,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { borrowConnections, PoolStatistics } from './borrowed-connections';
-import { DatabaseUsageError } from './database-error';
 import type { Engine, RunResult, Session } from './database-engine';
+import { DatabaseUsageError } from './database-error';
 import { MysqlEngine } from './mysql-engine';
+import { bindValues, SqlParameter } from './sql-values';
 import { SqliteEngine } from './sqlite-engine';
 import { guardSqliteWrites, SqliteWriteTurns } from './sqlite-write-turns';
-import { bindValues, SqlParameter } from './sql-values';
 import type { DialectName, Statement } from './statement';
 
 export type { RunResult } from './database-engine';

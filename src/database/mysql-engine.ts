@@ -1,6 +1,6 @@
 import type { MysqlExecutor, MysqlPool, MysqlPooledConnection, PoolStatistics } from './borrowed-connections';
-import { DatabaseError, DatabaseUsageError } from './database-error';
 import type { DriverRow, Engine, RunResult, Session } from './database-engine';
+import { DatabaseError, DatabaseUsageError } from './database-error';
 import { renderedSql } from './sql-dialect';
 import type { Statement } from './statement';
 
@@ -108,12 +108,7 @@ async function rowsOn(
   return result as DriverRow[];
 }
 
-async function runOn(
-  executor: MysqlExecutor,
-  dialect: MysqlDialect,
-  statement: Statement<object>,
-  values: unknown[],
-): Promise<RunResult> {
+async function runOn(executor: MysqlExecutor, dialect: MysqlDialect, statement: Statement<object>, values: unknown[]): Promise<RunResult> {
   const result = await execute(executor, renderedSql(dialect, statement), values, statement.name);
   if (Array.isArray(result)) {
     throw new DatabaseUsageError(`statement ${statement.name} returns rows: read them with rows() or first()`);

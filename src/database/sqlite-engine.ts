@@ -1,8 +1,8 @@
 import type { PoolStatistics, SqliteConnection, SqliteStatement } from './borrowed-connections';
-import { DatabaseError, DatabaseUsageError } from './database-error';
 import type { DriverRow, Engine, RunResult, Session } from './database-engine';
-import { SqliteWriteTurns } from './sqlite-write-turns';
+import { DatabaseError, DatabaseUsageError } from './database-error';
 import { renderedSql } from './sql-dialect';
+import { SqliteWriteTurns } from './sqlite-write-turns';
 import type { Statement } from './statement';
 
 /** SQLite statements run synchronously; a turn or a transaction wraps them. */

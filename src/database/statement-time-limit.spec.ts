@@ -7,7 +7,9 @@ describe('statement time limits', () => {
     expect(withStatementTimeLimit('SELECT u.id FROM users u WHERE u.id = ?', 'mariadb', 2500)).toBe(
       'SET STATEMENT max_statement_time=2.500 FOR SELECT u.id FROM users u WHERE u.id = ?',
     );
-    expect(withStatementTimeLimit('SELECT COUNT(*) AS total FROM users u', 'mysql', 2500)).toBe('SELECT /*+ MAX_EXECUTION_TIME(2500) */ COUNT(*) AS total FROM users u');
+    expect(withStatementTimeLimit('SELECT COUNT(*) AS total FROM users u', 'mysql', 2500)).toBe(
+      'SELECT /*+ MAX_EXECUTION_TIME(2500) */ COUNT(*) AS total FROM users u',
+    );
     expect(withStatementTimeLimit('SELECT 1', 'mariadb', 1)).toBe('SET STATEMENT max_statement_time=0.001 FOR SELECT 1');
   });
 
@@ -24,7 +26,10 @@ describe('statement time limits', () => {
 
   it('recognise the error of an interrupted statement, also wrapped by TypeORM', () => {
     const mariadb = Object.assign(new Error('Query execution was interrupted (max_statement_time exceeded)'), { errno: 1969 });
-    const mysql = Object.assign(new Error('Query execution was interrupted, maximum statement execution time exceeded'), { errno: 3024, code: 'ER_QUERY_TIMEOUT' });
+    const mysql = Object.assign(new Error('Query execution was interrupted, maximum statement execution time exceeded'), {
+      errno: 3024,
+      code: 'ER_QUERY_TIMEOUT',
+    });
     expect(isInterruptedByTimeLimit(mariadb)).toBe(true);
     expect(isInterruptedByTimeLimit(new QueryFailedError('SELECT 1', [], mysql))).toBe(true);
     expect(isInterruptedByTimeLimit(new Error('wrapped', { cause: mariadb }))).toBe(true);

@@ -1,11 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
-import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorFunction } from '@nestjs/terminus';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorFunction } from '@nestjs/terminus';
 import { PublicRoute } from '../auth/auth-kind.decorator';
 import { Settings } from '../config/settings';
 import { DatabaseHealthIndicator } from './database.health';
-import { StorageHealthIndicator } from './storage.health';
 import { RedisHealthIndicator } from './redis.health';
+import { StorageHealthIndicator } from './storage.health';
 
 @ApiExcludeController()
 @PublicRoute()

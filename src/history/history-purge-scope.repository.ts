@@ -10,10 +10,18 @@ type ScopeRow = { max_id: unknown; item_count: unknown };
 // Locking reads on MySQL (shared): they see rows committed after the transaction's snapshot was
 // taken and block inserts of the user's items until the transaction ends, so a cutoff taken
 // here cannot miss an item written concurrently. SQLite's transaction is already the only writer.
-const MESSAGES = statement<ScopeRow>('history.purgeScope.messages', 'SELECT MAX(id) AS max_id, COUNT(*) AS item_count FROM messages WHERE user_id = ?', {
-  lock: 'share',
-});
-const FILES = statement<ScopeRow>('history.purgeScope.files', 'SELECT MAX(id) AS max_id, COUNT(*) AS item_count FROM files WHERE user_id = ?', { lock: 'share' });
+const MESSAGES = statement<ScopeRow>(
+  'history.purgeScope.messages',
+  'SELECT MAX(id) AS max_id, COUNT(*) AS item_count FROM messages WHERE user_id = ?',
+  {
+    lock: 'share',
+  },
+);
+const FILES = statement<ScopeRow>(
+  'history.purgeScope.files',
+  'SELECT MAX(id) AS max_id, COUNT(*) AS item_count FROM files WHERE user_id = ?',
+  { lock: 'share' },
+);
 
 /** The statements behind HistoryPurgeScope. */
 @Injectable()

@@ -25,11 +25,7 @@ export class HistoryPurgePort {
    */
   async deleteFiles(owner: HistoryOwner, ids: readonly number[]): Promise<DeletedItem[]> {
     const present = await this.history.lockFiles(owner, ids);
-    await this.deleteExactly(
-      present.length,
-      () => this.history.deleteLockedFiles(present.map((file) => file.id)),
-      'files',
-    );
+    await this.deleteExactly(present.length, () => this.history.deleteLockedFiles(present.map((file) => file.id)), 'files');
     return present;
   }
 

@@ -24,7 +24,11 @@ export class HistoryController {
   @Post('messages')
   @HttpCode(201)
   @ApiOperation({ summary: "Add a message to an active user's history" })
-  async addMessage(@CurrentAdmin() admin: AdminPrincipal, @Param('id') userId: string, @Body() body: MessageCreateDto): Promise<MessageResponseDto> {
+  async addMessage(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Param('id') userId: string,
+    @Body() body: MessageCreateDto,
+  ): Promise<MessageResponseDto> {
     return toMessageResponse(await this.history.addMessage(admin.organizationId, userId, body));
   }
 
@@ -46,7 +50,12 @@ export class HistoryController {
     @Req() req: FastifyRequest,
   ): Promise<FileResponseDto> {
     const length = req.headers['content-length'];
-    const upload = { name, declaredSha256, contentType: req.headers['content-type'], contentLength: length === undefined ? undefined : Number(length) };
+    const upload = {
+      name,
+      declaredSha256,
+      contentType: req.headers['content-type'],
+      contentLength: length === undefined ? undefined : Number(length),
+    };
     return toFileResponse(await this.history.addFile(admin.organizationId, userId, upload, req.raw));
   }
 

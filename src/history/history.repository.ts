@@ -50,12 +50,23 @@ type FileRow = {
 };
 
 const OWNER_CONDITION = 'id = ? AND organization_id = ? AND deleted_at IS NULL';
-const OWNER_LOCKED = statement<{ active: unknown }>('history.owner.locked', `SELECT active FROM users WHERE ${OWNER_CONDITION}`, { lock: 'share' });
+const OWNER_LOCKED = statement<{ active: unknown }>('history.owner.locked', `SELECT active FROM users WHERE ${OWNER_CONDITION}`, {
+  lock: 'share',
+});
 const OWNER_EXISTS = statement<{ active: unknown }>('history.owner.exists', `SELECT active FROM users WHERE ${OWNER_CONDITION}`);
 
-const INSERT_MESSAGE = statement('history.messages.insert', 'INSERT INTO messages (organization_id, user_id, subject, body) VALUES (?, ?, ?, ?)');
-const MESSAGE_BY_ID = statement<MessageRow>('history.messages.byId', 'SELECT id, organization_id, user_id, subject, created_at FROM messages WHERE id = ?');
-const COUNT_MESSAGES = statement<{ count: unknown }>('history.messages.countOfOwner', 'SELECT COUNT(*) AS count FROM messages WHERE user_id = ? AND organization_id = ?');
+const INSERT_MESSAGE = statement(
+  'history.messages.insert',
+  'INSERT INTO messages (organization_id, user_id, subject, body) VALUES (?, ?, ?, ?)',
+);
+const MESSAGE_BY_ID = statement<MessageRow>(
+  'history.messages.byId',
+  'SELECT id, organization_id, user_id, subject, created_at FROM messages WHERE id = ?',
+);
+const COUNT_MESSAGES = statement<{ count: unknown }>(
+  'history.messages.countOfOwner',
+  'SELECT COUNT(*) AS count FROM messages WHERE user_id = ? AND organization_id = ?',
+);
 
 const OWN_MESSAGE = statement<MessageRow & { body: string }>(
   'history.messages.ownById',
@@ -79,7 +90,10 @@ const INSERT_FILE = statement(
   'INSERT INTO files (organization_id, user_id, name, size_bytes, sha256, storage_key) VALUES (?, ?, ?, ?, ?, ?)',
 );
 const FILE_BY_ID = statement<FileRow>('history.files.byId', `SELECT ${FILE_COLUMNS} FROM files WHERE id = ?`);
-const OWN_FILE = statement<FileRow>('history.files.ownById', `SELECT ${FILE_COLUMNS} FROM files WHERE id = ? AND user_id = ? AND organization_id = ?`);
+const OWN_FILE = statement<FileRow>(
+  'history.files.ownById',
+  `SELECT ${FILE_COLUMNS} FROM files WHERE id = ? AND user_id = ? AND organization_id = ?`,
+);
 const COUNT_FILES = statement<{ count: unknown; bytes: unknown }>(
   'history.files.countOfOwner',
   'SELECT COUNT(*) AS count, COALESCE(SUM(size_bytes), 0) AS bytes FROM files WHERE user_id = ? AND organization_id = ?',
@@ -105,7 +119,10 @@ const LOCK_MESSAGES = statement<{ id: unknown }>(
   `SELECT id FROM messages WHERE ${OWNER_ITEMS} AND id > ? AND id <= ? ORDER BY id LIMIT ?`,
   { lock: 'update' },
 );
-const DELETE_MESSAGES = statementFamily('history.purge.deleteMessages', (size) => `DELETE FROM messages WHERE id IN (${inListPlaceholders(size)})`);
+const DELETE_MESSAGES = statementFamily(
+  'history.purge.deleteMessages',
+  (size) => `DELETE FROM messages WHERE id IN (${inListPlaceholders(size)})`,
+);
 
 /** A file a purge is to delete: its bytes first, then its row. */
 export type PurgeableFile = { readonly id: number; readonly storageKey: string; readonly sizeBytes: number };
@@ -143,7 +160,14 @@ export class HistoryRepository {
   }
 
   async insertFile(file: NewFile): Promise<FileRecord> {
-    const { insertId } = await this.database.run(INSERT_FILE, [file.organizationId, file.userId, file.name, file.sizeBytes, file.sha256, file.storageKey]);
+    const { insertId } = await this.database.run(INSERT_FILE, [
+      file.organizationId,
+      file.userId,
+      file.name,
+      file.sizeBytes,
+      file.sha256,
+      file.storageKey,
+    ]);
     const row = await this.database.first(FILE_BY_ID, [insertId]);
     if (!row) {
       throw new Error(`file ${insertId} was not found right after its insert`);
@@ -163,7 +187,14 @@ export class HistoryRepository {
 
   /** A page of the owner's messages and files, newest first. */
   async historyPage(owner: HistoryOwner, offset: number, limit: number): Promise<HistoryItem[]> {
-    const rows = await this.database.rows(HISTORY_PAGE, [owner.userId, owner.organizationId, owner.userId, owner.organizationId, limit, offset]);
+    const rows = await this.database.rows(HISTORY_PAGE, [
+      owner.userId,
+      owner.organizationId,
+      owner.userId,
+      owner.organizationId,
+      limit,
+      offset,
+    ]);
     return rows.map(toHistoryItem);
   }
 
@@ -234,7 +265,13 @@ function ownerState(row: { active: unknown } | null): OwnerState {
 }
 
 function toMessage(row: MessageRow): MessageRecord {
-  return { id: readInteger(row.id), organizationId: row.organization_id, userId: row.user_id, subject: row.subject, createdAt: readDate(row.created_at) };
+  return {
+    id: readInteger(row.id),
+    organizationId: row.organization_id,
+    userId: row.user_id,
+    subject: row.subject,
+    createdAt: readDate(row.created_at),
+  };
 }
 
 function toHistoryItem(row: HistoryItemRow): HistoryItem {

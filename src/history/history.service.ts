@@ -87,7 +87,11 @@ export class HistoryService {
   /** A page of the user's own messages and files, newest first, with how many there are in all. */
   async page(organizationId: string, userId: string, offset: number, limit: number): Promise<HistoryPage> {
     const owner = { organizationId, userId };
-    const [items, messages, files] = await Promise.all([this.history.historyPage(owner, offset, limit), this.history.countMessages(owner), this.history.countFiles(owner)]);
+    const [items, messages, files] = await Promise.all([
+      this.history.historyPage(owner, offset, limit),
+      this.history.countMessages(owner),
+      this.history.countFiles(owner),
+    ]);
     return { items, total: messages + files.count };
   }
 
@@ -170,14 +174,20 @@ export class HistoryService {
     } catch (error) {
       if (error instanceof BlobSourceInterruptedError) {
         // The client is usually gone; the answer is for the log, the metrics and a client that is not.
-        throw new DomainError(DomainErrorCode.InvalidInput, 'The upload stopped before all of its content arrived; nothing was stored. Send it again.');
+        throw new DomainError(
+          DomainErrorCode.InvalidInput,
+          'The upload stopped before all of its content arrived; nothing was stored. Send it again.',
+        );
       }
       if (error instanceof BlobDigestMismatchError) {
         throw new DomainError(DomainErrorCode.InvalidInput, `The content does not match its ${CONTENT_SHA256_HEADER} header.`);
       }
       if (error instanceof BlobStoreUnavailableError) {
         this.logger.error({ err: error.cause, storageKey }, 'the file store refused an upload');
-        throw new DomainError(DomainErrorCode.StorageUnavailable, 'The file store is unavailable; nothing was stored. Send the file again later.');
+        throw new DomainError(
+          DomainErrorCode.StorageUnavailable,
+          'The file store is unavailable; nothing was stored. Send the file again later.',
+        );
       }
       throw error instanceof BlobTooLargeError ? this.tooLarge() : error;
     }

@@ -9,11 +9,18 @@ export type ActiveScimPasswordHash = { apiKeyId: string; passwordHash: string };
 type SecretRow = { id: string; secret_ciphertext: string };
 type HashRow = { api_key_id: string; password_hash: string };
 
-const SECRETS_AFTER = statement<SecretRow>('apiKeySecrets.after', 'SELECT id, secret_ciphertext FROM api_keys WHERE id > ? ORDER BY id LIMIT ?', {
-  lock: 'update',
-});
+const SECRETS_AFTER = statement<SecretRow>(
+  'apiKeySecrets.after',
+  'SELECT id, secret_ciphertext FROM api_keys WHERE id > ? ORDER BY id LIMIT ?',
+  {
+    lock: 'update',
+  },
+);
 const COUNT_SECRETS = statement<{ api_keys: unknown }>('apiKeySecrets.count', 'SELECT COUNT(*) AS api_keys FROM api_keys');
-const REPLACE_SECRET = statement('apiKeySecrets.replace', 'UPDATE api_keys SET secret_ciphertext = ? WHERE id = ? AND secret_ciphertext = ?');
+const REPLACE_SECRET = statement(
+  'apiKeySecrets.replace',
+  'UPDATE api_keys SET secret_ciphertext = ? WHERE id = ? AND secret_ciphertext = ?',
+);
 const ACTIVE_PASSWORD_HASHES = statement<HashRow>(
   'scimPasswordHashes.active',
   'SELECT api_key_id, password_hash FROM scim_credentials WHERE revoked_at IS NULL ORDER BY api_key_id',
@@ -34,7 +41,10 @@ export class CredentialSecretsRepository {
 
   /** Up to `limit` API key secrets, by id after `afterId`, locked until the transaction ends. */
   async lockApiKeySecrets(afterId: string, limit: number): Promise<StoredApiKeySecret[]> {
-    return (await this.database.rows(SECRETS_AFTER, [afterId, limit])).map((row) => ({ id: row.id, secretCiphertext: row.secret_ciphertext }));
+    return (await this.database.rows(SECRETS_AFTER, [afterId, limit])).map((row) => ({
+      id: row.id,
+      secretCiphertext: row.secret_ciphertext,
+    }));
   }
 
   /** False when the secret changed since it was read. */

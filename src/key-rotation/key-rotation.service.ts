@@ -10,7 +10,11 @@ export type RotationOptions = { readonly batchSize: number; readonly pauseMs: nu
 export type RotationProgress = { readonly stage: 'data keys' | 'API key secrets'; readonly done: number; readonly total: number };
 
 /** What a rotation had to leave where it was, counted by why and by the server key it needs. */
-export type Skipped = { readonly reason: 'server-key-not-configured' | 'does-not-authenticate'; readonly serverKeyId: string | null; count: number };
+export type Skipped = {
+  readonly reason: 'server-key-not-configured' | 'does-not-authenticate';
+  readonly serverKeyId: string | null;
+  count: number;
+};
 
 /** SCIM credentials still in use, by the server key their password hash was made under. */
 export type ScimCredentialKeys = {
@@ -58,7 +62,10 @@ export class KeyRotationService {
     };
   }
 
-  private async rewrapDataKeys(options: RotationOptions, onProgress: (progress: RotationProgress) => void): Promise<RotationReport['dataKeys']> {
+  private async rewrapDataKeys(
+    options: RotationOptions,
+    onProgress: (progress: RotationProgress) => void,
+  ): Promise<RotationReport['dataKeys']> {
     const total = [...(await this.dataKeys.notUnderCurrentKey()).values()].reduce((sum, count) => sum + count, 0);
     let [rewrapped, done] = [0, 0];
     const skipped = new SkippedTally();
@@ -80,7 +87,10 @@ export class KeyRotationService {
     }
   }
 
-  private async reencryptApiKeySecrets(options: RotationOptions, onProgress: (progress: RotationProgress) => void): Promise<RotationReport['apiKeySecrets']> {
+  private async reencryptApiKeySecrets(
+    options: RotationOptions,
+    onProgress: (progress: RotationProgress) => void,
+  ): Promise<RotationReport['apiKeySecrets']> {
     const total = await this.secrets.countApiKeySecrets();
     let reencrypted = 0;
     let seen = 0;

@@ -49,7 +49,14 @@ export function createRootLogger(settings: Settings): Logger {
   const { file } = settings.log;
   let stream: DestinationStream | undefined;
   if (settings.log.pretty) {
-    stream = pretty({ sync: true, singleLine: true, translateTime: 'SYS:standard', ignore: 'pid,hostname', destination: file ?? 1, colorize: !file });
+    stream = pretty({
+      sync: true,
+      singleLine: true,
+      translateTime: 'SYS:standard',
+      ignore: 'pid,hostname',
+      destination: file ?? 1,
+      colorize: !file,
+    });
   } else if (file) {
     stream = destination({ dest: file, sync: true, append: true, mkdir: true });
   }

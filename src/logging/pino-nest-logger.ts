@@ -11,7 +11,14 @@ import type { Level, Logger } from 'pino';
  * Nest's own progress lines (each module initialised, each route mapped, "starting", "started"):
  * dozens per start, nothing an operator acts on. main.ts logs one summary line instead.
  */
-const FRAMEWORK_PROGRESS_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication', 'NestApplicationContext']);
+const FRAMEWORK_PROGRESS_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+  'NestApplicationContext',
+]);
 
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}

@@ -8,7 +8,12 @@ export class AuthFailureMetrics {
   private readonly failures: Counter<'audience' | 'reason'>;
 
   constructor(registry: MetricsRegistry) {
-    this.failures = new Counter({ name: 'auth_failures_total', help: 'Failed authentications', labelNames: ['audience', 'reason'], registers: [registry] });
+    this.failures = new Counter({
+      name: 'auth_failures_total',
+      help: 'Failed authentications',
+      labelNames: ['audience', 'reason'],
+      registers: [registry],
+    });
   }
 
   record(audience: string, reason: string): void {

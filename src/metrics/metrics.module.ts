@@ -2,8 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { AuthFailureMetrics } from './auth-failure.metrics';
 import { DatabasePoolMetrics } from './database-pool.metrics';
 import { HttpMetrics } from './http-metrics';
-import { MetricsController } from './metrics.controller';
 import { MetricsRegistry } from './metrics-registry';
+import { MetricsController } from './metrics.controller';
 
 /** Global so any module can add its metrics to the one registry. */
 @Global()

@@ -10,8 +10,14 @@ type OrganizationRow = { id: string; name: string; hostname: string; created_at:
 
 const INSERT = statement('organizations.insert', 'INSERT INTO organizations (id, name, hostname) VALUES (?, ?, ?)');
 const BY_ID = statement<OrganizationRow>('organizations.byId', 'SELECT id, name, hostname, created_at FROM organizations WHERE id = ?');
-const BY_HOSTNAME = statement<OrganizationRow>('organizations.byHostname', 'SELECT id, name, hostname, created_at FROM organizations WHERE hostname = ?');
-const HOST_BY_HOSTNAME = statement<HostedOrganization>('organizations.hosts.byHostname', 'SELECT id, name, hostname FROM organizations WHERE hostname = ?');
+const BY_HOSTNAME = statement<OrganizationRow>(
+  'organizations.byHostname',
+  'SELECT id, name, hostname, created_at FROM organizations WHERE hostname = ?',
+);
+const HOST_BY_HOSTNAME = statement<HostedOrganization>(
+  'organizations.hosts.byHostname',
+  'SELECT id, name, hostname FROM organizations WHERE hostname = ?',
+);
 const HOST_BY_ID = statement<HostedOrganization>('organizations.hosts.byId', 'SELECT id, name, hostname FROM organizations WHERE id = ?');
 
 /** The organizations table. Hostnames are stored lower-case; a unique index keeps them distinct. */

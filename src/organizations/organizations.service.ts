@@ -76,7 +76,12 @@ export class OrganizationsService {
         }
         const existing = await this.users.findByUserName(organization.id, input.email);
         const admin = existing
-          ? await this.users.setAdministrator({ organizationId: organization.id, userId: null, apiKeyId: null }, existing.id, true, CLI_CONTEXT)
+          ? await this.users.setAdministrator(
+              { organizationId: organization.id, userId: null, apiKeyId: null },
+              existing.id,
+              true,
+              CLI_CONTEXT,
+            )
           : await this.users.createAdministrator(organization.id, {
               email: input.email,
               givenName: input.givenName ?? defaultGivenName(input.email),

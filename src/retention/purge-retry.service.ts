@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { PurgeResponseDto, toPurgeResponse } from './dto/purge.dto';
-import { PurgeRepository } from './purge.repository';
 import { PurgeScheduler } from './purge-scheduler';
+import { PurgeRepository } from './purge.repository';
 
 /** An administrator's retry of a failed purge, once the cause is fixed. */
 @Injectable()

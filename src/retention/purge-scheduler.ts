@@ -34,12 +34,16 @@ export class PurgeScheduler {
    */
   async record(user: PurgeSubject): Promise<{ purgeId: string }> {
     if (!this.database.inTransaction) {
-      throw new DatabaseUsageError('PurgeScheduler.record() must run inside the deactivation\'s transaction');
+      throw new DatabaseUsageError("PurgeScheduler.record() must run inside the deactivation's transaction");
     }
     const purgeId = randomUUID();
     const taken = await this.purges.lockOpenForUser(user.id);
     const carried = taken.reduce(
-      (sum, purge) => ({ files: sum.files + purge.filesDeleted, messages: sum.messages + purge.messagesDeleted, bytes: sum.bytes + Number(purge.bytesDeleted) }),
+      (sum, purge) => ({
+        files: sum.files + purge.filesDeleted,
+        messages: sum.messages + purge.messagesDeleted,
+        bytes: sum.bytes + Number(purge.bytesDeleted),
+      }),
       { files: 0, messages: 0, bytes: 0 },
     );
     const { messages, files } = await this.history.scopeOf(user.id);
@@ -79,7 +83,10 @@ export class PurgeScheduler {
       }
       await this.queue.enqueue({ purgeId, attempt: purge.attempts });
     } catch (error) {
-      this.logger.warn({ purgeId, reason: error instanceof Error ? error.message : String(error) }, 'purge not dispatched; it stays pending for the reconciler');
+      this.logger.warn(
+        { purgeId, reason: error instanceof Error ? error.message : String(error) },
+        'purge not dispatched; it stays pending for the reconciler',
+      );
     }
   }
 }

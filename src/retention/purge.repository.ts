@@ -29,11 +29,21 @@ type OpenPurgeRow = { id: string; state: string; files_deleted: unknown; message
 // The scheduler's statements (lockOpenForUser, mergeInto, insert). Writes bump version and
 // updated_at as TypeORM's own updates of the entity do.
 const OPEN_STATES = OPEN_PURGE_STATES.map((state) => `'${state}'`).join(', ');
-const OPEN_OF_USER = statement<{ id: string }>('purges.openOfUser', `SELECT id FROM purges WHERE user_id = ? AND state IN (${OPEN_STATES}) ORDER BY id`);
-const LOCK_BY_ID = statement<OpenPurgeRow>('purges.lockById', 'SELECT id, state, files_deleted, messages_deleted, bytes_deleted FROM purges WHERE id = ?', {
-  lock: 'update',
-});
-const REPOINT_MERGED = statement('purges.repointMerged', 'UPDATE purges SET merged_into_id = ?, updated_at = ?, version = version + 1 WHERE id = ?');
+const OPEN_OF_USER = statement<{ id: string }>(
+  'purges.openOfUser',
+  `SELECT id FROM purges WHERE user_id = ? AND state IN (${OPEN_STATES}) ORDER BY id`,
+);
+const LOCK_BY_ID = statement<OpenPurgeRow>(
+  'purges.lockById',
+  'SELECT id, state, files_deleted, messages_deleted, bytes_deleted FROM purges WHERE id = ?',
+  {
+    lock: 'update',
+  },
+);
+const REPOINT_MERGED = statement(
+  'purges.repointMerged',
+  'UPDATE purges SET merged_into_id = ?, updated_at = ?, version = version + 1 WHERE id = ?',
+);
 const MARK_MERGED = statement(
   'purges.markMerged',
   "UPDATE purges SET state = 'merged', merged_into_id = ?, lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NULL, updated_at = ?, version = version + 1 WHERE id = ?",
@@ -119,14 +129,23 @@ const IS_DUE =
   "(state = 'pending' OR (state = 'failed' AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?) OR (state = 'running' AND lease_expires_at < ?))";
 
 const BY_ID = statement<PurgeRow>('retention.purges.byId', `SELECT ${COLUMNS} FROM purges WHERE id = ?`);
-const IN_ORGANIZATION = statement<PurgeRow>('retention.purges.inOrganization', `SELECT ${COLUMNS} FROM purges WHERE id = ? AND organization_id = ?`);
+const IN_ORGANIZATION = statement<PurgeRow>(
+  'retention.purges.inOrganization',
+  `SELECT ${COLUMNS} FROM purges WHERE id = ? AND organization_id = ?`,
+);
 
 /** Which optional filters a page applies; the SQL is assembled from these fixed fragments only. */
 type PageShape = 'all' | 'state' | 'user' | 'stateAndUser';
-const PAGE_FILTERS: Record<PageShape, string> = { all: '', state: ' AND state = ?', user: ' AND user_id = ?', stateAndUser: ' AND state = ? AND user_id = ?' };
+const PAGE_FILTERS: Record<PageShape, string> = {
+  all: '',
+  state: ' AND state = ?',
+  user: ' AND user_id = ?',
+  stateAndUser: ' AND state = ? AND user_id = ?',
+};
 const PAGE = statementFamily<PageShape, PurgeRow>(
   'retention.purges.page',
-  (shape) => `SELECT ${COLUMNS} FROM purges WHERE organization_id = ?${PAGE_FILTERS[shape]} ORDER BY requested_at DESC, id ASC LIMIT ? OFFSET ?`,
+  (shape) =>
+    `SELECT ${COLUMNS} FROM purges WHERE organization_id = ?${PAGE_FILTERS[shape]} ORDER BY requested_at DESC, id ASC LIMIT ? OFFSET ?`,
 );
 const PAGE_TOTAL = statementFamily<PageShape, { total: unknown }>(
   'retention.purges.pageTotal',
@@ -136,12 +155,19 @@ const LATEST_FOR_USER = statement<PurgeRow>(
   'retention.purges.latestForUser',
   `SELECT ${COLUMNS} FROM purges WHERE organization_id = ? AND user_id = ? ORDER BY requested_at DESC, id ASC LIMIT 1`,
 );
-const MERGED_INTO = statement<{ id: string }>('retention.purges.mergedInto', 'SELECT id FROM purges WHERE merged_into_id = ? ORDER BY requested_at ASC, id ASC');
+const MERGED_INTO = statement<{ id: string }>(
+  'retention.purges.mergedInto',
+  'SELECT id FROM purges WHERE merged_into_id = ? ORDER BY requested_at ASC, id ASC',
+);
 const MERGED_INTO_EACH = statementFamily<string, { id: string; merged_into_id: string }>(
   'retention.purges.mergedIntoEach',
-  (shape) => `SELECT id, merged_into_id FROM purges WHERE merged_into_id IN (${inListPlaceholders(shape)}) ORDER BY requested_at ASC, id ASC`,
+  (shape) =>
+    `SELECT id, merged_into_id FROM purges WHERE merged_into_id IN (${inListPlaceholders(shape)}) ORDER BY requested_at ASC, id ASC`,
 );
-const COUNT_BY_STATE = statement<{ state: string; count: unknown }>('retention.purges.countByState', 'SELECT state, COUNT(*) AS count FROM purges GROUP BY state');
+const COUNT_BY_STATE = statement<{ state: string; count: unknown }>(
+  'retention.purges.countByState',
+  'SELECT state, COUNT(*) AS count FROM purges GROUP BY state',
+);
 const DUE = statement<{ id: string; attempts: unknown }>(
   'retention.purges.due',
   `SELECT id, attempts FROM purges WHERE ${IS_DUE} ORDER BY requested_at ASC LIMIT ?`,
@@ -171,10 +197,17 @@ const RELEASE = statement(
 );
 // Read and changed by primary key only, like every statement on one purge (see HELD_BY_OWNER); the
 // row stays locked in between.
-const LOCK_STATE_IN_ORGANIZATION = statement<{ state: string }>('retention.purges.lockStateInOrganization', 'SELECT state FROM purges WHERE id = ? AND organization_id = ?', {
-  lock: 'update',
-});
-const MARK_FOR_RETRY = statement('retention.purges.markForRetry', `UPDATE purges SET state = 'pending', next_attempt_at = ?, ${TOUCHED} WHERE id = ?`);
+const LOCK_STATE_IN_ORGANIZATION = statement<{ state: string }>(
+  'retention.purges.lockStateInOrganization',
+  'SELECT state FROM purges WHERE id = ? AND organization_id = ?',
+  {
+    lock: 'update',
+  },
+);
+const MARK_FOR_RETRY = statement(
+  'retention.purges.markForRetry',
+  `UPDATE purges SET state = 'pending', next_attempt_at = ?, ${TOUCHED} WHERE id = ?`,
+);
 
 /** Every read and write of purge rows. State changes are conditional updates, so racing workers cannot both win. */
 @Injectable()
@@ -189,7 +222,12 @@ export class PurgeRepository {
     return toRecordOrNull(await this.database.first(IN_ORGANIZATION, [id, organizationId]));
   }
 
-  async page(organizationId: string, filter: PurgeFilter, offset: number, limit: number): Promise<{ purges: PurgeRecord[]; total: number }> {
+  async page(
+    organizationId: string,
+    filter: PurgeFilter,
+    offset: number,
+    limit: number,
+  ): Promise<{ purges: PurgeRecord[]; total: number }> {
     const shape: PageShape = filter.state ? (filter.userId ? 'stateAndUser' : 'state') : filter.userId ? 'user' : 'all';
     const where = [organizationId, ...(filter.state ? [filter.state] : []), ...(filter.userId ? [filter.userId] : [])];
     const rows = await this.database.rows(PAGE.of(shape), [...where, limit, offset]);

@@ -3,12 +3,17 @@ import { Database } from '../database/database';
 import { inListPlaceholders, paddedInList } from '../database/padded-in-list';
 import { readInteger } from '../database/sql-values';
 import { statementFamily } from '../database/statement';
-import { DeletedTotals } from './purge.repository';
 import { ReceiptDigest } from './purge-receipt';
+import { DeletedTotals } from './purge.repository';
 import { PurgedItemKind } from './purged-item.entity';
 
 /** One item a purge deleted, as its ledger holds it. */
-export type PurgedItemRecord = { readonly purgeId: string; readonly kind: PurgedItemKind; readonly itemId: number; readonly sizeBytes: number };
+export type PurgedItemRecord = {
+  readonly purgeId: string;
+  readonly kind: PurgedItemKind;
+  readonly itemId: number;
+  readonly sizeBytes: number;
+};
 
 const DIGEST_PAGE_SIZE = 1000;
 /**
@@ -17,13 +22,16 @@ const DIGEST_PAGE_SIZE = 1000;
  */
 const MAX_ROWS_PER_INSERT = 256;
 
-const INSERT = statementFamily('retention.ledger.insert', (rows) =>
-  `INSERT INTO purged_items (purge_id, kind, item_id, size_bytes) VALUES ${Array.from({ length: Number(rows) }, () => '(?, ?, ?, ?)').join(', ')}`,
+const INSERT = statementFamily(
+  'retention.ledger.insert',
+  (rows) =>
+    `INSERT INTO purged_items (purge_id, kind, item_id, size_bytes) VALUES ${Array.from({ length: Number(rows) }, () => '(?, ?, ?, ?)').join(', ')}`,
 );
 // The purge ids are those of one purge and the purges merged into it (see paddedInList).
 const PAGE = statementFamily<string, { purge_id: string; kind: string; item_id: unknown; size_bytes: unknown }>(
   'retention.ledger.page',
-  (shape) => `SELECT purge_id, kind, item_id, size_bytes FROM purged_items WHERE purge_id IN (${inListPlaceholders(shape)}) ORDER BY kind ASC, item_id ASC LIMIT ? OFFSET ?`,
+  (shape) =>
+    `SELECT purge_id, kind, item_id, size_bytes FROM purged_items WHERE purge_id IN (${inListPlaceholders(shape)}) ORDER BY kind ASC, item_id ASC LIMIT ? OFFSET ?`,
 );
 const TOTAL = statementFamily<string, { total: unknown }>(
   'retention.ledger.total',
@@ -42,7 +50,7 @@ export class PurgedItemRepository {
 
   /** Inside the batch transaction that deleted the items. */
   async record(purgeId: string, kind: PurgedItemKind, deleted: readonly { id: number; sizeBytes: number }[]): Promise<void> {
-    for (let start = 0; start < deleted.length; ) {
+    for (let start = 0; start < deleted.length;) {
       let rows = MAX_ROWS_PER_INSERT;
       while (rows > deleted.length - start) {
         rows /= 2;
@@ -61,7 +69,12 @@ export class PurgedItemRepository {
     const padded = paddedInList(purgeIds);
     const rows = await this.database.rows(PAGE.of(padded.shape), [...padded.values, limit, offset]);
     const total = await this.database.first(TOTAL.of(padded.shape), padded.values);
-    const items = rows.map((row) => ({ purgeId: row.purge_id, kind: row.kind as PurgedItemKind, itemId: readInteger(row.item_id), sizeBytes: readInteger(row.size_bytes) }));
+    const items = rows.map((row) => ({
+      purgeId: row.purge_id,
+      kind: row.kind as PurgedItemKind,
+      itemId: readInteger(row.item_id),
+      sizeBytes: readInteger(row.size_bytes),
+    }));
     return { items, total: readInteger(total?.total ?? 0) };
   }
 

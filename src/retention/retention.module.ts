@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { HistoryModule } from '../history/history.module';
-import { Purge } from './purge.entity';
-import { PurgeRepository } from './purge.repository';
 import { PurgeQueryService } from './purge-query.service';
 import { PurgeRetryService } from './purge-retry.service';
 import { PurgeScheduler } from './purge-scheduler';
+import { Purge } from './purge.entity';
+import { PurgeRepository } from './purge.repository';
 import { PurgedItem } from './purged-item.entity';
 import { PurgedItemRepository } from './purged-item.repository';
 import { PurgesController } from './purges.controller';

@@ -48,7 +48,8 @@ export class ScimCredentialCache implements OnModuleInit, OnApplicationShutdown 
     private readonly redis: RedisConnection,
     private readonly settings: Settings,
   ) {
-    this.channel = settings.redis && settings.scimCredentialCacheMs > 0 ? `${settings.redis.keyPrefix}:scim-credential-invalidations` : null;
+    this.channel =
+      settings.redis && settings.scimCredentialCacheMs > 0 ? `${settings.redis.keyPrefix}:scim-credential-invalidations` : null;
   }
 
   /** True while entries may be kept: invalidations from every process are being received. */

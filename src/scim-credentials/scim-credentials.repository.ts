@@ -3,7 +3,14 @@ import { Database } from '../database/database';
 import { readBoolean, readInteger, readNullableDate } from '../database/sql-values';
 import { statement } from '../database/statement';
 
-export type NewScimCredential = { id: string; organizationId: string; apiKeyId: string; username: string; passwordHash: string; createdAt: Date };
+export type NewScimCredential = {
+  id: string;
+  organizationId: string;
+  apiKeyId: string;
+  username: string;
+  passwordHash: string;
+  createdAt: Date;
+};
 
 /** What a SCIM request's authentication reads about a credential, its key and the key's owner. */
 export type CredentialForAuthRecord = {
@@ -39,7 +46,10 @@ const INSERT = statement(
   'INSERT INTO scim_credentials (id, organization_id, api_key_id, username, password_hash, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)',
 );
 const DELETE_OF_KEY = statement('scimCredentials.deleteOfKey', 'DELETE FROM scim_credentials WHERE api_key_id = ?');
-const REVOKE_OF_KEY = statement('scimCredentials.revokeOfKey', 'UPDATE scim_credentials SET revoked_at = ? WHERE api_key_id = ? AND revoked_at IS NULL');
+const REVOKE_OF_KEY = statement(
+  'scimCredentials.revokeOfKey',
+  'UPDATE scim_credentials SET revoked_at = ? WHERE api_key_id = ? AND revoked_at IS NULL',
+);
 const REVOKE_OWNED_BY = statement(
   'scimCredentials.revokeOwnedBy',
   'UPDATE scim_credentials SET revoked_at = ? WHERE revoked_at IS NULL AND api_key_id IN (SELECT id FROM api_keys WHERE owner_user_id = ?)',

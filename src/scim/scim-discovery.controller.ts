@@ -12,7 +12,13 @@ import { SCIM_LIST_RESPONSE_SCHEMA } from './scim-user.mapper';
 const DISCOVERY_PATHS = ['ServiceProviderConfig', 'ResourceTypes', 'ResourceTypes/:id', 'Schemas', 'Schemas/:id'];
 
 function listOf(resources: object[]): object {
-  return { schemas: [SCIM_LIST_RESPONSE_SCHEMA], totalResults: resources.length, startIndex: 1, itemsPerPage: resources.length, Resources: resources };
+  return {
+    schemas: [SCIM_LIST_RESPONSE_SCHEMA],
+    totalResults: resources.length,
+    startIndex: 1,
+    itemsPerPage: resources.length,
+    Resources: resources,
+  };
 }
 
 /** RFC 7644 §4 discovery, read-only. Query parameters are ignored, as the RFC asks. */

@@ -19,7 +19,18 @@ type Attribute = {
 };
 
 function attribute(name: string, type: Attribute['type'], description: string, overrides: Partial<Attribute> = {}): Attribute {
-  return { name, type, multiValued: false, description, required: false, caseExact: false, mutability: 'readWrite', returned: 'default', uniqueness: 'none', ...overrides };
+  return {
+    name,
+    type,
+    multiValued: false,
+    description,
+    required: false,
+    caseExact: false,
+    mutability: 'readWrite',
+    returned: 'default',
+    uniqueness: 'none',
+    ...overrides,
+  };
 }
 
 /** What this service really does: PATCH and filters yes; bulk, sort, password change no; ETags yes. */

@@ -8,7 +8,10 @@ export type Projection = { attributes: string[] | null; excludedAttributes: stri
 
 /** RFC 7644 §3.4.2.5: comma-separated, case-insensitive, dotted or URN-qualified attribute names. */
 export function readProjection(attributes: unknown, excludedAttributes: unknown): Projection {
-  return { attributes: attributes === undefined ? null : names(attributes, 'attributes'), excludedAttributes: excludedAttributes === undefined ? [] : names(excludedAttributes, 'excludedAttributes') };
+  return {
+    attributes: attributes === undefined ? null : names(attributes, 'attributes'),
+    excludedAttributes: excludedAttributes === undefined ? [] : names(excludedAttributes, 'excludedAttributes'),
+  };
 }
 
 function names(raw: unknown, parameter: string): string[] {

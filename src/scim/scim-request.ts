@@ -9,7 +9,10 @@ export const ScimBody = createParamDecorator((_data: unknown, ctx: ExecutionCont
   const req = ctx.switchToHttp().getRequest<FastifyRequest>();
   const mediaType = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (mediaType === undefined || !ACCEPTED_MEDIA_TYPES.includes(mediaType)) {
-    throw new ScimException(415, `Send the body as application/scim+json (or application/json), not ${req.headers['content-type'] ?? 'without a Content-Type'}.`);
+    throw new ScimException(
+      415,
+      `Send the body as application/scim+json (or application/json), not ${req.headers['content-type'] ?? 'without a Content-Type'}.`,
+    );
   }
   return req.body;
 });

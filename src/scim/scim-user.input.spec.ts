@@ -18,12 +18,28 @@ describe('readNewUser', () => {
         password: '1mz050nq',
         active: true,
       }),
-    ).toEqual({ userName: 'Test.User@okta.local', givenName: 'Test', familyName: 'User', email: 'test.user@okta.local', externalId: '00ujl29u0le5T6Aj10h7', active: true });
+    ).toEqual({
+      userName: 'Test.User@okta.local',
+      givenName: 'Test',
+      familyName: 'User',
+      email: 'test.user@okta.local',
+      externalId: '00ujl29u0le5T6Aj10h7',
+      active: true,
+    });
   });
 
   it('reads attribute names in any case, the primary email, and string booleans', () => {
     expect(
-      readNewUser({ SCHEMAS: [CORE.toUpperCase()], USERNAME: 'a@b.co', Name: { GivenName: 'A' }, emails: [{ value: 'home@b.co', type: 'home' }, { value: 'p@b.co', primary: true }], Active: 'False' }),
+      readNewUser({
+        SCHEMAS: [CORE.toUpperCase()],
+        USERNAME: 'a@b.co',
+        Name: { GivenName: 'A' },
+        emails: [
+          { value: 'home@b.co', type: 'home' },
+          { value: 'p@b.co', primary: true },
+        ],
+        Active: 'False',
+      }),
     ).toEqual({ userName: 'a@b.co', givenName: 'A', familyName: null, email: 'p@b.co', externalId: null, active: false });
   });
 
@@ -58,7 +74,13 @@ describe('active, which /Schemas declares required', () => {
 
 describe('readReplacement', () => {
   it('clears names absent from a PUT and leaves externalId alone when absent', () => {
-    expect(readReplacement({ schemas: [CORE], userName: 'a', active: false })).toEqual({ userName: 'a', givenName: null, familyName: null, externalId: undefined, active: false });
+    expect(readReplacement({ schemas: [CORE], userName: 'a', active: false })).toEqual({
+      userName: 'a',
+      givenName: null,
+      familyName: null,
+      externalId: undefined,
+      active: false,
+    });
   });
 
   it('reads externalId when sent, null or empty asking to remove it', () => {

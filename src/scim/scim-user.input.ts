@@ -59,7 +59,10 @@ function readUserResource(body: unknown): JsonObject {
     throw invalid('invalidSyntax', `The request body must be a JSON object (a SCIM User), not ${describeValue(body)}.`);
   }
   const schemas = memberOf(body, 'schemas').value;
-  if (!Array.isArray(schemas) || !schemas.some((schema) => typeof schema === 'string' && schema.toLowerCase() === SCIM_USER_SCHEMA.toLowerCase())) {
+  if (
+    !Array.isArray(schemas) ||
+    !schemas.some((schema) => typeof schema === 'string' && schema.toLowerCase() === SCIM_USER_SCHEMA.toLowerCase())
+  ) {
     throw invalid('invalidSyntax', `"schemas" must list "${SCIM_USER_SCHEMA}".`);
   }
   return body;
@@ -82,7 +85,10 @@ function primaryEmail(resource: JsonObject): string | null {
     throw invalid('invalidValue', 'emails must be an array.');
   }
   const values = emails.filter(isJsonObject);
-  const chosen = values.find((email) => optionalBoolean(email, 'primary') === true) ?? values.find((email) => memberOf(email, 'type').value === 'work') ?? values[0];
+  const chosen =
+    values.find((email) => optionalBoolean(email, 'primary') === true) ??
+    values.find((email) => memberOf(email, 'type').value === 'work') ??
+    values[0];
   return chosen ? optionalString(chosen, 'value', 'emails.value', MAX_EMAIL) : null;
 }
 

@@ -13,8 +13,8 @@ import type { UserRecord } from '../users/users.repository';
 import { mapUserPatch } from './patch';
 import { project, readProjection } from './scim-projection';
 import { etagOf, IfMatchVersion, MethodNotAllowed, RequestScimBaseUrl, ScimBody } from './scim-request';
-import { readNewUser, readReplacement } from './scim-user.input';
 import { ScimUserSearch } from './scim-user-search';
+import { readNewUser, readReplacement } from './scim-user.input';
 import { SCIM_LIST_RESPONSE_SCHEMA, ScimUserResource, toScimUser } from './scim-user.mapper';
 
 type ListResponse = {
@@ -42,7 +42,11 @@ export class ScimUsersController {
   @Get()
   @Header('Content-Type', SCIM_MEDIA_TYPE)
   @CostSetByClient()
-  async list(@CurrentScimClient() client: ScimPrincipal, @Query() query: ListQuery, @RequestScimBaseUrl() requestBaseUrl: string): Promise<ListResponse> {
+  async list(
+    @CurrentScimClient() client: ScimPrincipal,
+    @Query() query: ListQuery,
+    @RequestScimBaseUrl() requestBaseUrl: string,
+  ): Promise<ListResponse> {
     const projection = readProjection(query.attributes, query.excludedAttributes);
     const startIndex = Math.max(1, integerParameter(query.startIndex, 1));
     const count = Math.min(this.settings.scimMaxResults, Math.max(0, integerParameter(query.count, DEFAULT_COUNT)));
@@ -107,7 +111,11 @@ export class ScimUsersController {
 
   @Delete(':id')
   @HttpCode(204)
-  async remove(@CurrentScimClient() client: ScimPrincipal, @Param('id') id: string, @IfMatchVersion() expectedVersion: number | undefined): Promise<void> {
+  async remove(
+    @CurrentScimClient() client: ScimPrincipal,
+    @Param('id') id: string,
+    @IfMatchVersion() expectedVersion: number | undefined,
+  ): Promise<void> {
     await this.users.remove(client.organizationId, id, expectedVersion);
   }
 

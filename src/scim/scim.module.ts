@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
 import { ScimDiscoveryController } from './scim-discovery.controller';
-import { ScimUnsupportedController } from './scim-unsupported.controller';
-import { ScimUsersController } from './scim-users.controller';
 import { ScimFilterMetrics } from './scim-filter.metrics';
+import { ScimUnsupportedController } from './scim-unsupported.controller';
 import { ScimUserSearch } from './scim-user-search';
+import { ScimUsersController } from './scim-users.controller';
 
 @Module({
   imports: [UsersModule],

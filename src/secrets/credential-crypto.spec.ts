@@ -139,12 +139,17 @@ describe('ENCRYPTION_KEY', () => {
 
 describe('ENCRYPTION_KEYS_PREVIOUS', () => {
   it('takes a comma-separated list of 32-byte base64 keys, and names itself (never the values) when one is wrong', () => {
-    expect(new Settings(validateEnvironment({ ENCRYPTION_KEY: KEY, ENCRYPTION_KEYS_PREVIOUS: ` ${OLD_KEY} , ${key(6)} ` })).previousEncryptionKeys).toEqual([
-      Buffer.alloc(32, 5),
-      Buffer.alloc(32, 6),
-    ]);
+    expect(
+      new Settings(validateEnvironment({ ENCRYPTION_KEY: KEY, ENCRYPTION_KEYS_PREVIOUS: ` ${OLD_KEY} , ${key(6)} ` }))
+        .previousEncryptionKeys,
+    ).toEqual([Buffer.alloc(32, 5), Buffer.alloc(32, 6)]);
     expect(new Settings(validateEnvironment({ ENCRYPTION_KEY: KEY, ENCRYPTION_KEYS_PREVIOUS: '' })).previousEncryptionKeys).toEqual([]);
-    for (const wrong of [`${OLD_KEY},c2hvcnQ=`, `${OLD_KEY};${key(6)}`, `${OLD_KEY},`, Array.from({ length: 9 }, (_, i) => key(i + 10)).join(',')]) {
+    for (const wrong of [
+      `${OLD_KEY},c2hvcnQ=`,
+      `${OLD_KEY};${key(6)}`,
+      `${OLD_KEY},`,
+      Array.from({ length: 9 }, (_, i) => key(i + 10)).join(','),
+    ]) {
       let message = '';
       try {
         validateEnvironment({ ENCRYPTION_KEY: KEY, ENCRYPTION_KEYS_PREVIOUS: wrong });

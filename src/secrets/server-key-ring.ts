@@ -68,7 +68,7 @@ export class ServerKeyRing {
     if (loaded.source !== 'environment') {
       new Logger(ServerKeyRing.name).warn(
         `ENCRYPTION_KEY is not set: using the key in ${loaded.file}${loaded.source === 'new-file' ? ' (created now)' : ''}. ` +
-          'Anyone who can read the data directory can decrypt API key secrets and users\' data keys; set ENCRYPTION_KEY in production.',
+          "Anyone who can read the data directory can decrypt API key secrets and users' data keys; set ENCRYPTION_KEY in production.",
       );
     }
     this.current = new ServerKey(loaded.key);

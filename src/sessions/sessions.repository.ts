@@ -40,7 +40,10 @@ const BY_TOKEN_HASH = statement<SessionRow>('sessions.byTokenHash', `SELECT ${CO
 // Written at most once per interval per session (the condition), so reads stay reads.
 const TOUCH = statement('sessions.touch', 'UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ? AND revoked_at IS NULL');
 const REVOKE = statement('sessions.revoke', 'UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL');
-const REVOKE_OF_USER = statement('sessions.revokeOfUser', 'UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE user_id = ? AND revoked_at IS NULL');
+const REVOKE_OF_USER = statement(
+  'sessions.revokeOfUser',
+  'UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE user_id = ? AND revoked_at IS NULL',
+);
 const REVOKE_OF_ORGANIZATION = statement(
   'sessions.revokeOfOrganization',
   'UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE organization_id = ? AND revoked_at IS NULL',

@@ -16,7 +16,12 @@ const EXPIRED_RETENTION_MS = 24 * 3600_000;
 /** The console page that takes a link's token; the token travels in the fragment, never to a server log. */
 export const SIGN_IN_LINK_PATH = '/login/link';
 
-export type IssuedSignInLink = { url: string; expiresAt: Date; organization: { id: string; hostname: string }; user: { id: string; userName: string } };
+export type IssuedSignInLink = {
+  url: string;
+  expiresAt: Date;
+  organization: { id: string; hostname: string };
+  user: { id: string; userName: string };
+};
 
 const CLI_CONTEXT: RequestContext = { sourceAddress: null, requestId: null };
 
@@ -47,19 +52,39 @@ export class SignInLinksService {
       throw notFound('User');
     }
     if (!user.active || user.role !== 'admin') {
-      throw new DomainError(DomainErrorCode.UserInactive, `${user.userName} is not an active administrator of ${organization.hostname}: a sign-in link opens an administrator session only.`);
+      throw new DomainError(
+        DomainErrorCode.UserInactive,
+        `${user.userName} is not an active administrator of ${organization.hostname}: a sign-in link opens an administrator session only.`,
+      );
     }
     // Links are issued rarely, by an operator: cleaning up here needs no timer.
     await this.repository.deleteExpired(new Date(now.getTime() - EXPIRED_RETENTION_MS));
     const token = newSessionToken();
     const expiresAt = new Date(now.getTime() + SIGN_IN_LINK_LIFETIME_MS);
-    await this.repository.insert({ tokenHash: sessionTokenHash(token), organizationId: organization.id, userId: user.id, createdAt: now, expiresAt });
+    await this.repository.insert({
+      tokenHash: sessionTokenHash(token),
+      organizationId: organization.id,
+      userId: user.id,
+      createdAt: now,
+      expiresAt,
+    });
     await this.audit.record(
-      { organizationId: organization.id, type: 'sign_in_link.issued', targetType: 'user', targetId: user.id, detail: `expires:${expiresAt.toISOString()}` },
+      {
+        organizationId: organization.id,
+        type: 'sign_in_link.issued',
+        targetType: 'user',
+        targetId: user.id,
+        detail: `expires:${expiresAt.toISOString()}`,
+      },
       CLI_CONTEXT,
     );
     const base = this.settings.sso.organizationUrlTemplate.replaceAll('{hostname}', organization.hostname);
-    return { url: `${base}${SIGN_IN_LINK_PATH}#${token}`, expiresAt, organization: { id: organization.id, hostname: organization.hostname }, user: { id: user.id, userName: user.userName } };
+    return {
+      url: `${base}${SIGN_IN_LINK_PATH}#${token}`,
+      expiresAt,
+      organization: { id: organization.id, hostname: organization.hostname },
+      user: { id: user.id, userName: user.userName },
+    };
   }
 
   /**
@@ -88,7 +113,14 @@ export class SignInLinksService {
     });
     if (opened) {
       await this.audit.record(
-        { organizationId: organization.id, type: 'sign_in_link.used', actorUserId: opened.session.userId, targetType: 'session', targetId: opened.session.id, detail: null },
+        {
+          organizationId: organization.id,
+          type: 'sign_in_link.used',
+          actorUserId: opened.session.userId,
+          targetType: 'session',
+          targetId: opened.session.id,
+          detail: null,
+        },
         context,
       );
     }

@@ -3,7 +3,10 @@ import { Database } from '../database/database';
 import { isUniqueViolation } from '../database/database-error';
 import { statement } from '../database/statement';
 
-const INSERT = statement('sso.assertionIds.insert', 'INSERT INTO saml_assertion_ids (organization_id, assertion_id_hash, expires_at) VALUES (?, ?, ?)');
+const INSERT = statement(
+  'sso.assertionIds.insert',
+  'INSERT INTO saml_assertion_ids (organization_id, assertion_id_hash, expires_at) VALUES (?, ?, ?)',
+);
 const DELETE_EXPIRED = statement(
   'sso.assertionIds.deleteExpired',
   'DELETE FROM saml_assertion_ids WHERE (organization_id, assertion_id_hash) IN ' +

@@ -34,5 +34,9 @@ export function readIdpCertificate(text: string, field: string): IdpCertificate 
   if (bits < MIN_RSA_BITS) {
     return `${field} holds a ${bits}-bit RSA key: at least ${MIN_RSA_BITS} bits are required.`;
   }
-  return { pem: toPem('CERTIFICATE', Buffer.from(certificate.raw)), fingerprint: certificate.fingerprint256, notAfter: new Date(certificate.validTo) };
+  return {
+    pem: toPem('CERTIFICATE', Buffer.from(certificate.raw)),
+    fingerprint: certificate.fingerprint256,
+    notAfter: new Date(certificate.validTo),
+  };
 }

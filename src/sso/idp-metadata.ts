@@ -22,7 +22,9 @@ export function readIdpMetadata(xml: string): IdpMetadata {
       entityId: null,
       ssoUrl: null,
       certificate: null,
-      problems: ['idpMetadataXml holds no EntityDescriptor with an IDPSSODescriptor: paste the identity provider metadata of the SAML app (Okta: "View SAML setup instructions" or the metadata URL).'],
+      problems: [
+        'idpMetadataXml holds no EntityDescriptor with an IDPSSODescriptor: paste the identity provider metadata of the SAML app (Okta: "View SAML setup instructions" or the metadata URL).',
+      ],
     };
   }
   const problems: string[] = [];
@@ -30,13 +32,19 @@ export function readIdpMetadata(xml: string): IdpMetadata {
   if (!entityId) {
     problems.push('idpMetadataXml: the EntityDescriptor has no entityID.');
   }
-  const redirect = childElements(idp, SAML_METADATA_NS, 'SingleSignOnService').find((service) => attributeOf(service, 'Binding') === HTTP_REDIRECT_BINDING);
+  const redirect = childElements(idp, SAML_METADATA_NS, 'SingleSignOnService').find(
+    (service) => attributeOf(service, 'Binding') === HTTP_REDIRECT_BINDING,
+  );
   const ssoUrl = redirect ? attributeOf(redirect, 'Location') : null;
   if (!ssoUrl) {
-    problems.push('idpMetadataXml has no SingleSignOnService with the HTTP-Redirect binding (with a Location), which sign-in requests use.');
+    problems.push(
+      'idpMetadataXml has no SingleSignOnService with the HTTP-Redirect binding (with a Location), which sign-in requests use.',
+    );
   }
-  const signingKey = childElements(idp, SAML_METADATA_NS, 'KeyDescriptor').find((key) => (attributeOf(key, 'use') ?? 'signing') === 'signing');
-  const certificate = signingKey ? descendantElements(signingKey, XMLDSIG_NS, 'X509Certificate')[0]?.textContent ?? null : null;
+  const signingKey = childElements(idp, SAML_METADATA_NS, 'KeyDescriptor').find(
+    (key) => (attributeOf(key, 'use') ?? 'signing') === 'signing',
+  );
+  const certificate = signingKey ? (descendantElements(signingKey, XMLDSIG_NS, 'X509Certificate')[0]?.textContent ?? null) : null;
   if (!certificate?.trim()) {
     problems.push('idpMetadataXml has no signing certificate (KeyDescriptor use="signing" with an X509Certificate).');
   }

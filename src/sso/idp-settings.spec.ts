@@ -14,7 +14,11 @@ describe('readIdpSettings', () => {
   });
 
   it('accepts the three fields and reads the certificate', () => {
-    const reading = readIdpSettings({ idpEntityId: 'http://www.okta.com/exk1', idpSsoUrl: 'https://acme.okta.com/app/x/sso/saml', idpCertificate: certificate });
+    const reading = readIdpSettings({
+      idpEntityId: 'http://www.okta.com/exk1',
+      idpSsoUrl: 'https://acme.okta.com/app/x/sso/saml',
+      idpCertificate: certificate,
+    });
     expect(reading.problems).toEqual([]);
     expect(reading.settings?.certificate.fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
   });
@@ -31,12 +35,19 @@ describe('readIdpSettings', () => {
   });
 
   it('refuses an RSA key shorter than 2048 bits, and a key that is not RSA', async () => {
-    const weak = await selfSigned({ name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 1024 });
+    const weak = await selfSigned({
+      name: 'RSASSA-PKCS1-v1_5',
+      hash: 'SHA-256',
+      publicExponent: new Uint8Array([1, 0, 1]),
+      modulusLength: 1024,
+    });
     expect(readIdpSettings({ idpEntityId: 'e', idpSsoUrl: 'https://idp.example.com/sso', idpCertificate: weak }).problems).toEqual([
       'idpCertificate holds a 1024-bit RSA key: at least 2048 bits are required.',
     ]);
     const elliptic = await selfSigned({ name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' });
-    expect(readIdpSettings({ idpEntityId: 'e', idpSsoUrl: 'https://idp.example.com/sso', idpCertificate: elliptic }).problems[0]).toContain('holds a key of type ec: SAML responses are verified with RSA keys only');
+    expect(readIdpSettings({ idpEntityId: 'e', idpSsoUrl: 'https://idp.example.com/sso', idpCertificate: elliptic }).problems[0]).toContain(
+      'holds a key of type ec: SAML responses are verified with RSA keys only',
+    );
   });
 
   it('knows this machine: localhost, *.localhost and 127.0.0.0/8, nothing else', () => {
@@ -46,7 +57,11 @@ describe('readIdpSettings', () => {
 
   it('warns within 30 days of expiry and after it, not before', () => {
     const now = new Date('2030-01-01T00:00:00Z');
-    const expiring = (days: number): IdpCertificate => ({ pem: '', fingerprint: '', notAfter: new Date(now.getTime() + days * 86_400_000) });
+    const expiring = (days: number): IdpCertificate => ({
+      pem: '',
+      fingerprint: '',
+      notAfter: new Date(now.getTime() + days * 86_400_000),
+    });
     expect(expiryWarnings(expiring(31), now)).toEqual([]);
     expect(expiryWarnings(expiring(30), now)[0]).toContain('in 30 days');
     expect(expiryWarnings(expiring(1), now)[0]).toContain('in 1 day)');
@@ -55,7 +70,7 @@ describe('readIdpSettings', () => {
 });
 
 async function selfSigned(algorithm: RsaHashedKeyGenParams | EcKeyGenParams): Promise<string> {
-  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']));
+  const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
     name: 'CN=test',

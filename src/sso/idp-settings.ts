@@ -32,14 +32,24 @@ export function readIdpSettings(input: IdpSettingsInput, now = new Date()): IdpS
   let certificateText: string | null | undefined;
   if (input.idpMetadataXml !== undefined) {
     if (given.length > 0) {
-      return { settings: null, problems: [`Send either idpMetadataXml or idpEntityId, idpSsoUrl and idpCertificate, not both (got idpMetadataXml and ${given.map(([name]) => name).join(', ')}).`], warnings: [] };
+      return {
+        settings: null,
+        problems: [
+          `Send either idpMetadataXml or idpEntityId, idpSsoUrl and idpCertificate, not both (got idpMetadataXml and ${given.map(([name]) => name).join(', ')}).`,
+        ],
+        warnings: [],
+      };
     }
     const metadata = readIdpMetadata(input.idpMetadataXml);
     problems.push(...metadata.problems);
     ({ entityId, ssoUrl, certificate: certificateText } = metadata);
   } else {
     if (given.length === 0) {
-      return { settings: null, problems: ['Send idpMetadataXml (the identity provider metadata), or idpEntityId, idpSsoUrl and idpCertificate.'], warnings: [] };
+      return {
+        settings: null,
+        problems: ['Send idpMetadataXml (the identity provider metadata), or idpEntityId, idpSsoUrl and idpCertificate.'],
+        warnings: [],
+      };
     }
     for (const [name, value] of Object.entries(fields)) {
       if (value === undefined || value.trim() === '') {
@@ -57,7 +67,9 @@ export function readIdpSettings(input: IdpSettingsInput, now = new Date()): IdpS
   if (ssoUrl) {
     problems.push(...ssoUrlProblems(ssoUrl, source ? `the metadata's SingleSignOnService Location` : 'idpSsoUrl'));
   }
-  const certificate = certificateText ? readIdpCertificate(certificateText, source ? `the metadata's signing certificate` : 'idpCertificate') : null;
+  const certificate = certificateText
+    ? readIdpCertificate(certificateText, source ? `the metadata's signing certificate` : 'idpCertificate')
+    : null;
   if (typeof certificate === 'string') {
     problems.push(certificate);
   }
@@ -111,7 +123,9 @@ export function expiryWarnings(certificate: IdpCertificate, now = new Date()): s
     return [`The identity provider's certificate expired on ${on}: replace it with the identity provider's current signing certificate.`];
   }
   if (days <= EXPIRY_WARNING_DAYS) {
-    return [`The identity provider's certificate expires on ${on} (in ${days} day${days === 1 ? '' : 's'}): when the identity provider signs with its new certificate, configure that one here, or sign-in stops.`];
+    return [
+      `The identity provider's certificate expires on ${on} (in ${days} day${days === 1 ? '' : 's'}): when the identity provider signs with its new certificate, configure that one here, or sign-in stops.`,
+    ];
   }
   return [];
 }

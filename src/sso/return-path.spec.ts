@@ -9,7 +9,18 @@ describe('safeReturnPath', () => {
   });
 
   it('refuses anything that could leave the site or split a header', () => {
-    for (const returnTo of ['', 'files', 'https://evil.example/', '//evil.example', '/\\evil.example', '\\\\evil', '/ok\r\nLocation: x', '/a b', '/\t', `/${'a'.repeat(1024)}`]) {
+    for (const returnTo of [
+      '',
+      'files',
+      'https://evil.example/',
+      '//evil.example',
+      '/\\evil.example',
+      '\\\\evil',
+      '/ok\r\nLocation: x',
+      '/a b',
+      '/\t',
+      `/${'a'.repeat(1024)}`,
+    ]) {
       expect(safeReturnPath(returnTo), JSON.stringify(returnTo)).toBeNull();
     }
   });

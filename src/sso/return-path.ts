@@ -7,7 +7,12 @@ const BASE = new URL('https://return-path.invalid');
  * Null when it is not such a path.
  */
 export function safeReturnPath(returnTo: string): string | null {
-  if (returnTo.length > MAX_RETURN_PATH_LENGTH || !returnTo.startsWith('/') || returnTo.startsWith('//') || /[\\\s\p{Cc}]/u.test(returnTo)) {
+  if (
+    returnTo.length > MAX_RETURN_PATH_LENGTH ||
+    !returnTo.startsWith('/') ||
+    returnTo.startsWith('//') ||
+    /[\\\s\p{Cc}]/u.test(returnTo)
+  ) {
     return null;
   }
   let resolved: URL;

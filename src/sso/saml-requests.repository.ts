@@ -13,8 +13,14 @@ export type OutstandingRequest = {
 
 type RequestRow = { id: string; organization_id: string; relay_state_hash: string; return_to: string; expires_at: unknown };
 
-const INSERT = statement('sso.requests.insert', 'INSERT INTO sso_requests (id, organization_id, relay_state_hash, return_to, expires_at) VALUES (?, ?, ?, ?, ?)');
-const BY_ID = statement<RequestRow>('sso.requests.byId', 'SELECT id, organization_id, relay_state_hash, return_to, expires_at FROM sso_requests WHERE id = ? AND organization_id = ?');
+const INSERT = statement(
+  'sso.requests.insert',
+  'INSERT INTO sso_requests (id, organization_id, relay_state_hash, return_to, expires_at) VALUES (?, ?, ?, ?, ?)',
+);
+const BY_ID = statement<RequestRow>(
+  'sso.requests.byId',
+  'SELECT id, organization_id, relay_state_hash, return_to, expires_at FROM sso_requests WHERE id = ? AND organization_id = ?',
+);
 const DELETE = statement('sso.requests.delete', 'DELETE FROM sso_requests WHERE id = ? AND organization_id = ?');
 const DELETE_EXPIRED = statement(
   'sso.requests.deleteExpired',
@@ -43,7 +49,13 @@ export class SamlRequestsRepository {
     if (affected === 0) {
       return null;
     }
-    return { id: row.id, organizationId: row.organization_id, relayStateHash: row.relay_state_hash, returnTo: row.return_to, expiresAt: readDate(row.expires_at) };
+    return {
+      id: row.id,
+      organizationId: row.organization_id,
+      relayStateHash: row.relay_state_hash,
+      returnTo: row.return_to,
+      expiresAt: readDate(row.expires_at),
+    };
   }
 
   async deleteExpired(before: Date, limit: number): Promise<number> {

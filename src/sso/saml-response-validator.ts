@@ -1,9 +1,19 @@
 import { isUtf8 } from 'node:buffer';
 import { SAML, SamlStatusError, ValidateInResponseTo } from '@node-saml/node-saml';
+import {
+  attributeOf,
+  childElements,
+  containsComment,
+  descendantElements,
+  parseSamlXml,
+  SAML_ASSERTION_NS,
+  SAML_PROTOCOL_NS,
+  UnreadableXmlError,
+  XMLDSIG_NS,
+} from './saml-xml';
+import { ServiceProviderUrls } from './service-provider-urls';
 import { IdpConfiguration } from './sso-configuration.repository';
 import { SsoFailure, SsoFailureReason } from './sso-failure';
-import { ServiceProviderUrls } from './service-provider-urls';
-import { attributeOf, childElements, containsComment, descendantElements, parseSamlXml, SAML_ASSERTION_NS, SAML_PROTOCOL_NS, UnreadableXmlError, XMLDSIG_NS } from './saml-xml';
 
 /** What a valid response establishes, read only from the signed assertion. */
 export type ValidatedAssertion = {
@@ -184,9 +194,10 @@ function refuseSha1(document: Document, allowSha1: boolean): void {
     return;
   }
   for (const signature of descendantElements(document, XMLDSIG_NS, 'Signature')) {
-    const algorithms = [...descendantElements(signature, XMLDSIG_NS, 'SignatureMethod'), ...descendantElements(signature, XMLDSIG_NS, 'DigestMethod')].map((element) =>
-      attributeOf(element, 'Algorithm'),
-    );
+    const algorithms = [
+      ...descendantElements(signature, XMLDSIG_NS, 'SignatureMethod'),
+      ...descendantElements(signature, XMLDSIG_NS, 'DigestMethod'),
+    ].map((element) => attributeOf(element, 'Algorithm'));
     if (algorithms.some((algorithm) => algorithm !== null && SHA1_ALGORITHMS.has(algorithm))) {
       throw new SsoFailure('weak_signature_algorithm');
     }
@@ -201,7 +212,9 @@ function bearerConfirmation(confirmations: XmlNode[] | undefined, { sp, clockSke
   if (bearers.length === 0) {
     throw new SsoFailure('malformed_response');
   }
-  const addressed = bearers.map((bearer) => (single(children(bearer, 'SubjectConfirmationData'))?.$ ?? {}) as ConfirmationData).filter((data) => data.Recipient === sp.acsUrl);
+  const addressed = bearers
+    .map((bearer) => (single(children(bearer, 'SubjectConfirmationData'))?.$ ?? {}) as ConfirmationData)
+    .filter((data) => data.Recipient === sp.acsUrl);
   if (addressed.length === 0) {
     throw new SsoFailure('recipient_mismatch');
   }

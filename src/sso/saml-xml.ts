@@ -21,7 +21,10 @@ export function parseSamlXml(text: string): Document {
   const refuse = (message: string): never => {
     throw new UnreadableXmlError(`the document is not well-formed XML (${message.split('\n', 1)[0].slice(0, 120)})`);
   };
-  const document = new DOMParser({ locator: {}, errorHandler: { warning: refuse, error: refuse, fatalError: refuse } }).parseFromString(text, 'text/xml');
+  const document = new DOMParser({ locator: {}, errorHandler: { warning: refuse, error: refuse, fatalError: refuse } }).parseFromString(
+    text,
+    'text/xml',
+  );
   if (!document?.documentElement) {
     throw new UnreadableXmlError('the document has no root element');
   }

@@ -1,4 +1,13 @@
-import { applyDecorators, CanActivate, createParamDecorator, ExecutionContext, Injectable, SetMetadata, UnauthorizedException, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  CanActivate,
+  createParamDecorator,
+  ExecutionContext,
+  Injectable,
+  SetMetadata,
+  UnauthorizedException,
+  UseGuards,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AUTH_KIND, AuthKind } from '../auth/auth-kind.decorator';
 import { SessionAuthenticator, SignedIn } from './session-authenticator';
@@ -23,7 +32,9 @@ export class SessionGuard implements CanActivate {
       if (token !== null) {
         void http.getResponse<FastifyReply>().header('Set-Cookie', this.cookie.clear());
       }
-      throw new UnauthorizedException('Sign in first: no valid session (it may have expired, been signed out, or the account deactivated).');
+      throw new UnauthorizedException(
+        'Sign in first: no valid session (it may have expired, been signed out, or the account deactivated).',
+      );
     }
     request.signedIn = signedIn;
     return true;
@@ -31,7 +42,8 @@ export class SessionGuard implements CanActivate {
 }
 
 /** A route for a signed-in person: the session cookie is checked on every request. */
-export const SessionAuth = (): MethodDecorator & ClassDecorator => applyDecorators(SetMetadata(AUTH_KIND, 'session' satisfies AuthKind), UseGuards(SessionGuard));
+export const SessionAuth = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(SetMetadata(AUTH_KIND, 'session' satisfies AuthKind), UseGuards(SessionGuard));
 
 /** A SAML service-provider endpoint: no credential, the organization comes from the host. */
 export const SsoEndpoint = (): MethodDecorator & ClassDecorator => SetMetadata(AUTH_KIND, 'sso' satisfies AuthKind);

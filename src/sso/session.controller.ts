@@ -37,11 +37,22 @@ export class SessionController {
 
   @Post('logout')
   @HttpCode(204)
-  async logout(@CurrentSignIn() { session }: SignedIn, @CurrentRequest() context: RequestContext, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+  async logout(
+    @CurrentSignIn() { session }: SignedIn,
+    @CurrentRequest() context: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
     void reply.header('Set-Cookie', this.cookie.clear());
     if (await this.sessions.revoke(session.id, 'logout')) {
       await this.audit.record(
-        { organizationId: session.organizationId, type: 'session.revoked', actorUserId: session.userId, targetType: 'session', targetId: session.id, detail: 'logout' },
+        {
+          organizationId: session.organizationId,
+          type: 'session.revoked',
+          actorUserId: session.userId,
+          targetType: 'session',
+          targetId: session.id,
+          detail: 'logout',
+        },
         context,
       );
     }

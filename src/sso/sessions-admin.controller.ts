@@ -20,7 +20,7 @@ export class SessionsAdminController {
 
   @Delete(':id/sessions')
   @HttpCode(204)
-  @ApiOperation({ summary: "Signs the user out everywhere: every open session of the user ends at once (204, also when there was none)" })
+  @ApiOperation({ summary: 'Signs the user out everywhere: every open session of the user ends at once (204, also when there was none)' })
   async revoke(@CurrentAdmin() admin: AdminPrincipal, @Param('id') id: string, @CurrentRequest() context: RequestContext): Promise<void> {
     const user = await this.users.findById(admin.organizationId, id);
     if (!user || user.deleted) {
@@ -29,7 +29,15 @@ export class SessionsAdminController {
     const ended = await this.sessions.revokeAllOfUser(user.id, 'admin');
     if (ended > 0) {
       await this.audit.record(
-        { organizationId: admin.organizationId, type: 'session.revoked', actorUserId: admin.userId, actorApiKeyId: admin.apiKeyId, targetType: 'user', targetId: user.id, detail: `admin:${ended}` },
+        {
+          organizationId: admin.organizationId,
+          type: 'session.revoked',
+          actorUserId: admin.userId,
+          actorApiKeyId: admin.apiKeyId,
+          targetType: 'user',
+          targetId: user.id,
+          detail: `admin:${ended}`,
+        },
         context,
       );
     }

@@ -19,7 +19,8 @@ export class SsoAdminController {
 
   @Get()
   @ApiOperation({
-    summary: "The organization's SAML single sign-on: the identity provider it trusts, and the URLs to give that identity provider (filled in before configuration)",
+    summary:
+      "The organization's SAML single sign-on: the identity provider it trusts, and the URLs to give that identity provider (filled in before configuration)",
   })
   async get(@CurrentAdmin() admin: AdminPrincipal): Promise<SsoConfigurationResponseDto> {
     const view = await this.configurations.view(await this.configurations.organization(admin.organizationId));
@@ -28,13 +29,26 @@ export class SsoAdminController {
 
   @Put()
   @ApiOperation({
-    summary: 'Configures (or replaces) the identity provider: its metadata XML, or idpEntityId, idpSsoUrl and idpCertificate; enables single sign-on. Every problem is listed in one 400.',
+    summary:
+      'Configures (or replaces) the identity provider: its metadata XML, or idpEntityId, idpSsoUrl and idpCertificate; enables single sign-on. Every problem is listed in one 400.',
   })
-  async configure(@CurrentAdmin() admin: AdminPrincipal, @Body() body: ConfigureSsoDto, @CurrentRequest() context: RequestContext): Promise<SsoConfigurationResponseDto> {
+  async configure(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Body() body: ConfigureSsoDto,
+    @CurrentRequest() context: RequestContext,
+  ): Promise<SsoConfigurationResponseDto> {
     const organization = await this.configurations.organization(admin.organizationId);
     const { view, warnings } = await this.configurations.configure(organization, body);
     await this.audit.record(
-      { organizationId: organization.id, type: 'sso.configured', actorUserId: admin.userId, actorApiKeyId: admin.apiKeyId, targetType: 'organization', targetId: organization.id, detail: 'enabled' },
+      {
+        organizationId: organization.id,
+        type: 'sso.configured',
+        actorUserId: admin.userId,
+        actorApiKeyId: admin.apiKeyId,
+        targetType: 'organization',
+        targetId: organization.id,
+        detail: 'enabled',
+      },
       context,
     );
     return toSsoConfigurationResponse(view, warnings);
@@ -47,9 +61,29 @@ export class SsoAdminController {
     const organization = await this.configurations.organization(admin.organizationId);
     const ended = await this.configurations.disable(organization);
     const actor = { actorUserId: admin.userId, actorApiKeyId: admin.apiKeyId };
-    await this.audit.record({ organizationId: organization.id, type: 'sso.configured', ...actor, targetType: 'organization', targetId: organization.id, detail: 'disabled' }, context);
+    await this.audit.record(
+      {
+        organizationId: organization.id,
+        type: 'sso.configured',
+        ...actor,
+        targetType: 'organization',
+        targetId: organization.id,
+        detail: 'disabled',
+      },
+      context,
+    );
     if (ended > 0) {
-      await this.audit.record({ organizationId: organization.id, type: 'session.revoked', ...actor, targetType: 'organization', targetId: organization.id, detail: `sso_disabled:${ended}` }, context);
+      await this.audit.record(
+        {
+          organizationId: organization.id,
+          type: 'session.revoked',
+          ...actor,
+          targetType: 'organization',
+          targetId: organization.id,
+          detail: `sso_disabled:${ended}`,
+        },
+        context,
+      );
     }
   }
 }

@@ -29,13 +29,24 @@ type ConfigurationRow = {
   updated_at: unknown;
 };
 
-const COLUMNS = 'organization_id, enabled, idp_entity_id, idp_sso_url, idp_certificate, allow_idp_initiated, sp_private_key_ciphertext, sp_certificate, updated_at';
-const BY_ORGANIZATION = statement<ConfigurationRow>('sso.configurations.byOrganization', `SELECT ${COLUMNS} FROM sso_configurations WHERE organization_id = ?`);
+const COLUMNS =
+  'organization_id, enabled, idp_entity_id, idp_sso_url, idp_certificate, allow_idp_initiated, sp_private_key_ciphertext, sp_certificate, updated_at';
+const BY_ORGANIZATION = statement<ConfigurationRow>(
+  'sso.configurations.byOrganization',
+  `SELECT ${COLUMNS} FROM sso_configurations WHERE organization_id = ?`,
+);
 // A sign-in holds this while it opens a session: disabling SSO waits for it, or it sees SSO disabled.
-const BY_ORGANIZATION_SHARED = statement<ConfigurationRow>('sso.configurations.byOrganizationShared', `SELECT ${COLUMNS} FROM sso_configurations WHERE organization_id = ?`, {
-  lock: 'share',
-});
-const ENABLED = statement<{ enabled: unknown }>('sso.configurations.enabled', 'SELECT enabled FROM sso_configurations WHERE organization_id = ?');
+const BY_ORGANIZATION_SHARED = statement<ConfigurationRow>(
+  'sso.configurations.byOrganizationShared',
+  `SELECT ${COLUMNS} FROM sso_configurations WHERE organization_id = ?`,
+  {
+    lock: 'share',
+  },
+);
+const ENABLED = statement<{ enabled: unknown }>(
+  'sso.configurations.enabled',
+  'SELECT enabled FROM sso_configurations WHERE organization_id = ?',
+);
 const INSERT = statement(
   'sso.configurations.insert',
   'INSERT INTO sso_configurations (organization_id, enabled, allow_idp_initiated, sp_private_key_ciphertext, sp_certificate, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -70,7 +81,15 @@ export class SsoConfigurationRepository {
   }
 
   async configure(organizationId: string, idp: IdpConfiguration, now: Date): Promise<boolean> {
-    const result = await this.database.run(CONFIGURE, [true, idp.entityId, idp.ssoUrl, idp.certificatePem, idp.allowIdpInitiated, now, organizationId]);
+    const result = await this.database.run(CONFIGURE, [
+      true,
+      idp.entityId,
+      idp.ssoUrl,
+      idp.certificatePem,
+      idp.allowIdpInitiated,
+      now,
+      organizationId,
+    ]);
     return result.affected > 0;
   }
 

@@ -59,14 +59,21 @@ export class SsoConfigurationService {
   }
 
   /** Validates and stores the identity provider's settings (every problem in one 400); SSO is enabled. */
-  async configure(organization: HostedOrganization, input: IdpSettingsInput & { allowIdpInitiated?: boolean }): Promise<{ view: SsoConfigurationView; warnings: string[] }> {
+  async configure(
+    organization: HostedOrganization,
+    input: IdpSettingsInput & { allowIdpInitiated?: boolean },
+  ): Promise<{ view: SsoConfigurationView; warnings: string[] }> {
     const reading = readIdpSettings(input);
     if (!reading.settings) {
       throw new DomainError(DomainErrorCode.InvalidInput, reading.problems.join(' '));
     }
     await this.record(organization);
     const { entityId, ssoUrl, certificate } = reading.settings;
-    await this.configurations.configure(organization.id, { entityId, ssoUrl, certificatePem: certificate.pem, allowIdpInitiated: input.allowIdpInitiated ?? true }, new Date());
+    await this.configurations.configure(
+      organization.id,
+      { entityId, ssoUrl, certificatePem: certificate.pem, allowIdpInitiated: input.allowIdpInitiated ?? true },
+      new Date(),
+    );
     return { view: await this.view(organization), warnings: reading.warnings };
   }
 
@@ -85,7 +92,12 @@ export class SsoConfigurationService {
     if (!record?.enabled || !record.idpEntityId || !record.idpSsoUrl || !record.idpCertificate) {
       return null;
     }
-    const idp = { entityId: record.idpEntityId, ssoUrl: record.idpSsoUrl, certificatePem: record.idpCertificate, allowIdpInitiated: record.allowIdpInitiated };
+    const idp = {
+      entityId: record.idpEntityId,
+      ssoUrl: record.idpSsoUrl,
+      certificatePem: record.idpCertificate,
+      allowIdpInitiated: record.allowIdpInitiated,
+    };
     return { organization, idp, sp: this.urls.forHostname(organization.hostname), record };
   }
 
@@ -119,7 +131,12 @@ export class SsoConfigurationService {
     }
     const pair = await generateServiceProviderKeyPair(organization.hostname);
     try {
-      await this.configurations.insertKeyPair(organization.id, this.crypto.encrypt(pair.privateKeyPem, keyBinding(organization.id)), pair.certificatePem, new Date());
+      await this.configurations.insertKeyPair(
+        organization.id,
+        this.crypto.encrypt(pair.privateKeyPem, keyBinding(organization.id)),
+        pair.certificatePem,
+        new Date(),
+      );
     } catch (error) {
       // Two first reads at once: the primary key keeps one key pair, and both use it.
       if (!isUniqueViolation(error)) {

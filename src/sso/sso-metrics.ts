@@ -10,8 +10,18 @@ export class SsoMetrics {
   private readonly failures: Counter<'reason'>;
 
   constructor(registry: MetricsRegistry) {
-    this.logins = new Counter({ name: 'sso_logins_total', help: 'Successful single sign-on sign-ins', labelNames: ['flow'], registers: [registry] });
-    this.failures = new Counter({ name: 'sso_login_failures_total', help: 'Refused single sign-on sign-ins, by reason', labelNames: ['reason'], registers: [registry] });
+    this.logins = new Counter({
+      name: 'sso_logins_total',
+      help: 'Successful single sign-on sign-ins',
+      labelNames: ['flow'],
+      registers: [registry],
+    });
+    this.failures = new Counter({
+      name: 'sso_login_failures_total',
+      help: 'Refused single sign-on sign-ins, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
     // Every series exists from the start, so a rate over a reason that never occurred reads 0, not nothing.
     for (const flow of ['sp_initiated', 'idp_initiated']) {
       this.logins.inc({ flow }, 0);

@@ -11,8 +11,8 @@ import { OpenedSession, SessionsService } from '../sessions/sessions.service';
 import { UserDirectory } from '../users/user-directory';
 import { AssertionReplayCache } from './assertion-replay-cache';
 import { safeReturnPath } from './return-path';
-import { validateSamlResponse } from './saml-response-validator';
 import { SamlRequestsRepository } from './saml-requests.repository';
+import { validateSamlResponse } from './saml-response-validator';
 import { SignInConfiguration, SsoConfigurationService } from './sso-configuration.service';
 import { SsoFailure } from './sso-failure';
 import { SsoMetrics } from './sso-metrics';
@@ -85,12 +85,23 @@ export class SsoSignInService {
   }
 
   /** Validates a posted response and opens a session; every refusal is audited and counted, then thrown as SsoFailure. */
-  async completeSignIn(organization: HostedOrganization, form: { SAMLResponse?: unknown; RelayState?: unknown }, context: RequestContext): Promise<CompletedSignIn> {
+  async completeSignIn(
+    organization: HostedOrganization,
+    form: { SAMLResponse?: unknown; RelayState?: unknown },
+    context: RequestContext,
+  ): Promise<CompletedSignIn> {
     try {
       const signedIn = await this.signIn(organization, form);
       this.metrics.login(signedIn.flow);
       await this.audit.record(
-        { organizationId: organization.id, type: 'sso.login', actorUserId: signedIn.session.userId, targetType: 'user', targetId: signedIn.session.userId, detail: signedIn.flow },
+        {
+          organizationId: organization.id,
+          type: 'sso.login',
+          actorUserId: signedIn.session.userId,
+          targetType: 'user',
+          targetId: signedIn.session.userId,
+          detail: signedIn.flow,
+        },
         context,
       );
       return signedIn;
@@ -137,7 +148,11 @@ export class SsoSignInService {
   }
 
   /** SP-initiated: the outstanding request of this organization it answers, taken once. IdP-initiated: allowed or not. */
-  private async answeredRequest(configuration: SignInConfiguration, inResponseTo: string | null, relayState: unknown): Promise<{ flow: SamlLoginFlow; returnTo: string }> {
+  private async answeredRequest(
+    configuration: SignInConfiguration,
+    inResponseTo: string | null,
+    relayState: unknown,
+  ): Promise<{ flow: SamlLoginFlow; returnTo: string }> {
     if (inResponseTo === null) {
       if (!configuration.idp.allowIdpInitiated) {
         throw new SsoFailure('idp_initiated_disabled');
@@ -155,7 +170,16 @@ export class SsoSignInService {
 
   private async auditFailure(organization: HostedOrganization, failure: SsoFailure, context: RequestContext): Promise<void> {
     try {
-      await this.audit.record({ organizationId: organization.id, type: 'sso.failed', targetType: 'organization', targetId: organization.id, detail: failure.reason }, context);
+      await this.audit.record(
+        {
+          organizationId: organization.id,
+          type: 'sso.failed',
+          targetType: 'organization',
+          targetId: organization.id,
+          detail: failure.reason,
+        },
+        context,
+      );
     } catch (error) {
       this.logger.error(`could not audit a refused sign-in: ${String(error)}`);
     }

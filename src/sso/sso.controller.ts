@@ -3,8 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestContextOf } from '../common/request-context';
 import { OrganizationHosts } from '../organizations/organization-hosts';
-import { SessionCookie } from './session-cookie';
 import { SsoEndpoint } from './session-auth';
+import { SessionCookie } from './session-cookie';
 import { SsoConfigurationService } from './sso-configuration.service';
 import { SsoFailure } from './sso-failure';
 import { failurePage, unknownOrganizationPage } from './sso-pages';
@@ -30,7 +30,10 @@ export class SsoController {
     if (!organization) {
       return notFound(reply);
     }
-    await reply.status(200).type('application/samlmetadata+xml; charset=utf-8').send(await this.configurations.metadata(organization));
+    await reply
+      .status(200)
+      .type('application/samlmetadata+xml; charset=utf-8')
+      .send(await this.configurations.metadata(organization));
   }
 
   @Get('login')
@@ -57,7 +60,12 @@ export class SsoController {
     const fields = isForm(request.headers['content-type']) ? (form ?? {}) : {};
     try {
       const signedIn = await this.signIn.completeSignIn(organization, fields, requestContextOf(request));
-      await reply.status(303).header('Cache-Control', 'no-store').header('Set-Cookie', this.cookie.set(signedIn.token)).header('Location', signedIn.returnTo).send();
+      await reply
+        .status(303)
+        .header('Cache-Control', 'no-store')
+        .header('Set-Cookie', this.cookie.set(signedIn.token))
+        .header('Location', signedIn.returnTo)
+        .send();
     } catch (error) {
       await refused(reply, error);
     }

@@ -36,7 +36,10 @@ describe('LocalDiskBlobStorage', () => {
   it('streams stored bytes back exactly, and refuses a missing key before any byte with BlobNotFoundError', async () => {
     const content = Buffer.alloc(200_000, 'abc');
     const source = new PassThrough();
-    const storing = storage.put('org/user/big', source, { maxBytes: content.length, sha256: createHash('sha256').update(content).digest('hex') });
+    const storing = storage.put('org/user/big', source, {
+      maxBytes: content.length,
+      sha256: createHash('sha256').update(content).digest('hex'),
+    });
     source.end(content);
     await storing;
     const chunks: Buffer[] = [];

@@ -85,7 +85,14 @@ export class LocalDiskBlobStorage extends BlobStorage {
     for (const name of names.filter((entry) => entry.endsWith(STAGING_SUFFIX))) {
       const path = join(directory, name);
       const staged = await stat(path).catch(() => undefined);
-      if (staged && staged.mtime < olderThan && (await unlink(path).then(() => true, () => false))) {
+      if (
+        staged &&
+        staged.mtime < olderThan &&
+        (await unlink(path).then(
+          () => true,
+          () => false,
+        ))
+      ) {
         dropped += 1;
       }
     }

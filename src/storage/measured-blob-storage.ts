@@ -91,5 +91,8 @@ export class MeasuredBlobStorage extends BlobStorage {
 }
 
 function isRefusedContent(error: unknown): boolean {
-  return error instanceof Error && ['BlobTooLargeError', 'BlobSourceInterruptedError', 'BlobDigestMismatchError', 'BlobNotFoundError'].includes(error.name);
+  return (
+    error instanceof Error &&
+    ['BlobTooLargeError', 'BlobSourceInterruptedError', 'BlobDigestMismatchError', 'BlobNotFoundError'].includes(error.name)
+  );
 }

@@ -78,9 +78,11 @@ export class S3BlobStorage extends BlobStorage {
   }
 
   async openRead(key: string): Promise<Readable> {
-    const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) })).catch((error: unknown) => {
-      throw isNoSuchKey(error) ? new BlobNotFoundError() : new BlobStoreUnavailableError(error);
-    });
+    const object = await this.client
+      .send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }))
+      .catch((error: unknown) => {
+        throw isNoSuchKey(error) ? new BlobNotFoundError() : new BlobStoreUnavailableError(error);
+      });
     // In Node the SDK's Body is an http.IncomingMessage: a Readable streamed from the socket.
     return object.Body as Readable;
   }
@@ -90,7 +92,15 @@ export class S3BlobStorage extends BlobStorage {
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     do {
-      const page = await this.call(() => this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.prefix || undefined, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker })),
+      const page = await this.call(() =>
+        this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: this.prefix || undefined,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+        ),
       );
       for (const upload of page.Uploads ?? []) {
         if (upload.Key && upload.UploadId && upload.Initiated && upload.Initiated < olderThan) {
@@ -113,7 +123,13 @@ export class S3BlobStorage extends BlobStorage {
     const byObjectKey = new Map(keys.map((key) => [this.objectKey(key), key]));
     const undeleted = new Map(keys.map((key) => [key, 'the store did not confirm the deletion']));
     try {
-      const result = await this.call(() => this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: [...byObjectKey.keys()].map((Key) => ({ Key })), Quiet: false } })),
+      const result = await this.call(() =>
+        this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: [...byObjectKey.keys()].map((Key) => ({ Key })), Quiet: false },
+          }),
+        ),
       );
       for (const deleted of result.Deleted ?? []) {
         const key = deleted.Key === undefined ? undefined : byObjectKey.get(deleted.Key);

@@ -1,5 +1,5 @@
-import { Module } from '@nestjs/common';
 import { S3Client } from '@aws-sdk/client-s3';
+import { Module } from '@nestjs/common';
 import { Settings } from '../config/settings';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { AbandonedUploadSweeper } from './abandoned-upload-sweeper';

@@ -73,7 +73,6 @@ describe('foldCase', () => {
     );
   });
 
-
   it('folds names and emails without touching white space or invisible characters', () => {
     expect(foldCase('ÉLODIE Núñez ')).toBe('élodie núñez ');
     expect(foldCase('a\u200Bb')).toBe('a\u200Bb');

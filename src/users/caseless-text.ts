@@ -48,10 +48,16 @@ export const USER_NAME_KEY_MAX_LENGTH = 255;
 export function userNameKeyForNewUser(userName: string): string {
   const key = normalizeUserName(userName);
   if (key === '') {
-    throw new DomainError(DomainErrorCode.InvalidInput, 'userName must contain a visible character (white space and invisible characters alone are not a name).');
+    throw new DomainError(
+      DomainErrorCode.InvalidInput,
+      'userName must contain a visible character (white space and invisible characters alone are not a name).',
+    );
   }
   if ([...key].length > USER_NAME_KEY_MAX_LENGTH) {
-    throw new DomainError(DomainErrorCode.InvalidInput, `userName is too long: at most ${USER_NAME_KEY_MAX_LENGTH} characters once case-folded (ß counts as ss).`);
+    throw new DomainError(
+      DomainErrorCode.InvalidInput,
+      `userName is too long: at most ${USER_NAME_KEY_MAX_LENGTH} characters once case-folded (ß counts as ss).`,
+    );
   }
   return key;
 }

@@ -92,7 +92,12 @@ export class UserProvisioningService {
    * that one UPDATE, needing no transaction; a deactivation adds, in one transaction with it, the
    * revocation of the user's keys and sessions and the purge record.
    */
-  async update(organizationId: string, id: string, changes: UserChanges | (() => UserChanges), expectedVersion?: number): Promise<UserRecord> {
+  async update(
+    organizationId: string,
+    id: string,
+    changes: UserChanges | (() => UserChanges),
+    expectedVersion?: number,
+  ): Promise<UserRecord> {
     let requested: UserChanges | undefined = typeof changes === 'function' ? undefined : changes;
     for (let attempt = 1; ; attempt += 1) {
       const user = await this.users.findVisible(organizationId, id);
@@ -104,7 +109,9 @@ export class UserProvisioningService {
       if (!change) {
         return user;
       }
-      const written = change.deactivating ? await this.database.transaction(() => this.deactivate(user, change)) : await this.writeChange(user, change);
+      const written = change.deactivating
+        ? await this.database.transaction(() => this.deactivate(user, change))
+        : await this.writeChange(user, change);
       if (written) {
         // The row is exactly this now: the UPDATE matched the version read and set every changed column.
         return { ...user, ...change.next, version: user.version + 1 };
@@ -166,7 +173,13 @@ export class UserProvisioningService {
     const endedSessions = await this.sessions.revokeAllOfUser(user.id);
     if (endedSessions > 0) {
       await this.audit.record(
-        { organizationId: user.organizationId, type: 'session.revoked', targetType: 'user', targetId: user.id, detail: `user_deactivated:${endedSessions}` },
+        {
+          organizationId: user.organizationId,
+          type: 'session.revoked',
+          targetType: 'user',
+          targetId: user.id,
+          detail: `user_deactivated:${endedSessions}`,
+        },
         { sourceAddress: null, requestId: null },
       );
     }
@@ -207,7 +220,15 @@ function planChange(user: UserRecord, changes: UserChanges, expectedVersion: num
     return null;
   }
   return {
-    next: { active, givenName, givenNameFolded: foldedOrNull(givenName), familyName, familyNameFolded: foldedOrNull(familyName), externalId, updatedAt: new Date() },
+    next: {
+      active,
+      givenName,
+      givenNameFolded: foldedOrNull(givenName),
+      familyName,
+      familyNameFolded: foldedOrNull(familyName),
+      externalId,
+      updatedAt: new Date(),
+    },
     deactivating: user.active && !active,
   };
 }

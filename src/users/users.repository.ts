@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { filterDialectOf } from '../database/comparison-dialect';
 import { Database } from '../database/database';
 import { isTimeLimitExceeded } from '../database/database-error';
 import { readBoolean, readDate, readInteger, readNullableDate, SqlParameter } from '../database/sql-values';
 import { statement, statementFamily } from '../database/statement';
 import { StatementTimeLimitExceeded } from '../database/statement-time-limit';
-import { filterDialectOf } from '../database/comparison-dialect';
 import type { UserFilter } from './search/user-filter';
 import { userFilterToPositionalSql } from './search/user-filter-sql';
 import type { UserRole } from './user.entity';
@@ -31,7 +31,10 @@ export type UserRecord = {
 };
 
 /** The columns every profile write sets, conditional on the version read. */
-export type ProfileChange = Pick<UserRecord, 'active' | 'givenName' | 'givenNameFolded' | 'familyName' | 'familyNameFolded' | 'externalId' | 'updatedAt'>;
+export type ProfileChange = Pick<
+  UserRecord,
+  'active' | 'givenName' | 'givenNameFolded' | 'familyName' | 'familyNameFolded' | 'externalId' | 'updatedAt'
+>;
 
 export type UserPage = { users: UserRecord[]; total: number };
 
@@ -83,22 +86,34 @@ const COLUMN_NAMES = [
 const COLUMNS = COLUMN_NAMES.map((name) => `${ALIAS}.${name}`).join(', ');
 const VISIBLE_IN_ORGANIZATION = `${ALIAS}.organization_id = ? AND ${ALIAS}.deleted_at IS NULL`;
 
-const INSERT = statement('users.insert', `INSERT INTO users (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`);
-const VISIBLE_BY_ID = statement<UserRow>('users.visibleById', `SELECT ${COLUMNS} FROM users ${ALIAS} WHERE ${ALIAS}.id = ? AND ${VISIBLE_IN_ORGANIZATION}`);
+const INSERT = statement(
+  'users.insert',
+  `INSERT INTO users (${COLUMN_NAMES.join(', ')}) VALUES (${COLUMN_NAMES.map(() => '?').join(', ')})`,
+);
+const VISIBLE_BY_ID = statement<UserRow>(
+  'users.visibleById',
+  `SELECT ${COLUMNS} FROM users ${ALIAS} WHERE ${ALIAS}.id = ? AND ${VISIBLE_IN_ORGANIZATION}`,
+);
 const VISIBLE_BY_USER_NAME_KEY = statement<UserRow>(
   'users.visibleByUserNameKey',
   `SELECT ${COLUMNS} FROM users ${ALIAS} WHERE ${VISIBLE_IN_ORGANIZATION} AND ${ALIAS}.user_name_normalized = ?`,
 );
 // Sign-in's lookups (UserDirectory), deleted users included: a SCIM DELETE frees the userName key,
 // so a deleted user is found by what the row still holds.
-const BY_USER_NAME_KEY = statement<UserRow>('users.directory.byUserNameKey', `SELECT ${COLUMNS} FROM users ${ALIAS} WHERE ${ALIAS}.organization_id = ? AND ${ALIAS}.user_name_normalized = ?`);
+const BY_USER_NAME_KEY = statement<UserRow>(
+  'users.directory.byUserNameKey',
+  `SELECT ${COLUMNS} FROM users ${ALIAS} WHERE ${ALIAS}.organization_id = ? AND ${ALIAS}.user_name_normalized = ?`,
+);
 // Inside a sign-in's transaction: a deactivation of this user waits for the sign-in, or the sign-in for it.
 const BY_USER_NAME_KEY_SHARED = statement<UserRow>(
   'users.directory.byUserNameKeyShared',
   `SELECT ${COLUMNS} FROM users ${ALIAS} WHERE ${ALIAS}.organization_id = ? AND ${ALIAS}.user_name_normalized = ?`,
   { lock: 'share' },
 );
-const BY_ID = statement<UserRow>('users.directory.byId', `SELECT ${COLUMNS} FROM users ${ALIAS} WHERE ${ALIAS}.id = ? AND ${ALIAS}.organization_id = ?`);
+const BY_ID = statement<UserRow>(
+  'users.directory.byId',
+  `SELECT ${COLUMNS} FROM users ${ALIAS} WHERE ${ALIAS}.id = ? AND ${ALIAS}.organization_id = ?`,
+);
 const DELETED_CANDIDATES = statement<UserRow>(
   'users.directory.deletedCandidates',
   `SELECT ${COLUMNS} FROM users ${ALIAS} WHERE ${ALIAS}.organization_id = ? AND ${ALIAS}.deleted_at IS NOT NULL AND (${ALIAS}.user_name = ? OR ${ALIAS}.email_folded = ?) ` +
@@ -145,9 +160,13 @@ const adminWhere = (shape: AdminShape): string => {
 };
 const ADMIN_PAGE = statementFamily<AdminShape, UserRow>(
   'users.adminPage',
-  (shape) => `SELECT ${COLUMNS} FROM users ${ALIAS} ${adminWhere(shape)} ORDER BY ${ALIAS}.created_at DESC, ${ALIAS}.id ASC LIMIT ? OFFSET ?`,
+  (shape) =>
+    `SELECT ${COLUMNS} FROM users ${ALIAS} ${adminWhere(shape)} ORDER BY ${ALIAS}.created_at DESC, ${ALIAS}.id ASC LIMIT ? OFFSET ?`,
 );
-const ADMIN_COUNT = statementFamily<AdminShape, CountRow>('users.adminCount', (shape) => `SELECT COUNT(*) AS total FROM users ${ALIAS} ${adminWhere(shape)}`);
+const ADMIN_COUNT = statementFamily<AdminShape, CountRow>(
+  'users.adminCount',
+  (shape) => `SELECT COUNT(*) AS total FROM users ${ALIAS} ${adminWhere(shape)}`,
+);
 
 // The SCIM list: a stable order (creation, then id) so pages never overlap or skip. The shape is
 // the SQL of a translated filter (fixed fragments, values bound), or '' for none.
@@ -280,18 +299,28 @@ export class UsersRepository {
    * The users matching `filter` (all when null), in creation order. With `timeLimitMs` each query
    * is stopped by MySQL/MariaDB past it (StatementTimeLimitExceeded); SQLite has no such limit.
    */
-  async search(organizationId: string, filter: UserFilter | null, offset: number, limit: number, requestedTimeLimitMs?: number): Promise<UserPage> {
+  async search(
+    organizationId: string,
+    filter: UserFilter | null,
+    offset: number,
+    limit: number,
+    requestedTimeLimitMs?: number,
+  ): Promise<UserPage> {
     // 0 means none (the setting's way to turn the limit off).
     const timeLimitMs = requestedTimeLimitMs ? requestedTimeLimitMs : undefined;
     const condition = filter ? userFilterToPositionalSql(filter, { alias: ALIAS, dialect: filterDialectOf(this.database.dialect) }) : null;
     const shape = condition?.sql ?? '';
     const values: SqlParameter[] = [organizationId, ...(condition?.values ?? [])];
     const count = async (): Promise<number> =>
-      readInteger((await this.withinTimeLimit(timeLimitMs, () => this.database.first(SEARCH_COUNT.of(shape, timeLimitMs), values)))?.total ?? 0);
+      readInteger(
+        (await this.withinTimeLimit(timeLimitMs, () => this.database.first(SEARCH_COUNT.of(shape, timeLimitMs), values)))?.total ?? 0,
+      );
     if (limit === 0) {
       return { users: [], total: await count() };
     }
-    const rows = await this.withinTimeLimit(timeLimitMs, () => this.database.rows(SEARCH_PAGE.of(shape, timeLimitMs), [...values, limit, offset]));
+    const rows = await this.withinTimeLimit(timeLimitMs, () =>
+      this.database.rows(SEARCH_PAGE.of(shape, timeLimitMs), [...values, limit, offset]),
+    );
     const users = rows.map(toRecord);
     // A first page that is not full holds every match: no COUNT needed (Okta's userName lookups).
     const total = offset === 0 && users.length < limit ? users.length : await count();

@@ -60,7 +60,12 @@ export class UsersService {
   }
 
   /** The admin's view: newest first, optionally only active or inactive users, or a userName prefix (compared as userNames are). */
-  listForAdmin(organizationId: string, query: { active?: boolean; userName?: string }, offset: number, limit: number): Promise<{ users: UserRecord[]; total: number }> {
+  listForAdmin(
+    organizationId: string,
+    query: { active?: boolean; userName?: string },
+    offset: number,
+    limit: number,
+  ): Promise<{ users: UserRecord[]; total: number }> {
     const userNamePrefix = query.userName ? normalizeUserName(query.userName) : undefined;
     return this.users.adminPage(organizationId, { active: query.active, userNamePrefix }, offset, limit);
   }

@@ -7,7 +7,11 @@ function check(path: string, text: string) {
 
 describe('data-access rules on fixture text', () => {
   it('flags a service that injects TypeORM data access', () => {
-    const text = ["import { Injectable } from '@nestjs/common';", "import { DataSource, EntityManager } from 'typeorm';", "import { InjectRepository } from '@nestjs/typeorm';"].join('\n');
+    const text = [
+      "import { Injectable } from '@nestjs/common';",
+      "import { DataSource, EntityManager } from 'typeorm';",
+      "import { InjectRepository } from '@nestjs/typeorm';",
+    ].join('\n');
     expect(check('src/users/users.service.ts', text)).toEqual([
       { rule: 'service-data-access', line: 2, detail: 'imports DataSource, EntityManager from typeorm' },
       { rule: 'service-data-access', line: 3, detail: 'imports InjectRepository from @nestjs/typeorm' },
@@ -38,7 +42,12 @@ describe('data-access rules on fixture text', () => {
   });
 
   it('allows the drivers in src/database only, whatever the import form', () => {
-    const text = ["import Database from 'better-sqlite3';", "import { createConnection } from 'mysql2/promise';", "type Row = import('mysql2').RowDataPacket;", "const x = require('mysql2');"].join('\n');
+    const text = [
+      "import Database from 'better-sqlite3';",
+      "import { createConnection } from 'mysql2/promise';",
+      "type Row = import('mysql2').RowDataPacket;",
+      "const x = require('mysql2');",
+    ].join('\n');
     expect(check('src/database/borrowed-connections.ts', text)).toEqual([]);
     expect(check('src/health/redis.health.ts', text).map(({ rule, line }) => ({ rule, line }))).toEqual([
       { rule: 'driver-import', line: 1 },
@@ -72,7 +81,12 @@ describe('data-access rules on fixture text', () => {
   it('flags other files outside src/database, but not entities, modules, migrations or specs', () => {
     const text = "import { EntityManager } from 'typeorm';\nconst q = 'SELECT id FROM files WHERE user_id = ?';";
     expect(check('src/history/history-owner.ts', text).map(({ rule }) => rule)).toEqual(['data-access-elsewhere', 'data-access-elsewhere']);
-    for (const path of ['src/history/message.entity.ts', 'src/history/history.module.ts', 'src/database/migrations/1-x.ts', 'src/history/history.service.spec.ts']) {
+    for (const path of [
+      'src/history/message.entity.ts',
+      'src/history/history.module.ts',
+      'src/database/migrations/1-x.ts',
+      'src/history/history.service.spec.ts',
+    ]) {
       expect(check(path, text)).toEqual([]);
     }
   });

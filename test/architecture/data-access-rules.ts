@@ -21,10 +21,21 @@ const DRIVERS = new Set(['mysql2', 'better-sqlite3']);
 const TYPEORM_MODULES = new Set(['typeorm', '@nestjs/typeorm']);
 // Other packages' ways into TypeORM's connection.
 const TYPEORM_BY_OTHER_MODULES: Readonly<Record<string, readonly string[]>> = { '@nestjs/terminus': ['TypeOrmHealthIndicator'] };
-const LEGACY_DATA_ACCESS = ['/database/prepared-sql', '/database/serialized-transaction', '/database/bound-integer', '/database/unique-violation'];
+const LEGACY_DATA_ACCESS = [
+  '/database/prepared-sql',
+  '/database/serialized-transaction',
+  '/database/bound-integer',
+  '/database/unique-violation',
+];
 const DECLARERS = new Set(['statement', 'statementFamily']);
 // Whole statements, and the fragments that only SQL has (a repository composes those into families).
-const STATEMENT_PATTERNS = [/\bSELECT\b[\s\S]*\bFROM\b/, /\bINSERT\s+INTO\b/, /\bUPDATE\s+[\w`"]+\s+SET\b/, /\bDELETE\s+FROM\b/, /\b(CREATE|ALTER|DROP)\s+TABLE\b/];
+const STATEMENT_PATTERNS = [
+  /\bSELECT\b[\s\S]*\bFROM\b/,
+  /\bINSERT\s+INTO\b/,
+  /\bUPDATE\s+[\w`"]+\s+SET\b/,
+  /\bDELETE\s+FROM\b/,
+  /\b(CREATE|ALTER|DROP)\s+TABLE\b/,
+];
 const FRAGMENT_PATTERNS = [
   /\bIS\s+(NOT\s+)?NULL\b/,
   /\b\w+(\.\w+)?\s*(=|<>|!=|<=|>=|<|>|\bLIKE\b|\bIN\b)\s*\(?\s*(\?|:\.{0,3}\w+)/,
@@ -32,7 +43,9 @@ const FRAGMENT_PATTERNS = [
 ];
 
 export function checkDataAccess(files: readonly SourceText[]): Violation[] {
-  return files.flatMap((file) => checkFile(file)).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.rule.localeCompare(b.rule));
+  return files
+    .flatMap((file) => checkFile(file))
+    .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.rule.localeCompare(b.rule));
 }
 
 /** Every statement()/statementFamily() declaration with a literal name, for the coverage check. */
@@ -47,7 +60,12 @@ export function declaredStatements(files: readonly SourceText[]): DeclaredStatem
       const callee = node.expression.text;
       const [name] = node.arguments;
       if (name && ts.isStringLiteralLike(name)) {
-        declared.push({ name: name.text, kind: callee === 'statement' ? 'statement' : 'family', file: file.path, line: lineOf(source, node) });
+        declared.push({
+          name: name.text,
+          kind: callee === 'statement' ? 'statement' : 'family',
+          file: file.path,
+          line: lineOf(source, node),
+        });
       }
     });
   }
@@ -58,7 +76,11 @@ export function declaredStatements(files: readonly SourceText[]): DeclaredStatem
 export function readSourceTree(root: string, dir = 'src'): SourceText[] {
   const walk = (absolute: string): string[] =>
     readdirSync(absolute, { withFileTypes: true }).flatMap((entry) =>
-      entry.isDirectory() ? walk(join(absolute, entry.name)) : entry.name.endsWith('.ts') && !/\.spec\.ts$/.test(entry.name) ? [join(absolute, entry.name)] : [],
+      entry.isDirectory()
+        ? walk(join(absolute, entry.name))
+        : entry.name.endsWith('.ts') && !/\.spec\.ts$/.test(entry.name)
+          ? [join(absolute, entry.name)]
+          : [],
     );
   return walk(join(root, dir))
     .sort()
@@ -91,7 +113,14 @@ function checkFile(file: SourceText): Violation[] {
   const report = (rule: RuleId, node: ts.Node, detail: string): void => {
     violations.push({ rule, file: file.path, line: lineOf(source, node), detail });
   };
-  const dataAccessRule: RuleId | null = role === 'service' ? 'service-data-access' : role === 'repository' ? 'repository-bypass' : role === 'other' ? 'data-access-elsewhere' : null;
+  const dataAccessRule: RuleId | null =
+    role === 'service'
+      ? 'service-data-access'
+      : role === 'repository'
+        ? 'repository-bypass'
+        : role === 'other'
+          ? 'data-access-elsewhere'
+          : null;
   visit(source, (node) => {
     const imported = importedModule(node);
     if (imported !== null) {
@@ -113,7 +142,12 @@ function checkFile(file: SourceText): Violation[] {
     if (!dataAccessRule) {
       return;
     }
-    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && DECLARERS.has(node.expression.text) && !(node.arguments[0] && ts.isStringLiteralLike(node.arguments[0]))) {
+    if (
+      ts.isCallExpression(node) &&
+      ts.isIdentifier(node.expression) &&
+      DECLARERS.has(node.expression.text) &&
+      !(node.arguments[0] && ts.isStringLiteralLike(node.arguments[0]))
+    ) {
       report(dataAccessRule, node, `${node.expression.text}() needs a literal name, so the statement coverage check can find it`);
     }
     const sql = sqlText(node, role === 'repository' ? STATEMENT_PATTERNS : [...STATEMENT_PATTERNS, ...FRAGMENT_PATTERNS]);
@@ -146,7 +180,10 @@ function importedModule(node: ts.Node): string | null {
   if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
     return node.argument.literal.text;
   }
-  if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) {
+  if (
+    ts.isCallExpression(node) &&
+    (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
+  ) {
     const [argument] = node.arguments;
     return argument && ts.isStringLiteral(argument) ? argument.text : null;
   }

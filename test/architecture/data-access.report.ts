@@ -9,7 +9,9 @@ import { checkDataAccess, declaredStatements, formatViolations, readSourceTree }
 it('lists the files that break the data-access rules', () => {
   const files = readSourceTree(resolve(__dirname, '../..'));
   const violations = checkDataAccess(files);
-  console.log(`${violations.length} violations in ${new Set(violations.map((v) => v.file)).size} of ${files.length} files\n${formatViolations(violations)}`);
+  console.log(
+    `${violations.length} violations in ${new Set(violations.map((v) => v.file)).size} of ${files.length} files\n${formatViolations(violations)}`,
+  );
   console.log(`statements declared: ${declaredStatements(files).length}`);
   expect(files.some((file) => file.path === 'src/database/database.ts')).toBe(true);
   expect(violations.every((violation) => files.some((file) => file.path === violation.file))).toBe(true);

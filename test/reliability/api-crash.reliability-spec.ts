@@ -21,14 +21,28 @@ describe('API process killed under load', () => {
 
   async function start(): Promise<void> {
     // A killed worker's lease must expire within the test; the reconciler then resumes its purges.
-    server = startServer({ PORT: String(port), HOST: '127.0.0.1', PURGE_BATCH_SIZE: '5', PURGE_LEASE_MS: '3000', PURGE_RECONCILE_INTERVAL_MS: '1000' });
+    server = startServer({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PURGE_BATCH_SIZE: '5',
+      PURGE_LEASE_MS: '3000',
+      PURGE_RECONCILE_INTERVAL_MS: '1000',
+    });
     expect((await waitForHttp(`${baseUrl}/health/ready`, 30_000)).status).toBe(200);
   }
 
   beforeAll(async () => {
     port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    const boot = await runCli(['bootstrap', '--org-name', 'Crash', '--hostname', 'crash.example.com', '--admin-email', 'ops@crash.example.com']);
+    const boot = await runCli([
+      'bootstrap',
+      '--org-name',
+      'Crash',
+      '--hostname',
+      'crash.example.com',
+      '--admin-email',
+      'ops@crash.example.com',
+    ]);
     expect(boot.code).toBe(0);
     const { apiKey } = JSON.parse(boot.stdout) as { apiKey: { id: string; key: string; secret: string } };
     rememberSecret(apiKey.secret);
@@ -47,7 +61,11 @@ describe('API process killed under load', () => {
     const send = async (method: string, path: string, body: unknown): Promise<Response | null> => {
       sent += 1;
       try {
-        return await fetch(`${baseUrl}/scim/v2${path}`, { method, headers: { Authorization: authorization, 'Content-Type': 'application/scim+json' }, body: JSON.stringify(body) });
+        return await fetch(`${baseUrl}/scim/v2${path}`, {
+          method,
+          headers: { Authorization: authorization, 'Content-Type': 'application/scim+json' },
+          body: JSON.stringify(body),
+        });
       } catch (error) {
         failures.push(String(error));
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -107,12 +125,18 @@ describe('API process killed under load', () => {
     for (const row of rows) {
       expect(Number(row.purges)).toBe(Number(row.active) ? 0 : 1);
     }
-    console.log(`crash test: ${sent} requests, ${failures.length} connection failures, ${acknowledged.length} acknowledged writes checked, ${rows.length} users`);
+    console.log(
+      `crash test: ${sent} requests, ${failures.length} connection failures, ${acknowledged.length} acknowledged writes checked, ${rows.length} users`,
+    );
   });
 
   it('resumed and finished every purge after the restart', async () => {
     await expect
-      .poll(async () => (await queryServiceDatabase<{ n: number | string }>("SELECT COUNT(*) AS n FROM purges WHERE state <> 'completed'"))[0]?.n, { timeout: 60_000, interval: 500 })
+      .poll(
+        async () =>
+          (await queryServiceDatabase<{ n: number | string }>("SELECT COUNT(*) AS n FROM purges WHERE state <> 'completed'"))[0]?.n,
+        { timeout: 60_000, interval: 500 },
+      )
       .toSatisfy((n) => Number(n) === 0);
     const [completed] = await queryServiceDatabase<{ n: number | string }>("SELECT COUNT(*) AS n FROM purges WHERE state = 'completed'");
     const [inactive] = await queryServiceDatabase<{ n: number | string }>('SELECT COUNT(*) AS n FROM users WHERE active = 0');

@@ -6,7 +6,16 @@ import { PrivateMariaDb } from '../support/private-mariadb';
 import { ERROR, okta, oktaUser, patchOp, scimTenant, ScimTenant } from '../support/scim-client';
 import { createTestApp } from '../support/test-app';
 
-type Outcome = { op: 'create' | 'find' | 'deactivate'; status: number; ms: number; at: number; userName?: string; id?: string; retryAfter?: string; body: unknown };
+type Outcome = {
+  op: 'create' | 'find' | 'deactivate';
+  status: number;
+  ms: number;
+  at: number;
+  userName?: string;
+  id?: string;
+  retryAfter?: string;
+  body: unknown;
+};
 
 const BEFORE_OUTAGE_MS = 3_000;
 const OUTAGE_MS = 10_000;
@@ -52,7 +61,15 @@ describe('database outage during traffic', () => {
     const record = async (op: Outcome['op'], send: () => request.Test, extra: Partial<Outcome> = {}): Promise<request.Response> => {
       const at = Date.now();
       const response = await send();
-      outcomes.push({ op, status: response.status, ms: Date.now() - at, at, retryAfter: response.headers['retry-after'], body: response.body, ...extra });
+      outcomes.push({
+        op,
+        status: response.status,
+        ms: Date.now() - at,
+        at,
+        retryAfter: response.headers['retry-after'],
+        body: response.body,
+        ...extra,
+      });
       return response;
     };
 
@@ -67,7 +84,9 @@ describe('database outage during traffic', () => {
         await record('find', () => scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`));
         const victim = created.shift();
         if (victim) {
-          await record('deactivate', () => scim.patch(`/Users/${victim}`, patchOp({ op: 'replace', value: { active: false } })), { id: victim });
+          await record('deactivate', () => scim.patch(`/Users/${victim}`, patchOp({ op: 'replace', value: { active: false } })), {
+            id: victim,
+          });
         }
       }
     };

@@ -23,13 +23,20 @@ describe('two API processes and a worker', () => {
   function signed(base: string, method: string, path: string, body = ''): Promise<Response> {
     return fetch(`${base}${path}`, {
       method,
-      headers: { ...signatureHeaders(apiKey, { method, pathWithQuery: path, bodySha256: sha256Hex(body) }), 'Content-Type': 'application/json' },
+      headers: {
+        ...signatureHeaders(apiKey, { method, pathWithQuery: path, bodySha256: sha256Hex(body) }),
+        'Content-Type': 'application/json',
+      },
       body: body || undefined,
     });
   }
 
   async function scim(base: string, method: string, path: string, body?: unknown): Promise<Response> {
-    const response = await fetch(`${base}/scim/v2${path}`, { method, headers: { Authorization: authorization, 'Content-Type': 'application/scim+json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${base}/scim/v2${path}`, {
+      method,
+      headers: { Authorization: authorization, 'Content-Type': 'application/scim+json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     counts.requests += 1;
     counts.byStatus[response.status] = (counts.byStatus[response.status] ?? 0) + 1;
     return response;
@@ -37,7 +44,15 @@ describe('two API processes and a worker', () => {
 
   beforeAll(async () => {
     expect(process.env.DATABASE_URL, 'the multi-instance test needs MariaDB: run it with E2E_DB=mysql').toBeDefined();
-    const boot = await runCli(['bootstrap', '--org-name', 'Multi', '--hostname', 'multi.example.com', '--admin-email', 'ops@multi.example.com']);
+    const boot = await runCli([
+      'bootstrap',
+      '--org-name',
+      'Multi',
+      '--hostname',
+      'multi.example.com',
+      '--admin-email',
+      'ops@multi.example.com',
+    ]);
     expect(boot.code).toBe(0);
     apiKey = (JSON.parse(boot.stdout) as { apiKey: typeof apiKey }).apiKey;
     rememberSecret(apiKey.secret);
@@ -51,7 +66,10 @@ describe('two API processes and a worker', () => {
         apis.push(base);
       }
     }
-    const credentials = (await (await signed(apis[0], 'POST', `/admin/v1/api-keys/${apiKey.id}/scim-credentials`)).json()) as { username: string; password: string };
+    const credentials = (await (await signed(apis[0], 'POST', `/admin/v1/api-keys/${apiKey.id}/scim-credentials`)).json()) as {
+      username: string;
+      password: string;
+    };
     rememberSecret(credentials.password);
     authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
 
@@ -62,7 +80,9 @@ describe('two API processes and a worker', () => {
       const id = ((await created.json()) as { id: string }).id;
       ids.push(id);
       for (let m = 0; m < 3; m += 1) {
-        expect((await signed(apis[m % 2], 'POST', `/admin/v1/users/${id}/messages`, JSON.stringify({ subject: `s${m}`, body: 'b' }))).status).toBe(201);
+        expect(
+          (await signed(apis[m % 2], 'POST', `/admin/v1/users/${id}/messages`, JSON.stringify({ subject: `s${m}`, body: 'b' }))).status,
+        ).toBe(201);
       }
     }
 
@@ -77,7 +97,12 @@ describe('two API processes and a worker', () => {
         if (roll === 0) {
           await scim(base, 'PATCH', `/Users/${id}`, patchOp({ op: 'replace', value: { active: false } }));
         } else if (roll === 1) {
-          await scim(base, 'PATCH', `/Users/${id}`, patchOp({ op: 'replace', value: { active: true, name: { givenName: 'Back', familyName: `Again${sequence}` } } }));
+          await scim(
+            base,
+            'PATCH',
+            `/Users/${id}`,
+            patchOp({ op: 'replace', value: { active: true, name: { givenName: 'Back', familyName: `Again${sequence}` } } }),
+          );
         } else if (roll === 2) {
           // As Okta updates: the user as last read, with the changed names (active is required in a PUT).
           const current = (await (await scim(base, 'GET', `/Users/${id}`)).json()) as Record<string, unknown>;
@@ -109,9 +134,28 @@ describe('two API processes and a worker', () => {
   it('ran every purge to completion exactly once', async () => {
     // A purge still open when its user is deactivated again ends `merged` into the later purge.
     await expect
-      .poll(async () => Number((await queryServiceDatabase<{ n: number | string }>("SELECT COUNT(*) AS n FROM purges WHERE state NOT IN ('completed', 'merged')"))[0]?.n), { timeout: 90_000, interval: 500 })
+      .poll(
+        async () =>
+          Number(
+            (
+              await queryServiceDatabase<{ n: number | string }>(
+                "SELECT COUNT(*) AS n FROM purges WHERE state NOT IN ('completed', 'merged')",
+              )
+            )[0]?.n,
+          ),
+        { timeout: 90_000, interval: 500 },
+      )
       .toBe(0);
-    const purges = await queryServiceDatabase<{ id: string; state: string; merged_into_id: string | null; messages_deleted: number; messages_total: number; items: number | string; message_cutoff_id: number; user_id: string }>(
+    const purges = await queryServiceDatabase<{
+      id: string;
+      state: string;
+      merged_into_id: string | null;
+      messages_deleted: number;
+      messages_total: number;
+      items: number | string;
+      message_cutoff_id: number;
+      user_id: string;
+    }>(
       "SELECT p.id, p.state, p.merged_into_id, p.messages_deleted, p.messages_total, p.message_cutoff_id, p.user_id, (SELECT COUNT(*) FROM purged_items i JOIN purges s ON s.id = i.purge_id WHERE (s.id = p.id OR s.merged_into_id = p.id) AND i.kind = 'message') AS items FROM purges p",
     );
     const completed = purges.filter((purge) => purge.state === 'completed');
@@ -132,16 +176,24 @@ describe('two API processes and a worker', () => {
     expect(Number(duplicates[0]?.n)).toBe(0);
     // Nothing below a completed purge's cutoff is left for its user.
     for (const purge of completed) {
-      const [left] = await queryServiceDatabase<{ n: number | string }>('SELECT COUNT(*) AS n FROM messages WHERE user_id = ? AND id <= ?', [purge.user_id, purge.message_cutoff_id]);
+      const [left] = await queryServiceDatabase<{ n: number | string }>(
+        'SELECT COUNT(*) AS n FROM messages WHERE user_id = ? AND id <= ?',
+        [purge.user_id, purge.message_cutoff_id],
+      );
       expect(Number(left?.n), purge.id).toBe(0);
     }
-    console.log(`multi-instance test: ${counts.requests} SCIM requests ${JSON.stringify(counts.byStatus)}; ${completed.length} completed and ${purges.length - completed.length} merged purges checked`);
+    console.log(
+      `multi-instance test: ${counts.requests} SCIM requests ${JSON.stringify(counts.byStatus)}; ${completed.length} completed and ${purges.length - completed.length} merged purges checked`,
+    );
   });
 
   it('left every user consistent: deactivated users wiped, one row per userName', async () => {
-    const users = await queryServiceDatabase<{ user_name_normalized: string; active: number; given_name: string | null; family_name: string | null }>(
-      "SELECT user_name_normalized, active, given_name, family_name FROM users WHERE user_name_normalized LIKE 'multi.%'",
-    );
+    const users = await queryServiceDatabase<{
+      user_name_normalized: string;
+      active: number;
+      given_name: string | null;
+      family_name: string | null;
+    }>("SELECT user_name_normalized, active, given_name, family_name FROM users WHERE user_name_normalized LIKE 'multi.%'");
     expect(users).toHaveLength(USERS);
     expect(new Set(users.map((user) => user.user_name_normalized)).size).toBe(USERS);
     for (const user of users) {

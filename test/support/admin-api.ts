@@ -57,7 +57,14 @@ export function signedHeaders(
   const nonce = options.nonce ?? newNonce();
   const signature =
     options.signature ??
-    signRequest(credentials.secret, { key: credentials.key, method, pathWithQuery, timestamp, nonce, bodySha256: options.bodySha256 ?? sha256Hex(rawBody) });
+    signRequest(credentials.secret, {
+      key: credentials.key,
+      method,
+      pathWithQuery,
+      timestamp,
+      nonce,
+      bodySha256: options.bodySha256 ?? sha256Hex(rawBody),
+    });
   const headers: Record<string, string> = {
     [SIGNATURE_HEADERS.key]: credentials.key,
     [SIGNATURE_HEADERS.timestamp]: timestamp,
@@ -71,7 +78,13 @@ export function signedHeaders(
 }
 
 /** Sends `method path` with the given headers and raw JSON body (none when empty). */
-export function sendAdmin(app: INestApplication, method: HttpMethod, pathWithQuery: string, headers: Record<string, string>, raw = ''): request.Test {
+export function sendAdmin(
+  app: INestApplication,
+  method: HttpMethod,
+  pathWithQuery: string,
+  headers: Record<string, string>,
+  raw = '',
+): request.Test {
   let test = request(app.getHttpServer())[method](pathWithQuery).set(headers);
   if (raw) {
     test = test.set('Content-Type', 'application/json').send(raw);
@@ -96,7 +109,10 @@ export function adminRequest(
 export type SignedRequest = { method: string; pathWithQuery: string; body?: Buffer | string; contentSha256?: string };
 
 /** The signature headers of one request, for clients that send it without supertest (raw sockets, exact bytes). */
-export function adminSignatureHeaders(credentials: ApiKeyCredentials, { method, pathWithQuery, body = '', contentSha256 }: SignedRequest): Record<string, string> {
+export function adminSignatureHeaders(
+  credentials: ApiKeyCredentials,
+  { method, pathWithQuery, body = '', contentSha256 }: SignedRequest,
+): Record<string, string> {
   return signedHeaders(credentials, method, pathWithQuery, body, contentSha256 === undefined ? {} : { bodySha256: contentSha256 });
 }
 

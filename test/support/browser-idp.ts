@@ -46,8 +46,12 @@ export class BrowserIdentityProvider {
     }
     const metadata = await spMetadata();
     const received = await this.idp.receiveAuthnRequest(url, metadata.xml);
-    const samlResponse = await this.idp.response({ entityId: metadata.entityId, acsUrl: received.acsUrl }, { nameId: this.signedInAs, inResponseTo: received.id });
-    const relayState = received.relayState === null ? '' : `<input type="hidden" name="RelayState" value="${escapeAttribute(received.relayState)}">`;
+    const samlResponse = await this.idp.response(
+      { entityId: metadata.entityId, acsUrl: received.acsUrl },
+      { nameId: this.signedInAs, inResponseTo: received.id },
+    );
+    const relayState =
+      received.relayState === null ? '' : `<input type="hidden" name="RelayState" value="${escapeAttribute(received.relayState)}">`;
     return `<!DOCTYPE html><html lang="en"><head><title>Test IdP</title></head><body onload="document.forms[0].submit()">
 <form method="post" action="${escapeAttribute(received.acsUrl)}"><input type="hidden" name="SAMLResponse" value="${escapeAttribute(samlResponse)}">${relayState}
 <noscript><button type="submit">Continue</button></noscript></form></body></html>`;

@@ -47,7 +47,12 @@ export async function signInLinkToken(app: INestApplication, hostname: string, e
 }
 
 /** Signs in through /login/link as a browser would; returns the jar holding the session. */
-export async function signInWithLink(app: INestApplication, hostname: string, token: string, jar = new CookieJar()): Promise<{ jar: CookieJar; response: request.Response }> {
+export async function signInWithLink(
+  app: INestApplication,
+  hostname: string,
+  token: string,
+  jar = new CookieJar(),
+): Promise<{ jar: CookieJar; response: request.Response }> {
   const form = await consoleGet(app, hostname, '/login/link', jar).expect(200);
   jar.take(form);
   const response = await consolePost(app, hostname, '/login/link', jar, { token, _csrf: csrfTokenIn(form.text) });
@@ -59,6 +64,17 @@ export function consoleGet(app: INestApplication, hostname: string, path: string
   return request(app.getHttpServer()).get(path).set('Host', hostname).set('Cookie', jar.header);
 }
 
-export function consolePost(app: INestApplication, hostname: string, path: string, jar: CookieJar, form: Record<string, string>): request.Test {
-  return request(app.getHttpServer()).post(path).set('Host', hostname).set('Cookie', jar.header).type('form').send(new URLSearchParams(form).toString());
+export function consolePost(
+  app: INestApplication,
+  hostname: string,
+  path: string,
+  jar: CookieJar,
+  form: Record<string, string>,
+): request.Test {
+  return request(app.getHttpServer())
+    .post(path)
+    .set('Host', hostname)
+    .set('Cookie', jar.header)
+    .type('form')
+    .send(new URLSearchParams(form).toString());
 }

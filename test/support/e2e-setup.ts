@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
-import { leakedSecretsIn } from './secret-ledger';
-import { e2eDatabase, redisUrl } from './e2e-target';
 import { startE2eStorage, stopE2eStorage } from './e2e-storage';
+import { e2eDatabase, redisUrl } from './e2e-target';
+import { leakedSecretsIn } from './secret-ledger';
 import { createMysqlDatabase, dropMysqlDatabase, perFileDatabaseName } from './test-database';
 
 // Each test file gets its own database and data directory, so files run in parallel and

@@ -49,11 +49,20 @@ export const HOSTILE_BODIES: Readonly<Record<string, HostileBody>> = {
       `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":${deep(3000, '{"urn:ietf:params:scim:schemas:core:2.0:User":', '}')}}]}`,
     ),
   },
-  'invalid UTF-8': { contentType: 'application/json', body: Buffer.concat([Buffer.from('{"userName":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]) },
+  'invalid UTF-8': {
+    contentType: 'application/json',
+    body: Buffer.concat([Buffer.from('{"userName":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]),
+  },
   'Latin-1 declared': { contentType: 'application/scim+json; charset=ISO-8859-1', body: Buffer.from('{"userName":"Zo\xeb"}', 'latin1') },
   'UTF-16 declared': { contentType: 'application/json; charset=utf-16', body: Buffer.from('{"a":1}', 'utf16le') },
-  'escaped lone surrogate': { contentType: 'application/json', body: Buffer.from('{"userName":"\\ud800@example.com","subject":"\\udfff","body":""}') },
-  'prototype pollution': { contentType: 'application/json', body: Buffer.from('{"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}') },
+  'escaped lone surrogate': {
+    contentType: 'application/json',
+    body: Buffer.from('{"userName":"\\ud800@example.com","subject":"\\udfff","body":""}'),
+  },
+  'prototype pollution': {
+    contentType: 'application/json',
+    body: Buffer.from('{"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}'),
+  },
   'not JSON': { contentType: 'application/json', body: Buffer.from('{"a":') },
   'JSON null': { contentType: 'application/json', body: Buffer.from('null') },
   'form-encoded': { contentType: 'application/x-www-form-urlencoded', body: Buffer.from('subject=a&subject=b&body=%FF') },
@@ -63,7 +72,22 @@ export const HOSTILE_BODIES: Readonly<Record<string, HostileBody>> = {
 };
 
 /** Query parameter names the routes read, and some they do not. */
-const QUERY_NAMES = ['filter', 'count', 'startIndex', 'attributes', 'excludedAttributes', 'limit', 'offset', 'status', 'userName', 'state', 'userId', 'name', '__proto__', 'a[b]'];
+const QUERY_NAMES = [
+  'filter',
+  'count',
+  'startIndex',
+  'attributes',
+  'excludedAttributes',
+  'limit',
+  'offset',
+  'status',
+  'userName',
+  'state',
+  'userId',
+  'name',
+  '__proto__',
+  'a[b]',
+];
 
 export type HostileRequest = {
   route: Route;
@@ -81,8 +105,18 @@ const ANONYMOUS_CREDENTIALS: Record<string, string>[] = [
   {},
   { authorization: 'Basic Og==', 'ss-api-key': 'ak_nobody' },
   { authorization: `Basic ${Buffer.from(`scim_${'u'.repeat(3000)}:x`).toString('base64')}`, 'ss-api-key': `ak_${'k'.repeat(3000)}` },
-  { authorization: `Basic ${Buffer.from([0xff, 0xfe, 0x3a, 0x41]).toString('base64')}`, 'ss-api-key': 'ak_\u00ff\u00fe', 'ss-request-timestamp': '\u00ff', 'ss-request-signature': 'f'.repeat(64) },
-  { authorization: 'Bearer x', 'ss-api-key': 'ak_x', 'ss-request-timestamp': '2026-11-28T10:00:00Z', 'ss-request-signature': 'F'.repeat(64) },
+  {
+    authorization: `Basic ${Buffer.from([0xff, 0xfe, 0x3a, 0x41]).toString('base64')}`,
+    'ss-api-key': 'ak_\u00ff\u00fe',
+    'ss-request-timestamp': '\u00ff',
+    'ss-request-signature': 'f'.repeat(64),
+  },
+  {
+    authorization: 'Bearer x',
+    'ss-api-key': 'ak_x',
+    'ss-request-timestamp': '2026-11-28T10:00:00Z',
+    'ss-request-signature': 'F'.repeat(64),
+  },
 ];
 
 const METHODS_OF_ANY_ROUTE = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -132,12 +166,26 @@ export function hostileRequests(routes: Route[]): fc.Arbitrary<HostileRequest> {
     .map(({ route, methodIndex, pathValue, query, repeat, body, authenticated, anonymousAs }) => {
       const methods = methodsOf(route);
       const pairs = repeat && query.length > 0 ? [...query, query[0]] : query;
-      return { route, method: methods[methodIndex % methods.length], path: pathWith(route, pathValue), query: pairs, body, authenticated, anonymousAs };
+      return {
+        route,
+        method: methods[methodIndex % methods.length],
+        path: pathWith(route, pathValue),
+        query: pairs,
+        body,
+        authenticated,
+        anonymousAs,
+      };
     });
 }
 
 function percentEncode(bytes: Buffer): string {
-  return [...bytes].map((byte) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  return [...bytes]
+    .map((byte) =>
+      /[A-Za-z0-9_.~-]/.test(String.fromCharCode(byte))
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
+    .join('');
 }
 
 export type Credentials = { scimAuthorization: string; apiKey: ApiKeyCredentials };
@@ -164,7 +212,13 @@ export async function send(app: INestApplication, hostile: HostileRequest, crede
       headers.authorization = credentials.scimAuthorization;
     } else {
       const streamed = hostile.body?.contentType === 'application/octet-stream';
-      Object.assign(headers, adminSignatureHeaders(credentials.apiKey, streamed ? { method: hostile.method, pathWithQuery, contentSha256: digest } : { method: hostile.method, pathWithQuery, body }));
+      Object.assign(
+        headers,
+        adminSignatureHeaders(
+          credentials.apiKey,
+          streamed ? { method: hostile.method, pathWithQuery, contentSha256: digest } : { method: hostile.method, pathWithQuery, body },
+        ),
+      );
       headers['ss-content-sha256'] = digest;
     }
   } else {
@@ -175,7 +229,14 @@ export async function send(app: INestApplication, hostile: HostileRequest, crede
     const outgoing = httpRequest({ host: '127.0.0.1', port, method: hostile.method, path: pathWithQuery, headers, agent }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8'), pathWithQuery }));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          text: Buffer.concat(chunks).toString('utf8'),
+          pathWithQuery,
+        }),
+      );
       response.on('error', reject);
     });
     outgoing.on('error', reject);
@@ -206,7 +267,11 @@ export function expectWellFormedAnswer(answer: Answer, secrets: string[], caseNa
   const body = JSON.parse(answer.text) as Record<string, unknown>;
   if (isScimPath(answer.pathWithQuery)) {
     expect(answer.headers['content-type'], label).toBe('application/scim+json; charset=utf-8');
-    expect(body, label).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: String(answer.status), detail: expect.any(String) });
+    expect(body, label).toMatchObject({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: String(answer.status),
+      detail: expect.any(String),
+    });
   } else {
     expect(body, label).toMatchObject({ statusCode: answer.status, error: expect.any(String), message: expect.any(String) });
   }
@@ -230,12 +295,28 @@ export function everyHostileCase(routes: Route[], bodyRoutes: Route[]): NamedCas
     for (const route of routes) {
       for (const method of methodsOf(route)) {
         const base: HostileRequest = { route, method, path: pathWith(route, PLAIN_ID), query: [], body: null, authenticated };
-        const named = (what: string, request: Partial<HostileRequest>): NamedCase => ({ name: `${method} ${route.path} (${who}): ${what}`, request: { ...base, ...request } });
+        const named = (what: string, request: Partial<HostileRequest>): NamedCase => ({
+          name: `${method} ${route.path} (${who}): ${what}`,
+          request: { ...base, ...request },
+        });
         if (/:\w|\*/.test(route.path)) {
-          cases.push(...Object.entries(HOSTILE_VALUES).map(([name, value]) => named(`${name} as path parameter`, { path: pathWith(route, value) })));
+          cases.push(
+            ...Object.entries(HOSTILE_VALUES).map(([name, value]) => named(`${name} as path parameter`, { path: pathWith(route, value) })),
+          );
         }
         const long = HOSTILE_VALUES['8,000 characters'];
-        cases.push(named('repeated query parameters', { query: [['name', 'a'], ['name', 'b'], ['filter', long], ['filter', long], ['limit', '1'], ['limit', '2']] }));
+        cases.push(
+          named('repeated query parameters', {
+            query: [
+              ['name', 'a'],
+              ['name', 'b'],
+              ['filter', long],
+              ['filter', long],
+              ['limit', '1'],
+              ['limit', '2'],
+            ],
+          }),
+        );
         cases.push(named('deep body', { body: HOSTILE_BODIES['arrays 20,000 deep'] }));
         cases.push(named('non-UTF-8 body', { body: HOSTILE_BODIES['invalid UTF-8'] }));
       }
@@ -244,7 +325,10 @@ export function everyHostileCase(routes: Route[], bodyRoutes: Route[]): NamedCas
       for (const method of methodsOf(route)) {
         const path = pathWith(route, PLAIN_ID);
         for (const [name, body] of Object.entries(HOSTILE_BODIES)) {
-          cases.push({ name: `${method} ${route.path} (${who}): ${name} body`, request: { route, method, path, query: [], body, authenticated } });
+          cases.push({
+            name: `${method} ${route.path} (${who}): ${name} body`,
+            request: { route, method, path, query: [], body, authenticated },
+          });
         }
       }
     }

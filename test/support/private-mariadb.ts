@@ -24,9 +24,13 @@ export class PrivateMariaDb {
     requireBinary('mariadbd', neededFor, MARIADB_SERVER_INSTALL);
     const installDb = requireBinary('mariadb-install-db', neededFor, MARIADB_SERVER_INSTALL);
     const dir = mkdtempSync(join(tmpdir(), 'private-mariadb-'));
-    execFileSync(installDb, ['--no-defaults', `--datadir=${join(dir, 'data')}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], {
-      stdio: 'ignore',
-    });
+    execFileSync(
+      installDb,
+      ['--no-defaults', `--datadir=${join(dir, 'data')}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'],
+      {
+        stdio: 'ignore',
+      },
+    );
     const server = new PrivateMariaDb(dir, await freePort());
     await server.start();
     return server;

@@ -16,22 +16,29 @@ import { adminRequest, ApiKeyCredentials, signedHeaders } from './admin-api';
 export const sha256 = (content: Buffer | string): string => createHash('sha256').update(content).digest('hex');
 
 /** A user of the organization, written directly (history tests do not depend on the SCIM API). */
-export async function createUser(app: INestApplication, organizationId: string, userName = `user-${randomUUID().slice(0, 8)}@example.com`): Promise<User> {
-  return app.get(DataSource).getRepository(User).save({
-    id: randomUUID(),
-    organizationId,
-    userName,
-    userNameNormalized: normalizeUserName(userName),
-    email: userName,
-    emailFolded: foldCase(userName),
-    givenName: 'Hist',
-    givenNameFolded: 'hist',
-    familyName: 'Ory',
-    familyNameFolded: 'ory',
-    externalId: null,
-    active: true,
-    role: 'user',
-  });
+export async function createUser(
+  app: INestApplication,
+  organizationId: string,
+  userName = `user-${randomUUID().slice(0, 8)}@example.com`,
+): Promise<User> {
+  return app
+    .get(DataSource)
+    .getRepository(User)
+    .save({
+      id: randomUUID(),
+      organizationId,
+      userName,
+      userNameNormalized: normalizeUserName(userName),
+      email: userName,
+      emailFolded: foldCase(userName),
+      givenName: 'Hist',
+      givenNameFolded: 'hist',
+      familyName: 'Ory',
+      familyNameFolded: 'ory',
+      externalId: null,
+      active: true,
+      role: 'user',
+    });
 }
 
 /** A streamed upload, signed over the SHA-256 of its content as the admin API requires. */
@@ -114,7 +121,18 @@ export async function deactivateDirectly(app: INestApplication, user: Pick<User,
   const users = app.get(UsersRepository);
   return app.get(Database).transaction(async () => {
     const current = await users.findVisible(user.organizationId, user.id);
-    if (!current || !(await users.updateProfile(user.id, current.version, { ...current, active: false, givenName: null, givenNameFolded: null, familyName: null, familyNameFolded: null, updatedAt: new Date() }))) {
+    if (
+      !current ||
+      !(await users.updateProfile(user.id, current.version, {
+        ...current,
+        active: false,
+        givenName: null,
+        givenNameFolded: null,
+        familyName: null,
+        familyNameFolded: null,
+        updatedAt: new Date(),
+      }))
+    ) {
       throw new Error(`user ${user.id} could not be deactivated`);
     }
     return (await app.get(PurgeScheduler).record(user)).purgeId;
@@ -167,6 +185,9 @@ export function storageDirectory(app: INestApplication): string {
 
 /** The receipt digest an auditor computes from the ids: see src/retention/purge-receipt.ts. */
 export function expectedReceiptDigest(fileIds: number[], messageIds: number[]): string {
-  const lines = [...[...fileIds].sort((a, b) => a - b).map((id) => `file:${id}\n`), ...[...messageIds].sort((a, b) => a - b).map((id) => `message:${id}\n`)];
+  const lines = [
+    ...[...fileIds].sort((a, b) => a - b).map((id) => `file:${id}\n`),
+    ...[...messageIds].sort((a, b) => a - b).map((id) => `message:${id}\n`),
+  ];
   return sha256(lines.join(''));
 }

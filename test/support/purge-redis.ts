@@ -17,8 +17,14 @@ export class DisposableRedis {
   }
 
   async start(): Promise<void> {
-    const binary = requireBinary('redis-server', 'the Redis outage tests start and stop a Redis server of their own (the shared one is never stopped)', REDIS_SERVER_INSTALL);
-    const server = spawn(binary, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const binary = requireBinary(
+      'redis-server',
+      'the Redis outage tests start and stop a Redis server of their own (the shared one is never stopped)',
+      REDIS_SERVER_INSTALL,
+    );
+    const server = spawn(binary, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     this.server = server;
     const deadline = Date.now() + 10_000;
     for (;;) {

@@ -1,9 +1,8 @@
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-
 import S3rver from 's3rver';
 
 /** The credentials s3rver accepts; the service finds them through the SDK's default chain. */
@@ -109,7 +108,13 @@ export class S3TestServer {
     response.once('finish', () => this.requests.push({ method: request.method ?? '', url: request.url ?? '' }));
     const url = new URL(request.url ?? '/', 'http://s3.local');
     const [, bucket, ...keyParts] = url.pathname.split('/').filter((part, index) => index === 0 || part !== '');
-    if (bucket === this.bucket && request.method === 'POST' && keyParts.length === 0 && url.searchParams.has('delete') && this.undeletable.size > 0) {
+    if (
+      bucket === this.bucket &&
+      request.method === 'POST' &&
+      keyParts.length === 0 &&
+      url.searchParams.has('delete') &&
+      this.undeletable.size > 0
+    ) {
       return reply(response, 200, await this.deleteRefusingSome(await readBody(request)));
     }
     if (bucket === this.bucket && request.method === 'GET' && keyParts.length === 0 && url.searchParams.has('uploads')) {
@@ -141,7 +146,10 @@ export class S3TestServer {
   private async listUploads(prefix: string): Promise<string> {
     const uploads = (await this.inProgressUploads()).filter((upload) => upload.key.startsWith(prefix));
     const entries = uploads
-      .map((upload) => `<Upload><Key>${escapeXml(upload.key)}</Key><UploadId>${upload.uploadId}</UploadId><Initiated>${upload.initiated.toISOString()}</Initiated></Upload>`)
+      .map(
+        (upload) =>
+          `<Upload><Key>${escapeXml(upload.key)}</Key><UploadId>${upload.uploadId}</UploadId><Initiated>${upload.initiated.toISOString()}</Initiated></Upload>`,
+      )
       .join('');
     return `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${this.bucket}</Bucket><IsTruncated>false</IsTruncated>${entries}</ListMultipartUploadsResult>`;
   }
@@ -156,7 +164,10 @@ export class S3TestServer {
   }
 
   /** s3rver's on-disk store (untyped in its declarations). */
-  private store(): { existsObject(bucket: string, key: string): Promise<boolean>; deleteObject(bucket: string, key: string): Promise<void> } {
+  private store(): {
+    existsObject(bucket: string, key: string): Promise<boolean>;
+    deleteObject(bucket: string, key: string): Promise<void>;
+  } {
     return (this.s3rver as unknown as { store: ReturnType<S3TestServer['store']> }).store;
   }
 
@@ -195,7 +206,12 @@ async function readBody(request: IncomingMessage): Promise<string> {
 }
 
 function unescapeXml(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 function escapeXml(text: string): string {

@@ -87,19 +87,28 @@ export class TestIdentityProvider {
       AuthnStatement: `<saml:AuthnStatement AuthnInstant="${now.toISOString()}" SessionIndex="_s${randomBytes(8).toString('hex')}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`,
       AttributeStatement: '',
     };
-    const created = await this.identityProvider(options.algorithm ?? 'sha256').createLoginResponse(serviceProvider, { extract: {} }, 'post', { email: options.nameId }, (template: string) => {
-      let context = samlify.SamlLib.replaceTagsByValue(template, values);
-      if (!options.inResponseTo) {
-        // Unsolicited: no InResponseTo at all, as an IdP-initiated response has none.
-        context = context.replaceAll(' InResponseTo=""', '');
-      }
-      return { id: values.ID, context };
-    });
+    const created = await this.identityProvider(options.algorithm ?? 'sha256').createLoginResponse(
+      serviceProvider,
+      { extract: {} },
+      'post',
+      { email: options.nameId },
+      (template: string) => {
+        let context = samlify.SamlLib.replaceTagsByValue(template, values);
+        if (!options.inResponseTo) {
+          // Unsolicited: no InResponseTo at all, as an IdP-initiated response has none.
+          context = context.replaceAll(' InResponseTo=""', '');
+        }
+        return { id: values.ID, context };
+      },
+    );
     return (created as { context: string }).context;
   }
 
   /** Reads and verifies (signature against the SP's metadata certificate) the AuthnRequest of a redirect to this IdP. */
-  async receiveAuthnRequest(redirectUrl: string, spMetadataXml: string): Promise<{ id: string; relayState: string | null; issuer: string; acsUrl: string }> {
+  async receiveAuthnRequest(
+    redirectUrl: string,
+    spMetadataXml: string,
+  ): Promise<{ id: string; relayState: string | null; issuer: string; acsUrl: string }> {
     const url = new URL(redirectUrl);
     const raw = url.search.slice(1).split('&');
     // samlify decodes the values it reads once more; base64 and URIs survive that unchanged.
@@ -110,7 +119,12 @@ export class TestIdentityProvider {
     const parsed = await idp.parseLoginRequest(serviceProvider, 'redirect', { query, octetString });
     const request = (parsed.extract as { request: { id: string; assertionConsumerServiceUrl: string }; issuer: string }).request;
     const relayState = url.searchParams.get('RelayState');
-    return { id: request.id, relayState, issuer: (parsed.extract as { issuer: string }).issuer, acsUrl: request.assertionConsumerServiceUrl };
+    return {
+      id: request.id,
+      relayState,
+      issuer: (parsed.extract as { issuer: string }).issuer,
+      acsUrl: request.assertionConsumerServiceUrl,
+    };
   }
 
   private identityProvider(algorithm: keyof typeof ALGORITHMS) {

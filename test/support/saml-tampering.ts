@@ -25,7 +25,10 @@ export function signaturesOf(element: Element): Element[] {
 }
 
 export function childSignature(element: Element): Element | undefined {
-  return Array.from(element.childNodes).find((node): node is Element => node.nodeType === 1 && (node as Element).localName === 'Signature' && (node as Element).namespaceURI === DSIG);
+  return Array.from(element.childNodes).find(
+    (node): node is Element =>
+      node.nodeType === 1 && (node as Element).localName === 'Signature' && (node as Element).namespaceURI === DSIG,
+  );
 }
 
 export function nameIdOf(element: Element): Element {

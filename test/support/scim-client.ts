@@ -15,14 +15,22 @@ export async function scimTenant(app: INestApplication, name: string): Promise<S
   const org = await bootstrapOrganization(app, name);
   const credentials = await issueScimCredentials(app, org.apiKey);
   rememberSecret(org.apiKey.secret, credentials.password);
-  return { ...org, credentials, authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` };
+  return {
+    ...org,
+    credentials,
+    authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
+  };
 }
 
 /** Requests with the headers Okta's SCIM client sends. */
 export function okta(app: INestApplication, tenant: ScimTenant) {
   const server = app.getHttpServer();
   const withHeaders = (test: request.Test): request.Test =>
-    test.set('Authorization', tenant.authorization).set('Accept', 'application/scim+json').set('Accept-Charset', 'utf-8').set('User-Agent', 'Okta SCIM Client 1.0.0');
+    test
+      .set('Authorization', tenant.authorization)
+      .set('Accept', 'application/scim+json')
+      .set('Accept-Charset', 'utf-8')
+      .set('User-Agent', 'Okta SCIM Client 1.0.0');
   const withBody = (test: request.Test, body: unknown, contentType = 'application/scim+json; charset=utf-8'): request.Test =>
     // Buffers are sent as they are (superagent would serialize them as JSON).
     withHeaders(test)
@@ -38,7 +46,12 @@ export function okta(app: INestApplication, tenant: ScimTenant) {
   };
 }
 
-export function oktaUser(userName: string, givenName = 'Test', familyName = 'User', extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function oktaUser(
+  userName: string,
+  givenName = 'Test',
+  familyName = 'User',
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     schemas: [CORE_USER],
     userName,

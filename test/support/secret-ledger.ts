@@ -12,7 +12,11 @@ export function rememberSecret(...values: (string | undefined | null)[]): void {
 }
 
 /** Authorization values in any form, and signatures, must never be logged either. */
-const FORBIDDEN_PATTERNS = [/Basic [A-Za-z0-9+/]{8,}={0,2}/, /"ss-request-signature":"[0-9a-f]{64}"/i, /"authorization":"(?!\[REDACTED\])/i];
+const FORBIDDEN_PATTERNS = [
+  /Basic [A-Za-z0-9+/]{8,}={0,2}/,
+  /"ss-request-signature":"[0-9a-f]{64}"/i,
+  /"authorization":"(?!\[REDACTED\])/i,
+];
 
 export function leakedSecretsIn(logFile: string): string[] {
   if (!existsSync(logFile)) {

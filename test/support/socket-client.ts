@@ -1,5 +1,5 @@
-import { INestApplication } from '@nestjs/common';
 import { AddressInfo, connect, Socket } from 'node:net';
+import { INestApplication } from '@nestjs/common';
 
 /**
  * One TCP connection to the app (see raw-http.ts for single requests written byte for byte), written byte by byte as a slow or hostile client would, with

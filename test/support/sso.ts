@@ -30,12 +30,19 @@ export async function ssoOrganization(app: INestApplication, name: string): Prom
   const apiKey = { key: result.apiKey.apiKey.key, secret: result.apiKey.secret, id: result.apiKey.apiKey.id };
   const scim = await issueScimCredentials(app, apiKey);
   rememberSecret(apiKey.secret, scim.password);
-  const sp = (await adminRequest(app, 'get', '/admin/v1/organization/sso', apiKey).expect(200)).body as SsoOrganization['sp'] & { sp: SsoOrganization['sp'] };
+  const sp = (await adminRequest(app, 'get', '/admin/v1/organization/sso', apiKey).expect(200)).body as SsoOrganization['sp'] & {
+    sp: SsoOrganization['sp'];
+  };
   return { organizationId: result.organization.id, hostname, apiKey, scim, sp: sp.sp };
 }
 
 /** Configures the organization to trust `idp` (by fields; metadata has its own tests). */
-export async function trustIdp(app: INestApplication, org: SsoOrganization, idp: TestIdentityProvider, allowIdpInitiated = true): Promise<void> {
+export async function trustIdp(
+  app: INestApplication,
+  org: SsoOrganization,
+  idp: TestIdentityProvider,
+  allowIdpInitiated = true,
+): Promise<void> {
   await adminRequest(app, 'put', '/admin/v1/organization/sso', org.apiKey, {
     idpEntityId: idp.entityId,
     idpSsoUrl: idp.ssoUrl,
@@ -60,7 +67,9 @@ export async function setActive(app: INestApplication, org: SsoOrganization, use
     .patch(`/scim/v2/Users/${userId}`)
     .auth(org.scim.username, org.scim.password)
     .set('Content-Type', 'application/scim+json')
-    .send(JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active } }] }))
+    .send(
+      JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active } }] }),
+    )
     .expect(200);
 }
 
@@ -100,7 +109,12 @@ export async function startSignIn(app: INestApplication, org: SsoOrganization, i
   return { location, ...(await idp.receiveAuthnRequest(location, metadata.text)) };
 }
 
-export type AuditItem = { type: string; detail: string | null; actor: { userId: string | null }; target: { type: string | null; id: string | null } };
+export type AuditItem = {
+  type: string;
+  detail: string | null;
+  actor: { userId: string | null };
+  target: { type: string | null; id: string | null };
+};
 
 /** The organization's newest audit events. */
 export async function auditEvents(app: INestApplication, org: SsoOrganization, limit = 50): Promise<AuditItem[]> {
@@ -114,6 +128,8 @@ export function expectRefused(response: request.Response, status: number, reason
     throw new Error(`expected ${status} ${reason}, got ${response.status} ${failureReason(response) ?? response.text.slice(0, 200)}`);
   }
   if (!String(response.headers['content-type']).startsWith('text/html') || response.headers['set-cookie'] !== undefined) {
-    throw new Error(`a refused sign-in answered ${String(response.headers['content-type'])} with cookies ${JSON.stringify(response.headers['set-cookie'])}`);
+    throw new Error(
+      `a refused sign-in answered ${String(response.headers['content-type'])} with cookies ${JSON.stringify(response.headers['set-cookie'])}`,
+    );
   }
 }

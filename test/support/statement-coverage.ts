@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DeclaredStatement } from '../architecture/data-access-rules';
 import type { StatementCoverage } from '../../src/database/statement';
+import type { DeclaredStatement } from '../architecture/data-access-rules';
 
 /**
  * Statement coverage across the integration tier: each test file records which registered

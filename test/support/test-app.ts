@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { AppModule } from '../../src/app.module';
 import { APP_OPTIONS, configureApp, createHttpAdapter } from '../../src/app-setup';
+import { AppModule } from '../../src/app.module';
 
 /** The real AppModule, configured as main.ts configures it, on this file's test database (on `port`, or a free one). */
 export async function createTestApp(port = 0): Promise<INestApplication> {

@@ -1,5 +1,5 @@
-import { Logger, LoggerService } from '@nestjs/common';
 import { inspect } from 'node:util';
+import { Logger, LoggerService } from '@nestjs/common';
 import { beforeEach } from 'vitest';
 
 // Services under unit test log through Nest's static Logger, which would print every line of

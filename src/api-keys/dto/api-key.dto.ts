@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { mustBe } from '../../common/validation/validation-messages';
-import { IssuedApiKey, IssuedScimCredential, ApiKeyListing } from '../api-keys.service';
+import { ApiKeyListing, IssuedApiKey, IssuedScimCredential } from '../api-keys.service';
 
 export class CreateApiKeyDto {
   @ApiPropertyOptional({ maxLength: 255, example: 'Okta provisioning' })

@@ -23,7 +23,9 @@ export class RotateEncryptionKeyInput {
   pauseMs: number = 0;
 }
 
-export function parseRotateEncryptionKeyInput(args: Partial<Record<keyof typeof ROTATE_ENCRYPTION_KEY_OPTIONS, string>>): RotateEncryptionKeyInput {
+export function parseRotateEncryptionKeyInput(
+  args: Partial<Record<keyof typeof ROTATE_ENCRYPTION_KEY_OPTIONS, string>>,
+): RotateEncryptionKeyInput {
   const given = { batchSize: args['batch-size'], pauseMs: args['pause-ms'] };
   // An option left out keeps its default rather than becoming undefined.
   return validateInput(RotateEncryptionKeyInput, Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)));
@@ -45,10 +47,14 @@ export async function runRotateEncryptionKey(app: INestApplicationContext, input
   if (!report.complete) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     const skipped = [...report.dataKeys.skipped, ...report.apiKeySecrets.skipped];
-    const needed = [...new Set(skipped.filter((entry) => entry.reason === 'server-key-not-configured').map((entry) => entry.serverKeyId ?? 'unknown'))];
+    const needed = [
+      ...new Set(skipped.filter((entry) => entry.reason === 'server-key-not-configured').map((entry) => entry.serverKeyId ?? 'unknown')),
+    ];
     throw new CliError(
       `${skipped.reduce((sum, entry) => sum + entry.count, 0)} item(s) could not be moved to the current key` +
-        (needed.length > 0 ? `: add the key(s) with id ${needed.join(', ')} to ENCRYPTION_KEYS_PREVIOUS and run the command again.` : ' (see "skipped" in the report).'),
+        (needed.length > 0
+          ? `: add the key(s) with id ${needed.join(', ')} to ENCRYPTION_KEYS_PREVIOUS and run the command again.`
+          : ' (see "skipped" in the report).'),
     );
   }
   return report;

@@ -102,7 +102,12 @@ function isDatabaseUnavailable(error: unknown): boolean {
     const { driverError, cause } = current as { driverError?: unknown; cause?: unknown };
     current = driverError ?? cause;
   }
-  return error instanceof Error && /Connection lost|Pool is closed|connection is in closed state|Can't add new command when connection is in closed state/i.test(error.message);
+  return (
+    error instanceof Error &&
+    /Connection lost|Pool is closed|connection is in closed state|Can't add new command when connection is in closed state/i.test(
+      error.message,
+    )
+  );
 }
 
 /** The one place where exceptions become HTTP statuses. */
@@ -118,11 +123,18 @@ export function describeError(error: unknown): ErrorDescription {
   }
   if (error instanceof DomainError) {
     const mapped = DOMAIN_STATUS[error.code];
-    const headers: Record<string, string> = mapped.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(mapped.retryAfterSeconds) };
+    const headers: Record<string, string> =
+      mapped.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(mapped.retryAfterSeconds) };
     return { status: mapped.status, code: error.code, detail: error.message, scimType: mapped.scimType, headers, unexpected: false };
   }
   if ((error as { code?: unknown } | null)?.code === 'FST_ERR_BAD_URL') {
-    return { status: HttpStatus.BAD_REQUEST, code: 'bad_request', detail: 'The request URL is not valid (malformed percent-encoding).', headers: {}, unexpected: false };
+    return {
+      status: HttpStatus.BAD_REQUEST,
+      code: 'bad_request',
+      detail: 'The request URL is not valid (malformed percent-encoding).',
+      headers: {},
+      unexpected: false,
+    };
   }
   // Fastify refuses a body before any handler runs; Nest may hand the error over wrapped.
   const bodyStatus = bodyErrorStatus(error) ?? (error instanceof HttpException ? bodyErrorStatus(error.cause) : null);
@@ -149,7 +161,14 @@ export function describeError(error: unknown): ErrorDescription {
   }
   const scimError = scimRequestError(error);
   if (scimError) {
-    return { status: HttpStatus.BAD_REQUEST, code: 'bad_request', detail: scimError.detail, scimType: scimError.scimType, headers: {}, unexpected: false };
+    return {
+      status: HttpStatus.BAD_REQUEST,
+      code: 'bad_request',
+      detail: scimError.detail,
+      scimType: scimError.scimType,
+      headers: {},
+      unexpected: false,
+    };
   }
   return {
     status: HttpStatus.INTERNAL_SERVER_ERROR,

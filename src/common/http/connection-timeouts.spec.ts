@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHttpAdapter } from '../../app-setup';
-import { Settings } from '../../config/settings';
 import { validateEnvironment } from '../../config/environment';
+import { Settings } from '../../config/settings';
 
 function settings(env: Record<string, string>): Settings {
   return new Settings(validateEnvironment({ NODE_ENV: 'test', ...env }));
@@ -10,8 +10,19 @@ function settings(env: Record<string, string>): Settings {
 describe('HTTP server timeouts', () => {
   it.each([
     ['the defaults', {}],
-    ['the largest values', { HTTP_HEADERS_TIMEOUT_MS: '600000', HTTP_BODY_TIMEOUT_MS: '600000', HTTP_IDLE_TIMEOUT_MS: '3600000', HTTP_KEEP_ALIVE_TIMEOUT_MS: '3600000' }],
-    ['the smallest values', { HTTP_HEADERS_TIMEOUT_MS: '100', HTTP_BODY_TIMEOUT_MS: '100', HTTP_IDLE_TIMEOUT_MS: '100', HTTP_KEEP_ALIVE_TIMEOUT_MS: '100' }],
+    [
+      'the largest values',
+      {
+        HTTP_HEADERS_TIMEOUT_MS: '600000',
+        HTTP_BODY_TIMEOUT_MS: '600000',
+        HTTP_IDLE_TIMEOUT_MS: '3600000',
+        HTTP_KEEP_ALIVE_TIMEOUT_MS: '3600000',
+      },
+    ],
+    [
+      'the smallest values',
+      { HTTP_HEADERS_TIMEOUT_MS: '100', HTTP_BODY_TIMEOUT_MS: '100', HTTP_IDLE_TIMEOUT_MS: '100', HTTP_KEEP_ALIVE_TIMEOUT_MS: '100' },
+    ],
   ])('are applied to the Node server with %s', (_case, env) => {
     const configured = settings(env);
     const server = createHttpAdapter(configured).getInstance().server;

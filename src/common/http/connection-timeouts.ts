@@ -1,7 +1,7 @@
-import { Logger, RequestTimeoutException } from '@nestjs/common';
-import type { ConnectionError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { Logger, RequestTimeoutException } from '@nestjs/common';
+import type { ConnectionError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpTimeoutSettings } from '../../config/settings';
 import { isScimPath, SCIM_MEDIA_TYPE, sendError } from '../errors/all-exceptions.filter';
 import { SCIM_ERROR_SCHEMA } from '../errors/error-response';
@@ -43,7 +43,9 @@ function clientErrorAnswerer(timeouts: HttpTimeoutSettings): (error: ClientError
     const [status, code, detail] = describeClientError(error, timeouts);
     const requestLine = /^[A-Za-z]+ (\S+)/.exec(receivedBytes(error));
     const scim = requestLine !== null && isScimPath(requestLine[1]);
-    const body = JSON.stringify(scim ? { schemas: [SCIM_ERROR_SCHEMA], status: String(status), detail } : { statusCode: status, error: code, message: detail });
+    const body = JSON.stringify(
+      scim ? { schemas: [SCIM_ERROR_SCHEMA], status: String(status), detail } : { statusCode: status, error: code, message: detail },
+    );
     // Node's own rule: never write into a response that has already started on this socket.
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (socket.writable && !inFlight?.headersSent) {
@@ -67,7 +69,11 @@ type ClientError = ConnectionError & { reason?: string };
 function describeClientError(error: ClientError, timeouts: HttpTimeoutSettings): [number, string, string] {
   switch (error.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return [408, 'request_timeout', `The request headers did not arrive within ${timeouts.headersMs} ms; send the whole request without pausing.`];
+      return [
+        408,
+        'request_timeout',
+        `The request headers did not arrive within ${timeouts.headersMs} ms; send the whole request without pausing.`,
+      ];
     case 'HPE_HEADER_OVERFLOW':
       return [431, 'request_header_fields_too_large', `The request line and headers together may hold at most ${maxHeaderSize} bytes.`];
     case 'HPE_INVALID_URL':
@@ -87,7 +93,11 @@ const logger = new Logger('Errors');
  * body was fully received (a refusal, a 413, this 408) closes the connection: otherwise the
  * client could keep trickling the rest of the body into a kept-alive socket.
  */
-export function registerBodyDeadline(fastify: FastifyInstance, bodyTimeoutMs: number, readsOwnBody: (request: FastifyRequest) => boolean): void {
+export function registerBodyDeadline(
+  fastify: FastifyInstance,
+  bodyTimeoutMs: number,
+  readsOwnBody: (request: FastifyRequest) => boolean,
+): void {
   const deadlines = new WeakMap<FastifyRequest, NodeJS.Timeout>();
   fastify.addHook('onRequest', (request, reply, done) => {
     if (hasBody(request) && !readsOwnBody(request)) {
@@ -118,6 +128,8 @@ function answerSlowBody(request: FastifyRequest, reply: FastifyReply, bodyTimeou
   if (request.raw.complete || request.raw.destroyed || reply.sent) {
     return;
   }
-  const error = new RequestTimeoutException(`The request body did not arrive within ${bodyTimeoutMs} ms of its headers; send it without pausing.`);
+  const error = new RequestTimeoutException(
+    `The request body did not arrive within ${bodyTimeoutMs} ms of its headers; send it without pausing.`,
+  );
   sendError(error, request, reply, logger);
 }

@@ -18,7 +18,10 @@ export function formBodyParser(formRoutes: ReadonlySet<string>): (request: Fasti
       return;
     }
     if (!formRoutes.has(request.routeOptions.url ?? '')) {
-      throw new ScimException(415, 'Forms are not accepted: send the body as JSON (application/json, or application/scim+json under /scim).');
+      throw new ScimException(
+        415,
+        'Forms are not accepted: send the body as JSON (application/json, or application/scim+json under /scim).',
+      );
     }
     if (!isUtf8(body)) {
       throw new ScimException(400, 'The form is not valid UTF-8.');

@@ -59,21 +59,27 @@ describe('checkedJsonParser', () => {
     throw new Error('expected a refusal');
   }
 
-  it.each(['application/json', 'application/json; charset=utf-8', 'application/json;charset=UTF-8', 'application/scim+json; charset="utf-8"', 'application/json; q=1; charset=Utf-8'])(
-    'accepts UTF-8 declared as %j',
-    (contentType) => {
-      expect(parse('{"name":"Zoë 😀"}', contentType)).toEqual({ name: 'Zoë 😀' });
-    },
-  );
+  it.each([
+    'application/json',
+    'application/json; charset=utf-8',
+    'application/json;charset=UTF-8',
+    'application/scim+json; charset="utf-8"',
+    'application/json; q=1; charset=Utf-8',
+  ])('accepts UTF-8 declared as %j', (contentType) => {
+    expect(parse('{"name":"Zoë 😀"}', contentType)).toEqual({ name: 'Zoë 😀' });
+  });
 
-  it.each(['application/json; charset=ISO-8859-1', 'application/scim+json; charset=latin1', 'application/json; charset=utf-16', 'application/json; charset=utf8', 'application/json; charset='])(
-    'refuses another declared charset with 415: %j',
-    (contentType) => {
-      const error = refusal('{}', contentType);
-      expect(error.getStatus()).toBe(415);
-      expect(error.message).toContain('only UTF-8 is accepted');
-    },
-  );
+  it.each([
+    'application/json; charset=ISO-8859-1',
+    'application/scim+json; charset=latin1',
+    'application/json; charset=utf-16',
+    'application/json; charset=utf8',
+    'application/json; charset=',
+  ])('refuses another declared charset with 415: %j', (contentType) => {
+    const error = refusal('{}', contentType);
+    expect(error.getStatus()).toBe(415);
+    expect(error.message).toContain('only UTF-8 is accepted');
+  });
 
   it.each([
     ['a Latin-1 byte', Buffer.from('{"name":"Zo\xeb"}', 'latin1')],

@@ -51,10 +51,16 @@ function assertUtf8Declared(contentType: string | undefined): void {
     if (name.trim().toLowerCase() !== 'charset') {
       continue;
     }
-    const charset = rest.join('=').trim().replace(/^"(.*)"$/, '$1');
+    const charset = rest
+      .join('=')
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     if (charset.toLowerCase() !== 'utf-8') {
       const shown = charset.length > 40 ? `${charset.slice(0, 37)}...` : charset;
-      throw new ScimException(415, `The body is declared as charset=${shown}; only UTF-8 is accepted: send it as UTF-8 with charset=utf-8 or no charset.`);
+      throw new ScimException(
+        415,
+        `The body is declared as charset=${shown}; only UTF-8 is accepted: send it as UTF-8 with charset=utf-8 or no charset.`,
+      );
     }
   }
 }

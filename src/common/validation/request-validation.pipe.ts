@@ -15,7 +15,9 @@ export class RequestValidationPipe extends ValidationPipe {
     // Otherwise an array or a scalar is validated as an empty object: "x is required" for every
     // property. No body at all (undefined) is that empty object.
     if (metadata.type === 'body' && value !== undefined && this.toValidate(metadata) && !isJsonObject(value)) {
-      throw new BadRequestException(`The request body must be a JSON object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}.`);
+      throw new BadRequestException(
+        `The request body must be a JSON object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}.`,
+      );
     }
     return super.transform(value, metadata);
   }

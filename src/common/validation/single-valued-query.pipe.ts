@@ -26,6 +26,10 @@ export class SingleValuedQueryPipe implements PipeTransform {
 function assertSingle(name: string, value: unknown): void {
   if (Array.isArray(value)) {
     const shown = name.length > 40 ? `${name.slice(0, 37)}...` : name;
-    throw new ScimException(400, `The query parameter ${JSON.stringify(shown)} is given ${value.length} times; give it once.`, 'invalidValue');
+    throw new ScimException(
+      400,
+      `The query parameter ${JSON.stringify(shown)} is given ${value.length} times; give it once.`,
+      'invalidValue',
+    );
   }
 }

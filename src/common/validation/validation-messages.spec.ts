@@ -17,7 +17,9 @@ function problems<T extends object>(type: new () => T, input: Record<string, unk
 describe('validation messages: one per problem, naming it and the fix', () => {
   describe('a message (POST /admin/v1/users/:id/messages)', () => {
     it('says a missing body is required and what it holds, and nothing about its length', () => {
-      expect(problems(MessageCreateDto, { subject: 'Hello' })).toEqual(['body is required: the message text, a string of at most 65535 characters (it may be empty).']);
+      expect(problems(MessageCreateDto, { subject: 'Hello' })).toEqual([
+        'body is required: the message text, a string of at most 65535 characters (it may be empty).',
+      ]);
     });
 
     it('names each missing field once', () => {
@@ -35,7 +37,9 @@ describe('validation messages: one per problem, naming it and the fix', () => {
     });
 
     it('treats null as missing', () => {
-      expect(problems(MessageCreateDto, { subject: null, body: '' })).toEqual(['subject is required: the message subject, a string of 1 to 255 characters.']);
+      expect(problems(MessageCreateDto, { subject: null, body: '' })).toEqual([
+        'subject is required: the message subject, a string of 1 to 255 characters.',
+      ]);
     });
 
     it('says a field is empty or too long', () => {
@@ -53,12 +57,17 @@ describe('validation messages: one per problem, naming it and the fix', () => {
 
   it('an API key description: optional, a string, at most 255 characters', () => {
     expect(problems(CreateApiKeyDto, {})).toEqual([]);
-    expect(problems(CreateApiKeyDto, { description: 7 })).toEqual(['description must be a string of at most 255 characters (or left out), not a number.']);
+    expect(problems(CreateApiKeyDto, { description: 7 })).toEqual([
+      'description must be a string of at most 255 characters (or left out), not a number.',
+    ]);
     expect(problems(CreateApiKeyDto, { description: 'd'.repeat(256) })).toEqual(['description is too long: send at most 255 characters.']);
   });
 
   it('paging: one message for a value that is not a whole number in range', () => {
-    expect(problems(PageQueryDto, { limit: 'abc', offset: '-1' })).toEqual(['limit must be an integer from 1 to 200', 'offset must be an integer from 0 to 1000000']);
+    expect(problems(PageQueryDto, { limit: 'abc', offset: '-1' })).toEqual([
+      'limit must be an integer from 1 to 200',
+      'offset must be an integer from 0 to 1000000',
+    ]);
     expect(problems(PageQueryDto, { limit: '201' })).toEqual(['limit must be an integer from 1 to 200']);
     expect(problems(PageQueryDto, { limit: '1.5' })).toEqual(['limit must be an integer from 1 to 200']);
   });
@@ -80,6 +89,9 @@ describe('validation messages: one per problem, naming it and the fix', () => {
       'hostname is required: the DNS name an Okta admin enters as Hostname, such as files.example.com.',
       "adminEmail is required: the first administrator's email address (also their userName).",
     ]);
-    expect(problems(GrantAdministratorDto, { hostname: ' ', email: 'nope' })).toEqual(['hostname must not be empty', 'email must be an email address']);
+    expect(problems(GrantAdministratorDto, { hostname: ' ', email: 'nope' })).toEqual([
+      'hostname must not be empty',
+      'email must be an email address',
+    ]);
   });
 });

@@ -56,7 +56,9 @@ async function assertRekeyable(queryRunner: QueryRunner, rekeyed: Rekeyed[], mig
   const claimed = new Map<string, Rekeyed>();
   for (const row of rekeyed) {
     if (row.key === '' || [...row.key].length > USER_NAME_KEY_MAX_LENGTH) {
-      problems.push(`user ${row.id} (userName ${JSON.stringify(row.userName)}) has no usable key under the new rule (empty, or longer than ${USER_NAME_KEY_MAX_LENGTH} characters once case-folded)`);
+      problems.push(
+        `user ${row.id} (userName ${JSON.stringify(row.userName)}) has no usable key under the new rule (empty, or longer than ${USER_NAME_KEY_MAX_LENGTH} characters once case-folded)`,
+      );
       continue;
     }
     const slot = `${row.organizationId}\n${row.key}`;
@@ -67,13 +69,15 @@ async function assertRekeyable(queryRunner: QueryRunner, rekeyed: Rekeyed[], mig
     }
     claimed.set(slot, row);
     // A user that keeps its key already holds this one. The collation may still fold, so candidates are checked exactly here.
-    const holders = (await queryRunner.query(`SELECT id, user_name, ${KEY_COLUMN} FROM users WHERE organization_id = ? AND ${KEY_COLUMN} = ? AND deleted_at IS NULL`, [
-      row.organizationId,
-      row.key,
-    ])) as UserRow[];
+    const holders = (await queryRunner.query(
+      `SELECT id, user_name, ${KEY_COLUMN} FROM users WHERE organization_id = ? AND ${KEY_COLUMN} = ? AND deleted_at IS NULL`,
+      [row.organizationId, row.key],
+    )) as UserRow[];
     const holder = holders.find((candidate) => candidate[KEY_COLUMN] === row.key && !moving.has(String(candidate.id)));
     if (holder) {
-      problems.push(collision(row, { id: String(holder.id), organizationId: row.organizationId, userName: String(holder.user_name), key: row.key }));
+      problems.push(
+        collision(row, { id: String(holder.id), organizationId: row.organizationId, userName: String(holder.user_name), key: row.key }),
+      );
     }
   }
   if (problems.length > 0) {

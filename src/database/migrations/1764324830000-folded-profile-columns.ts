@@ -23,14 +23,19 @@ export class FoldedProfileColumns1764324830000 implements MigrationInterface {
       'users',
       FOLDED.map(({ name, length }) => new TableColumn({ name, type: 'varchar', length: String(length), isNullable: true })),
     );
-    await forEachUserBatch(queryRunner, ['id', ...FOLDED.map(({ source }) => source)], 'email IS NOT NULL OR given_name IS NOT NULL OR family_name IS NOT NULL', async (rows) => {
-      for (const row of rows) {
-        await queryRunner.query(`UPDATE users SET ${FOLDED.map(({ name }) => `${name} = ?`).join(', ')} WHERE id = ?`, [
-          ...FOLDED.map(({ source }) => foldedOrNull(row[source])),
-          row.id,
-        ]);
-      }
-    });
+    await forEachUserBatch(
+      queryRunner,
+      ['id', ...FOLDED.map(({ source }) => source)],
+      'email IS NOT NULL OR given_name IS NOT NULL OR family_name IS NOT NULL',
+      async (rows) => {
+        for (const row of rows) {
+          await queryRunner.query(`UPDATE users SET ${FOLDED.map(({ name }) => `${name} = ?`).join(', ')} WHERE id = ?`, [
+            ...FOLDED.map(({ source }) => foldedOrNull(row[source])),
+            row.id,
+          ]);
+        }
+      },
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

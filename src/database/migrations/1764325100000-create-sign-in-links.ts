@@ -21,7 +21,10 @@ export class CreateSignInLinks1764325100000 implements MigrationInterface {
           { name: 'used_at', type: 'datetime', isNullable: true },
         ],
         indices: [new TableIndex({ name: 'IDX_sign_in_links_expires_at', columnNames: ['expires_at'] })],
-        foreignKeys: [foreignKey('FK_sign_in_links_organization', 'organization_id', 'organizations'), foreignKey('FK_sign_in_links_user', 'user_id', 'users')],
+        foreignKeys: [
+          foreignKey('FK_sign_in_links_organization', 'organization_id', 'organizations'),
+          foreignKey('FK_sign_in_links_user', 'user_id', 'users'),
+        ],
       }),
     );
   }
@@ -32,5 +35,12 @@ export class CreateSignInLinks1764325100000 implements MigrationInterface {
 }
 
 function foreignKey(name: string, column: string, referencedTable: string): TableForeignKey {
-  return new TableForeignKey({ name, columnNames: [column], referencedTableName: referencedTable, referencedColumnNames: ['id'], onDelete: 'RESTRICT', onUpdate: 'NO ACTION' });
+  return new TableForeignKey({
+    name,
+    columnNames: [column],
+    referencedTableName: referencedTable,
+    referencedColumnNames: ['id'],
+    onDelete: 'RESTRICT',
+    onUpdate: 'NO ACTION',
+  });
 }

@@ -9,10 +9,18 @@ export type UserRow = Record<string, string | null>;
  * in id order, with the same SQL on SQLite and MySQL: migrations that rewrite values in
  * JavaScript never hold the whole table in memory.
  */
-export async function forEachUserBatch(queryRunner: QueryRunner, columns: readonly string[], where: string, visit: (rows: UserRow[]) => Promise<void>): Promise<void> {
+export async function forEachUserBatch(
+  queryRunner: QueryRunner,
+  columns: readonly string[],
+  where: string,
+  visit: (rows: UserRow[]) => Promise<void>,
+): Promise<void> {
   let after = '';
   for (;;) {
-    const rows = (await queryRunner.query(`SELECT ${columns.join(', ')} FROM users WHERE (${where}) AND id > ? ORDER BY id LIMIT ${BATCH_SIZE}`, [after])) as UserRow[];
+    const rows = (await queryRunner.query(
+      `SELECT ${columns.join(', ')} FROM users WHERE (${where}) AND id > ? ORDER BY id LIMIT ${BATCH_SIZE}`,
+      [after],
+    )) as UserRow[];
     if (rows.length === 0) {
       return;
     }

@@ -2,9 +2,9 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/paging.dto';
 import { mustBe } from '../../common/validation/validation-messages';
+import { RECEIPT_DIGEST_METHOD } from '../purge-receipt';
 import { PURGE_STATES, PurgeState } from '../purge.entity';
 import { PurgeRecord } from '../purge.repository';
-import { RECEIPT_DIGEST_METHOD } from '../purge-receipt';
 import { PurgedItemKind } from '../purged-item.entity';
 import { PurgedItemRecord } from '../purged-item.repository';
 

@@ -36,7 +36,10 @@ export class BullmqPurgeQueue extends PurgeQueue implements OnApplicationShutdow
   /** Connected on first use, so processes that never dispatch (the CLI) never open the connection. */
   private connected(): Queue<PurgeJobData> {
     if (!this.queue) {
-      this.queue = new Queue<PurgeJobData>(PURGE_QUEUE_NAME, { connection: producerConnection(this.redis), prefix: bullmqPrefix(this.redis) });
+      this.queue = new Queue<PurgeJobData>(PURGE_QUEUE_NAME, {
+        connection: producerConnection(this.redis),
+        prefix: bullmqPrefix(this.redis),
+      });
       // Outages surface as failed dispatches; without a listener the emitter would throw.
       this.queue.on('error', (error: Error) => this.logger.debug({ reason: error.message }, 'purge queue connection error'));
     }

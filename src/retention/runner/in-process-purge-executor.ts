@@ -54,7 +54,10 @@ export class InProcessPurgeExecutor extends PurgeConsumer {
         .then(
           () => undefined,
           (error: unknown) => {
-            this.logger.error({ purgeId, reason: error instanceof Error ? error.message : String(error) }, 'purge run crashed; the reconciler will retry it');
+            this.logger.error(
+              { purgeId, reason: error instanceof Error ? error.message : String(error) },
+              'purge run crashed; the reconciler will retry it',
+            );
           },
         )
         .finally(() => {

@@ -10,9 +10,22 @@ import { PurgeMetrics } from './purge-metrics';
 const PURGE = { id: 'p1', userId: 'u1', attempts: 1, startedAt: new Date(Date.now() - 2000) } as PurgeRecord;
 const SETTINGS = { purge: { leaseMs: 60_000, batchSize: 2, batchPauseMs: 0, retryBaseMs: 1000, maxAttempts: 3 } } as Settings;
 
-type Calls = { failed: { error: string; nextAttemptAt: Date | null }[]; completed: Receipt[]; released: number; observed: number[]; receiptOf: string[][] };
+type Calls = {
+  failed: { error: string; nextAttemptAt: Date | null }[];
+  completed: Receipt[];
+  released: number;
+  observed: number[];
+  receiptOf: string[][];
+};
 
-function handlerWith(options: { claimed?: PurgeRecord | null; files?: BatchResult[]; filesError?: Error; messages?: number[]; completes?: boolean; merged?: string[] }) {
+function handlerWith(options: {
+  claimed?: PurgeRecord | null;
+  files?: BatchResult[];
+  filesError?: Error;
+  messages?: number[];
+  completes?: boolean;
+  merged?: string[];
+}) {
   const calls: Calls = { failed: [], completed: [], released: 0, observed: [], receiptOf: [] };
   const files = [...(options.files ?? [])];
   const messages = [...(options.messages ?? [])];
@@ -34,7 +47,9 @@ function handlerWith(options: { claimed?: PurgeRecord | null; files?: BatchResul
   } as unknown as PurgeRepository;
   const batches = {
     deleteFiles: (_purge: PurgeRecord, afterId: number) =>
-      options.filesError ? Promise.reject(options.filesError) : Promise.resolve(files.shift() ?? { seen: 0, lastId: afterId, undeleted: [] }),
+      options.filesError
+        ? Promise.reject(options.filesError)
+        : Promise.resolve(files.shift() ?? { seen: 0, lastId: afterId, undeleted: [] }),
     deleteMessages: (_purge: PurgeRecord, afterId: number) => {
       const deleted = messages.shift() ?? 0;
       return Promise.resolve({ deleted, lastId: afterId + deleted });
@@ -89,7 +104,9 @@ describe('PurgeHandler', () => {
     expect(await handler.run('p1')).toBe('failed');
     expect(calls.completed).toEqual([]);
     expect(calls.failed).toHaveLength(1);
-    expect(calls.failed[0].error).toBe('1 file(s) could not be deleted from storage (first: file 2: EISDIR: illegal operation on a directory)');
+    expect(calls.failed[0].error).toBe(
+      '1 file(s) could not be deleted from storage (first: file 2: EISDIR: illegal operation on a directory)',
+    );
     // First failed attempt: the base delay.
     expect(calls.failed[0].nextAttemptAt!.getTime() - before).toBeGreaterThanOrEqual(1000);
     expect(calls.failed[0].nextAttemptAt!.getTime() - before).toBeLessThan(1000 + 5000);

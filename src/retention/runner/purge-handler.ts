@@ -3,12 +3,12 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger } from '@nestjs/common';
 import { Settings } from '../../config/settings';
-import { PurgeRecord, PurgeRepository } from '../purge.repository';
 import { nextRetryDelayMs } from '../purge-backoff';
+import { PurgeRecord, PurgeRepository } from '../purge.repository';
 import { PurgedItemRepository } from '../purged-item.repository';
-import { PurgeMetrics } from './purge-metrics';
 import { Lease, PurgeBatches } from './purge-batches';
 import { LeaseLostError, UndeletedFilesError } from './purge-errors';
+import { PurgeMetrics } from './purge-metrics';
 
 export type PurgeOutcome = 'completed' | 'failed' | 'skipped' | 'released' | 'lease-lost';
 
@@ -51,7 +51,10 @@ export class PurgeHandler {
       return await this.complete(purge);
     } catch (error) {
       if (error instanceof LeaseLostError) {
-        this.logger.warn({ purgeId }, 'purge no longer held by this worker: taken over after it stalled past its lease, or merged into a later purge of the user');
+        this.logger.warn(
+          { purgeId },
+          'purge no longer held by this worker: taken over after it stalled past its lease, or merged into a later purge of the user',
+        );
         return 'lease-lost';
       }
       return this.fail(purge, error);
@@ -64,7 +67,7 @@ export class PurgeHandler {
     const undeleted: { id: number; reason: string }[] = [];
     // Files first: their bytes are what matters most, and a failing one must not hide the rest,
     // so the walk goes past files that could not be deleted and reports them at the end.
-    for (let afterId = 0; ; ) {
+    for (let afterId = 0; ;) {
       if (signal?.aborted) {
         return 'aborted';
       }
@@ -77,7 +80,7 @@ export class PurgeHandler {
       this.logger.debug({ purgeId: purge.id, files: batch.seen, undeleted: batch.undeleted.length }, 'purge batch of files committed');
       await this.pause();
     }
-    for (let afterId = 0; ; ) {
+    for (let afterId = 0; ;) {
       if (signal?.aborted) {
         return 'aborted';
       }
@@ -107,7 +110,14 @@ export class PurgeHandler {
     const startedAt = purge.startedAt ?? completedAt;
     this.metrics.observeCompleted((completedAt.getTime() - startedAt.getTime()) / 1000);
     this.logger.log(
-      { purgeId: purge.id, userId: purge.userId, files: receipt.files, messages: receipt.messages, bytes: receipt.bytes, digest: receipt.digest },
+      {
+        purgeId: purge.id,
+        userId: purge.userId,
+        files: receipt.files,
+        messages: receipt.messages,
+        bytes: receipt.bytes,
+        digest: receipt.digest,
+      },
       'purge completed',
     );
     return 'completed';
@@ -123,7 +133,10 @@ export class PurgeHandler {
       await this.purges.fail(purge.id, this.owner, reason, nextAttemptAt);
     } catch (recordError) {
       // The lease then expires and the reconciler hands the purge to a worker again.
-      this.logger.error({ purgeId: purge.id, reason: recordError instanceof Error ? recordError.message : String(recordError) }, 'could not record the purge failure');
+      this.logger.error(
+        { purgeId: purge.id, reason: recordError instanceof Error ? recordError.message : String(recordError) },
+        'could not record the purge failure',
+      );
     }
     return 'failed';
   }

@@ -49,7 +49,10 @@ export class PurgeReconciler implements OnApplicationBootstrap, OnModuleDestroy 
         dispatched += 1;
       } catch (error) {
         // The queue is unreachable: the next pass tries again.
-        this.logger.warn({ purgeId: purge.id, reason: error instanceof Error ? error.message : String(error) }, 'could not dispatch a due purge');
+        this.logger.warn(
+          { purgeId: purge.id, reason: error instanceof Error ? error.message : String(error) },
+          'could not dispatch a due purge',
+        );
         break;
       }
     }

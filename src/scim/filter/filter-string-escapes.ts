@@ -29,6 +29,8 @@ export function decodeFilterString(partlyDecoded: string): string {
   try {
     return JSON.parse(`"${partlyDecoded.replace(/"/g, '\\"')}"`) as string;
   } catch {
-    throw new ScimFilterError('Invalid filter: a quoted value holds a backslash that starts no JSON escape: write \\\\ for a backslash itself (\\" for a double quote, \\uXXXX for any character)');
+    throw new ScimFilterError(
+      'Invalid filter: a quoted value holds a backslash that starts no JSON escape: write \\\\ for a backslash itself (\\" for a double quote, \\uXXXX for any character)',
+    );
   }
 }

@@ -1,5 +1,5 @@
-import { resolveUserAttribute } from './user-filter-attributes';
 import type { UserFilterAttribute } from '../../users/search/user-filter';
+import { resolveUserAttribute } from './user-filter-attributes';
 
 const OPERATORS = 'eq, ne, co, sw, ew, gt, ge, lt, le (each followed by a value) or pr';
 const EXAMPLE = 'userName eq "alice@example.com"';
@@ -13,20 +13,53 @@ type Explanation = { pattern: RegExp; explain: (match: RegExpExecArray, filter: 
  */
 const EXPLANATIONS: readonly Explanation[] = [
   { pattern: /^\[\(EOT\)\] is not json$/, explain: (_match, filter) => missingValue(filter) },
-  { pattern: /^\[(true|false|null)\(Word\)\] is not json$/i, explain: ([, word]) => `${word} is not a value: write true, false and null in lower case (${word.toLowerCase()})` },
-  { pattern: /^\[(.*)\(Word\)\] is not json$/s, explain: ([, word]) => `${excerpt(word)} is not a value: put strings in double quotes ("${excerpt(word)}"); true, false, null and numbers stand alone` },
-  { pattern: /^\[(.*)\(Bracket\)\] is not json$/s, explain: ([, bracket]) => `a value is missing before "${bracket}": compare with a string in double quotes, true, false, null or a number` },
-  { pattern: /^unexpected token '/, explain: () => 'strings are written in double quotes, not single quotes: userName eq "alice@example.com"' },
+  {
+    pattern: /^\[(true|false|null)\(Word\)\] is not json$/i,
+    explain: ([, word]) => `${word} is not a value: write true, false and null in lower case (${word.toLowerCase()})`,
+  },
+  {
+    pattern: /^\[(.*)\(Word\)\] is not json$/s,
+    explain: ([, word]) =>
+      `${excerpt(word)} is not a value: put strings in double quotes ("${excerpt(word)}"); true, false, null and numbers stand alone`,
+  },
+  {
+    pattern: /^\[(.*)\(Bracket\)\] is not json$/s,
+    explain: ([, bracket]) =>
+      `a value is missing before "${bracket}": compare with a string in double quotes, true, false, null or a number`,
+  },
+  {
+    pattern: /^unexpected token '/,
+    explain: () => 'strings are written in double quotes, not single quotes: userName eq "alice@example.com"',
+  },
   { pattern: /^unexpected token (".*)$/s, explain: ([, rest]) => `the string ${excerpt(rest)} is not closed: end it with a double quote` },
-  { pattern: /^unexpected token (.*)$/s, explain: ([, rest]) => `"${[...rest][0]}" cannot appear here: a filter holds attribute names, operators (${OPERATORS}), values, and, or, not and parentheses` },
+  {
+    pattern: /^unexpected token (.*)$/s,
+    explain: ([, rest]) =>
+      `"${[...rest][0]}" cannot appear here: a filter holds attribute names, operators (${OPERATORS}), values, and, or, not and parentheses`,
+  },
   { pattern: /^Unexpected token \[\(EOT\)\] expected '\)'$/, explain: () => 'a "(" is not closed: add the matching ")"' },
-  { pattern: /^Unexpected token \[(.*)\((?:\w+)\)\] expected '\)'$/s, explain: ([, token]) => `expected ")" to close a "(", not "${excerpt(token)}"` },
-  { pattern: /^Unexpected token {2}\(EOT\)$/, explain: () => `the filter ends where an expression is expected (after "and", "or", "not" or "("): add one, such as ${EXAMPLE}` },
-  { pattern: /^Unexpected token (.*) \((?:Bracket|Quoted|Number)\)$/s, explain: ([, token]) => `"${excerpt(token)}" cannot start an expression: start with an attribute name (such as userName), "not" or "("` },
-  { pattern: /^Unexpected token {2}expected '\]'$/, explain: () => 'a "[" is not closed: add the matching "]", as in emails[type eq "work"]' },
+  {
+    pattern: /^Unexpected token \[(.*)\((?:\w+)\)\] expected '\)'$/s,
+    explain: ([, token]) => `expected ")" to close a "(", not "${excerpt(token)}"`,
+  },
+  {
+    pattern: /^Unexpected token {2}\(EOT\)$/,
+    explain: () => `the filter ends where an expression is expected (after "and", "or", "not" or "("): add one, such as ${EXAMPLE}`,
+  },
+  {
+    pattern: /^Unexpected token (.*) \((?:Bracket|Quoted|Number)\)$/s,
+    explain: ([, token]) => `"${excerpt(token)}" cannot start an expression: start with an attribute name (such as userName), "not" or "("`,
+  },
+  {
+    pattern: /^Unexpected token {2}expected '\]'$/,
+    explain: () => 'a "[" is not closed: add the matching "]", as in emails[type eq "work"]',
+  },
   { pattern: /^Unexpected token (.*) expected '\]'$/s, explain: ([, token]) => `expected "]" to close a "[", not "${excerpt(token)}"` },
   { pattern: /^Unexpected token (\S*) {2}as valFilter operator$/s, explain: ([, attribute]) => needsOperator(attribute) },
-  { pattern: /^Unexpected token (\S*) (.*) as valFilter operator$/s, explain: ([, attribute, operator]) => `"${excerpt(operator)}" after ${excerpt(attribute)} is not an operator: use ${OPERATORS}` },
+  {
+    pattern: /^Unexpected token (\S*) (.*) as valFilter operator$/s,
+    explain: ([, attribute, operator]) => `"${excerpt(operator)}" after ${excerpt(attribute)} is not an operator: use ${OPERATORS}`,
+  },
   { pattern: /^unexpected EOT (.*)$/s, explain: ([, tokens]) => unexpectedAfterExpression(tokens) },
 ];
 

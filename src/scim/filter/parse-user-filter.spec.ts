@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { UserFilter } from '../../users/search/user-filter';
 import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH } from './filter-limits';
 import { parseUserFilter } from './parse-user-filter';
 import { ScimFilterError } from './scim-filter.error';
-import type { UserFilter } from '../../users/search/user-filter';
 
 function parseError(filter: string): ScimFilterError {
   try {
@@ -72,16 +72,19 @@ describe('parseUserFilter', () => {
       expect(parseUserFilter(`${attrPath} pr`)).toEqual({ kind: 'present', attribute });
     });
 
-    it.each(['USERNAME eq "x"', 'UserName eq "x"', 'username EQ "x"', 'userName Eq "x"'])('ignores letter case in names and operators: %s', (filter) => {
-      expect(parseUserFilter(filter)).toEqual(userNameIs('x'));
-    });
+    it.each(['USERNAME eq "x"', 'UserName eq "x"', 'username EQ "x"', 'userName Eq "x"'])(
+      'ignores letter case in names and operators: %s',
+      (filter) => {
+        expect(parseUserFilter(filter)).toEqual(userNameIs('x'));
+      },
+    );
 
-    it.each([
-      'urn:ietf:params:scim:schemas:core:2.0:User:userName eq "x"',
-      'URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER:username eq "x"',
-    ])('strips the core User schema URN: %s', (filter) => {
-      expect(parseUserFilter(filter)).toEqual(userNameIs('x'));
-    });
+    it.each(['urn:ietf:params:scim:schemas:core:2.0:User:userName eq "x"', 'URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER:username eq "x"'])(
+      'strips the core User schema URN: %s',
+      (filter) => {
+        expect(parseUserFilter(filter)).toEqual(userNameIs('x'));
+      },
+    );
 
     it('strips the URN from dotted and value-path attributes', () => {
       expect(parseUserFilter('urn:ietf:params:scim:schemas:core:2.0:User:name.givenName eq "B"')).toEqual({
@@ -168,11 +171,19 @@ describe('parseUserFilter', () => {
     });
 
     it('reads a value ending in a backslash, which the library alone cannot', () => {
-      expect(parseUserFilter('userName eq "a\\\\" or userName eq "b"')).toEqual({ kind: 'or', filters: [userNameIs('a\\'), userNameIs('b')] });
+      expect(parseUserFilter('userName eq "a\\\\" or userName eq "b"')).toEqual({
+        kind: 'or',
+        filters: [userNameIs('a\\'), userNameIs('b')],
+      });
     });
 
     it('keeps a value as sent: folding for comparison is the translation’s business', () => {
-      expect(parseUserFilter('name.givenName eq "BARBARA"')).toEqual({ kind: 'string', attribute: 'name.givenName', op: 'eq', value: 'BARBARA' });
+      expect(parseUserFilter('name.givenName eq "BARBARA"')).toEqual({
+        kind: 'string',
+        attribute: 'name.givenName',
+        op: 'eq',
+        value: 'BARBARA',
+      });
     });
   });
 
@@ -203,19 +214,40 @@ describe('parseUserFilter', () => {
       ['active eq', 'Invalid filter: "active eq" needs a value, such as active eq true'],
       ['meta.created gt  ', 'Invalid filter: "meta.created gt" needs a value, such as meta.created gt "2026-01-31T12:00:00Z"'],
       ['name.givenName sw', 'Invalid filter: "name.givenName sw" needs a value, such as name.givenName sw "Alice"'],
-      ['userName', 'Invalid filter: "userName" needs an operator: eq, ne, co, sw, ew, gt, ge, lt, le (each followed by a value) or pr, such as userName eq "alice@example.com" or userName pr'],
-      ['userName xx "a"', 'Invalid filter: "xx" after userName is not an operator: use eq, ne, co, sw, ew, gt, ge, lt, le (each followed by a value) or pr'],
+      [
+        'userName',
+        'Invalid filter: "userName" needs an operator: eq, ne, co, sw, ew, gt, ge, lt, le (each followed by a value) or pr, such as userName eq "alice@example.com" or userName pr',
+      ],
+      [
+        'userName xx "a"',
+        'Invalid filter: "xx" after userName is not an operator: use eq, ne, co, sw, ew, gt, ge, lt, le (each followed by a value) or pr',
+      ],
       ['active eq True', 'Invalid filter: True is not a value: write true, false and null in lower case (true)'],
       ['userName eq nulL', 'Invalid filter: nulL is not a value: write true, false and null in lower case (null)'],
-      ['userName eq bjensen', 'Invalid filter: bjensen is not a value: put strings in double quotes ("bjensen"); true, false, null and numbers stand alone'],
-      ['userName eq (', 'Invalid filter: a value is missing before "(": compare with a string in double quotes, true, false, null or a number'],
+      [
+        'userName eq bjensen',
+        'Invalid filter: bjensen is not a value: put strings in double quotes ("bjensen"); true, false, null and numbers stand alone',
+      ],
+      [
+        'userName eq (',
+        'Invalid filter: a value is missing before "(": compare with a string in double quotes, true, false, null or a number',
+      ],
       ["userName eq 'a'", 'Invalid filter: strings are written in double quotes, not single quotes: userName eq "alice@example.com"'],
       ['userName eq "abc', 'Invalid filter: the string "abc is not closed: end it with a double quote'],
-      ['userName eq "x" & active eq true', 'Invalid filter: "&" cannot appear here: a filter holds attribute names, operators (eq, ne, co, sw, ew, gt, ge, lt, le (each followed by a value) or pr), values, and, or, not and parentheses'],
+      [
+        'userName eq "x" & active eq true',
+        'Invalid filter: "&" cannot appear here: a filter holds attribute names, operators (eq, ne, co, sw, ew, gt, ge, lt, le (each followed by a value) or pr), values, and, or, not and parentheses',
+      ],
       ['(userName eq "a"', 'Invalid filter: a "(" is not closed: add the matching ")"'],
       ['(userName eq "a" ]', 'Invalid filter: expected ")" to close a "(", not "]"'],
-      ['userName eq "a" and', 'Invalid filter: the filter ends where an expression is expected (after "and", "or", "not" or "("): add one, such as userName eq "alice@example.com"'],
-      ['not', 'Invalid filter: the filter ends where an expression is expected (after "and", "or", "not" or "("): add one, such as userName eq "alice@example.com"'],
+      [
+        'userName eq "a" and',
+        'Invalid filter: the filter ends where an expression is expected (after "and", "or", "not" or "("): add one, such as userName eq "alice@example.com"',
+      ],
+      [
+        'not',
+        'Invalid filter: the filter ends where an expression is expected (after "and", "or", "not" or "("): add one, such as userName eq "alice@example.com"',
+      ],
       [')', 'Invalid filter: ")" cannot start an expression: start with an attribute name (such as userName), "not" or "("'],
       ['"a" eq "b"', 'Invalid filter: ""a"" cannot start an expression: start with an attribute name (such as userName), "not" or "("'],
       ['emails[type eq "work"', 'Invalid filter: a "[" is not closed: add the matching "]", as in emails[type eq "work"]'],
@@ -223,8 +255,14 @@ describe('parseUserFilter', () => {
       ['userName eq "a")', 'Invalid filter: a ")" has no matching "("'],
       ['userName eq "a"]', 'Invalid filter: a "]" has no matching "["'],
       ['userName pr "x"', 'Invalid filter: pr takes no value: write userName pr'],
-      ['userName eq "a" garbage', 'Invalid filter: "garbage" follows a complete expression: join expressions with "and" or "or", as in userName eq "alice@example.com" and active eq true'],
-      ['userName eq "a\\qb"', 'Invalid filter: a quoted value holds a backslash that starts no JSON escape: write \\\\ for a backslash itself (\\" for a double quote, \\uXXXX for any character)'],
+      [
+        'userName eq "a" garbage',
+        'Invalid filter: "garbage" follows a complete expression: join expressions with "and" or "or", as in userName eq "alice@example.com" and active eq true',
+      ],
+      [
+        'userName eq "a\\qb"',
+        'Invalid filter: a quoted value holds a backslash that starts no JSON escape: write \\\\ for a backslash itself (\\" for a double quote, \\uXXXX for any character)',
+      ],
     ])('explains %j', (filter, message) => {
       expect(parseError(filter).message).toBe(message);
     });
@@ -249,12 +287,16 @@ describe('parseUserFilter', () => {
       );
     });
 
-    it.each(['name[givenName eq "x"]', 'emails[emails[value pr]]', 'emails[userName eq "x"]', 'emails[constructor pr]', 'constructor pr', '__proto__ pr'])(
-      'value paths and names outside what is searchable: %s',
-      (filter) => {
-        expect(parseError(filter).message).toMatch(/^Unsupported filter attribute /);
-      },
-    );
+    it.each([
+      'name[givenName eq "x"]',
+      'emails[emails[value pr]]',
+      'emails[userName eq "x"]',
+      'emails[constructor pr]',
+      'constructor pr',
+      '__proto__ pr',
+    ])('value paths and names outside what is searchable: %s', (filter) => {
+      expect(parseError(filter).message).toMatch(/^Unsupported filter attribute /);
+    });
 
     it.each([
       ['active eq "yes"', 'Invalid filter: active must be compared with true or false, not "yes"'],
@@ -277,7 +319,9 @@ describe('parseUserFilter', () => {
     it.each(['"yesterday"', '"2026-01-01"', '"2026-01-01T00:00:00"', '"2026-02-30T00:00:00Z"', '"2026-01-01T24:00:00Z"', '5', 'true'])(
       'a dateTime value that is not an instant: %s',
       (value) => {
-        expect(parseError(`meta.created gt ${value}`).message).toMatch(/^Invalid filter: meta.created must be compared with a quoted xsd:dateTime/);
+        expect(parseError(`meta.created gt ${value}`).message).toMatch(
+          /^Invalid filter: meta.created must be compared with a quoted xsd:dateTime/,
+        );
       },
     );
 
@@ -302,7 +346,9 @@ describe('parseUserFilter', () => {
       ['not without parentheses', (n: number) => `${'not '.repeat(n)}userName eq "a"`],
     ])('nesting deeper than the limit: %s', (_case, nest) => {
       expect(() => parseUserFilter(nest(MAX_FILTER_DEPTH - 2))).not.toThrow();
-      expect(parseError(nest(MAX_FILTER_DEPTH + 1)).message).toBe(`Filter is nested too deeply: at most ${MAX_FILTER_DEPTH} levels are accepted`);
+      expect(parseError(nest(MAX_FILTER_DEPTH + 1)).message).toBe(
+        `Filter is nested too deeply: at most ${MAX_FILTER_DEPTH} levels are accepted`,
+      );
     });
 
     it('deep nesting quickly, without exhausting the stack', () => {

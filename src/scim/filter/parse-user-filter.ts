@@ -1,4 +1,5 @@
 import { Compare, Filter, parse } from 'scim2-parse-filter';
+import { DateTimeOperator, UserFilter, UserFilterAttribute } from '../../users/search/user-filter';
 import { assertDepth, assertFilterWithinLimits, DEFAULT_MAX_FILTER_CLAUSES, FilterClauseBudget } from './filter-limits';
 import { decodeFilterString, spellOutEscapedBackslashes } from './filter-string-escapes';
 import { explainFilterSyntaxError } from './filter-syntax-error';
@@ -11,7 +12,6 @@ import {
   resolveEmailSubAttribute,
   resolveUserAttribute,
 } from './user-filter-attributes';
-import { DateTimeOperator, UserFilter, UserFilterAttribute } from '../../users/search/user-filter';
 
 /** Where an attrPath is read: at the top level, or inside `emails[...]` where it names a sub-attribute. */
 type Scope = 'user' | 'emails';
@@ -43,7 +43,9 @@ function toUserFilter(node: Filter | undefined, scope: Scope, depth: number, bud
   assertDepth(depth);
   // The parser returns a tree with a hole for some malformed input (an operand missing around "not").
   if (node === undefined || node === null || typeof node !== 'object') {
-    throw new ScimFilterError('Invalid filter: an operand is missing (a "not" takes a filter in parentheses, and "and"/"or" join two filters)');
+    throw new ScimFilterError(
+      'Invalid filter: an operand is missing (a "not" takes a filter in parentheses, and "and"/"or" join two filters)',
+    );
   }
   switch (node.op) {
     case 'and':

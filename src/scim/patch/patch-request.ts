@@ -20,7 +20,8 @@ export function readPatchOperations(body: unknown): PatchOperation[] {
   }
   const schemas = memberOf(body, 'schemas').value;
   const declaresPatchOp =
-    Array.isArray(schemas) && schemas.some((schema) => typeof schema === 'string' && schema.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase());
+    Array.isArray(schemas) &&
+    schemas.some((schema) => typeof schema === 'string' && schema.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase());
   if (!declaresPatchOp) {
     throw new ScimPatchError('invalidSyntax', `A PATCH request must list "${PATCH_OP_SCHEMA}" in schemas`);
   }
@@ -30,7 +31,10 @@ export function readPatchOperations(body: unknown): PatchOperation[] {
     throw new ScimPatchError('invalidSyntax', 'A PATCH request must carry an Operations array');
   }
   if (operations.length > MAX_PATCH_OPERATIONS) {
-    throw new ScimPatchError('invalidSyntax', `A PATCH request may carry at most ${MAX_PATCH_OPERATIONS} operations, not ${operations.length}`);
+    throw new ScimPatchError(
+      'invalidSyntax',
+      `A PATCH request may carry at most ${MAX_PATCH_OPERATIONS} operations, not ${operations.length}`,
+    );
   }
   return operations.map((operation, index) => readOperation(operation, index + 1));
 }

@@ -29,7 +29,11 @@ describe('mapUserPatch', () => {
       ['no-path value with the dotted key "name.givenName"', [{ op: 'replace', value: { 'name.givenName': 'B' } }], { givenName: 'B' }],
       ['Entra: "Replace" (capitalised op)', [{ op: 'Replace', path: 'active', value: false }], { active: false }],
       ['Entra: value "False" (string boolean)', [{ op: 'Replace', path: 'active', value: 'False' }], { active: false }],
-      ['Entra: Replace emails[type eq "work"].value (ignored)', [{ op: 'Replace', path: 'emails[type eq "work"].value', value: 'new@x.com' }], {}],
+      [
+        'Entra: Replace emails[type eq "work"].value (ignored)',
+        [{ op: 'Replace', path: 'emails[type eq "work"].value', value: 'new@x.com' }],
+        {},
+      ],
       ['Entra: Add emails[type eq "work"].value (ignored)', [{ op: 'Add', path: 'emails[type eq "work"].value', value: 'w@x.com' }], {}],
       ['Entra: Add name.givenName', [{ op: 'Add', path: 'name.givenName', value: 'Babs' }], { givenName: 'Babs' }],
       [
@@ -80,13 +84,17 @@ describe('mapUserPatch', () => {
     ])('never lets %s unassign it (it would deactivate, and so purge, the user)', (_case, operation) => {
       const error = patchError(body(operation));
       expect(error.scimType).toBe('mutability');
-      expect(error.detail).toMatch(/^active is required and cannot be removed: replace it with true or false \(false deactivates the user and permanently deletes every file and message/);
+      expect(error.detail).toMatch(
+        /^active is required and cannot be removed: replace it with true or false \(false deactivates the user and permanently deletes every file and message/,
+      );
     });
   });
 
   describe('userName and names', () => {
     it('sets userName', () => {
-      expect(mapUserPatch(body({ op: 'replace', path: 'userName', value: 'New.Name@x.com' }))).toStrictEqual({ userName: 'New.Name@x.com' });
+      expect(mapUserPatch(body({ op: 'replace', path: 'userName', value: 'New.Name@x.com' }))).toStrictEqual({
+        userName: 'New.Name@x.com',
+      });
     });
 
     it.each([[''], ['   '], [5], [{}]])('rejects the userName %j', (value) => {
@@ -104,7 +112,9 @@ describe('mapUserPatch', () => {
     });
 
     it('merges a name object on the path "name", ignoring parts we do not store', () => {
-      expect(mapUserPatch(body({ op: 'replace', path: 'name', value: { familyName: 'Lee', formatted: 'Ann Lee', middleName: 'X' } }))).toStrictEqual({
+      expect(
+        mapUserPatch(body({ op: 'replace', path: 'name', value: { familyName: 'Lee', formatted: 'Ann Lee', middleName: 'X' } })),
+      ).toStrictEqual({
         familyName: 'Lee',
       });
     });
@@ -126,7 +136,9 @@ describe('mapUserPatch', () => {
     });
 
     it('rejects a wrong type inside a name object', () => {
-      expect(patchError(body({ op: 'replace', value: { name: { givenName: true } } })).detail).toBe('name.givenName must be a string or null, not true');
+      expect(patchError(body({ op: 'replace', value: { name: { givenName: true } } })).detail).toBe(
+        'name.givenName must be a string or null, not true',
+      );
     });
 
     it('never removes userName or active, which are required (mutability)', () => {
@@ -136,8 +148,12 @@ describe('mapUserPatch', () => {
     });
 
     it('refuses a name part longer than the column', () => {
-      expect(patchError(body({ op: 'replace', path: 'name.givenName', value: 'x'.repeat(256) })).detail).toBe('name.givenName is longer than 255 characters');
-      expect(mapUserPatch(body({ op: 'replace', path: 'name.givenName', value: 'x'.repeat(255) }))).toStrictEqual({ givenName: 'x'.repeat(255) });
+      expect(patchError(body({ op: 'replace', path: 'name.givenName', value: 'x'.repeat(256) })).detail).toBe(
+        'name.givenName is longer than 255 characters',
+      );
+      expect(mapUserPatch(body({ op: 'replace', path: 'name.givenName', value: 'x'.repeat(255) }))).toStrictEqual({
+        givenName: 'x'.repeat(255),
+      });
     });
   });
 
@@ -201,7 +217,11 @@ describe('mapUserPatch', () => {
     });
 
     it('reads attributes nested under the core schema URN', () => {
-      expect(mapUserPatch(body({ op: 'replace', value: { 'urn:ietf:params:scim:schemas:core:2.0:User': { active: false, name: { givenName: 'B' } } } }))).toStrictEqual({
+      expect(
+        mapUserPatch(
+          body({ op: 'replace', value: { 'urn:ietf:params:scim:schemas:core:2.0:User': { active: false, name: { givenName: 'B' } } } }),
+        ),
+      ).toStrictEqual({
         active: false,
         givenName: 'B',
       });
@@ -287,7 +307,9 @@ describe('mapUserPatch', () => {
     });
 
     it('lets a later key in the same value win', () => {
-      expect(mapUserPatch(body({ op: 'replace', value: { name: { givenName: 'A' }, 'name.givenName': 'B' } }))).toStrictEqual({ givenName: 'B' });
+      expect(mapUserPatch(body({ op: 'replace', value: { name: { givenName: 'A' }, 'name.givenName': 'B' } }))).toStrictEqual({
+        givenName: 'B',
+      });
     });
 
     it(`accepts up to ${MAX_PATCH_OPERATIONS} operations`, () => {
@@ -394,7 +416,9 @@ describe('mapUserPatch', () => {
     });
 
     it('rejects __proto__ as an attribute name', () => {
-      const request: unknown = JSON.parse(`{"schemas":["${PATCH_OP_SCHEMA}"],"Operations":[{"op":"replace","value":{"__proto__":{"active":false}}}]}`);
+      const request: unknown = JSON.parse(
+        `{"schemas":["${PATCH_OP_SCHEMA}"],"Operations":[{"op":"replace","value":{"__proto__":{"active":false}}}]}`,
+      );
       expect(patchError(request).scimType).toBe('invalidPath');
       expect(({} as Record<string, unknown>).active).toBeUndefined();
     });
@@ -407,6 +431,10 @@ describe('mapUserPatch', () => {
 
   it('gives errors an RFC 7644 scimType and a detail', () => {
     const error = patchError(body({ op: 'remove' }));
-    expect(error).toMatchObject({ scimType: 'noTarget', detail: 'A remove operation needs a path', message: 'A remove operation needs a path' });
+    expect(error).toMatchObject({
+      scimType: 'noTarget',
+      detail: 'A remove operation needs a path',
+      message: 'A remove operation needs a path',
+    });
   });
 });

@@ -30,7 +30,10 @@ export function mapUserPatch(body: unknown): UserPatch {
       remove(patch, parsePatchPath(operation.path));
     } else if (operation.path === undefined) {
       if (!isJsonObject(operation.value)) {
-        throw new ScimPatchError('invalidValue', `A path-less ${operation.op} needs an object of attributes as its value, not ${describeValue(operation.value)}`);
+        throw new ScimPatchError(
+          'invalidValue',
+          `A path-less ${operation.op} needs an object of attributes as its value, not ${describeValue(operation.value)}`,
+        );
       }
       setAll(patch, operation.value);
     } else {

@@ -28,7 +28,10 @@ export class ConfigureSsoDto {
   @MaxLength(16384, { message: 'idpCertificate is too long: send one PEM certificate.' })
   idpCertificate?: string;
 
-  @ApiPropertyOptional({ description: 'Accept sign-ins started at the identity provider (e.g. the Okta dashboard tile); default true', default: true })
+  @ApiPropertyOptional({
+    description: 'Accept sign-ins started at the identity provider (e.g. the Okta dashboard tile); default true',
+    default: true,
+  })
   @IsOptional()
   @IsBoolean(mustBe('true or false'))
   allowIdpInitiated?: boolean;

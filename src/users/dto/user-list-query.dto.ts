@@ -9,7 +9,9 @@ export class UserListQueryDto extends PageQueryDto {
   @IsIn(['active', 'inactive'], { message: 'status must be active or inactive.' })
   status?: 'active' | 'inactive';
 
-  @ApiPropertyOptional({ description: 'userName prefix, compared as userNames are: without regard to case, invisible characters or surrounding spaces' })
+  @ApiPropertyOptional({
+    description: 'userName prefix, compared as userNames are: without regard to case, invisible characters or surrounding spaces',
+  })
   @IsOptional()
   @IsString(mustBe('a userName prefix'))
   @MaxLength(255, { message: 'userName is too long: send at most 255 characters.' })

@@ -1,6 +1,6 @@
 import type { PurgeQueryService } from '../../retention/purge-query.service';
-import type { UserRecord } from '../users.repository';
 import type { UserRole } from '../user.entity';
+import type { UserRecord } from '../users.repository';
 
 export type UserResponseDto = {
   id: string;

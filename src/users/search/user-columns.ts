@@ -1,5 +1,5 @@
-import { foldCase, normalizeUserName, normalizeUserNamePart } from '../caseless-text';
 import type { DialectSql } from '../../database/comparison-dialect';
+import { foldCase, normalizeUserName, normalizeUserNamePart } from '../caseless-text';
 import type { DateTimeAttribute, StringAttribute } from './user-filter';
 
 /**
@@ -43,7 +43,13 @@ export function userColumns(sql: DialectSql, alias: string): UserColumns {
   const hasText = (expression: string): string => sql.hasText(expression);
 
   // `present` reads the value as stored, `compared` its folded copy (the same column when not folded).
-  const nullableText = (stored: string, compared: string, fold: (value: string) => string, multiValued: boolean, indexed: boolean): StringColumn => ({
+  const nullableText = (
+    stored: string,
+    compared: string,
+    fold: (value: string) => string,
+    multiValued: boolean,
+    indexed: boolean,
+  ): StringColumn => ({
     present: hasText(stored),
     alwaysPresent: false,
     compared,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseUserFilter } from '../../scim/filter/parse-user-filter';
 import type { SqlDialect } from '../../database/comparison-dialect';
+import { parseUserFilter } from '../../scim/filter/parse-user-filter';
 import { SqlCondition, userFilterToPositionalSql, userFilterToSql } from './user-filter-sql';
 
 const DIALECTS: readonly SqlDialect[] = ['sqlite', 'mysql'];
@@ -24,7 +24,11 @@ describe('userFilterToSql', () => {
       ['externalId eq "00uA"', `((${SQLITE_HAS_EXTERNAL_ID} AND "u"."external_id" = :p0))`, { p0: '00uA' }],
       ['id eq "Ab-1"', '("u"."id" = :p0)', { p0: 'Ab-1' }],
       ['name.givenName eq "ÉLODIE"', `((${SQLITE_HAS_GIVEN_NAME} AND "u"."given_name_folded" = :p0))`, { p0: 'élodie' }],
-      ['name.familyName gt "M"', `((("u"."family_name" IS NOT NULL AND "u"."family_name" <> '') AND "u"."family_name_folded" > :p0))`, { p0: 'm' }],
+      [
+        'name.familyName gt "M"',
+        `((("u"."family_name" IS NOT NULL AND "u"."family_name" <> '') AND "u"."family_name_folded" > :p0))`,
+        { p0: 'm' },
+      ],
       ['userName eq " Stra\u00dfe\u200b "', '("u"."user_name_normalized" = :p0)', { p0: 'strasse' }],
       ['userName sw "Stra\u00dfe "', '("u"."user_name_normalized" GLOB :p0)', { p0: 'strasse *' }],
       ['userName sw "a*b"', '("u"."user_name_normalized" GLOB :p0)', { p0: 'a[*]b*' }],
@@ -34,7 +38,11 @@ describe('userFilterToSql', () => {
       ['active ne true', '("u"."active" <> :p0)', { p0: true }],
       ['name.givenName pr', `(${SQLITE_HAS_GIVEN_NAME})`, {}],
       ['userName pr', `("u"."user_name_normalized" <> '')`, {}],
-      ['meta.created ge "2026-01-02T03:04:05.678Z"', `(strftime('%Y-%m-%d %H:%M:%f', "u"."created_at") >= :p0)`, { p0: '2026-01-02 03:04:05.678' }],
+      [
+        'meta.created ge "2026-01-02T03:04:05.678Z"',
+        `(strftime('%Y-%m-%d %H:%M:%f', "u"."created_at") >= :p0)`,
+        { p0: '2026-01-02 03:04:05.678' },
+      ],
     ])('%s', (filter, sql, parameters) => {
       expect(toSql(filter, 'sqlite')).toEqual({ sql, parameters });
     });
@@ -52,7 +60,11 @@ describe('userFilterToSql', () => {
         `((${MYSQL_HAS_EXTERNAL_ID} AND (\`u\`.\`external_id\` = :p0 AND CAST(\`u\`.\`external_id\` AS BINARY) = CAST(:p0 AS BINARY))))`,
         { p0: '00uA' },
       ],
-      ['name.givenName eq "Ann"', `((${MYSQL_HAS_GIVEN_NAME} AND CAST(\`u\`.\`given_name_folded\` AS BINARY) = CAST(:p0 AS BINARY)))`, { p0: 'ann' }],
+      [
+        'name.givenName eq "Ann"',
+        `((${MYSQL_HAS_GIVEN_NAME} AND CAST(\`u\`.\`given_name_folded\` AS BINARY) = CAST(:p0 AS BINARY)))`,
+        { p0: 'ann' },
+      ],
       [
         'name.familyName lt "M"',
         "(((`u`.`family_name` IS NOT NULL AND CAST(`u`.`family_name` AS BINARY) <> CAST('' AS BINARY)) AND CAST(`u`.`family_name_folded` AS BINARY) < CAST(:p0 AS BINARY)))",
@@ -174,7 +186,9 @@ describe('userFilterToSql', () => {
             expect(sql.replace(OWN_LITERALS, '')).not.toMatch(/['"`]\s*(OR|UNION|DROP|ESCAPE)|--|;|#/i);
             expect(sql.replace(OWN_LITERALS, '')).not.toContain("'");
             expect(sql.toLowerCase()).not.toContain(value.toLowerCase());
-            expect(Object.values(parameters).some((bound) => typeof bound === 'string' && bound.includes(value.toLowerCase().slice(0, 3)))).toBe(true);
+            expect(
+              Object.values(parameters).some((bound) => typeof bound === 'string' && bound.includes(value.toLowerCase().slice(0, 3))),
+            ).toBe(true);
           }
         }
       });

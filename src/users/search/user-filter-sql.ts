@@ -53,7 +53,10 @@ const POSITIONAL_PREFIX = 'scimFilterValue';
 const NAMED_PARAMETER = new RegExp(`:(${POSITIONAL_PREFIX}\\d+)\\b`, 'g');
 
 /** Booleans bind as 1/0, which both dialects compare with their boolean columns. */
-export function userFilterToPositionalSql(filter: UserFilter, options: Omit<UserFilterSqlOptions, 'parameterPrefix'>): PositionalSqlCondition {
+export function userFilterToPositionalSql(
+  filter: UserFilter,
+  options: Omit<UserFilterSqlOptions, 'parameterPrefix'>,
+): PositionalSqlCondition {
   const { sql, parameters } = userFilterToSql(filter, { ...options, parameterPrefix: POSITIONAL_PREFIX });
   const values: (string | number)[] = [];
   // Values are never written into `sql` (see Translation.bind), so every match is a placeholder.

@@ -5,14 +5,7 @@
 export type ScimDateTime = { readonly utcSeconds: string; readonly fraction: string };
 
 export type StringAttribute =
-  | 'userName'
-  | 'externalId'
-  | 'id'
-  | 'emails.value'
-  | 'emails.type'
-  | 'name.givenName'
-  | 'name.familyName'
-  | 'displayName';
+  'userName' | 'externalId' | 'id' | 'emails.value' | 'emails.type' | 'name.givenName' | 'name.familyName' | 'displayName';
 export type BooleanAttribute = 'active' | 'emails.primary';
 export type DateTimeAttribute = 'meta.created' | 'meta.lastModified';
 export type UserFilterAttribute = StringAttribute | BooleanAttribute | DateTimeAttribute;

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RequestNonceRepository } from '../../../src/auth/request-nonce.repository';
 import { Database } from '../../../src/database/database';
 import { statement } from '../../../src/database/statement';
-import { RequestNonceRepository } from '../../../src/auth/request-nonce.repository';
 import { IntegrationDatabase, openIntegrationDatabase } from '../support/integration-database';
 
-const HASHES_OF_KEY = statement<{ nonce_hash: string }>('test.nonces.hashesOfKey', 'SELECT nonce_hash FROM request_nonces WHERE api_key_id = ? ORDER BY nonce_hash');
+const HASHES_OF_KEY = statement<{ nonce_hash: string }>(
+  'test.nonces.hashesOfKey',
+  'SELECT nonce_hash FROM request_nonces WHERE api_key_id = ? ORDER BY nonce_hash',
+);
 
 /** The request-nonce table (the replay guard without Redis) on the real databases, with the SQLite write guard on. */
 describe('request nonces', () => {

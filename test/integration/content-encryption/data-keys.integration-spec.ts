@@ -12,7 +12,15 @@ import { contentEncryption, createUsers, newServerKey, serverKeyRing } from '../
 import { gate } from '../support/gate';
 import { IntegrationDatabase, openIntegrationDatabase } from '../support/integration-database';
 
-type StoredRow = { id: string; user_id: string; current_user_id: string | null; server_key_id: string; wrapped_key: Uint8Array; created_at: unknown; retired_at: unknown };
+type StoredRow = {
+  id: string;
+  user_id: string;
+  current_user_id: string | null;
+  server_key_id: string;
+  wrapped_key: Uint8Array;
+  created_at: unknown;
+  retired_at: unknown;
+};
 const STORED = statement<StoredRow>(
   'test.dataKeys.stored',
   'SELECT id, user_id, current_user_id, server_key_id, wrapped_key, created_at, retired_at FROM data_keys WHERE user_id = ? ORDER BY created_at, id',
@@ -174,7 +182,9 @@ describe('DataKeys: users’ data keys on the database', () => {
     const key = await dataKeys.currentKey(userId);
     const stranger = contentEncryption(database, serverKeyRing(newServerKey())).dataKeys;
     await expect(stranger.key(userId, key.id)).rejects.toThrow(ServerKeyNotConfiguredError);
-    await expect(stranger.currentKey(userId)).rejects.toThrow(/data key .* was made under server key [0-9a-f]{16}, which is neither ENCRYPTION_KEY/);
+    await expect(stranger.currentKey(userId)).rejects.toThrow(
+      /data key .* was made under server key [0-9a-f]{16}, which is neither ENCRYPTION_KEY/,
+    );
 
     const altered = Buffer.from((await stored(userId))[0]?.wrapped_key ?? []);
     altered[30] = (altered[30] ?? 0) ^ 1;

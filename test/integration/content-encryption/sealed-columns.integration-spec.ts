@@ -10,7 +10,10 @@ import { IntegrationDatabase, openIntegrationDatabase } from '../support/integra
 type SealedRow = { subject: Uint8Array; body: Uint8Array; name: Uint8Array };
 const INSERT = statement('test.sealedColumns.insert', 'INSERT INTO sealed_columns (id, subject, body, name) VALUES (?, ?, ?, ?)');
 const BY_ID = statement<SealedRow>('test.sealedColumns.byId', 'SELECT subject, body, name FROM sealed_columns WHERE id = ?');
-const INSERT_SMALL_BODY = statement('test.sealedColumns.insertSmallBody', 'INSERT INTO sealed_columns (id, subject, body, name, small_body) VALUES (?, ?, ?, ?, ?)');
+const INSERT_SMALL_BODY = statement(
+  'test.sealedColumns.insertSmallBody',
+  'INSERT INTO sealed_columns (id, subject, body, name, small_body) VALUES (?, ?, ?, ?, ?)',
+);
 
 // The longest values the API accepts, in 4-byte UTF-8 characters: their largest possible size.
 const LONGEST_SUBJECT = '😀'.repeat(255);

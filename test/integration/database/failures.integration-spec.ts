@@ -102,7 +102,9 @@ describe('Database failures', () => {
       );
       expect(database.poolStatistics()?.inUse).toBe(0);
       // No broken connection is left in the pool: transactions on every connection succeed.
-      await Promise.all(Array.from({ length: 6 }, (_, index) => database.transaction(() => database.run(INSERT_ITEM, [`after-kill-${index}`]))));
+      await Promise.all(
+        Array.from({ length: 6 }, (_, index) => database.transaction(() => database.run(INSERT_ITEM, [`after-kill-${index}`]))),
+      );
       expect(await database.rows(NAMES_LIKE, ['after-kill-%'])).toHaveLength(6);
     } else {
       const child = await lockingProcess(join(process.env.INTEGRATION_DATA_DIR!, 'wait.sqlite'), 300);

@@ -10,13 +10,17 @@ import { createItemsTable, IntegrationDatabase, openIntegrationDatabase } from '
 const POOL_SIZE = 5;
 const INSERT_ITEM = statement('test.infrastructure.insertItem', 'INSERT INTO items (name, counter) VALUES (?, ?)');
 const SET_COUNTER = statement('test.infrastructure.setCounter', 'UPDATE items SET counter = ? WHERE name = ?');
-const SHARED_ROW = statement<{ counter: unknown }>('test.infrastructure.sharedRow', 'SELECT counter FROM items WHERE name = ?', { lock: 'share' });
+const SHARED_ROW = statement<{ counter: unknown }>('test.infrastructure.sharedRow', 'SELECT counter FROM items WHERE name = ?', {
+  lock: 'share',
+});
 const CROSS_JOIN = statement<{ total: unknown }>(
   'test.infrastructure.crossJoin',
   'SELECT COUNT(*) AS total FROM information_schema.COLUMNS a, information_schema.COLUMNS b, information_schema.COLUMNS c',
   { timeLimitMs: 200 },
 );
-const SQLITE_SCHEMA = statement<{ total: unknown }>('test.infrastructure.sqliteSchema', 'SELECT COUNT(*) AS total FROM sqlite_master', { timeLimitMs: 200 });
+const SQLITE_SCHEMA = statement<{ total: unknown }>('test.infrastructure.sqliteSchema', 'SELECT COUNT(*) AS total FROM sqlite_master', {
+  timeLimitMs: 200,
+});
 
 describe('Database for infrastructure: health ping, pool use, time limits, shared locks', () => {
   let opened: IntegrationDatabase;

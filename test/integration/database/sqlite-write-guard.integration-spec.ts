@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../../src/database/database';
 import { migrations } from '../../../src/database/migrations';
 import { statement } from '../../../src/database/statement';
@@ -47,10 +47,12 @@ describe('SQLite write guard', () => {
 
   it('throws for a TypeORM write outside a turn, through the DataSource, a transaction or a repository', async () => {
     await expect(dataSource.query('INSERT INTO items (name) VALUES (?)', ['typeorm-query'])).rejects.toThrow(OUTSIDE_TURN);
-    await expect(dataSource.transaction((manager) => manager.query('INSERT INTO items (name) VALUES (?)', ['typeorm-transaction']))).rejects.toThrow(
-      OUTSIDE_TURN,
-    );
-    await expect(dataSource.getRepository(Organization).insert({ id: 'guard-org', name: 'Guard', hostname: 'guard.example' })).rejects.toThrow(OUTSIDE_TURN);
+    await expect(
+      dataSource.transaction((manager) => manager.query('INSERT INTO items (name) VALUES (?)', ['typeorm-transaction'])),
+    ).rejects.toThrow(OUTSIDE_TURN);
+    await expect(
+      dataSource.getRepository(Organization).insert({ id: 'guard-org', name: 'Guard', hostname: 'guard.example' }),
+    ).rejects.toThrow(OUTSIDE_TURN);
     const runner = dataSource.createQueryRunner();
     try {
       await expect(runner.query('DELETE FROM items')).rejects.toThrow(OUTSIDE_TURN);
@@ -74,7 +76,10 @@ describe('SQLite write guard', () => {
   it('lets reads through TypeORM and writes through Database pass', async () => {
     await database.run(INSERT_ITEM, ['provider-1']);
     await database.transaction(() => database.run(INSERT_ITEM, ['provider-2']));
-    expect(await dataSource.query('SELECT name FROM items WHERE name LIKE ? ORDER BY name', ['provider-%'])).toEqual([{ name: 'provider-1' }, { name: 'provider-2' }]);
+    expect(await dataSource.query('SELECT name FROM items WHERE name LIKE ? ORDER BY name', ['provider-%'])).toEqual([
+      { name: 'provider-1' },
+      { name: 'provider-2' },
+    ]);
   });
 
   it('lets a TypeORM write inside a Database transaction run in it, committed or rolled back with it', async () => {

@@ -8,7 +8,10 @@ const INSERT_ITEM = statement('test.statements.insertItem', 'INSERT INTO items (
 const COUNT_ITEMS = statement<{ total: unknown }>('test.statements.countItems', 'SELECT COUNT(*) AS total FROM items WHERE name LIKE ?');
 const NEVER_RUN = statement('test.statements.neverRun', 'DELETE FROM items WHERE name = ?');
 /** One shape per counter bound: `counter >= n`, written into the SQL as a repository's filter would be. */
-const AT_LEAST = statementFamily<string, { name: string }>('test.statements.atLeast', (condition) => `SELECT name FROM items WHERE name LIKE ? AND ${condition} ORDER BY name`);
+const AT_LEAST = statementFamily<string, { name: string }>(
+  'test.statements.atLeast',
+  (condition) => `SELECT name FROM items WHERE name LIKE ? AND ${condition} ORDER BY name`,
+);
 
 function executions(name: string): number | undefined {
   return statementCoverage().find((entry) => entry.name === name)?.executions;

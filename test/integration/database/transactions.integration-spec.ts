@@ -10,7 +10,11 @@ type ItemRow = { id: number; name: string; counter: number };
 
 const INSERT_ITEM = statement('test.transactions.insertItem', 'INSERT INTO items (name, counter) VALUES (?, ?)');
 const ITEM_BY_NAME = statement<ItemRow>('test.transactions.itemByName', 'SELECT id, name, counter FROM items WHERE name = ?');
-const COUNTER_FOR_UPDATE = statement<{ counter: number }>('test.transactions.counterForUpdate', 'SELECT counter FROM items WHERE name = ?', { lock: 'update' });
+const COUNTER_FOR_UPDATE = statement<{ counter: number }>(
+  'test.transactions.counterForUpdate',
+  'SELECT counter FROM items WHERE name = ?',
+  { lock: 'update' },
+);
 const SET_COUNTER = statement('test.transactions.setCounter', 'UPDATE items SET counter = ? WHERE name = ?');
 const NAMES_LIKE = statement<{ name: string }>('test.transactions.namesLike', 'SELECT name FROM items WHERE name LIKE ? ORDER BY name');
 
@@ -169,7 +173,9 @@ describe('Database transactions', () => {
     release.open();
     await Promise.all([first, second]);
     expect(events).toEqual(
-      opened.target === 'mysql' ? ['second committed', 'first still open', 'first commits'] : ['first still open', 'first commits', 'second committed'],
+      opened.target === 'mysql'
+        ? ['second committed', 'first still open', 'first commits']
+        : ['first still open', 'first commits', 'second committed'],
     );
     expect(await names('side-')).toEqual(['side-a', 'side-b']);
   });
@@ -197,7 +203,9 @@ describe('Database transactions', () => {
     await Promise.all([doomed, single]);
     expect(await names('outside-')).toEqual(['outside-single']);
     // SQLite: the write waited for the transaction's turn to end; MySQL: it ran on another connection.
-    expect(order).toEqual(opened.target === 'mysql' ? ['single write done', 'transaction rolled back'] : ['transaction rolled back', 'single write done']);
+    expect(order).toEqual(
+      opened.target === 'mysql' ? ['single write done', 'transaction rolled back'] : ['transaction rolled back', 'single write done'],
+    );
   });
 
   it('reads outside a transaction see committed rows only, never an open transaction', async () => {
@@ -239,6 +247,8 @@ describe('Database transactions', () => {
 
   it('refuses a locking read outside a transaction, and schema work inside one', async () => {
     await expect(database.first(COUNTER_FOR_UPDATE, ['same-row'])).rejects.toThrow(/locking read/);
-    await expect(database.transaction(() => database.exclusive(() => Promise.resolve()))).rejects.toThrow(/cannot run inside a transaction/);
+    await expect(database.transaction(() => database.exclusive(() => Promise.resolve()))).rejects.toThrow(
+      /cannot run inside a transaction/,
+    );
   });
 });

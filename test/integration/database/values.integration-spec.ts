@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryFailedError } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../../src/database/database';
 import { DatabaseError, isUniqueViolation } from '../../../src/database/database-error';
 import { readBoolean, readDate, readInteger } from '../../../src/database/sql-values';
@@ -14,17 +14,32 @@ const ITEM_BY_ID = statement<{ id: number; name: string; counter: unknown; flag:
   'SELECT id, name, counter, flag, note, at FROM items WHERE id = ?',
 );
 const STORED_AT_TEXT = statement<{ text: string }>('test.values.storedAtText', 'SELECT CAST(at AS CHAR) AS text FROM items WHERE id = ?');
-const FLAGGED_NAMES = statement<{ name: string }>('test.values.flaggedNames', 'SELECT name FROM items WHERE flag = ? AND name LIKE ? ORDER BY name');
+const FLAGGED_NAMES = statement<{ name: string }>(
+  'test.values.flaggedNames',
+  'SELECT name FROM items WHERE flag = ? AND name LIKE ? ORDER BY name',
+);
 const PAGE = statement<{ name: string }>('test.values.page', 'SELECT name FROM items WHERE name LIKE ? ORDER BY id LIMIT ? OFFSET ?');
 const COUNT_LIKE = statement<{ total: unknown }>('test.values.countLike', 'SELECT COUNT(*) AS total FROM items WHERE name LIKE ?');
-const INSERT_ORGANIZATION = statement('test.values.insertOrganization', 'INSERT INTO organizations (id, name, hostname, created_at, updated_at) VALUES (?, ?, ?, ?, ?)');
-const INSERT_ORGANIZATION_DEFAULT_TIMES = statement('test.values.insertOrganizationDefaultTimes', 'INSERT INTO organizations (id, name, hostname) VALUES (?, ?, ?)');
-const ORGANIZATIONS_AT = statement<{ id: string }>('test.values.organizationsAt', 'SELECT id FROM organizations WHERE created_at = ? AND name = ? ORDER BY id');
+const INSERT_ORGANIZATION = statement(
+  'test.values.insertOrganization',
+  'INSERT INTO organizations (id, name, hostname, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+);
+const INSERT_ORGANIZATION_DEFAULT_TIMES = statement(
+  'test.values.insertOrganizationDefaultTimes',
+  'INSERT INTO organizations (id, name, hostname) VALUES (?, ?, ?)',
+);
+const ORGANIZATIONS_AT = statement<{ id: string }>(
+  'test.values.organizationsAt',
+  'SELECT id FROM organizations WHERE created_at = ? AND name = ? ORDER BY id',
+);
 const ORGANIZATIONS_IN_ORDER = statement<{ id: string; created_at: unknown }>(
   'test.values.organizationsInOrder',
   'SELECT id, created_at FROM organizations WHERE name = ? ORDER BY created_at, id',
 );
-const ORGANIZATIONS_CREATED_BEFORE = statement<{ id: string }>('test.values.organizationsCreatedBefore', 'SELECT id FROM organizations WHERE name = ? AND created_at < ? ORDER BY id');
+const ORGANIZATIONS_CREATED_BEFORE = statement<{ id: string }>(
+  'test.values.organizationsCreatedBefore',
+  'SELECT id FROM organizations WHERE name = ? AND created_at < ? ORDER BY id',
+);
 
 describe('Database values: dates, booleans, integers, keys and constraint errors', () => {
   let opened: IntegrationDatabase;
@@ -59,10 +74,18 @@ describe('Database values: dates, booleans, integers, keys and constraint errors
     // SQLite's datetime('now') default keeps whole seconds; MySQL's CURRENT_TIMESTAMP(6) keeps microseconds.
     expect(defaulted.getTime()).toBeGreaterThanOrEqual(Math.floor(before.getTime() / 1000) * 1000);
     const at = new Date(defaulted.getTime() + 1500);
-    await database.exclusive(() => organizations.insert({ id: 'by-typeorm', name, hostname: `${randomUUID()}.example`, createdAt: at, updatedAt: at }));
+    await database.exclusive(() =>
+      organizations.insert({ id: 'by-typeorm', name, hostname: `${randomUUID()}.example`, createdAt: at, updatedAt: at }),
+    );
     await database.run(INSERT_ORGANIZATION, ['by-provider', name, `${randomUUID()}.example`, at, at]);
     await database.run(INSERT_ORGANIZATION, ['by-provider-later', name, `${randomUUID()}.example`, new Date(at.getTime() + 1), at]);
-    await database.run(INSERT_ORGANIZATION, ['by-provider-earlier', name, `${randomUUID()}.example`, new Date(defaulted.getTime() - 1000), at]);
+    await database.run(INSERT_ORGANIZATION, [
+      'by-provider-earlier',
+      name,
+      `${randomUUID()}.example`,
+      new Date(defaulted.getTime() - 1000),
+      at,
+    ]);
 
     expect((await database.rows(ORGANIZATIONS_AT, [at, name])).map((row) => row.id)).toEqual(['by-provider', 'by-typeorm']);
     expect((await database.rows(ORGANIZATIONS_IN_ORDER, [name])).map((row) => row.id)).toEqual([
@@ -72,7 +95,10 @@ describe('Database values: dates, booleans, integers, keys and constraint errors
       'by-typeorm',
       'by-provider-later',
     ]);
-    expect((await database.rows(ORGANIZATIONS_CREATED_BEFORE, [name, at])).map((row) => row.id)).toEqual(['by-default', 'by-provider-earlier']);
+    expect((await database.rows(ORGANIZATIONS_CREATED_BEFORE, [name, at])).map((row) => row.id)).toEqual([
+      'by-default',
+      'by-provider-earlier',
+    ]);
     expect((await organizations.findOneByOrFail({ id: 'by-provider' })).createdAt).toEqual(at);
   });
 
@@ -96,7 +122,9 @@ describe('Database values: dates, booleans, integers, keys and constraint errors
     expect(database.cachedStatements - cachedBefore).toBeLessThanOrEqual(1);
     expect(readInteger((await database.first(COUNT_LIKE, ['page-%']))?.total)).toBe(12);
     // An integer bound into a text column reads back as "7", not SQLite's REAL "7.0".
-    const [row] = await opened.dataSource.query<{ note: string; counter: unknown }[]>('SELECT note, counter FROM items WHERE name = ?', ['page-11']);
+    const [row] = await opened.dataSource.query<{ note: string; counter: unknown }[]>('SELECT note, counter FROM items WHERE name = ?', [
+      'page-11',
+    ]);
     expect(row.note).toBe('7');
     expect(readInteger(row.counter)).toBe(11);
   });

@@ -8,11 +8,11 @@ import { DomainErrorCode } from '../../../src/common/domain-error';
 import { Settings } from '../../../src/config/settings';
 import { Database } from '../../../src/database/database';
 import { DatabaseUsageError } from '../../../src/database/database-error';
+import { statement } from '../../../src/database/statement';
 import { UPLOAD_MEDIA_TYPE } from '../../../src/history/content-digest';
 import { HistoryPurgePort } from '../../../src/history/history-purge.port';
 import { HistoryRepository } from '../../../src/history/history.repository';
 import { HistoryService } from '../../../src/history/history.service';
-import { statement } from '../../../src/database/statement';
 import { LocalDiskBlobStorage } from '../../../src/storage/local-disk-blob-storage';
 import { addFiles, addMessages, addOrganization, addUser, idsOf } from '../support/history-owners';
 import { IntegrationDatabase, openIntegrationDatabase } from '../support/integration-database';
@@ -100,12 +100,21 @@ describe('history data', () => {
     const second = await history.page(organizationId, owner.userId, 2, 2);
     expect(second.items.map((item) => item.id)).toEqual([oldFile, oldMessage]);
     expect(second.total).toBe(4);
-    expect((await history.page(organizationId, neighbour.userId, 0, 10)).items.map((item) => item.kind).sort()).toEqual(['file', 'message']);
+    expect((await history.page(organizationId, neighbour.userId, 0, 10)).items.map((item) => item.kind).sort()).toEqual([
+      'file',
+      'message',
+    ]);
 
     expect(await history.ownMessage(organizationId, owner.userId, newMessage)).toMatchObject({ id: newMessage, subject: 's1', body: 'b' });
-    await expect(history.ownMessage(organizationId, owner.userId, neighbourMessage)).rejects.toMatchObject({ code: DomainErrorCode.NotFound });
-    await expect(history.ownMessage(await addOrganization(database), owner.userId, newMessage)).rejects.toMatchObject({ code: DomainErrorCode.NotFound });
-    await expect(history.openOwnFile(organizationId, owner.userId, neighbourFile)).rejects.toMatchObject({ code: DomainErrorCode.NotFound });
+    await expect(history.ownMessage(organizationId, owner.userId, neighbourMessage)).rejects.toMatchObject({
+      code: DomainErrorCode.NotFound,
+    });
+    await expect(history.ownMessage(await addOrganization(database), owner.userId, newMessage)).rejects.toMatchObject({
+      code: DomainErrorCode.NotFound,
+    });
+    await expect(history.openOwnFile(organizationId, owner.userId, neighbourFile)).rejects.toMatchObject({
+      code: DomainErrorCode.NotFound,
+    });
     // The row without its bytes (a purge deletes bytes first): not found, as if it were gone.
     await expect(history.openOwnFile(organizationId, owner.userId, newFile)).rejects.toMatchObject({ code: DomainErrorCode.NotFound });
   });
@@ -127,10 +136,16 @@ describe('history data', () => {
     const inactive = await addUser(database, organizationId, false);
     const otherOrganization = await addOrganization(database);
     const stranger = await addUser(database, otherOrganization);
-    await expect(history.addMessage(organizationId, inactive.userId, { subject: 's', body: 'b' })).rejects.toMatchObject({ code: DomainErrorCode.UserInactive });
-    await expect(history.addMessage(organizationId, stranger.userId, { subject: 's', body: 'b' })).rejects.toMatchObject({ code: DomainErrorCode.NotFound });
+    await expect(history.addMessage(organizationId, inactive.userId, { subject: 's', body: 'b' })).rejects.toMatchObject({
+      code: DomainErrorCode.UserInactive,
+    });
+    await expect(history.addMessage(organizationId, stranger.userId, { subject: 's', body: 'b' })).rejects.toMatchObject({
+      code: DomainErrorCode.NotFound,
+    });
     const { meta, body } = upload('bytes');
-    await expect(history.addFile(organizationId, inactive.userId, meta, body)).rejects.toMatchObject({ code: DomainErrorCode.UserInactive });
+    await expect(history.addFile(organizationId, inactive.userId, meta, body)).rejects.toMatchObject({
+      code: DomainErrorCode.UserInactive,
+    });
     await expect(history.summary(organizationId, stranger.userId)).rejects.toMatchObject({ code: DomainErrorCode.NotFound });
     expect(await idsOf(database, 'messages', inactive.userId)).toEqual([]);
     expect(await idsOf(database, 'files', inactive.userId)).toEqual([]);
@@ -186,7 +201,9 @@ describe('history data', () => {
       const after = await addMessages(database, owner, 2);
       const batch = await database.transaction(() => port.deleteMessagesUpTo(owner, 0, cutoff, 3));
       expect(batch).toEqual(before.slice(0, 3).map((id) => ({ id, sizeBytes: 0 })));
-      expect((await database.transaction(() => port.deleteMessagesUpTo(owner, before[2], cutoff, 3))).map((item) => item.id)).toEqual(before.slice(3));
+      expect((await database.transaction(() => port.deleteMessagesUpTo(owner, before[2], cutoff, 3))).map((item) => item.id)).toEqual(
+        before.slice(3),
+      );
       expect(await database.transaction(() => port.deleteMessagesUpTo(owner, before[4], cutoff, 3))).toEqual([]);
       // From the start again (a re-run after a crash), nothing is left below the cutoff either.
       expect(await database.transaction(() => port.deleteMessagesUpTo(owner, 0, cutoff, 3))).toEqual([]);

@@ -18,9 +18,17 @@ const INSERT_SCIM_CREDENTIAL = statement(
   'test.keyRotation.insertScimCredential',
   'INSERT INTO scim_credentials (id, organization_id, api_key_id, username, password_hash, revoked_at) SELECT ?, organization_id, id, ?, ?, ? FROM api_keys WHERE id = ?',
 );
-const SECRET_OF = statement<{ secret_ciphertext: string }>('test.keyRotation.secretOf', 'SELECT secret_ciphertext FROM api_keys WHERE id = ?');
-const SERVER_KEYS_OF_DATA_KEYS = statement<{ server_key_id: string }>('test.keyRotation.serverKeysOfDataKeys', 'SELECT server_key_id FROM data_keys ORDER BY id');
-const CLEAR = ['scim_credentials', 'api_keys', 'data_keys'].map((table) => statement(`test.keyRotation.clear-${table.replace('_', '-')}`, `DELETE FROM ${table}`));
+const SECRET_OF = statement<{ secret_ciphertext: string }>(
+  'test.keyRotation.secretOf',
+  'SELECT secret_ciphertext FROM api_keys WHERE id = ?',
+);
+const SERVER_KEYS_OF_DATA_KEYS = statement<{ server_key_id: string }>(
+  'test.keyRotation.serverKeysOfDataKeys',
+  'SELECT server_key_id FROM data_keys ORDER BY id',
+);
+const CLEAR = ['scim_credentials', 'api_keys', 'data_keys'].map((table) =>
+  statement(`test.keyRotation.clear-${table.replace('_', '-')}`, `DELETE FROM ${table}`),
+);
 
 type Seeded = { userIds: string[]; sealed: Map<string, Buffer>; secrets: Map<string, string> };
 
@@ -30,7 +38,13 @@ describe('rotate-encryption-key: moving what the server keys protect to the curr
   const [oldKey, newKey] = [newServerKey(), newServerKey()];
 
   function rotationWith(ring: ServerKeyRing): KeyRotationService {
-    return new KeyRotationService(database, contentEncryption(database, ring).rotation, new CredentialSecretsRepository(database), new CredentialCrypto(ring), ring);
+    return new KeyRotationService(
+      database,
+      contentEncryption(database, ring).rotation,
+      new CredentialSecretsRepository(database),
+      new CredentialCrypto(ring),
+      ring,
+    );
   }
 
   /** Users with data keys and sealed content, and API keys with secrets, all under `ring`'s key (two secrets in the untagged v1 form). */

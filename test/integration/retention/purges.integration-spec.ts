@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Settings } from '../../../src/config/settings';
 import { Database } from '../../../src/database/database';
@@ -10,9 +10,9 @@ import { statement } from '../../../src/database/statement';
 import { HistoryPurgePort } from '../../../src/history/history-purge.port';
 import { HistoryRepository } from '../../../src/history/history.repository';
 import { MetricsRegistry } from '../../../src/metrics/metrics-registry';
+import { receiptDigestOf } from '../../../src/retention/purge-receipt';
 import { PurgeState } from '../../../src/retention/purge.entity';
 import { PurgeRepository } from '../../../src/retention/purge.repository';
-import { receiptDigestOf } from '../../../src/retention/purge-receipt';
 import { PurgedItemRepository } from '../../../src/retention/purged-item.repository';
 import { PurgeBatches } from '../../../src/retention/runner/purge-batches';
 import { LeaseLostError } from '../../../src/retention/runner/purge-errors';
@@ -32,7 +32,10 @@ const INSERT_PURGE = statement(
   'INSERT INTO purges (id, organization_id, user_id, user_name, state, message_cutoff_id, file_cutoff_id, messages_total, files_total, requested_at, next_attempt_at) ' +
     'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
 );
-const SET_STATE = statement('test.purges.setState', 'UPDATE purges SET state = ?, merged_into_id = ?, next_attempt_at = ?, lease_expires_at = ?, lease_owner = ? WHERE id = ?');
+const SET_STATE = statement(
+  'test.purges.setState',
+  'UPDATE purges SET state = ?, merged_into_id = ?, next_attempt_at = ?, lease_expires_at = ?, lease_owner = ? WHERE id = ?',
+);
 const TOUCH_ORGANIZATION = statement('test.purges.touchOrganization', 'UPDATE organizations SET name = ? WHERE id = ?');
 
 type Seed = { state?: PurgeState; messageCutoffId?: number; fileCutoffId?: number; requestedAt?: Date };
@@ -72,8 +75,19 @@ describe('purges', () => {
     return id;
   }
 
-  async function setState(id: string, state: PurgeState, fields: { mergedInto?: string; nextAttemptAt?: Date; leaseExpiresAt?: Date; leaseOwner?: string } = {}): Promise<void> {
-    await database.run(SET_STATE, [state, fields.mergedInto ?? null, fields.nextAttemptAt ?? null, fields.leaseExpiresAt ?? null, fields.leaseOwner ?? null, id]);
+  async function setState(
+    id: string,
+    state: PurgeState,
+    fields: { mergedInto?: string; nextAttemptAt?: Date; leaseExpiresAt?: Date; leaseOwner?: string } = {},
+  ): Promise<void> {
+    await database.run(SET_STATE, [
+      state,
+      fields.mergedInto ?? null,
+      fields.nextAttemptAt ?? null,
+      fields.leaseExpiresAt ?? null,
+      fields.leaseOwner ?? null,
+      id,
+    ]);
   }
 
   beforeAll(async () => {
@@ -82,7 +96,13 @@ describe('purges', () => {
     storageRoot = mkdtempSync(join(tmpdir(), 'scim-purges-'));
     purges = new PurgeRepository(database);
     ledger = new PurgedItemRepository(database);
-    batches = new PurgeBatches(database, new LocalDiskBlobStorage(storageRoot), new HistoryPurgePort(new HistoryRepository(database)), purges, ledger);
+    batches = new PurgeBatches(
+      database,
+      new LocalDiskBlobStorage(storageRoot),
+      new HistoryPurgePort(new HistoryRepository(database)),
+      purges,
+      ledger,
+    );
     handler = new PurgeHandler(purges, ledger, batches, new PurgeMetrics(new MetricsRegistry(), purges), settings);
     organizationId = await addOrganization(database);
   });
@@ -103,8 +123,20 @@ describe('purges', () => {
     await setState(first, 'merged', { mergedInto: third });
     await setState(second, 'merged', { mergedInto: third });
 
-    expect(await purges.findById(first)).toMatchObject({ id: first, userId: alice.userId, state: 'merged', mergedIntoId: third, bytesDeleted: 0, attempts: 0 });
-    expect(await purges.findInOrganization(organizationId, bobs)).toMatchObject({ id: bobs, state: 'pending', leaseOwner: null, startedAt: null });
+    expect(await purges.findById(first)).toMatchObject({
+      id: first,
+      userId: alice.userId,
+      state: 'merged',
+      mergedIntoId: third,
+      bytesDeleted: 0,
+      attempts: 0,
+    });
+    expect(await purges.findInOrganization(organizationId, bobs)).toMatchObject({
+      id: bobs,
+      state: 'pending',
+      leaseOwner: null,
+      startedAt: null,
+    });
     expect(await purges.findInOrganization(otherOrganization, bobs)).toBeNull();
     expect(await purges.findById(randomUUID())).toBeNull();
 
@@ -112,9 +144,15 @@ describe('purges', () => {
     expect(all.total).toBe(4);
     expect(all.purges.map((purge) => purge.id)).toEqual([bobs, third, second, first]);
     expect((await purges.page(organizationId, {}, 1, 2)).purges.map((purge) => purge.id)).toEqual([third, second]);
-    expect(await purges.page(organizationId, { state: 'merged' }, 0, 10)).toMatchObject({ total: 2, purges: [{ id: second }, { id: first }] });
+    expect(await purges.page(organizationId, { state: 'merged' }, 0, 10)).toMatchObject({
+      total: 2,
+      purges: [{ id: second }, { id: first }],
+    });
     expect(await purges.page(organizationId, { userId: bob.userId }, 0, 10)).toMatchObject({ total: 1, purges: [{ id: bobs }] });
-    expect(await purges.page(organizationId, { state: 'pending', userId: alice.userId }, 0, 10)).toMatchObject({ total: 1, purges: [{ id: third }] });
+    expect(await purges.page(organizationId, { state: 'pending', userId: alice.userId }, 0, 10)).toMatchObject({
+      total: 1,
+      purges: [{ id: third }],
+    });
     expect(await purges.page(otherOrganization, {}, 0, 10)).toEqual({ total: 0, purges: [] });
 
     expect((await purges.latestForUser(organizationId, alice.userId))?.id).toBe(third);
@@ -144,7 +182,9 @@ describe('purges', () => {
     await setState(runningStale, 'running', { leaseExpiresAt: new Date(now.getTime() - 1000), leaseOwner: 'gone' });
     await setState(runningLive, 'running', { leaseExpiresAt: new Date(now.getTime() + 60_000), leaseOwner: 'alive' });
     await setState(completed, 'completed');
-    const due = (await purges.findDue(now, 1000)).filter((purge) => [pending, failedDue, failedLater, failedForGood, runningStale, runningLive, completed].includes(purge.id));
+    const due = (await purges.findDue(now, 1000)).filter((purge) =>
+      [pending, failedDue, failedLater, failedForGood, runningStale, runningLive, completed].includes(purge.id),
+    );
     expect(due).toEqual([
       { id: pending, attempts: 0 },
       { id: failedDue, attempts: 0 },
@@ -186,7 +226,12 @@ describe('purges', () => {
     await purges.claim(id, 'worker', new Date(), LEASE_MS);
     const retryAt = new Date(Date.now() + 5000);
     expect(await purges.fail(id, 'worker', 'disk on fire', retryAt)).toBe(true);
-    expect(await purges.findById(id)).toMatchObject({ state: 'failed', lastError: 'disk on fire', nextAttemptAt: retryAt, leaseOwner: null });
+    expect(await purges.findById(id)).toMatchObject({
+      state: 'failed',
+      lastError: 'disk on fire',
+      nextAttemptAt: retryAt,
+      leaseOwner: null,
+    });
     expect(await purges.markForRetry(await addOrganization(database), id, new Date())).toBe(false);
     const now = new Date();
     expect(await purges.markForRetry(organizationId, id, now)).toBe(true);
@@ -206,8 +251,19 @@ describe('purges', () => {
     expect(await handler.run(id)).toBe('completed');
     const purge = await purges.findById(id);
     const bytes = files.reduce((sum, _id, index) => sum + 1000 + index, 0);
-    const digest = receiptDigestOf([...files.map((item) => ({ kind: 'file' as const, id: item })), ...messages.map((item) => ({ kind: 'message' as const, id: item }))]);
-    expect(purge).toMatchObject({ state: 'completed', filesDeleted: 7, messagesDeleted: 5, bytesDeleted: bytes, receiptDigest: digest, leaseOwner: null, attempts: 1 });
+    const digest = receiptDigestOf([
+      ...files.map((item) => ({ kind: 'file' as const, id: item })),
+      ...messages.map((item) => ({ kind: 'message' as const, id: item })),
+    ]);
+    expect(purge).toMatchObject({
+      state: 'completed',
+      filesDeleted: 7,
+      messagesDeleted: 5,
+      bytesDeleted: bytes,
+      receiptDigest: digest,
+      leaseOwner: null,
+      attempts: 1,
+    });
     expect(await ledger.receipt([id])).toEqual({ files: 7, messages: 5, bytes, digest });
     const page = await ledger.page([id], 5, 4);
     expect(page.total).toBe(12);
@@ -246,7 +302,10 @@ describe('purges', () => {
       await ledger.record(later, 'message', items.slice(0, 5));
       await ledger.record(later, 'message', []);
     });
-    const digest = receiptDigestOf([...items.map((item) => ({ kind: 'file' as const, id: item.id })), ...items.slice(0, 5).map((item) => ({ kind: 'message' as const, id: item.id }))]);
+    const digest = receiptDigestOf([
+      ...items.map((item) => ({ kind: 'file' as const, id: item.id })),
+      ...items.slice(0, 5).map((item) => ({ kind: 'message' as const, id: item.id })),
+    ]);
     expect(await ledger.receipt([later, earlier])).toEqual({ files: 1001, messages: 5, bytes: 2012, digest });
     expect((await ledger.page([later, earlier], 0, 1)).total).toBe(1006);
   });
@@ -292,7 +351,12 @@ describe('purges', () => {
       await purges.claim(id, lease.owner, new Date(), LEASE_MS);
       const receipt = await ledger.receipt([id]);
       expect(await besideRolledBack(() => purges.complete(id, lease.owner, receipt, new Date()))).toBe(true);
-      expect(await purges.findById(id)).toMatchObject({ state: 'completed', messagesDeleted: 2, attempts: 3, lastError: 'failed beside another transaction' });
+      expect(await purges.findById(id)).toMatchObject({
+        state: 'completed',
+        messagesDeleted: 2,
+        attempts: 3,
+        lastError: 'failed beside another transaction',
+      });
     });
   });
 });

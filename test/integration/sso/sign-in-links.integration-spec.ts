@@ -24,11 +24,31 @@ describe('sign-in links data', () => {
       [organizationId, 'links.localhost'],
       [otherOrganizationId, 'other-links.localhost'],
     ]) {
-      await opened.dataSource.query('INSERT INTO organizations (id, name, hostname, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [id, `Org ${hostname}`, hostname, now, now]);
+      await opened.dataSource.query('INSERT INTO organizations (id, name, hostname, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [
+        id,
+        `Org ${hostname}`,
+        hostname,
+        now,
+        now,
+      ]);
     }
     await opened.dataSource.query(
       'INSERT INTO users (id, organization_id, user_name, user_name_normalized, email, email_folded, given_name, family_name, active, role, created_at, updated_at, version, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)',
-      [userId, organizationId, 'admin@links.test', 'admin@links.test', 'admin@links.test', 'admin@links.test', 'Ada', 'Admin', 1, 'admin', now, now, null],
+      [
+        userId,
+        organizationId,
+        'admin@links.test',
+        'admin@links.test',
+        'admin@links.test',
+        'admin@links.test',
+        'Ada',
+        'Admin',
+        1,
+        'admin',
+        now,
+        now,
+        null,
+      ],
     );
   });
 
@@ -36,7 +56,13 @@ describe('sign-in links data', () => {
     await opened.close();
   });
 
-  const link = (tokenHash: string, now: Date) => ({ tokenHash, organizationId, userId, createdAt: now, expiresAt: new Date(now.getTime() + 10 * MINUTE) });
+  const link = (tokenHash: string, now: Date) => ({
+    tokenHash,
+    organizationId,
+    userId,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + 10 * MINUTE),
+  });
 
   it('consumes a link once, for its organization only, before it expires', async () => {
     const now = new Date();

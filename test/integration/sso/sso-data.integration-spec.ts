@@ -37,12 +37,46 @@ describe('single sign-on and session data', () => {
       [organizationId, 'acme.localhost'],
       [otherOrganizationId, 'globex.localhost'],
     ]) {
-      await opened.dataSource.query('INSERT INTO organizations (id, name, hostname, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [id, `Org ${hostname}`, hostname, now, now]);
+      await opened.dataSource.query('INSERT INTO organizations (id, name, hostname, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [
+        id,
+        `Org ${hostname}`,
+        hostname,
+        now,
+        now,
+      ]);
     }
     const insertUser =
       'INSERT INTO users (id, organization_id, user_name, user_name_normalized, email, email_folded, given_name, family_name, active, role, created_at, updated_at, version, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)';
-    await opened.dataSource.query(insertUser, [userId, organizationId, 'Grace@Acme.test', 'grace@acme.test', 'grace@acme.test', 'grace@acme.test', 'Grace', 'Hopper', 1, 'user', now, now, null]);
-    await opened.dataSource.query(insertUser, [deletedUserId, organizationId, 'Gone@Acme.test', `#DELETED:${deletedUserId}`, 'gone@acme.test', 'gone@acme.test', null, null, 0, 'user', now, now, now]);
+    await opened.dataSource.query(insertUser, [
+      userId,
+      organizationId,
+      'Grace@Acme.test',
+      'grace@acme.test',
+      'grace@acme.test',
+      'grace@acme.test',
+      'Grace',
+      'Hopper',
+      1,
+      'user',
+      now,
+      now,
+      null,
+    ]);
+    await opened.dataSource.query(insertUser, [
+      deletedUserId,
+      organizationId,
+      'Gone@Acme.test',
+      `#DELETED:${deletedUserId}`,
+      'gone@acme.test',
+      'gone@acme.test',
+      null,
+      null,
+      0,
+      'user',
+      now,
+      now,
+      now,
+    ]);
   });
 
   afterAll(async () => {
@@ -59,7 +93,13 @@ describe('single sign-on and session data', () => {
 
   it('UserDirectory: a userName as SCIM compares it, inside one organization; deleted users found as such', async () => {
     const users = new UserDirectory(new UsersRepository(database));
-    expect(await users.findByUserName(organizationId, ' GRACE@acme.TEST ')).toMatchObject({ id: userId, active: true, deleted: false, role: 'user', givenName: 'Grace' });
+    expect(await users.findByUserName(organizationId, ' GRACE@acme.TEST ')).toMatchObject({
+      id: userId,
+      active: true,
+      deleted: false,
+      role: 'user',
+      givenName: 'Grace',
+    });
     expect(await users.findByUserName(otherOrganizationId, 'grace@acme.test')).toBeNull();
     const locked = await database.transaction(() => users.findByUserName(organizationId, 'grace@acme.test', { lockShared: true }));
     expect(locked?.id).toBe(userId);
@@ -72,7 +112,13 @@ describe('single sign-on and session data', () => {
 
   it('sessions: open, found by token, touched, revoked; a revocation joins the transaction it runs in', async () => {
     const { token, session } = await sessions.open({ organizationId, userId, loginFlow: 'sp_initiated' });
-    expect(await sessions.findOpen(token)).toMatchObject({ id: session.id, userId, organizationId, loginFlow: 'sp_initiated', revokedAt: null });
+    expect(await sessions.findOpen(token)).toMatchObject({
+      id: session.id,
+      userId,
+      organizationId,
+      loginFlow: 'sp_initiated',
+      revokedAt: null,
+    });
     // Another token of the same form: its last character differs (one in 16 tokens ends in A already).
     expect(await sessions.findOpen(`${token.slice(0, -1)}${token.endsWith('A') ? 'E' : 'A'}`)).toBeNull();
     const later = new Date(Date.now() + 5 * 60_000);
@@ -99,7 +145,7 @@ describe('single sign-on and session data', () => {
     expect(await sessions.findOpen(opened.token)).toBeNull();
   });
 
-  it('sessions: a revocation joins the caller\'s transaction (the deactivation), and rolls back with it', async () => {
+  it("sessions: a revocation joins the caller's transaction (the deactivation), and rolls back with it", async () => {
     const { token } = await sessions.open({ organizationId, userId, loginFlow: 'sp_initiated' });
     await expect(
       database.transaction(async () => {
@@ -112,7 +158,7 @@ describe('single sign-on and session data', () => {
     expect(await sessions.findOpen(token)).toBeNull();
   });
 
-  it('sessions: an organization\'s end together; ended ones are swept a day after expiry', async () => {
+  it("sessions: an organization's end together; ended ones are swept a day after expiry", async () => {
     const { token, session } = await sessions.open({ organizationId, userId, loginFlow: 'sp_initiated' });
     expect(await sessions.revokeAllOfOrganization(otherOrganizationId, 'sso_disabled')).toBe(0);
     expect(await sessions.revokeAllOfOrganization(organizationId, 'sso_disabled')).toBeGreaterThanOrEqual(1);
@@ -127,12 +173,23 @@ describe('single sign-on and session data', () => {
     await configurations.insertKeyPair(organizationId, 'v1:ciphertext', 'CERT', now);
     await expect(configurations.insertKeyPair(organizationId, 'v1:other', 'CERT2', now)).rejects.toSatisfy(isUniqueViolation);
     expect(await configurations.isEnabled(organizationId)).toBe(false);
-    expect(await configurations.configure(organizationId, { entityId: 'idp', ssoUrl: 'https://idp.example.com/sso', certificatePem: 'PEM', allowIdpInitiated: false }, now)).toBe(true);
+    expect(
+      await configurations.configure(
+        organizationId,
+        { entityId: 'idp', ssoUrl: 'https://idp.example.com/sso', certificatePem: 'PEM', allowIdpInitiated: false },
+        now,
+      ),
+    ).toBe(true);
     expect(await configurations.isEnabled(organizationId)).toBe(true);
     const locked = await database.transaction(() => configurations.find(organizationId, { lockShared: true }));
     expect(locked).toMatchObject({ enabled: true, idpEntityId: 'idp', allowIdpInitiated: false, spPrivateKeyCiphertext: 'v1:ciphertext' });
     await configurations.disable(organizationId, now);
-    expect(await configurations.find(organizationId)).toMatchObject({ enabled: false, idpEntityId: null, idpCertificate: null, spCertificate: 'CERT' });
+    expect(await configurations.find(organizationId)).toMatchObject({
+      enabled: false,
+      idpEntityId: null,
+      idpCertificate: null,
+      spCertificate: 'CERT',
+    });
     expect(await configurations.isEnabled(otherOrganizationId)).toBe(false);
   });
 

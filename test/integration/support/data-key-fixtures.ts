@@ -1,15 +1,21 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { validateEnvironment } from '../../../src/config/environment';
 import { Settings } from '../../../src/config/settings';
-import { DataKeyRepository } from '../../../src/content-encryption/data-key.repository';
 import { DataKeyRotation } from '../../../src/content-encryption/data-key-rotation';
+import { DataKeyRepository } from '../../../src/content-encryption/data-key.repository';
 import { DataKeys } from '../../../src/content-encryption/data-keys.service';
 import { Database } from '../../../src/database/database';
 import { statement } from '../../../src/database/statement';
 import { ServerKeyRing } from '../../../src/secrets/server-key-ring';
 
-const INSERT_ORGANIZATION = statement('test.dataKeys.insertOrganization', 'INSERT INTO organizations (id, name, hostname) VALUES (?, ?, ?)');
-const INSERT_USER = statement('test.dataKeys.insertUser', 'INSERT INTO users (id, organization_id, user_name, user_name_normalized) VALUES (?, ?, ?, ?)');
+const INSERT_ORGANIZATION = statement(
+  'test.dataKeys.insertOrganization',
+  'INSERT INTO organizations (id, name, hostname) VALUES (?, ?, ?)',
+);
+const INSERT_USER = statement(
+  'test.dataKeys.insertUser',
+  'INSERT INTO users (id, organization_id, user_name, user_name_normalized) VALUES (?, ?, ?, ?)',
+);
 
 /** A fresh 32-byte server key, base64 as ENCRYPTION_KEY takes it. */
 export function newServerKey(): string {
@@ -22,7 +28,10 @@ export function serverKeyRing(current: string, previous: readonly string[] = [])
 }
 
 /** The content-encryption services as a process with these server keys builds them. */
-export function contentEncryption(database: Database, ring: ServerKeyRing): { dataKeys: DataKeys; rotation: DataKeyRotation; repository: DataKeyRepository } {
+export function contentEncryption(
+  database: Database,
+  ring: ServerKeyRing,
+): { dataKeys: DataKeys; rotation: DataKeyRotation; repository: DataKeyRepository } {
   const repository = new DataKeyRepository(database);
   return { dataKeys: new DataKeys(database, repository, ring), rotation: new DataKeyRotation(database, repository, ring), repository };
 }

@@ -3,8 +3,14 @@ import { Database } from '../../../src/database/database';
 import { statement } from '../../../src/database/statement';
 
 const INSERT_ORGANIZATION = statement('test.owners.insertOrganization', 'INSERT INTO organizations (id, name, hostname) VALUES (?, ?, ?)');
-const INSERT_USER = statement('test.owners.insertUser', 'INSERT INTO users (id, organization_id, user_name, user_name_normalized, active) VALUES (?, ?, ?, ?, ?)');
-const INSERT_MESSAGE = statement('test.owners.insertMessage', 'INSERT INTO messages (organization_id, user_id, subject, body) VALUES (?, ?, ?, ?)');
+const INSERT_USER = statement(
+  'test.owners.insertUser',
+  'INSERT INTO users (id, organization_id, user_name, user_name_normalized, active) VALUES (?, ?, ?, ?, ?)',
+);
+const INSERT_MESSAGE = statement(
+  'test.owners.insertMessage',
+  'INSERT INTO messages (organization_id, user_id, subject, body) VALUES (?, ?, ?, ?)',
+);
 const INSERT_FILE = statement(
   'test.owners.insertFile',
   'INSERT INTO files (organization_id, user_id, name, size_bytes, sha256, storage_key) VALUES (?, ?, ?, ?, ?, ?)',
@@ -43,7 +49,9 @@ export async function addFiles(database: Database, owner: Owner, count: number, 
   const ids: number[] = [];
   for (let index = 0; index < count; index += 1) {
     const key = `${owner.organizationId}/${owner.userId}/${randomUUID()}`;
-    ids.push((await database.run(INSERT_FILE, [owner.organizationId, owner.userId, `f${index}`, sizeBytes + index, 'a'.repeat(64), key])).insertId);
+    ids.push(
+      (await database.run(INSERT_FILE, [owner.organizationId, owner.userId, `f${index}`, sizeBytes + index, 'a'.repeat(64), key])).insertId,
+    );
   }
   return ids;
 }

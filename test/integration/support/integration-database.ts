@@ -56,7 +56,9 @@ async function dataSourceOptions(target: E2eDatabase, options: OpenOptions): Pro
       ? { ...common, type: 'sqlite', file: join(requiredEnv('INTEGRATION_DATA_DIR'), options.sqliteFile ?? 'integration.sqlite') }
       : { ...common, type: 'mysql', url: requiredEnv('INTEGRATION_DATABASE_URL'), poolSize: 5, connectTimeoutMs: 5000 };
   const built = buildDataSourceOptions(await resolveMysqlDialect(settings), [Organization, User]);
-  return built.type === 'better-sqlite3' && options.sqliteBusyTimeoutMs !== undefined ? { ...built, timeout: options.sqliteBusyTimeoutMs } : built;
+  return built.type === 'better-sqlite3' && options.sqliteBusyTimeoutMs !== undefined
+    ? { ...built, timeout: options.sqliteBusyTimeoutMs }
+    : built;
 }
 
 function requiredEnv(name: string): string {

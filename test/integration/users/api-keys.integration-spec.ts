@@ -18,7 +18,11 @@ describe('API keys, SCIM credentials and the audit trail', () => {
     database = opened.database;
     domain = usersDomain(database);
     organizationId = await createOrganization(database);
-    admin = await domain.usersService.createAdministrator(organizationId, { email: 'keys@example.com', givenName: 'Key', familyName: 'Keeper' });
+    admin = await domain.usersService.createAdministrator(organizationId, {
+      email: 'keys@example.com',
+      givenName: 'Key',
+      familyName: 'Keeper',
+    });
   });
 
   afterAll(async () => {
@@ -31,7 +35,11 @@ describe('API keys, SCIM credentials and the audit trail', () => {
     const older = await domain.apiKeys.create(actor(), 'older', context);
     const newer = await domain.apiKeys.create(actor(), null, context);
     const signing = await domain.apiKeys.findSigningKey(newer.apiKey.key);
-    expect(signing).toMatchObject({ secret: newer.secret, apiKey: { id: newer.apiKey.id, revokedAt: null }, owner: { id: admin.id, active: true, role: 'admin', deletedAt: null } });
+    expect(signing).toMatchObject({
+      secret: newer.secret,
+      apiKey: { id: newer.apiKey.id, revokedAt: null },
+      owner: { id: admin.id, active: true, role: 'admin', deletedAt: null },
+    });
     // Byte for byte: another case of the key is not the key.
     expect(await domain.apiKeys.findSigningKey(newer.apiKey.key.toUpperCase())).toBeNull();
     expect(await domain.apiKeys.findSigningKey('x'.repeat(65))).toBeNull();
@@ -86,7 +94,11 @@ describe('API keys, SCIM credentials and the audit trail', () => {
   });
 
   it('a credential of a key whose owner is no longer an active administrator counts as revoked', async () => {
-    const deputy = await domain.usersService.createAdministrator(organizationId, { email: 'deputy.keys@example.com', givenName: 'D', familyName: 'K' });
+    const deputy = await domain.usersService.createAdministrator(organizationId, {
+      email: 'deputy.keys@example.com',
+      givenName: 'D',
+      familyName: 'K',
+    });
     const { apiKey } = await domain.apiKeys.create({ organizationId, userId: deputy.id, apiKeyId: null }, 'deputy', context);
     const issued = await domain.apiKeys.issueScimCredential(actor(), apiKey.id, context);
     // The role changed without the revocation that demotion does (as before that rule existed).
@@ -102,7 +114,13 @@ describe('API keys, SCIM credentials and the audit trail', () => {
     const page = await domain.audit.list(organization, 2, 0);
     expect(page.total).toBe(3);
     expect(page.items.map((event) => event.type)).toEqual(['auth.failed', 'api_key.revoked']);
-    expect(page.items[0]).toMatchObject({ sourceAddress: '198.51.100.7', requestId: 'req-keys', actorUserId: null, detail: null, occurredAt: expect.any(Date) });
+    expect(page.items[0]).toMatchObject({
+      sourceAddress: '198.51.100.7',
+      requestId: 'req-keys',
+      actorUserId: null,
+      detail: null,
+      occurredAt: expect.any(Date),
+    });
     expect(page.items[0].targetId).toHaveLength(255);
     expect((await domain.audit.list(organization, 2, 2)).items.map((event) => event.type)).toEqual(['api_key.created']);
   });

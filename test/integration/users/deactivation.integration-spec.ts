@@ -5,11 +5,22 @@ import { UserRecord } from '../../../src/users/users.repository';
 import { IntegrationDatabase, openIntegrationDatabase } from '../support/integration-database';
 import { addHistory, createOrganization, openSession, usersDomain, UsersDomain } from './support/users-fixtures';
 
-const PURGES_OF_USER = statement<{ id: string; state: string; message_cutoff_id: unknown; file_cutoff_id: unknown; messages_total: unknown; files_total: unknown; merged_into_id: string | null }>(
+const PURGES_OF_USER = statement<{
+  id: string;
+  state: string;
+  message_cutoff_id: unknown;
+  file_cutoff_id: unknown;
+  messages_total: unknown;
+  files_total: unknown;
+  merged_into_id: string | null;
+}>(
   'test.users.purgesOfUser',
   'SELECT id, state, message_cutoff_id, file_cutoff_id, messages_total, files_total, merged_into_id FROM purges WHERE user_id = ? ORDER BY requested_at, id',
 );
-const OPEN_SESSIONS_OF_USER = statement<{ total: unknown }>('test.users.openSessionsOfUser', 'SELECT COUNT(*) AS total FROM sessions WHERE user_id = ? AND revoked_at IS NULL');
+const OPEN_SESSIONS_OF_USER = statement<{ total: unknown }>(
+  'test.users.openSessionsOfUser',
+  'SELECT COUNT(*) AS total FROM sessions WHERE user_id = ? AND revoked_at IS NULL',
+);
 const KEYS_OF_USER = statement<{ id: string; revoked_at: unknown; credential_revoked_at: unknown }>(
   'test.users.keysOfUser',
   'SELECT k.id, k.revoked_at, c.revoked_at AS credential_revoked_at FROM api_keys k LEFT JOIN scim_credentials c ON c.api_key_id = k.id WHERE k.owner_user_id = ? ORDER BY k.id',
@@ -32,7 +43,11 @@ describe('deactivation and role changes', () => {
     database = opened.database;
     domain = usersDomain(database);
     organizationId = await createOrganization(database);
-    admin = await domain.usersService.createAdministrator(organizationId, { email: 'root@example.com', givenName: 'Root', familyName: 'Admin' });
+    admin = await domain.usersService.createAdministrator(organizationId, {
+      email: 'root@example.com',
+      givenName: 'Root',
+      familyName: 'Admin',
+    });
   });
 
   afterAll(async () => {
@@ -44,7 +59,14 @@ describe('deactivation and role changes', () => {
 
   /** An administrator with two keys (one with a SCIM credential), a session, and history. */
   async function provisionedAdministrator(email: string): Promise<UserRecord> {
-    const user = await domain.provisioning.create(organizationId, { userName: email, givenName: 'Ann', familyName: 'Lee', email, externalId: null, active: true });
+    const user = await domain.provisioning.create(organizationId, {
+      userName: email,
+      givenName: 'Ann',
+      familyName: 'Lee',
+      email,
+      externalId: null,
+      active: true,
+    });
     await domain.usersService.setAdministrator({ organizationId, userId: admin.id, apiKeyId: null }, user.id, true, context);
     const first = await domain.apiKeys.create({ organizationId, userId: user.id, apiKeyId: null }, 'first', context);
     await domain.apiKeys.create({ organizationId, userId: user.id, apiKeyId: null }, 'second', context);
@@ -96,7 +118,14 @@ describe('deactivation and role changes', () => {
   });
 
   it('a concurrent change between read and write is re-read and re-applied; with If-Match it is refused', async () => {
-    const user = await domain.provisioning.create(organizationId, { userName: 'race@example.com', givenName: 'R', familyName: 'A', email: null, externalId: null, active: true });
+    const user = await domain.provisioning.create(organizationId, {
+      userName: 'race@example.com',
+      givenName: 'R',
+      familyName: 'A',
+      email: null,
+      externalId: null,
+      active: true,
+    });
     const write = domain.users.updateProfile.bind(domain.users);
     // The first write finds the row changed by someone else (as a concurrent PUT would).
     const spy = vi.spyOn(domain.users, 'updateProfile').mockImplementationOnce(async (id, version, change) => {
@@ -108,7 +137,9 @@ describe('deactivation and role changes', () => {
     expect(updated).toMatchObject({ active: false, version: 3 });
     expect(await database.rows(PURGES_OF_USER, [user.id])).toHaveLength(1);
 
-    await expect(domain.provisioning.update(organizationId, user.id, { active: true }, 1)).rejects.toMatchObject({ code: 'precondition_failed' });
+    await expect(domain.provisioning.update(organizationId, user.id, { active: true }, 1)).rejects.toMatchObject({
+      code: 'precondition_failed',
+    });
   });
 
   it('SCIM DELETE of an active user hides it and records the purge; of an inactive user records none; a second DELETE is 404', async () => {
@@ -119,7 +150,14 @@ describe('deactivation and role changes', () => {
     expect(await database.rows(PURGES_OF_USER, [active.id])).toHaveLength(1);
     await expect(domain.provisioning.remove(organizationId, active.id)).rejects.toMatchObject({ code: 'not_found' });
 
-    const inactive = await domain.provisioning.create(organizationId, { userName: 'gone@example.com', givenName: null, familyName: null, email: null, externalId: null, active: false });
+    const inactive = await domain.provisioning.create(organizationId, {
+      userName: 'gone@example.com',
+      givenName: null,
+      familyName: null,
+      email: null,
+      externalId: null,
+      active: false,
+    });
     await domain.provisioning.remove(organizationId, inactive.id);
     expect(await database.rows(PURGES_OF_USER, [inactive.id])).toEqual([]);
   });
@@ -143,7 +181,9 @@ describe('deactivation and role changes', () => {
   });
 
   it('the purge can only be recorded inside a transaction', async () => {
-    await expect(domain.scheduler.record({ id: admin.id, organizationId, userName: admin.userName })).rejects.toThrow(/inside the deactivation/);
+    await expect(domain.scheduler.record({ id: admin.id, organizationId, userName: admin.userName })).rejects.toThrow(
+      /inside the deactivation/,
+    );
   });
 
   it('demotion revokes the keys with audit; the last active administrator stays; a grant joins an outer transaction', async () => {
@@ -153,11 +193,16 @@ describe('deactivation and role changes', () => {
     expect((await keysOf(deputy.id)).every((key) => key.revoked)).toBe(true);
     const { items } = await domain.audit.list(organizationId, 100, 0);
     expect(items.filter((event) => event.detail === 'owner_demoted' && event.actorUserId === admin.id)).toHaveLength(2);
-    expect(items.find((event) => event.type === 'admin.revoked' && event.targetId === deputy.id)).toMatchObject({ sourceAddress: '192.0.2.1', requestId: 'req-1' });
+    expect(items.find((event) => event.type === 'admin.revoked' && event.targetId === deputy.id)).toMatchObject({
+      sourceAddress: '192.0.2.1',
+      requestId: 'req-1',
+    });
 
     const lone = await createOrganization(database);
     const only = await domain.usersService.createAdministrator(lone, { email: 'only@example.com', givenName: 'O', familyName: 'Nly' });
-    await expect(domain.usersService.setAdministrator({ organizationId: lone, userId: only.id, apiKeyId: null }, only.id, false, context)).rejects.toMatchObject({
+    await expect(
+      domain.usersService.setAdministrator({ organizationId: lone, userId: only.id, apiKeyId: null }, only.id, false, context),
+    ).rejects.toMatchObject({
       code: 'last_administrator',
     });
     expect(await domain.usersService.counts(lone)).toEqual({ total: 1, active: 1, inactive: 0, administrators: 1 });
@@ -174,10 +219,21 @@ describe('deactivation and role changes', () => {
 
   it('two concurrent demotions of the only two administrators: exactly one succeeds', async () => {
     const organization = await createOrganization(database);
-    const first = await domain.usersService.createAdministrator(organization, { email: 'a@two.example', givenName: 'A', familyName: 'One' });
-    const second = await domain.usersService.createAdministrator(organization, { email: 'b@two.example', givenName: 'B', familyName: 'Two' });
+    const first = await domain.usersService.createAdministrator(organization, {
+      email: 'a@two.example',
+      givenName: 'A',
+      familyName: 'One',
+    });
+    const second = await domain.usersService.createAdministrator(organization, {
+      email: 'b@two.example',
+      givenName: 'B',
+      familyName: 'Two',
+    });
     const by = { organizationId: organization, userId: null, apiKeyId: null };
-    const outcomes = await Promise.allSettled([domain.usersService.setAdministrator(by, first.id, false, context), domain.usersService.setAdministrator(by, second.id, false, context)]);
+    const outcomes = await Promise.allSettled([
+      domain.usersService.setAdministrator(by, first.id, false, context),
+      domain.usersService.setAdministrator(by, second.id, false, context),
+    ]);
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
     expect(await domain.usersService.counts(organization)).toMatchObject({ administrators: 1 });
   });

@@ -70,8 +70,19 @@ describe('users data', () => {
   it('writes a profile change only at the version read, once', async () => {
     const user = newUser(organizationId, 'grace@example.com');
     await users.insert(user);
-    const change = { active: true, givenName: 'Grace', givenNameFolded: 'grace', familyName: 'Hopper', familyNameFolded: 'hopper', externalId: 'g1', updatedAt: new Date() };
-    const [first, second] = await Promise.all([users.updateProfile(user.id, 1, change), users.updateProfile(user.id, 1, { ...change, givenName: 'Other' })]);
+    const change = {
+      active: true,
+      givenName: 'Grace',
+      givenNameFolded: 'grace',
+      familyName: 'Hopper',
+      familyNameFolded: 'hopper',
+      externalId: 'g1',
+      updatedAt: new Date(),
+    };
+    const [first, second] = await Promise.all([
+      users.updateProfile(user.id, 1, change),
+      users.updateProfile(user.id, 1, { ...change, givenName: 'Other' }),
+    ]);
     expect([first, second].filter(Boolean)).toHaveLength(1);
     const stored = await users.findVisible(organizationId, user.id);
     expect(stored).toMatchObject({ version: 2, externalId: 'g1', familyName: 'Hopper' });
@@ -86,9 +97,16 @@ describe('users data', () => {
     expect(await users.hide(user, `#DELETED:${user.id}`, new Date())).toBe(true);
     expect(await users.hide(user, `#DELETED:${user.id}`, new Date())).toBe(false);
     expect(await users.findVisible(organizationId, user.id)).toBeNull();
-    expect(await users.findById(organizationId, user.id)).toMatchObject({ active: false, givenName: null, deletedAt: expect.any(Date), version: 2 });
+    expect(await users.findById(organizationId, user.id)).toMatchObject({
+      active: false,
+      givenName: null,
+      deletedAt: expect.any(Date),
+      version: 2,
+    });
     expect(await users.findByUserNameKey(organizationId, normalizeUserName('hidden@example.com'), false)).toBeNull();
-    expect((await users.deletedCandidates(organizationId, 'hidden@example.com', 'hidden@example.com')).map((found) => found.id)).toEqual([user.id]);
+    expect((await users.deletedCandidates(organizationId, 'hidden@example.com', 'hidden@example.com')).map((found) => found.id)).toEqual([
+      user.id,
+    ]);
     // The userName is free again.
     await users.insert(newUser(organizationId, 'hidden@example.com'));
   });
@@ -130,14 +148,19 @@ describe('users data', () => {
     expect(await users.adminPage(organization, {}, 1, 1)).toMatchObject({ total: 3, users: [{ userName: 'al_pha@example.com' }] });
     expect(names(await users.adminPage(organization, { active: true }, 0, 10))).toEqual(['beta@example.com', 'alpha@example.com']);
     expect(names(await users.adminPage(organization, { userNamePrefix: 'al_' }, 0, 10))).toEqual(['al_pha@example.com']);
-    expect(await users.adminPage(organization, { active: true, userNamePrefix: 'al' }, 0, 10)).toMatchObject({ total: 1, users: [{ userName: 'alpha@example.com' }] });
+    expect(await users.adminPage(organization, { active: true, userNamePrefix: 'al' }, 0, 10)).toMatchObject({
+      total: 1,
+      users: [{ userName: 'alpha@example.com' }],
+    });
   });
 
   it('searches by a typed filter in creation order, counting only when the page is full', async () => {
     const organization = await createOrganization(database);
     const base = Date.UTC(2026, 1, 1);
     for (let index = 0; index < 5; index += 1) {
-      await users.insert(newUser(organization, `user${index}@example.com`, { createdAt: new Date(base + index * 1000), active: index % 2 === 0 }));
+      await users.insert(
+        newUser(organization, `user${index}@example.com`, { createdAt: new Date(base + index * 1000), active: index % 2 === 0 }),
+      );
     }
     const all = await users.search(organization, null, 0, 10);
     expect(all).toMatchObject({ total: 5 });

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { AuditRepository } from '../../../../src/audit/audit.repository';
-import { AuditService } from '../../../../src/audit/audit.service';
 import { ApiKeysRepository } from '../../../../src/api-keys/api-keys.repository';
 import { ApiKeysService } from '../../../../src/api-keys/api-keys.service';
+import { AuditRepository } from '../../../../src/audit/audit.repository';
+import { AuditService } from '../../../../src/audit/audit.service';
 import { validateEnvironment } from '../../../../src/config/environment';
 import { Settings } from '../../../../src/config/settings';
 import { Database } from '../../../../src/database/database';
@@ -10,8 +10,8 @@ import { statement } from '../../../../src/database/statement';
 import { HistoryPurgeScope } from '../../../../src/history/history-purge-scope';
 import { HistoryPurgeScopeRepository } from '../../../../src/history/history-purge-scope.repository';
 import type { RedisConnection } from '../../../../src/redis/redis-connection';
-import { PurgeRepository } from '../../../../src/retention/purge.repository';
 import { PurgeScheduler } from '../../../../src/retention/purge-scheduler';
+import { PurgeRepository } from '../../../../src/retention/purge.repository';
 import type { PurgeQueue } from '../../../../src/retention/queue/purge-queue';
 import { ScimCredentialCache } from '../../../../src/scim-credentials/scim-credential-cache';
 import { ScimCredentialsRepository } from '../../../../src/scim-credentials/scim-credentials.repository';
@@ -24,8 +24,14 @@ import { UsersRepository } from '../../../../src/users/users.repository';
 import { UsersService } from '../../../../src/users/users.service';
 import { newServerKey, serverKeyRing } from '../../support/data-key-fixtures';
 
-const INSERT_ORGANIZATION = statement('test.users.insertOrganization', 'INSERT INTO organizations (id, name, hostname, created_at, updated_at) VALUES (?, ?, ?, ?, ?)');
-const INSERT_MESSAGE = statement('test.users.insertMessage', "INSERT INTO messages (organization_id, user_id, subject, body, created_at) VALUES (?, ?, 's', 'b', ?)");
+const INSERT_ORGANIZATION = statement(
+  'test.users.insertOrganization',
+  'INSERT INTO organizations (id, name, hostname, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+);
+const INSERT_MESSAGE = statement(
+  'test.users.insertMessage',
+  "INSERT INTO messages (organization_id, user_id, subject, body, created_at) VALUES (?, ?, 's', 'b', ?)",
+);
 const INSERT_FILE = statement(
   'test.users.insertFile',
   "INSERT INTO files (organization_id, user_id, name, size_bytes, sha256, storage_key, created_at) VALUES (?, ?, 'f', 1, 'x', ?, ?)",
@@ -59,7 +65,10 @@ export type UsersDomain = {
 export function usersDomain(database: Database): UsersDomain {
   const settings = new Settings(validateEnvironment({ ENCRYPTION_KEY: newServerKey() }));
   const crypto = new CredentialCrypto(serverKeyRing(newServerKey()));
-  const cache = new ScimCredentialCache({ client: null } as unknown as RedisConnection, { redis: null, scimCredentialCacheMs: 0 } as unknown as Settings);
+  const cache = new ScimCredentialCache(
+    { client: null } as unknown as RedisConnection,
+    { redis: null, scimCredentialCacheMs: 0 } as unknown as Settings,
+  );
   const invalidations = { count: 0 };
   const invalidate = cache.invalidate.bind(cache);
   cache.invalidate = async () => {
@@ -72,13 +81,20 @@ export function usersDomain(database: Database): UsersDomain {
   const apiKeysRepository = new ApiKeysRepository(database);
   const apiKeys = new ApiKeysService(database, apiKeysRepository, scimCredentials, crypto, audit, settings);
   const purges = new PurgeRepository(database);
-  const scheduler = new PurgeScheduler(database, purges, new HistoryPurgeScope(new HistoryPurgeScopeRepository(database)), null as unknown as PurgeQueue);
+  const scheduler = new PurgeScheduler(
+    database,
+    purges,
+    new HistoryPurgeScope(new HistoryPurgeScopeRepository(database)),
+    null as unknown as PurgeQueue,
+  );
   const dispatched: string[] = [];
   scheduler.dispatch = (purgeId: string) => {
     dispatched.push(purgeId);
     return Promise.resolve();
   };
-  const sessions = new SessionsService(new SessionsRepository(database), { sessions: { absoluteTimeoutMs: 8 * HOUR, idleTimeoutMs: HOUR / 2 } } as Settings);
+  const sessions = new SessionsService(new SessionsRepository(database), {
+    sessions: { absoluteTimeoutMs: 8 * HOUR, idleTimeoutMs: HOUR / 2 },
+  } as Settings);
   const users = new UsersRepository(database);
   return {
     database,
@@ -104,7 +120,13 @@ export async function createOrganization(database: Database): Promise<string> {
   return id;
 }
 
-export async function addHistory(database: Database, organizationId: string, userId: string, messages: number, files: number): Promise<void> {
+export async function addHistory(
+  database: Database,
+  organizationId: string,
+  userId: string,
+  messages: number,
+  files: number,
+): Promise<void> {
   await database.transaction(async () => {
     for (let index = 0; index < messages; index += 1) {
       await database.run(INSERT_MESSAGE, [organizationId, userId, new Date()]);
