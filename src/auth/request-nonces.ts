@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, ServiceUnavailableException } from '@nestjs/common';
+import { PeriodicSweep } from '../common/periodic-sweep';
 import { RedisConnection } from '../redis/redis-connection';
 import { RequestNonceRepository } from './request-nonce.repository';
 import { sha256Hex, SIGNATURE_WINDOW_MS } from './request-signature';
@@ -26,8 +27,7 @@ export class ReplayCheckUnavailableException extends ServiceUnavailableException
 @Injectable()
 export class RequestNonces implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RequestNonces.name);
-  private timer: NodeJS.Timeout | null = null;
-  private sweepInFlight: Promise<unknown> | null = null;
+  private readonly sweeps = new PeriodicSweep('request nonce sweep', () => this.sweep(), this.logger);
 
   constructor(
     private readonly redis: RedisConnection,
@@ -38,16 +38,11 @@ export class RequestNonces implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.redis.client) {
       return;
     }
-    this.timer = setInterval(() => this.scheduleSweep(), SWEEP_INTERVAL_MS);
-    this.timer.unref();
+    this.sweeps.start(SWEEP_INTERVAL_MS);
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.timer) {
-      clearInterval(this.timer);
-      this.timer = null;
-    }
-    await this.sweepInFlight;
+    await this.sweeps.stop();
   }
 
   /** True the first time this key presents this nonce, false on every later use. */
@@ -77,16 +72,5 @@ export class RequestNonces implements OnApplicationBootstrap, OnModuleDestroy {
         return total;
       }
     }
-  }
-
-  private scheduleSweep(): void {
-    if (this.sweepInFlight) {
-      return;
-    }
-    this.sweepInFlight = this.sweep()
-      .catch((error: unknown) => this.logger.warn(`request nonce sweep failed: ${String(error)}`))
-      .finally(() => {
-        this.sweepInFlight = null;
-      });
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { PeriodicSweep } from '../common/periodic-sweep';
 import { Settings } from '../config/settings';
 import { isWellFormedSessionToken, newSessionToken, sessionTokenHash } from './session-token';
 import { LoginFlow, SessionRecord, SessionsRepository } from './sessions.repository';
@@ -25,8 +26,7 @@ const SWEEP_BATCH = 500;
 @Injectable()
 export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SessionsService.name);
-  private timer: NodeJS.Timeout | null = null;
-  private sweepInFlight: Promise<unknown> | null = null;
+  private readonly sweeps = new PeriodicSweep('session sweep', () => this.sweep(), this.logger);
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -34,16 +34,11 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.scheduleSweep(), SWEEP_INTERVAL_MS);
-    this.timer.unref();
+    this.sweeps.start(SWEEP_INTERVAL_MS);
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.timer) {
-      clearInterval(this.timer);
-      this.timer = null;
-    }
-    await this.sweepInFlight;
+    await this.sweeps.stop();
   }
 
   async open(subject: { organizationId: string; userId: string; loginFlow: LoginFlow }, now = new Date()): Promise<OpenedSession> {
@@ -115,16 +110,5 @@ export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy 
         return total;
       }
     }
-  }
-
-  private scheduleSweep(): void {
-    if (this.sweepInFlight) {
-      return;
-    }
-    this.sweepInFlight = this.sweep()
-      .catch((error: unknown) => this.logger.warn(`session sweep failed: ${String(error)}`))
-      .finally(() => {
-        this.sweepInFlight = null;
-      });
   }
 }

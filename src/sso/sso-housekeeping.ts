@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { PeriodicSweep } from '../common/periodic-sweep';
 import { AssertionIdsRepository } from './assertion-ids.repository';
 import { SamlRequestsRepository } from './saml-requests.repository';
 
@@ -9,8 +10,7 @@ const SWEEP_BATCH = 500;
 @Injectable()
 export class SsoHousekeeping implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SsoHousekeeping.name);
-  private timer: NodeJS.Timeout | null = null;
-  private sweepInFlight: Promise<unknown> | null = null;
+  private readonly sweeps = new PeriodicSweep('single sign-on sweep', () => this.sweep(), this.logger);
 
   constructor(
     private readonly requests: SamlRequestsRepository,
@@ -18,16 +18,11 @@ export class SsoHousekeeping implements OnApplicationBootstrap, OnModuleDestroy 
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.scheduleSweep(), SWEEP_INTERVAL_MS);
-    this.timer.unref();
+    this.sweeps.start(SWEEP_INTERVAL_MS);
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.timer) {
-      clearInterval(this.timer);
-      this.timer = null;
-    }
-    await this.sweepInFlight;
+    await this.sweeps.stop();
   }
 
   /** Returns how many rows of each kind it deleted. */
@@ -36,17 +31,6 @@ export class SsoHousekeeping implements OnApplicationBootstrap, OnModuleDestroy 
       requests: await drain((limit) => this.requests.deleteExpired(now, limit), batch),
       assertionIds: await drain((limit) => this.assertionIds.deleteExpired(now, limit), batch),
     };
-  }
-
-  private scheduleSweep(): void {
-    if (this.sweepInFlight) {
-      return;
-    }
-    this.sweepInFlight = this.sweep()
-      .catch((error: unknown) => this.logger.warn(`single sign-on sweep failed: ${String(error)}`))
-      .finally(() => {
-        this.sweepInFlight = null;
-      });
   }
 }
 

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { PeriodicSweep } from '../common/periodic-sweep';
 import { Settings } from '../config/settings';
 import { BlobStorage } from './blob-storage';
 
@@ -13,8 +14,7 @@ export const ABANDONED_AFTER_MS = 24 * 60 * 60 * 1000;
 @Injectable()
 export class AbandonedUploadSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(AbandonedUploadSweeper.name);
-  private timer: NodeJS.Timeout | null = null;
-  private sweepInFlight: Promise<unknown> | null = null;
+  private readonly sweeps = new PeriodicSweep('abandoned upload sweep', () => this.sweep(), this.logger);
 
   constructor(
     private readonly storage: BlobStorage,
@@ -25,16 +25,11 @@ export class AbandonedUploadSweeper implements OnApplicationBootstrap, OnModuleD
     if (!this.settings.runsPurges) {
       return;
     }
-    this.timer = setInterval(() => this.scheduleSweep(), SWEEP_INTERVAL_MS);
-    this.timer.unref();
+    this.sweeps.start(SWEEP_INTERVAL_MS);
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.timer) {
-      clearInterval(this.timer);
-      this.timer = null;
-    }
-    await this.sweepInFlight;
+    await this.sweeps.stop();
   }
 
   /** Drops what was staged before `now` minus the threshold; resolves with how many. */
@@ -44,16 +39,5 @@ export class AbandonedUploadSweeper implements OnApplicationBootstrap, OnModuleD
       this.logger.log({ dropped }, 'dropped the staged bytes of abandoned uploads');
     }
     return dropped;
-  }
-
-  private scheduleSweep(): void {
-    if (this.sweepInFlight) {
-      return;
-    }
-    this.sweepInFlight = this.sweep()
-      .catch((error: unknown) => this.logger.warn(`abandoned upload sweep failed: ${String(error)}`))
-      .finally(() => {
-        this.sweepInFlight = null;
-      });
   }
 }
