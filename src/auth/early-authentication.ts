@@ -9,7 +9,7 @@ const errorLogger = new Logger('Errors');
 
 /**
  * Which credentials a matched route takes, by its template. Every route under these prefixes
- * declares that authentication (test/route-authentication.e2e-spec.ts holds the two together).
+ * declares that authentication (test/e2e/admin/route-authentication.e2e-spec.ts holds the two together).
  */
 export function audienceOfRoute(template: string | undefined): 'admin' | 'scim' | null {
   if (template?.startsWith('/admin/v1/')) {

@@ -1,0 +1,90 @@
+import { INestApplication } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Purge } from '../../../src/retention/purge.entity';
+import { adminRequest } from '../../support/admin-api';
+import { storedKeys } from '../../support/e2e-storage';
+import { expectedReceiptDigest, getPurge, seedHistory, waitForPurge } from '../../support/purge-fixtures';
+import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from '../../support/scim-client';
+import { createTestApp } from '../../support/test-app';
+
+/** Builds an app with the given process role (settings are read when the app is built). */
+async function appWithRole(role: 'api' | 'worker'): Promise<INestApplication> {
+  const previous = process.env.PROCESS_ROLE;
+  process.env.PROCESS_ROLE = role;
+  try {
+    return await createTestApp();
+  } finally {
+    if (previous === undefined) {
+      delete process.env.PROCESS_ROLE;
+    } else {
+      process.env.PROCESS_ROLE = previous;
+    }
+  }
+}
+
+describe('reactivation while a purge is pending', () => {
+  let api: INestApplication;
+  let worker: INestApplication | undefined;
+  let tenant: ScimTenant;
+
+  beforeAll(async () => {
+    // Without Redis, purges dispatched by an API process wait for a worker's reconciler pass.
+    process.env.PURGE_RECONCILE_INTERVAL_MS = '200';
+    // The API process never runs purges, so the purge stays pending until a worker starts.
+    api = await appWithRole('api');
+    tenant = await scimTenant(api, 'reactivation');
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await api.close();
+    delete process.env.PURGE_RECONCILE_INTERVAL_MS;
+  });
+
+  it('purges the old items; items added after reactivation survive (until the next deactivation)', async () => {
+    const scim = okta(api, tenant);
+    const user = (await scim.post('/Users', oktaUser('returning@reactivation.example.com')).expect(201)).body as { id: string };
+    const before = await seedHistory(api, tenant.apiKey, user.id, { files: 6, messages: 6 }, 'before');
+    const userKeys = (): Promise<string[]> => storedKeys(api, tenant.organizationId, user.id);
+
+    await scim.patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
+    const [{ id: firstPurgeId }] = await api.get(DataSource).getRepository(Purge).findBy({ userId: user.id });
+    expect((await getPurge(api, tenant.apiKey, firstPurgeId)).state).toBe('pending');
+
+    const reactivated = await scim.patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: true } })).expect(200);
+    expect(reactivated.body.active).toBe(true);
+    const after = await seedHistory(api, tenant.apiKey, user.id, { files: 3, messages: 3 }, 'after');
+    expect((await getPurge(api, tenant.apiKey, firstPurgeId)).state).toBe('pending');
+
+    // A worker comes up and runs the pending purge.
+    worker = await appWithRole('worker');
+    const first = await waitForPurge(api, tenant.apiKey, firstPurgeId);
+    expect(first).toMatchObject({ files: { total: 6, deleted: 6 }, messages: { total: 6, deleted: 6 }, bytesDeleted: before.bytes });
+    expect(first.receipt?.digest).toBe(expectedReceiptDigest(before.fileIds, before.messageIds));
+
+    const dataSource = api.get(DataSource);
+    const remainingFiles = await dataSource.query<{ id: number }[]>('SELECT id FROM files WHERE user_id = ? ORDER BY id', [user.id]);
+    const remainingMessages = await dataSource.query<{ id: number }[]>('SELECT id FROM messages WHERE user_id = ? ORDER BY id', [user.id]);
+    expect(remainingFiles.map((row) => Number(row.id))).toEqual(after.fileIds);
+    expect(remainingMessages.map((row) => Number(row.id))).toEqual(after.messageIds);
+    expect(await userKeys()).toHaveLength(3);
+    const history = await adminRequest(api, 'get', `/admin/v1/users/${user.id}/history`, tenant.apiKey).expect(200);
+    expect(history.body).toEqual({ userId: user.id, messages: { count: 3 }, files: { count: 3, bytes: after.bytes } });
+
+    // Deactivated again: a second purge takes exactly what was added since.
+    await scim.patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
+    const purges = await adminRequest(api, 'get', `/admin/v1/purges?userId=${user.id}`, tenant.apiKey).expect(200);
+    expect(purges.body.total).toBe(2);
+    const secondPurgeId = (purges.body.items as { id: string }[]).find((purge) => purge.id !== firstPurgeId)!.id;
+    const second = await waitForPurge(api, tenant.apiKey, secondPurgeId);
+    expect(second.receipt).toMatchObject({
+      filesDeleted: 3,
+      messagesDeleted: 3,
+      bytesDeleted: after.bytes,
+      digest: expectedReceiptDigest(after.fileIds, after.messageIds),
+    });
+    expect(await userKeys()).toEqual([]);
+    expect((await getPurge(api, tenant.apiKey, firstPurgeId)).receipt?.filesDeleted).toBe(6);
+  });
+});
