@@ -6,7 +6,8 @@ import { OrganizationsService } from '../../../src/organizations/organizations.s
 import { allRoutes } from '../../support/app-routes';
 import { createTestApp } from '../../support/test-app';
 
-const CONSOLE_PATHS = /^$|^\/($|login(\/link)?$|logout$|account(\/|$)|admin\/(users|purges|sso|audit)(\/|$)|console\/assets\/)/;
+const CONSOLE_PATHS =
+  /^$|^\/($|login(\/link)?$|logout$|account(\/|$)|admin\/(users|purges|sso|audit)(\/|$)|(messages|files)\/|console\/assets\/)/;
 
 describe('every route declares its authentication', () => {
   let app: INestApplication;
