@@ -42,10 +42,11 @@ export class ConsoleAdminController {
     if (form.role !== 'admin' && form.role !== 'user') {
       return this.renderUsers(request, reply, admitted, {}, { problem: 'Choose the role admin or user.' }, 400);
     }
-    try {
-      await this.actions.setAdministrator(actorOf(admitted), id, form.role === 'admin', requestContextOf(request));
-    } catch (error) {
-      return this.renderUsers(request, reply, admitted, {}, { problem: refusal(error).message }, statusOf(refusal(error)));
+    const refused = await refusalOf(() =>
+      this.actions.setAdministrator(actorOf(admitted), id, form.role === 'admin', requestContextOf(request)),
+    );
+    if (refused) {
+      return this.renderUsers(request, reply, admitted, {}, { problem: refused.message }, statusOf(refused));
     }
     await this.renderer.redirect(reply, `/admin/users?notice=${form.role === 'admin' ? 'role-granted' : 'role-revoked'}`);
   }
@@ -56,10 +57,9 @@ export class ConsoleAdminController {
     if (!admitted) {
       return;
     }
-    try {
-      await this.actions.revokeSessionsOf(actorOf(admitted), id, requestContextOf(request));
-    } catch (error) {
-      return this.renderUsers(request, reply, admitted, {}, { problem: refusal(error).message }, statusOf(refusal(error)));
+    const refused = await refusalOf(() => this.actions.revokeSessionsOf(actorOf(admitted), id, requestContextOf(request)));
+    if (refused) {
+      return this.renderUsers(request, reply, admitted, {}, { problem: refused.message }, statusOf(refused));
     }
     await this.renderer.redirect(reply, '/admin/users?notice=sessions-revoked');
   }
@@ -78,10 +78,9 @@ export class ConsoleAdminController {
     if (!admitted) {
       return;
     }
-    try {
-      await this.actions.retryPurge(admitted.organization.id, id);
-    } catch (error) {
-      return this.renderPurges(request, reply, admitted, {}, { problem: refusal(error).message }, statusOf(refusal(error)));
+    const refused = await refusalOf(() => this.actions.retryPurge(admitted.organization.id, id));
+    if (refused) {
+      return this.renderPurges(request, reply, admitted, {}, { problem: refused.message }, statusOf(refused));
     }
     await this.renderer.redirect(reply, '/admin/purges?notice=purge-retried');
   }
@@ -101,10 +100,11 @@ export class ConsoleAdminController {
       return;
     }
     const input = { idpMetadataXml: form.idpMetadataXml ?? '', allowIdpInitiated: form.allowIdpInitiated === 'true' };
-    try {
-      await this.actions.configureSso(actorOf(admitted), admitted.organization, input, requestContextOf(request));
-    } catch (error) {
-      return this.renderSso(request, reply, admitted, { problem: refusal(error).message }, statusOf(refusal(error)));
+    const refused = await refusalOf(() =>
+      this.actions.configureSso(actorOf(admitted), admitted.organization, input, requestContextOf(request)),
+    );
+    if (refused) {
+      return this.renderSso(request, reply, admitted, { problem: refused.message }, statusOf(refused));
     }
     await this.renderer.redirect(reply, '/admin/sso?notice=sso-saved');
   }
@@ -133,10 +133,9 @@ export class ConsoleAdminController {
     if (form.confirm !== 'disable') {
       return this.renderSso(request, reply, admitted, { problem: 'Confirm on the Disable single sign-on page: nothing was changed.' }, 400);
     }
-    try {
-      await this.actions.disableSso(actorOf(admitted), admitted.organization, requestContextOf(request));
-    } catch (error) {
-      return this.renderSso(request, reply, admitted, { problem: refusal(error).message }, statusOf(refusal(error)));
+    const refused = await refusalOf(() => this.actions.disableSso(actorOf(admitted), admitted.organization, requestContextOf(request)));
+    if (refused) {
+      return this.renderSso(request, reply, admitted, { problem: refused.message }, statusOf(refused));
     }
     // Every session of the organization ended, this one too.
     await this.renderer.redirect(reply, '/login', this.actions.clearedSessionCookie());
@@ -239,9 +238,15 @@ export class ConsoleAdminController {
 }
 
 /** A refusal the page explains; anything else is a fault for the error handler. */
-function refusal(error: unknown): DomainError {
-  if (error instanceof DomainError) {
-    return error;
+/** Runs a form's action: the domain's refusal to show on the re-rendered screen, or null when it was done. Anything else propagates. */
+async function refusalOf(action: () => Promise<unknown>): Promise<DomainError | null> {
+  try {
+    await action();
+    return null;
+  } catch (error) {
+    if (error instanceof DomainError) {
+      return error;
+    }
+    throw error;
   }
-  throw error;
 }
