@@ -6,6 +6,7 @@ import { StoredFile } from '../../../src/history/stored-file.entity';
 import { BlobStorage } from '../../../src/storage/blob-storage';
 import { User } from '../../../src/users/user.entity';
 import { adminRequest, bootstrapOrganization, BootstrappedOrganization } from '../../support/admin-api';
+import { writeDirectly } from '../../support/direct-writes';
 import { stagedUploads, storedKeys } from '../../support/e2e-storage';
 import { createUser, sha256, uploadHeaders, uploadRequest } from '../../support/purge-fixtures';
 import { rememberSecret } from '../../support/secret-ledger';
@@ -168,7 +169,7 @@ describe('history: messages and files of a user, through the admin API', () => {
   it("refuses to grow a deactivated user's history (409) but still reports it", async () => {
     const user = await createUser(app, acme.organizationId);
     await adminRequest(app, 'post', `/admin/v1/users/${user.id}/messages`, acme.apiKey, { subject: 's', body: 'b' }).expect(201);
-    await app.get(DataSource).getRepository(User).update({ id: user.id }, { active: false });
+    await writeDirectly(app, (dataSource) => dataSource.getRepository(User).update({ id: user.id }, { active: false }));
     const message = await adminRequest(app, 'post', `/admin/v1/users/${user.id}/messages`, acme.apiKey, { subject: 's', body: 'b' }).expect(
       409,
     );

@@ -7,6 +7,7 @@ import { Purge } from '../../../src/retention/purge.entity';
 import { PurgeHandler } from '../../../src/retention/runner/purge-handler';
 import { User } from '../../../src/users/user.entity';
 import { bootstrapOrganization } from '../../support/admin-api';
+import { writeDirectly } from '../../support/direct-writes';
 import { e2eDatabase } from '../../support/e2e-target';
 import { createUser, expectedReceiptDigest } from '../../support/purge-fixtures';
 import { createTestApp } from '../../support/test-app';
@@ -28,6 +29,10 @@ describe('purge statements: the same SQL for every batch, ids compared as intege
   let capture: Set<string> | null = null;
 
   async function addItems(kind: Kind, userId: string, count: number): Promise<void> {
+    await writeDirectly(app, () => insertItems(kind, userId, count));
+  }
+
+  async function insertItems(kind: Kind, userId: string, count: number): Promise<void> {
     for (let index = 0; index < count; index += 1) {
       if (kind === 'messages') {
         await dataSource.query('INSERT INTO messages (organization_id, user_id, subject, body) VALUES (?, ?, ?, ?)', [

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Purge } from '../../../src/retention/purge.entity';
 import { PurgeHandler } from '../../../src/retention/runner/purge-handler';
+import { writeDirectly } from '../../support/direct-writes';
 import { storedKeys } from '../../support/e2e-storage';
 import { freePort, startServer } from '../../support/processes';
 import { expectedReceiptDigest, getPurge, PurgeView, seedHistory, waitForPurge } from '../../support/purge-fixtures';
@@ -124,7 +125,7 @@ describe('a purge killed mid-way resumes after a restart and completes with corr
     // Running it again deletes nothing more and reports the same totals.
     const handler = app.get(PurgeHandler);
     expect(await handler.run(purgeId)).toBe('skipped');
-    await dataSource.getRepository(Purge).update({ id: purgeId }, { state: 'pending' });
+    await writeDirectly(app, (dataSource) => dataSource.getRepository(Purge).update({ id: purgeId }, { state: 'pending' }));
     expect(await handler.run(purgeId)).toBe('completed');
     const again = await getPurge(app, tenant.apiKey, purgeId);
     expect(again.receipt).toMatchObject({

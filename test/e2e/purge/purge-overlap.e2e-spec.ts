@@ -9,6 +9,7 @@ import { PurgeBatches } from '../../../src/retention/runner/purge-batches';
 import { LeaseLostError } from '../../../src/retention/runner/purge-errors';
 import { PurgeHandler } from '../../../src/retention/runner/purge-handler';
 import { adminRequest } from '../../support/admin-api';
+import { writeDirectly } from '../../support/direct-writes';
 import { storedKeys } from '../../support/e2e-storage';
 import { expectedReceiptDigest, getPurge, PurgeView, SeededHistory, seedHistory, sha256, waitForPurge } from '../../support/purge-fixtures';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from '../../support/scim-client';
@@ -219,7 +220,7 @@ describe('a user deactivated again before their earlier purge completed', () => 
 
     // Run again: nothing more is deleted and the receipt is the same; the merged one never runs.
     expect(await handler.run(laterId)).toBe('skipped');
-    await app.get(DataSource).getRepository(Purge).update({ id: laterId }, { state: 'pending' });
+    await writeDirectly(app, (dataSource) => dataSource.getRepository(Purge).update({ id: laterId }, { state: 'pending' }));
     expect(await handler.run(laterId)).toBe('completed');
     expect((await getPurge(app, tenant.apiKey, laterId)).receipt).toMatchObject({
       filesDeleted: 7,

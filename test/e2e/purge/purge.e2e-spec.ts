@@ -8,6 +8,7 @@ import { PurgeQueue } from '../../../src/retention/queue/purge-queue';
 import { PurgeHandler } from '../../../src/retention/runner/purge-handler';
 import { BlobStorage } from '../../../src/storage/blob-storage';
 import { adminRequest } from '../../support/admin-api';
+import { writeDirectly } from '../../support/direct-writes';
 import { storedKeys } from '../../support/e2e-storage';
 import { e2eDatabase } from '../../support/e2e-target';
 import { expectedReceiptDigest, getPurge, SeededHistory, seedHistory, waitForPurge } from '../../support/purge-fixtures';
@@ -172,7 +173,9 @@ describe('deactivation purge: 1,000 files and 1,000 messages, deactivated throug
 
     // Even forced to run again from the start (as after a crash just before completion was recorded),
     // it finds nothing of the user's at or below its cutoffs and recomputes the same receipt.
-    await dataSource.getRepository(Purge).update({ id: purgeId }, { state: 'pending', completedAt: null, receiptDigest: null });
+    await writeDirectly(app, (dataSource) =>
+      dataSource.getRepository(Purge).update({ id: purgeId }, { state: 'pending', completedAt: null, receiptDigest: null }),
+    );
     expect(await handler.run(purgeId)).toBe('completed');
     const after = await getPurge(app, tenant.apiKey, purgeId);
     expect(after.receipt).toEqual({ ...before.receipt, completedAt: after.completedAt });

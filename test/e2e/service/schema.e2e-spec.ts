@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../../src/database/migrations';
+import { writeDirectly } from '../../support/direct-writes';
 import { e2eDatabase } from '../../support/e2e-target';
 import { createTestApp } from '../../support/test-app';
 
@@ -34,16 +35,18 @@ describe('database schema', () => {
   });
 
   it('can revert and re-apply every migration', async () => {
-    for (let i = 0; i < migrations.length; i += 1) {
-      await dataSource.undoLastMigration({ transaction: 'each' });
-    }
+    await writeDirectly(app, async () => {
+      for (let i = 0; i < migrations.length; i += 1) {
+        await dataSource.undoLastMigration({ transaction: 'each' });
+      }
+    });
     const runner = dataSource.createQueryRunner();
     try {
       expect(await runner.getTables(['users', 'organizations'])).toHaveLength(0);
     } finally {
       await runner.release();
     }
-    await dataSource.runMigrations({ transaction: 'each' });
+    await writeDirectly(app, () => dataSource.runMigrations({ transaction: 'each' }));
     const pending = await dataSource.driver.createSchemaBuilder().log();
     expect(pending.upQueries).toEqual([]);
   });
