@@ -62,6 +62,7 @@ describe('history: messages and files of a user, through the admin API', () => {
     const user = await createUser(app, acme.organizationId);
     const content = Buffer.from([0, 1, 2, 3, 254, 255]);
     const response = await uploadRequest(app, acme.apiKey, user.id, 'binary.bin', content).expect(201);
+    // Where the bytes are kept is the point, and no API names a file's storage key.
     const row = await app.get(DataSource).getRepository(StoredFile).findOneByOrFail({ id: response.body.id });
     expect(row.storageKey).toMatch(new RegExp(`^${acme.organizationId}/${user.id}/[0-9a-f-]{36}$`));
     expect(row.sha256).toBe(sha256(content));

@@ -52,6 +52,7 @@ describe('purge statements: the same SQL for every batch, ids compared as intege
     }
   }
 
+  // The ids themselves, and their storage as integers, are this file's point: no API lists them.
   async function idsOf(kind: Kind, userId: string): Promise<number[]> {
     const rows: { id: number | string }[] = await dataSource.query(`SELECT id FROM ${kind} WHERE user_id = ? ORDER BY id`, [userId]);
     return rows.map((row) => Number(row.id));
@@ -161,6 +162,7 @@ describe('purge statements: the same SQL for every batch, ids compared as intege
     expect(await idsOf('files', neighbour.id)).toEqual(neighbourIds.files);
     expect(await idsOf('messages', neighbour.id)).toEqual(neighbourIds.messages);
 
+    // The cutoff ids are internal to the purge: the admin API does not show them.
     const recorded = await dataSource.getRepository(Purge).findOneByOrFail({ id: largeRun.purgeId });
     const bytes = purgedIds.files.reduce((sum, _id, index) => sum + 1000 + (index % BATCH_SIZE), 0);
     expect(recorded).toMatchObject({

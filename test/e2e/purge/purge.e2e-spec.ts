@@ -49,6 +49,7 @@ describe('deactivation purge: 1,000 files and 1,000 messages, deactivated throug
     return storedKeys(app, tenant.organizationId, userId);
   }
 
+  // Row by row, content and storage keys included: the API only counts a user's history.
   async function historyRows(userId: string): Promise<{ files: unknown[]; messages: unknown[] }> {
     const [files, messages] = await Promise.all([
       dataSource.query('SELECT id, name, size_bytes, sha256, storage_key FROM files WHERE user_id = ? ORDER BY id', [userId]),

@@ -93,6 +93,7 @@ async function secondCredential(app: INestApplication, tenant: ScimTenant): Prom
   };
 }
 
+// The limiter is keyed by the credential's internal id, which no API returns.
 async function credentialIdOf(app: INestApplication, tenant: ScimTenant): Promise<string> {
   const [row] = await app
     .get(DataSource)

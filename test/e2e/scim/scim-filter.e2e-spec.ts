@@ -139,6 +139,7 @@ describe('SCIM filters on the users table', () => {
   }
 
   it('stored the seed as given, timestamps included', async () => {
+    // The seed's own columns, timestamps included: a check of the fixture as stored.
     const stored = await dataSource.getRepository(User).findOneByOrFail({ id: 'backslash' });
     expect(stored.userName).toBe('a\\b');
     expect(stored.createdAt.toISOString()).toBe('2026-01-02T10:00:00.500Z');

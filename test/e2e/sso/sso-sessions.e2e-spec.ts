@@ -46,6 +46,8 @@ describe('sign-in sessions', () => {
     return { cookie, token: cookie.split('=', 2)[1], setCookie };
   }
 
+  // Sessions' stored form (hashed tokens, revocation reasons) and states no API can reach (a user flipped
+  // behind the service's back, a session aged) are set and read in the database.
   const sql = <T>(query: string, values: unknown[]): Promise<T[]> =>
     writeDirectly(app, (dataSource) => dataSource.query<T[]>(query, values));
 
