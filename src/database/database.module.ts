@@ -26,9 +26,9 @@ const RETRY_DELAY_MS = 1000;
     {
       provide: Database,
       inject: [DataSource],
-      // Every writer of the service goes through Database (the integration tier runs with the guard on
-      // to prove it). In the service it stays off while e2e fixtures still write through TypeORM directly.
-      useFactory: (dataSource: DataSource) => Database.open(dataSource, { guardSqliteWrites: false }),
+      // The SQLite write guard is on: a write outside the serialising turn throws instead of joining
+      // another request's transaction (migrations run at initialisation, before the guard).
+      useFactory: (dataSource: DataSource) => Database.open(dataSource),
     },
   ],
   exports: [Database],

@@ -15,7 +15,7 @@ export type { RunResult } from './database-engine';
 export type DatabaseOptions = {
   /**
    * SQLite: make any write outside a write turn throw, whoever issues it (see guardSqliteWrites).
-   * Off only while code that writes through TypeORM outside the turns remains.
+   * On by default; off only in tests that need an unguarded handle to set up a fixture.
    */
   readonly guardSqliteWrites?: boolean;
   /** SQLite: compiled statements kept per connection. */

@@ -2,10 +2,9 @@ import { Controller, Delete, Get, Header, Param, Patch, Post, Put, Res } from '@
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ScimAuth } from '../auth/auth-kind.decorator';
-import { SCIM_MEDIA_TYPE } from '../common/errors/all-exceptions.filter';
-import { ScimException } from '../common/errors/scim-exception';
 import { Settings } from '../config/settings';
 import { serviceProviderConfig, userResourceType, userSchema } from './scim-discovery.documents';
+import { SCIM_MEDIA_TYPE, ScimException } from './scim-error';
 import { MethodNotAllowed } from './scim-request';
 import { SCIM_LIST_RESPONSE_SCHEMA } from './scim-user.mapper';
 

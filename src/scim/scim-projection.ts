@@ -1,4 +1,4 @@
-import { ScimException } from '../common/errors/scim-exception';
+import { ScimException } from './scim-error';
 import { SCIM_USER_SCHEMA } from './scim-user.mapper';
 
 const ALWAYS_RETURNED = new Set(['id', 'schemas']);

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ScimException } from '../common/errors/scim-exception';
+import { ScimException } from './scim-error';
 
 const ACCEPTED_MEDIA_TYPES = ['application/scim+json', 'application/json'];
 

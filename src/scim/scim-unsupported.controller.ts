@@ -1,8 +1,7 @@
 import { All, Controller, Delete, Get, Header, Patch, Post, Put } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { ScimAuth } from '../auth/auth-kind.decorator';
-import { SCIM_MEDIA_TYPE } from '../common/errors/all-exceptions.filter';
-import { ScimException } from '../common/errors/scim-exception';
+import { SCIM_MEDIA_TYPE, ScimException } from './scim-error';
 import { SCIM_LIST_RESPONSE_SCHEMA } from './scim-user.mapper';
 
 /**

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ScimException } from '../common/errors/scim-exception';
 import { Settings } from '../config/settings';
 import { StatementTimeLimitExceeded } from '../database/statement-time-limit';
 import { UserPage, UserProvisioningService } from '../users/user-provisioning.service';
 import { FilterTooComplexError, parseUserFilter, ScimFilterError, UserFilter } from './filter';
+import { ScimException } from './scim-error';
 import { ScimFilterMetrics } from './scim-filter.metrics';
 
 /**

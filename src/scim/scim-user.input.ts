@@ -1,6 +1,6 @@
-import { ScimException } from '../common/errors/scim-exception';
 import { NewUser, UserChanges } from '../users/user-changes';
 import { describeValue, isJsonObject, JsonObject, memberOf } from './patch/json-members';
+import { ScimException } from './scim-error';
 import { SCIM_USER_SCHEMA } from './scim-user.mapper';
 
 const MAX_STRING = 255;

@@ -3,7 +3,6 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { Settings } from '../../src/config/settings';
 import { Database } from '../../src/database/database';
 import { PurgeResponseDto } from '../../src/retention/dto/purge.dto';
@@ -12,6 +11,7 @@ import { foldCase, normalizeUserName } from '../../src/users/caseless-text';
 import { User } from '../../src/users/user.entity';
 import { UsersRepository } from '../../src/users/users.repository';
 import { adminRequest, ApiKeyCredentials, signedHeaders } from './admin-api';
+import { writeDirectly } from './direct-writes';
 
 export const sha256 = (content: Buffer | string): string => createHash('sha256').update(content).digest('hex');
 
@@ -21,10 +21,8 @@ export async function createUser(
   organizationId: string,
   userName = `user-${randomUUID().slice(0, 8)}@example.com`,
 ): Promise<User> {
-  return app
-    .get(DataSource)
-    .getRepository(User)
-    .save({
+  return writeDirectly(app, (dataSource) =>
+    dataSource.getRepository(User).save({
       id: randomUUID(),
       organizationId,
       userName,
@@ -38,7 +36,8 @@ export async function createUser(
       externalId: null,
       active: true,
       role: 'user',
-    });
+    }),
+  );
 }
 
 /** A streamed upload, signed over the SHA-256 of its content as the admin API requires. */
@@ -140,7 +139,9 @@ export async function deactivateDirectly(app: INestApplication, user: Pick<User,
 }
 
 export async function reactivateDirectly(app: INestApplication, userId: string): Promise<void> {
-  await app.get(DataSource).getRepository(User).update({ id: userId }, { active: true, givenName: 'Back', familyName: 'Again' });
+  await writeDirectly(app, (dataSource) =>
+    dataSource.getRepository(User).update({ id: userId }, { active: true, givenName: 'Back', familyName: 'Again' }),
+  );
 }
 
 /** A purge as the admin API returns it. */

@@ -1,9 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { describeError, SCIM_ERROR_SCHEMA } from './error-response';
+import { isScimPath, SCIM_MEDIA_TYPE, scimErrorBody } from '../../scim/scim-error';
+import { describeError } from './error-response';
 import { HttpExceptionWithHeaders } from './response-headers';
-
-export const SCIM_MEDIA_TYPE = 'application/scim+json; charset=utf-8';
 
 /**
  * Every error response: SCIM Error schema under /scim, one JSON shape elsewhere.
@@ -53,14 +52,7 @@ export function sendError(exception: unknown, req: FastifyRequest, res: FastifyR
     void res
       .status(described.status)
       .type(SCIM_MEDIA_TYPE)
-      .send(
-        JSON.stringify({
-          schemas: [SCIM_ERROR_SCHEMA],
-          status: String(described.status),
-          ...(described.scimType ? { scimType: described.scimType } : {}),
-          detail: described.detail,
-        }),
-      );
+      .send(scimErrorBody(described.status, described.detail, described.scimType));
     return;
   }
   if (exception instanceof HttpExceptionWithHeaders) {
@@ -69,8 +61,4 @@ export function sendError(exception: unknown, req: FastifyRequest, res: FastifyR
     }
   }
   void res.status(described.status).send({ statusCode: described.status, error: described.code, message: described.detail, requestId });
-}
-
-export function isScimPath(path: string): boolean {
-  return /^\/scim(\/|$)/i.test(path);
 }

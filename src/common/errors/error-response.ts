@@ -1,8 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { isScimType, ScimException, ScimType } from '../../scim/scim-error';
 import { DomainError, DomainErrorCode } from '../domain-error';
-import { ScimException, ScimType } from './scim-exception';
-
-export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 /** What any failure turns into, before it is rendered for its audience. */
 export type ErrorDescription = {
@@ -35,26 +33,13 @@ const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; scimType?: ScimTy
   [DomainErrorCode.StorageUnavailable]: { status: HttpStatus.SERVICE_UNAVAILABLE, retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS },
 };
 
-const SCIM_TYPES = new Set<string>([
-  'invalidFilter',
-  'tooMany',
-  'uniqueness',
-  'mutability',
-  'invalidSyntax',
-  'invalidPath',
-  'noTarget',
-  'invalidValue',
-  'invalidVers',
-  'sensitive',
-]);
-
 /** Errors of the SCIM wire-format parsers (filters, PATCH) carry a scimType and mean 400. */
 function scimRequestError(error: unknown): { scimType: ScimType; detail: string } | null {
   if (!(error instanceof Error)) {
     return null;
   }
   const scimType = (error as { scimType?: unknown }).scimType;
-  return typeof scimType === 'string' && SCIM_TYPES.has(scimType) ? { scimType: scimType as ScimType, detail: error.message } : null;
+  return isScimType(scimType) ? { scimType, detail: error.message } : null;
 }
 
 const STATUS_CODES: Record<number, string> = {

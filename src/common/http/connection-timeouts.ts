@@ -3,8 +3,8 @@ import type { Socket } from 'node:net';
 import { Logger, RequestTimeoutException } from '@nestjs/common';
 import type { ConnectionError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpTimeoutSettings } from '../../config/settings';
-import { isScimPath, SCIM_MEDIA_TYPE, sendError } from '../errors/all-exceptions.filter';
-import { SCIM_ERROR_SCHEMA } from '../errors/error-response';
+import { isScimPath, SCIM_MEDIA_TYPE, scimErrorBody } from '../../scim/scim-error';
+import { sendError } from '../errors/all-exceptions.filter';
 
 /**
  * The Fastify server options that bound how long a client may hold a connection, so sockets
@@ -43,9 +43,7 @@ function clientErrorAnswerer(timeouts: HttpTimeoutSettings): (error: ClientError
     const [status, code, detail] = describeClientError(error, timeouts);
     const requestLine = /^[A-Za-z]+ (\S+)/.exec(receivedBytes(error));
     const scim = requestLine !== null && isScimPath(requestLine[1]);
-    const body = JSON.stringify(
-      scim ? { schemas: [SCIM_ERROR_SCHEMA], status: String(status), detail } : { statusCode: status, error: code, message: detail },
-    );
+    const body = scim ? scimErrorBody(status, detail) : JSON.stringify({ statusCode: status, error: code, message: detail });
     // Node's own rule: never write into a response that has already started on this socket.
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (socket.writable && !inFlight?.headersSent) {

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyRequest } from 'fastify';
-import { ScimException } from '../errors/scim-exception';
+import { ScimException } from '../../scim/scim-error';
 
 type Done = (error: Error | null, value?: unknown) => void;
 

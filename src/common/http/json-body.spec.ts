@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { ScimException } from '../errors/scim-exception';
+import { ScimException } from '../../scim/scim-error';
 import { checkedJsonParser, MAX_JSON_NESTING_DEPTH, nestsDeeperThan } from './json-body';
 
 const nested = (depth: number, inner = '1'): string => `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`;

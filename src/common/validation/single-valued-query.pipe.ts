@@ -1,5 +1,5 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
-import { ScimException } from '../errors/scim-exception';
+import { ScimException } from '../../scim/scim-error';
 
 /**
  * A repeated query parameter (`?name=a&name=b`) reaches a handler as an array where every route

@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysService } from '../../../src/api-keys/api-keys.service';
 import { newNonce } from '../../../src/auth/request-signature';
@@ -17,6 +16,7 @@ import {
   sendAdmin,
   signedHeaders,
 } from '../../support/admin-api';
+import { writeDirectly } from '../../support/direct-writes';
 import { rawRequest } from '../../support/raw-http';
 import { rememberSecret } from '../../support/secret-ledger';
 import { createTestApp } from '../../support/test-app';
@@ -342,21 +342,22 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
   });
 
   it('refuses keys whose owner is no longer an administrator, and protects the last administrator', async () => {
-    const dataSource = app.get(DataSource);
     const org = await bootstrapOrganization(app, 'roles');
     rememberSecret(org.apiKey.secret);
-    const deputy = await dataSource.getRepository(User).save({
-      id: crypto.randomUUID(),
-      organizationId: org.organizationId,
-      userName: 'deputy@roles.example.com',
-      userNameNormalized: 'deputy@roles.example.com',
-      email: 'deputy@roles.example.com',
-      givenName: 'Dee',
-      familyName: 'Puty',
-      externalId: null,
-      active: true,
-      role: 'user',
-    });
+    const deputy = await writeDirectly(app, (dataSource) =>
+      dataSource.getRepository(User).save({
+        id: crypto.randomUUID(),
+        organizationId: org.organizationId,
+        userName: 'deputy@roles.example.com',
+        userNameNormalized: 'deputy@roles.example.com',
+        email: 'deputy@roles.example.com',
+        givenName: 'Dee',
+        familyName: 'Puty',
+        externalId: null,
+        active: true,
+        role: 'user',
+      }),
+    );
 
     const lastAdmin = await adminRequest(app, 'delete', `/admin/v1/users/${org.adminId}/admin`, org.apiKey).expect(409);
     expect(lastAdmin.body.error).toBe('last_administrator');
@@ -378,7 +379,7 @@ describe('admin API: keys, SCIM credentials, organization, audit', () => {
     const refused = await adminRequest(app, 'get', '/admin/v1/organization', deputyCredentials).expect(401);
     expect(refused.body.error).toBe('unauthorized');
 
-    await dataSource.getRepository(User).update({ id: deputy.id }, { active: false });
+    await writeDirectly(app, (dataSource) => dataSource.getRepository(User).update({ id: deputy.id }, { active: false }));
     const inactive = await adminRequest(app, 'post', `/admin/v1/users/${deputy.id}/admin`, org.apiKey).expect(409);
     expect(inactive.body.error).toBe('user_inactive');
     await adminRequest(app, 'post', '/admin/v1/users/no-such-user/admin', org.apiKey).expect(404);

@@ -69,6 +69,7 @@ describe('replayed admin requests, across processes', () => {
     const signedAt = Date.now();
     await adminRequest(a, 'get', '/admin/v1/organization', org.apiKey, undefined, { nonce }).expect(200);
     const nonceHash = sha256Hex(nonce);
+    // How the nonce is kept (hashed, where, until when) is storage that no API shows.
     const rows = await a
       .get(DataSource)
       .query<{ expires_at: string | Date }[]>('SELECT expires_at FROM request_nonces WHERE api_key_id = ? AND nonce_hash = ?', [
@@ -113,6 +114,7 @@ describe('replayed admin requests, across processes', () => {
     expect(await repository.insertIfAbsent(live[0])).toBe(false);
     expect(await repository.deleteExpired(new Date(now), 3)).toBe(3);
     expect(await b.get(RequestNonces).sweep(new Date(now), 2)).toBe(4);
+    // The sweep's effect on the nonce store: no API shows it.
     const left = await a
       .get(DataSource)
       .query<{ nonce_hash: string }[]>('SELECT nonce_hash FROM request_nonces WHERE api_key_id = ?', [org.apiKey.id]);

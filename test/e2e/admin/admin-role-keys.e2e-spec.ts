@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysService } from '../../../src/api-keys/api-keys.service';
 import { RevokeKeysOfNonAdministrators1764324410000 } from '../../../src/database/migrations/1764324410000-revoke-keys-of-non-administrators';
@@ -17,6 +16,7 @@ import {
   ScimCredentials,
   scimGet,
 } from '../../support/admin-api';
+import { writeDirectly } from '../../support/direct-writes';
 import { rememberSecret } from '../../support/secret-ledger';
 import { createTestApp } from '../../support/test-app';
 
@@ -48,10 +48,8 @@ describe("API keys and SCIM credentials follow their owner's administrator role"
   /** A second administrator with an API key of their own and that key's SCIM credential. */
   async function deputyWithKeys(): Promise<{ deputy: User; key: ApiKeyCredentials; credentials: ScimCredentials }> {
     const userName = `deputy-${randomUUID().slice(0, 8)}@roles.example.com`;
-    const deputy = await app
-      .get(DataSource)
-      .getRepository(User)
-      .save({
+    const deputy = await writeDirectly(app, (dataSource) =>
+      dataSource.getRepository(User).save({
         id: randomUUID(),
         organizationId: org.organizationId,
         userName,
@@ -62,7 +60,8 @@ describe("API keys and SCIM credentials follow their owner's administrator role"
         externalId: null,
         active: true,
         role: 'user',
-      });
+      }),
+    );
     await adminRequest(app, 'post', `/admin/v1/users/${deputy.id}/admin`, org.apiKey).expect(201);
     const issued = await app
       .get(ApiKeysService)
@@ -135,11 +134,10 @@ describe("API keys and SCIM credentials follow their owner's administrator role"
   });
 
   it("checks the owner's role, status and visibility when verifying, on both paths (defence in depth)", async () => {
-    const dataSource = app.get(DataSource);
     for (const change of [{ role: 'user' as const }, { active: false }, { deletedAt: new Date() }]) {
       const { deputy, key, credentials } = await deputyWithKeys();
       // Changed behind the service's back: no revocation, nothing cached (neither was used yet).
-      await dataSource.getRepository(User).update({ id: deputy.id }, change);
+      await writeDirectly(app, (dataSource) => dataSource.getRepository(User).update({ id: deputy.id }, change));
       await scimGet(app, '/scim/v2/Users', credentials).expect(401);
       const refused = await adminRequest(app, 'get', '/admin/v1/organization', key).expect(401);
       expect(refused.body.error, JSON.stringify(change)).toBe('unauthorized');
@@ -147,20 +145,21 @@ describe("API keys and SCIM credentials follow their owner's administrator role"
   });
 
   it('revokes, on upgrade, the keys that owners demoted before this rule still hold, each audited', async () => {
-    const dataSource = app.get(DataSource);
     const { deputy, key, credentials } = await deputyWithKeys();
     // The state a demotion left before demotion revoked keys: a user, with an unrevoked key.
-    await dataSource.getRepository(User).update({ id: deputy.id }, { role: 'user' });
+    await writeDirectly(app, (dataSource) => dataSource.getRepository(User).update({ id: deputy.id }, { role: 'user' }));
     expect(await listedKey(key.id)).toMatchObject({ revokedAt: null, scimCredentialActive: true });
 
-    const runner = dataSource.createQueryRunner();
-    try {
-      await runner.startTransaction();
-      await new RevokeKeysOfNonAdministrators1764324410000().up(runner);
-      await runner.commitTransaction();
-    } finally {
-      await runner.release();
-    }
+    await writeDirectly(app, async (dataSource) => {
+      const runner = dataSource.createQueryRunner();
+      try {
+        await runner.startTransaction();
+        await new RevokeKeysOfNonAdministrators1764324410000().up(runner);
+        await runner.commitTransaction();
+      } finally {
+        await runner.release();
+      }
+    });
     await app.get(ScimCredentialCache).invalidate();
 
     const listed = await listedKey(key.id);

@@ -51,6 +51,7 @@ describe('security', () => {
   it('treats SQL-injection strings in ids, filters and bodies as plain data', async () => {
     const scim = okta(app, tenant);
     const dataSource = app.get(DataSource);
+    // Across every organization, which no API lists at once: nothing dropped, nothing added but the one user.
     const [{ n: before }] = await dataSource.query<{ n: number | string }[]>('SELECT COUNT(*) AS n FROM users');
     for (const injection of INJECTIONS) {
       await scim.get(`/Users/${encodeURIComponent(injection)}`).expect(404);

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminRequest } from '../../support/admin-api';
 import { runCli } from '../../support/processes';
 import { rememberSecret } from '../../support/secret-ledger';
 import { createTestApp } from '../../support/test-app';
@@ -19,6 +20,7 @@ describe('npm run cli -- bootstrap', () => {
     await app.close();
   });
 
+  // Refusals must write nothing in any organization: only the tables show all of them at once.
   async function rowCounts(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
     for (const table of ['organizations', 'users', 'api_keys']) {
@@ -52,11 +54,16 @@ describe('npm run cli -- bootstrap', () => {
     rememberSecret(printed.apiKey.secret);
     expect(Object.keys(printed)).toEqual(['organization', 'admin', 'apiKey']);
     expect(printed.apiKey).toEqual({ id: expect.any(String), key: expect.stringMatching(/^ak_/), secret: expect.any(String) });
-    const [storedKey] = await dataSource.query<{ owner_user_id: string; secret_ciphertext: string }[]>(
-      'SELECT owner_user_id, secret_ciphertext FROM api_keys WHERE id = ?',
-      [printed.apiKey.id],
-    );
-    expect(storedKey?.owner_user_id).toBe(printed.admin.id);
+    const keys = (await adminRequest(app, 'get', '/admin/v1/api-keys', printed.apiKey).expect(200)).body as {
+      items: { id: string; owner: { id: string } }[];
+    };
+    expect(keys.items).toEqual([
+      expect.objectContaining({ id: printed.apiKey.id, owner: expect.objectContaining({ id: printed.admin.id }) }),
+    ]);
+    // What is on disk is the point: the secret is stored encrypted, never as printed.
+    const [storedKey] = await dataSource.query<{ secret_ciphertext: string }[]>('SELECT secret_ciphertext FROM api_keys WHERE id = ?', [
+      printed.apiKey.id,
+    ]);
     expect(storedKey?.secret_ciphertext).not.toContain(printed.apiKey.secret);
     expect(printed.organization).toMatchObject({ name: 'Acme Corp', hostname: 'files.acme.example' });
     expect(printed.admin).toMatchObject({
@@ -67,15 +74,15 @@ describe('npm run cli -- bootstrap', () => {
       familyName: 'Doe',
     });
 
-    const [stored] = await dataSource.query<{ organization_id: string; user_name_normalized: string; role: string }[]>(
-      'SELECT organization_id, user_name_normalized, role FROM users WHERE id = ?',
-      [printed.admin.id],
-    );
-    expect(stored).toEqual({
-      organization_id: printed.organization.id,
-      user_name_normalized: 'jane.doe@acme.example',
-      role: 'admin',
-    });
+    const organization = await adminRequest(app, 'get', '/admin/v1/organization', printed.apiKey).expect(200);
+    expect(organization.body).toMatchObject({ id: printed.organization.id, users: { total: 1, administrators: 1 } });
+    const admin = await adminRequest(app, 'get', `/admin/v1/users/${printed.admin.id}`, printed.apiKey).expect(200);
+    expect(admin.body).toMatchObject({ id: printed.admin.id, userName: 'Jane.Doe@acme.example', role: 'admin', active: true });
+    // The uniqueness key is internal (no API shows it): stored folded, as SCIM compares userNames.
+    const [stored] = await dataSource.query<{ user_name_normalized: string }[]>('SELECT user_name_normalized FROM users WHERE id = ?', [
+      printed.admin.id,
+    ]);
+    expect(stored?.user_name_normalized).toBe('jane.doe@acme.example');
   });
 
   it('gives the administrator names even when none are passed', async () => {

@@ -1,6 +1,5 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysService } from '../../../src/api-keys/api-keys.service';
 import { Purge } from '../../../src/retention/purge.entity';
@@ -8,6 +7,7 @@ import { SsoConfigurationService } from '../../../src/sso/sso-configuration.serv
 import { adminRequest } from '../../support/admin-api';
 import { allRoutes } from '../../support/app-routes';
 import { consoleGet, consolePost, CookieJar, csrfTokenIn, signInLinkToken, signInWithLink } from '../../support/console';
+import { writeDirectly } from '../../support/direct-writes';
 import { everyHostileCase, send } from '../../support/hostile-requests';
 import { runCli } from '../../support/processes';
 import { waitForPurge } from '../../support/purge-fixtures';
@@ -325,7 +325,9 @@ describe('web console over plain HTTP', () => {
     ).items[0].id;
     const completed = await waitForPurge(app, org.apiKey, purgeId);
     // As a purge that ran out of attempts is left (test/e2e/purge/purge-storage-fault.e2e-spec.ts makes one for real).
-    await app.get(DataSource).getRepository(Purge).update({ id: purgeId }, { state: 'failed', completedAt: null, receiptDigest: null });
+    await writeDirectly(app, (dataSource) =>
+      dataSource.getRepository(Purge).update({ id: purgeId }, { state: 'failed', completedAt: null, receiptDigest: null }),
+    );
 
     const { jar } = await signInWithLink(app, org.hostname, await signInLinkToken(app, org.hostname, adminEmail));
     const page = await consoleGet(app, org.hostname, '/admin/purges?state=failed', jar).expect(200);

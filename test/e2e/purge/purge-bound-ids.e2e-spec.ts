@@ -7,6 +7,7 @@ import { Purge } from '../../../src/retention/purge.entity';
 import { PurgeHandler } from '../../../src/retention/runner/purge-handler';
 import { User } from '../../../src/users/user.entity';
 import { bootstrapOrganization } from '../../support/admin-api';
+import { writeDirectly } from '../../support/direct-writes';
 import { e2eDatabase } from '../../support/e2e-target';
 import { createUser, expectedReceiptDigest } from '../../support/purge-fixtures';
 import { createTestApp } from '../../support/test-app';
@@ -28,6 +29,10 @@ describe('purge statements: the same SQL for every batch, ids compared as intege
   let capture: Set<string> | null = null;
 
   async function addItems(kind: Kind, userId: string, count: number): Promise<void> {
+    await writeDirectly(app, () => insertItems(kind, userId, count));
+  }
+
+  async function insertItems(kind: Kind, userId: string, count: number): Promise<void> {
     for (let index = 0; index < count; index += 1) {
       if (kind === 'messages') {
         await dataSource.query('INSERT INTO messages (organization_id, user_id, subject, body) VALUES (?, ?, ?, ?)', [
@@ -47,6 +52,7 @@ describe('purge statements: the same SQL for every batch, ids compared as intege
     }
   }
 
+  // The ids themselves, and their storage as integers, are this file's point: no API lists them.
   async function idsOf(kind: Kind, userId: string): Promise<number[]> {
     const rows: { id: number | string }[] = await dataSource.query(`SELECT id FROM ${kind} WHERE user_id = ? ORDER BY id`, [userId]);
     return rows.map((row) => Number(row.id));
@@ -156,6 +162,7 @@ describe('purge statements: the same SQL for every batch, ids compared as intege
     expect(await idsOf('files', neighbour.id)).toEqual(neighbourIds.files);
     expect(await idsOf('messages', neighbour.id)).toEqual(neighbourIds.messages);
 
+    // The cutoff ids are internal to the purge: the admin API does not show them.
     const recorded = await dataSource.getRepository(Purge).findOneByOrFail({ id: largeRun.purgeId });
     const bytes = purgedIds.files.reduce((sum, _id, index) => sum + 1000 + (index % BATCH_SIZE), 0);
     expect(recorded).toMatchObject({

@@ -5,6 +5,9 @@ import { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Purge } from '../../../src/retention/purge.entity';
 import { PurgeHandler } from '../../../src/retention/runner/purge-handler';
+import { adminRequest } from '../../support/admin-api';
+import { historyOf, purgeIdsOfUser } from '../../support/api-reads';
+import { writeDirectly } from '../../support/direct-writes';
 import { storedKeys } from '../../support/e2e-storage';
 import { freePort, startServer } from '../../support/processes';
 import { expectedReceiptDigest, getPurge, PurgeView, seedHistory, waitForPurge } from '../../support/purge-fixtures';
@@ -72,8 +75,7 @@ describe('a purge killed mid-way resumes after a restart and completes with corr
     await okta(app, tenant)
       .patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } }))
       .expect(200);
-    const [recorded] = await app.get(DataSource).getRepository(Purge).findBy({ userId: user.id });
-    const purgeId = recorded.id;
+    const [purgeId] = await purgeIdsOfUser(app, tenant.apiKey, user.id);
     // No worker yet: an API process never runs purges itself.
     expect((await getPurge(app, tenant.apiKey, purgeId)).state).toBe('pending');
 
@@ -112,19 +114,15 @@ describe('a purge killed mid-way resumes after a restart and completes with corr
       bytesDeleted: seeded.bytes,
       digest: expectedReceiptDigest(seeded.fileIds, seeded.messageIds),
     });
-    const dataSource = app.get(DataSource);
-    expect(await dataSource.query('SELECT id FROM files WHERE user_id = ?', [user.id])).toEqual([]);
-    expect(await dataSource.query('SELECT id FROM messages WHERE user_id = ?', [user.id])).toEqual([]);
+    expect(await historyOf(app, tenant.apiKey, user.id)).toEqual({ messages: 0, files: 0, bytes: 0 });
     expect(await userKeys()).toEqual([]);
-    const ledger = await dataSource.query<{ count: number | string }[]>('SELECT COUNT(*) AS count FROM purged_items WHERE purge_id = ?', [
-      purgeId,
-    ]);
-    expect(Number(ledger[0].count)).toBe(FILES + MESSAGES);
+    const ledger = await adminRequest(app, 'get', `/admin/v1/purges/${purgeId}/items?limit=1`, tenant.apiKey).expect(200);
+    expect(ledger.body.total).toBe(FILES + MESSAGES);
 
     // Running it again deletes nothing more and reports the same totals.
     const handler = app.get(PurgeHandler);
     expect(await handler.run(purgeId)).toBe('skipped');
-    await dataSource.getRepository(Purge).update({ id: purgeId }, { state: 'pending' });
+    await writeDirectly(app, (dataSource) => dataSource.getRepository(Purge).update({ id: purgeId }, { state: 'pending' }));
     expect(await handler.run(purgeId)).toBe('completed');
     const again = await getPurge(app, tenant.apiKey, purgeId);
     expect(again.receipt).toMatchObject({
@@ -134,7 +132,7 @@ describe('a purge killed mid-way resumes after a restart and completes with corr
       digest: completed.receipt?.digest,
     });
     expect(await neighbourKeys()).toHaveLength(20);
-    expect(await dataSource.query('SELECT id FROM messages WHERE user_id = ?', [neighbour.id])).toHaveLength(20);
+    expect((await historyOf(app, tenant.apiKey, neighbour.id)).messages).toBe(20);
   });
 
   it('a worker stopped with SIGTERM hands its purge back between batches, and another finishes it', async () => {
@@ -143,7 +141,7 @@ describe('a purge killed mid-way resumes after a restart and completes with corr
     await okta(app, tenant)
       .patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } }))
       .expect(200);
-    const [{ id: purgeId }] = await app.get(DataSource).getRepository(Purge).findBy({ userId: user.id });
+    const [purgeId] = await purgeIdsOfUser(app, tenant.apiKey, user.id);
 
     const first = await startWorker();
     workers.push(first.process);
@@ -157,6 +155,7 @@ describe('a purge killed mid-way resumes after a restart and completes with corr
     const handedBack = await getPurge(app, tenant.apiKey, purgeId);
     expect(handedBack.state).toBe('pending');
     expect(handedBack.files.deleted).toBeLessThan(200);
+    // No API shows the lease: whether the stopped worker released it is database state.
     const [row] = await app.get(DataSource).getRepository(Purge).findBy({ id: purgeId });
     expect(row.leaseOwner).toBeNull();
 

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Purge } from '../../../src/retention/purge.entity';
 import { PurgeRepository } from '../../../src/retention/purge.repository';
@@ -9,6 +8,8 @@ import { PurgeBatches } from '../../../src/retention/runner/purge-batches';
 import { LeaseLostError } from '../../../src/retention/runner/purge-errors';
 import { PurgeHandler } from '../../../src/retention/runner/purge-handler';
 import { adminRequest } from '../../support/admin-api';
+import { historyOf, purgeIdsOfUser } from '../../support/api-reads';
+import { writeDirectly } from '../../support/direct-writes';
 import { storedKeys } from '../../support/e2e-storage';
 import { expectedReceiptDigest, getPurge, PurgeView, SeededHistory, seedHistory, sha256, waitForPurge } from '../../support/purge-fixtures';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from '../../support/scim-client';
@@ -57,11 +58,11 @@ describe('a user deactivated again before their earlier purge completed', () => 
 
   /** Deactivates the user and returns the purge that deactivation recorded. */
   async function deactivate(userId: string): Promise<string> {
-    const before = new Set((await app.get(DataSource).getRepository(Purge).findBy({ userId })).map((purge) => purge.id));
+    const before = new Set(await purgeIdsOfUser(app, tenant.apiKey, userId));
     await setActive(userId, false);
-    const recorded = (await app.get(DataSource).getRepository(Purge).findBy({ userId })).filter((purge) => !before.has(purge.id));
+    const recorded = (await purgeIdsOfUser(app, tenant.apiKey, userId)).filter((id) => !before.has(id));
     expect(recorded).toHaveLength(1);
-    return recorded[0].id;
+    return recorded[0];
   }
 
   /** Every item of the purge through the admin API, and the digest an auditor recomputes from them. */
@@ -82,9 +83,7 @@ describe('a user deactivated again before their earlier purge completed', () => 
   }
 
   async function expectNothingLeft(userId: string): Promise<void> {
-    const dataSource = app.get(DataSource);
-    expect(await dataSource.query('SELECT id FROM files WHERE user_id = ?', [userId])).toEqual([]);
-    expect(await dataSource.query('SELECT id FROM messages WHERE user_id = ?', [userId])).toEqual([]);
+    expect(await historyOf(app, tenant.apiKey, userId)).toEqual({ messages: 0, files: 0, bytes: 0 });
     expect(await storedKeys(app, tenant.organizationId, userId)).toEqual([]);
   }
 
@@ -186,10 +185,7 @@ describe('a user deactivated again before their earlier purge completed', () => 
 
     // The stalled worker wakes up: its next batch cannot commit.
     await expect(batches.deleteFiles(claimed, done.lastId, BATCH, stalled)).rejects.toBeInstanceOf(LeaseLostError);
-    const rows = await app
-      .get(DataSource)
-      .query<{ count: number | string }[]>('SELECT COUNT(*) AS count FROM files WHERE user_id = ?', [userId]);
-    expect(Number(rows[0].count)).toBe(5);
+    expect((await historyOf(app, tenant.apiKey, userId)).files).toBe(5);
 
     // The later purge's worker commits one batch and crashes; its lease runs out; another finishes.
     const crashing = { owner: 'crashing-worker', leaseMs: 1 };
@@ -219,7 +215,7 @@ describe('a user deactivated again before their earlier purge completed', () => 
 
     // Run again: nothing more is deleted and the receipt is the same; the merged one never runs.
     expect(await handler.run(laterId)).toBe('skipped');
-    await app.get(DataSource).getRepository(Purge).update({ id: laterId }, { state: 'pending' });
+    await writeDirectly(app, (dataSource) => dataSource.getRepository(Purge).update({ id: laterId }, { state: 'pending' }));
     expect(await handler.run(laterId)).toBe('completed');
     expect((await getPurge(app, tenant.apiKey, laterId)).receipt).toMatchObject({
       filesDeleted: 7,
@@ -312,7 +308,9 @@ describe('deactivations of different users at the same moment', () => {
       ids.map((id) => scim.patch(`/Users/${id}`, patchOp({ op: 'replace', value: { active: false } })).then((response) => response.status)),
     );
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
-    const purges = await app.get(DataSource).getRepository(Purge).findBy({ organizationId: tenant.organizationId });
-    expect(purges.map((purge) => purge.state)).toEqual(ids.map(() => 'pending'));
+    const purges = (await adminRequest(app, 'get', '/admin/v1/purges?limit=200', tenant.apiKey).expect(200)).body as {
+      items: { state: string }[];
+    };
+    expect(purges.items.map((purge) => purge.state)).toEqual(ids.map(() => 'pending'));
   });
 });

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { purgeIdsOfUser } from '../../support/api-reads';
 import { CORE_USER, ERROR, okta, oktaUser, patchOp, scimTenant, ScimTenant } from '../../support/scim-client';
 import { createTestApp } from '../../support/test-app';
 
@@ -17,11 +17,9 @@ describe('SCIM conformance', () => {
   let app: INestApplication;
   let tenant: ScimTenant;
   let scim: ReturnType<typeof okta>;
-  let dataSource: DataSource;
 
   beforeAll(async () => {
     app = await createTestApp();
-    dataSource = app.get(DataSource);
     tenant = await scimTenant(app, 'conformance');
     scim = okta(app, tenant);
   });
@@ -35,7 +33,7 @@ describe('SCIM conformance', () => {
   }
 
   async function purgesOf(userId: string): Promise<number> {
-    return (await dataSource.query<unknown[]>('SELECT id FROM purges WHERE user_id = ?', [userId])).length;
+    return (await purgeIdsOfUser(app, tenant.apiKey, userId)).length;
   }
 
   describe('externalId: set once while the user has none, then immutable (RFC 7644 §3.5.1–3.5.2)', () => {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysRepository } from '../../../src/api-keys/api-keys.repository';
 import { ApiKeysService } from '../../../src/api-keys/api-keys.service';
@@ -18,6 +17,7 @@ import {
   ScimCredentials,
   scimGet,
 } from '../../support/admin-api';
+import { writeDirectly } from '../../support/direct-writes';
 import { freePort } from '../../support/processes';
 import { DisposableRedis } from '../../support/purge-redis';
 import { okta, patchOp, ScimTenant } from '../../support/scim-client';
@@ -141,10 +141,8 @@ describe('SCIM credential cache across processes', () => {
 
   it('refuses at once in the other process the credential of an administrator demoted through one', async () => {
     const userName = `deputy-${Date.now().toString(36)}@cache.example.com`;
-    const deputy = await a
-      .get(DataSource)
-      .getRepository(User)
-      .save({
+    const deputy = await writeDirectly(a, (dataSource) =>
+      dataSource.getRepository(User).save({
         id: randomUUID(),
         organizationId: org.organizationId,
         userName,
@@ -155,7 +153,8 @@ describe('SCIM credential cache across processes', () => {
         externalId: null,
         active: true,
         role: 'admin',
-      });
+      }),
+    );
     const issued = await a.get(ApiKeysService).create({ organizationId: org.organizationId, userId: deputy.id, apiKeyId: null }, 'deputy', {
       sourceAddress: 'test',
       requestId: null,

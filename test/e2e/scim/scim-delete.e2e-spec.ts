@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PurgeScheduler } from '../../../src/retention/purge-scheduler';
 import { adminRequest, scimGet } from '../../support/admin-api';
+import { purgeIdsOfUser } from '../../support/api-reads';
 import { storedKeys } from '../../support/e2e-storage';
 import { expectedReceiptDigest, fileContent, seedHistory, uploadRequest, waitForPurge } from '../../support/purge-fixtures';
 import { okta, oktaUser, patchOp, scimTenant, ScimTenant } from '../../support/scim-client';
@@ -39,11 +40,13 @@ describe('SCIM DELETE', () => {
     return (await scim.post('/Users', oktaUser(userName, 'Del', 'Ete')).expect(201)).body as ScimUserBody;
   }
 
+  /** Oldest first. */
   async function purgeIdsOf(userId: string): Promise<string[]> {
-    const rows = await dataSource.query<{ id: string }[]>('SELECT id FROM purges WHERE user_id = ? ORDER BY requested_at', [userId]);
-    return rows.map((row) => row.id);
+    return (await purgeIdsOfUser(app, tenant.apiKey, userId)).reverse();
   }
 
+  // A deleted user is hidden from every API (SCIM and admin answer 404): whether its rows and its
+  // active flag are left behind is database state that only the database shows.
   async function itemsOf(userId: string): Promise<{ files: number; messages: number }> {
     const [files] = await dataSource.query<{ n: number | string }[]>('SELECT COUNT(*) AS n FROM files WHERE user_id = ?', [userId]);
     const [messages] = await dataSource.query<{ n: number | string }[]>('SELECT COUNT(*) AS n FROM messages WHERE user_id = ?', [userId]);
@@ -56,8 +59,12 @@ describe('SCIM DELETE', () => {
   }
 
   async function completeEveryPurge(): Promise<void> {
-    const purges = await dataSource.query<{ id: string }[]>('SELECT id FROM purges WHERE organization_id = ?', [tenant.organizationId]);
-    for (const { id } of purges) {
+    const listed = (await adminRequest(app, 'get', '/admin/v1/purges?limit=200', tenant.apiKey).expect(200)).body as {
+      items: { id: string }[];
+      total: number;
+    };
+    expect(listed.items).toHaveLength(listed.total);
+    for (const { id } of listed.items) {
       // A purge still open when its user was deactivated again ends merged into the later one, which is waited for too.
       await waitForPurge(app, tenant.apiKey, id, (purge) => purge.state === 'completed' || purge.state === 'merged');
     }

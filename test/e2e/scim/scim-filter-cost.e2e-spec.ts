@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScimRequestLimiter } from '../../../src/auth/scim-request-limiter';
 import { User } from '../../../src/users/user.entity';
 import { adminRequest, ApiKeyCredentials, issueScimCredentials } from '../../support/admin-api';
+import { writeDirectly } from '../../support/direct-writes';
 import { e2eDatabase } from '../../support/e2e-target';
 import { runNode } from '../../support/processes';
 import { ERROR, okta, oktaUser, ScimTenant, scimTenant } from '../../support/scim-client';
@@ -74,7 +75,7 @@ async function addUsers(app: INestApplication, tenant: ScimTenant, count: number
       const userName = `bulk-${first + offset}@${tenant.organizationId}.example.com`;
       return users.create({ ...template, id: randomUUID(), userName, userNameNormalized: userName, email: userName, externalId: null });
     });
-    await users.insert(batch);
+    await writeDirectly(app, () => users.insert(batch));
   }
 }
 
@@ -92,6 +93,7 @@ async function secondCredential(app: INestApplication, tenant: ScimTenant): Prom
   };
 }
 
+// The limiter is keyed by the credential's internal id, which no API returns.
 async function credentialIdOf(app: INestApplication, tenant: ScimTenant): Promise<string> {
   const [row] = await app
     .get(DataSource)

@@ -6,6 +6,7 @@ import { parseUserFilter } from '../../../src/scim/filter';
 import { foldedOrNull, normalizeUserName } from '../../../src/users/caseless-text';
 import { User } from '../../../src/users/user.entity';
 import { UsersRepository } from '../../../src/users/users.repository';
+import { writeDirectly } from '../../support/direct-writes';
 import { createTestApp } from '../../support/test-app';
 
 const ORGANIZATION_ID = '00000000-0000-4000-8000-00000000000a';
@@ -99,29 +100,31 @@ describe('SCIM filters on the users table', () => {
   beforeAll(async () => {
     app = await createTestApp();
     dataSource = app.get(DataSource);
-    await dataSource.getRepository(Organization).insert([
-      { id: ORGANIZATION_ID, name: 'Filtered', hostname: 'filtered.example.com' },
-      { id: OTHER_ORGANIZATION_ID, name: 'Other', hostname: 'other.example.com' },
-    ]);
-    await dataSource.getRepository(User).insert(
-      USERS.map((seed) => ({
-        id: seed.id,
-        organizationId: seed.organizationId ?? ORGANIZATION_ID,
-        userName: seed.userName,
-        userNameNormalized: normalizeUserName(seed.userName),
-        email: seed.email ?? null,
-        emailFolded: foldedOrNull(seed.email ?? null),
-        givenName: seed.givenName ?? null,
-        givenNameFolded: foldedOrNull(seed.givenName ?? null),
-        familyName: seed.familyName ?? null,
-        familyNameFolded: foldedOrNull(seed.familyName ?? null),
-        externalId: seed.externalId ?? null,
-        active: seed.active ?? true,
-        role: 'user' as const,
-        createdAt: new Date(seed.created),
-        updatedAt: new Date(Date.parse(seed.created) + 3_600_000),
-      })),
-    );
+    await writeDirectly(app, async () => {
+      await dataSource.getRepository(Organization).insert([
+        { id: ORGANIZATION_ID, name: 'Filtered', hostname: 'filtered.example.com' },
+        { id: OTHER_ORGANIZATION_ID, name: 'Other', hostname: 'other.example.com' },
+      ]);
+      await dataSource.getRepository(User).insert(
+        USERS.map((seed) => ({
+          id: seed.id,
+          organizationId: seed.organizationId ?? ORGANIZATION_ID,
+          userName: seed.userName,
+          userNameNormalized: normalizeUserName(seed.userName),
+          email: seed.email ?? null,
+          emailFolded: foldedOrNull(seed.email ?? null),
+          givenName: seed.givenName ?? null,
+          givenNameFolded: foldedOrNull(seed.givenName ?? null),
+          familyName: seed.familyName ?? null,
+          familyNameFolded: foldedOrNull(seed.familyName ?? null),
+          externalId: seed.externalId ?? null,
+          active: seed.active ?? true,
+          role: 'user' as const,
+          createdAt: new Date(seed.created),
+          updatedAt: new Date(Date.parse(seed.created) + 3_600_000),
+        })),
+      );
+    });
   });
 
   afterAll(async () => {
@@ -136,6 +139,7 @@ describe('SCIM filters on the users table', () => {
   }
 
   it('stored the seed as given, timestamps included', async () => {
+    // The seed's own columns, timestamps included: a check of the fixture as stored.
     const stored = await dataSource.getRepository(User).findOneByOrFail({ id: 'backslash' });
     expect(stored.userName).toBe('a\\b');
     expect(stored.createdAt.toISOString()).toBe('2026-01-02T10:00:00.500Z');

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeDirectly } from '../../support/direct-writes';
 import { okta, ScimTenant, scimTenant } from '../../support/scim-client';
 import { createTestApp } from '../../support/test-app';
 
@@ -42,24 +43,26 @@ describe('migrating existing users to the application’s comparison rule', () =
     extra: { givenName?: string; email?: string; deleted?: boolean } = {},
   ): Promise<void> {
     const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
-    await dataSource.query(
-      'INSERT INTO users (id, organization_id, user_name, user_name_normalized, email, given_name, family_name, active, role, created_at, updated_at, version, deleted_at) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [
-        id,
-        tenant.organizationId,
-        userName,
-        extra.deleted ? `#deleted:${id}` : userName.normalize('NFC').toLowerCase(),
-        extra.email ?? null,
-        extra.givenName ?? null,
-        'Legacy',
-        1,
-        'user',
-        now,
-        now,
-        1,
-        extra.deleted ? now : null,
-      ],
+    await writeDirectly(app, () =>
+      dataSource.query(
+        'INSERT INTO users (id, organization_id, user_name, user_name_normalized, email, given_name, family_name, active, role, created_at, updated_at, version, deleted_at) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [
+          id,
+          tenant.organizationId,
+          userName,
+          extra.deleted ? `#deleted:${id}` : userName.normalize('NFC').toLowerCase(),
+          extra.email ?? null,
+          extra.givenName ?? null,
+          'Legacy',
+          1,
+          'user',
+          now,
+          now,
+          1,
+          extra.deleted ? now : null,
+        ],
+      ),
     );
   }
 
@@ -71,18 +74,20 @@ describe('migrating existing users to the application’s comparison rule', () =
     // TypeORM's revert switches SQLite's foreign keys off only inside its transaction, where that
     // is a no-op, so rebuilding users (referenced by keys and purges) would fail: switched off here.
     const sqlite = dataSource.options.type === 'better-sqlite3';
-    if (sqlite) {
-      await dataSource.query('PRAGMA foreign_keys = OFF');
-    }
-    try {
-      while ((await applied()).includes(REKEYING)) {
-        await dataSource.undoLastMigration({ transaction: 'each' });
-      }
-    } finally {
+    await writeDirectly(app, async () => {
       if (sqlite) {
-        await dataSource.query('PRAGMA foreign_keys = ON');
+        await dataSource.query('PRAGMA foreign_keys = OFF');
       }
-    }
+      try {
+        while ((await applied()).includes(REKEYING)) {
+          await dataSource.undoLastMigration({ transaction: 'each' });
+        }
+      } finally {
+        if (sqlite) {
+          await dataSource.query('PRAGMA foreign_keys = ON');
+        }
+      }
+    });
     await insertLegacyUser('legacy-1', 'Straße@Legacy.example', { givenName: 'ÉLODIE', email: 'ÉLODIE@LEGACY.EXAMPLE' });
     await insertLegacyUser('legacy-2', 'bob@legacy.example\u{E0100}');
     await insertLegacyUser('legacy-3', 'Bob@legacy.example');
@@ -90,7 +95,7 @@ describe('migrating existing users to the application’s comparison rule', () =
     const ids = ['legacy-1', 'legacy-2', 'legacy-3', 'legacy-4'];
     const before = await rowsOf(ids, 'user_name_normalized');
 
-    await expect(dataSource.runMigrations({ transaction: 'each' })).rejects.toThrow(
+    await expect(writeDirectly(app, () => dataSource.runMigrations({ transaction: 'each' }))).rejects.toThrow(
       `Migration ${REKEYING} stopped and changed nothing: userNames are now compared after Unicode NFC and full case folding, ignoring invisible characters ` +
         'and white space at either end, and this conflict needs an administrator first: users legacy-3 (userName "Bob@legacy.example") and ' +
         `legacy-2 (userName "bob@legacy.example\u{E0100}") of organization ${tenant.organizationId} would share the userName key "bob@legacy.example". ` +
@@ -100,10 +105,12 @@ describe('migrating existing users to the application’s comparison rule', () =
     expect(await rowsOf(ids, 'user_name_normalized')).toEqual(before);
 
     // The administrator resolves it; nothing was dropped or renamed by the migration itself.
-    await dataSource.query(
-      "UPDATE users SET user_name = 'bob.two@legacy.example', user_name_normalized = 'bob.two@legacy.example' WHERE id = 'legacy-3'",
+    await writeDirectly(app, () =>
+      dataSource.query(
+        "UPDATE users SET user_name = 'bob.two@legacy.example', user_name_normalized = 'bob.two@legacy.example' WHERE id = 'legacy-3'",
+      ),
     );
-    await dataSource.runMigrations({ transaction: 'each' });
+    await writeDirectly(app, () => dataSource.runMigrations({ transaction: 'each' }));
     expect(await applied()).toEqual(expect.arrayContaining([REKEYING, FOLDING]));
     expect(await rowsOf(ids, 'user_name_normalized, given_name_folded, family_name_folded, email_folded')).toEqual([
       {
@@ -135,7 +142,7 @@ describe('migrating existing users to the application’s comparison rule', () =
         email_folded: null,
       },
     ]);
-    expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+    expect((await writeDirectly(app, () => dataSource.driver.createSchemaBuilder().log())).upQueries).toEqual([]);
 
     const scim = okta(app, tenant);
     const found = async (filter: string): Promise<string[]> =>

@@ -63,6 +63,7 @@ describe('admin API: /admin/v1/organization/sso', () => {
   });
 
   it('stores the SP private key encrypted, never in the clear', async () => {
+    // What is on disk is the point; the API never returns the private key.
     const [row] = await app
       .get(DataSource)
       .query<{ sp_private_key_ciphertext: string }[]>(

@@ -76,6 +76,7 @@ describe('single use of assertions and requests, across processes', () => {
         redis.disconnect();
       }
     } else {
+      // The replay cache's rows are what the sweep removes; no API shows them.
       const dataSource = a.get(DataSource);
       const count = async (): Promise<number> =>
         Number(
@@ -97,6 +98,7 @@ describe('single use of assertions and requests, across processes', () => {
     await startSignIn(a, org, idp);
     const swept = await b.get(SsoHousekeeping).sweep(new Date(Date.now() + 11 * 60_000));
     expect(swept.requests).toBeGreaterThanOrEqual(1);
+    // Pending sign-in requests are state no API lists.
     const left = await a
       .get(DataSource)
       .query<{ n: number }[]>('SELECT COUNT(*) AS n FROM sso_requests WHERE organization_id = ?', [org.organizationId]);

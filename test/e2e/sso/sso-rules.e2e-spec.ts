@@ -1,8 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryServiceDatabase } from '../../support/direct-database';
+import { writeDirectly } from '../../support/direct-writes';
 import { TestIdentityProvider } from '../../support/saml-idp';
 import { ASSERTION, childSignature, forgedCopy, nameIdOf, PROTOCOL, signaturesOf, tamper } from '../../support/saml-tampering';
 import {
@@ -308,7 +308,9 @@ describe('single sign-on refuses what it must', () => {
 
     it('refuses an answer to a request older than 10 minutes', async () => {
       const started = await startSignIn(app, org, idp);
-      await app.get(DataSource).query('UPDATE sso_requests SET expires_at = ? WHERE id = ?', ['2000-01-01 00:00:00', started.id]);
+      await writeDirectly(app, (dataSource) =>
+        dataSource.query('UPDATE sso_requests SET expires_at = ? WHERE id = ?', ['2000-01-01 00:00:00', started.id]),
+      );
       expectRefused(
         await signIn(await idp.response(org.sp, { nameId: user, inResponseTo: started.id }), started.relayState!),
         401,

@@ -1,11 +1,11 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDate } from '../../../src/database/sql-values';
 import { sessionTokenHash } from '../../../src/sessions/session-token';
 import { SessionsService } from '../../../src/sessions/sessions.service';
 import { adminRequest } from '../../support/admin-api';
+import { writeDirectly } from '../../support/direct-writes';
 import { TestIdentityProvider } from '../../support/saml-idp';
 import {
   auditEvents,
@@ -46,7 +46,10 @@ describe('sign-in sessions', () => {
     return { cookie, token: cookie.split('=', 2)[1], setCookie };
   }
 
-  const sql = <T>(query: string, values: unknown[]): Promise<T[]> => app.get(DataSource).query<T[]>(query, values);
+  // Sessions' stored form (hashed tokens, revocation reasons) and states no API can reach (a user flipped
+  // behind the service's back, a session aged) are set and read in the database.
+  const sql = <T>(query: string, values: unknown[]): Promise<T[]> =>
+    writeDirectly(app, (dataSource) => dataSource.query<T[]>(query, values));
 
   it('sets an HttpOnly, SameSite=Lax cookie for the whole host, lasting the absolute lifetime; not Secure over http', async () => {
     await provision(app, org, 'cookie@sessions.test');
