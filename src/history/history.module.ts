@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ContentEncryptionModule } from '../content-encryption/content-encryption.module';
 import { StorageModule } from '../storage/storage.module';
+import { HistoryContent } from './history-content';
 import { HistoryPurgeScope } from './history-purge-scope';
 import { HistoryPurgeScopeRepository } from './history-purge-scope.repository';
 import { HistoryPurgePort } from './history-purge.port';
@@ -16,9 +18,9 @@ import { StoredFile } from './stored-file.entity';
  * reads the users table itself, so Users can depend on Retention, and Retention on History, without a cycle.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Message, StoredFile]), StorageModule],
+  imports: [TypeOrmModule.forFeature([Message, StoredFile]), StorageModule, ContentEncryptionModule],
   controllers: [HistoryController],
-  providers: [HistoryService, HistoryRepository, HistoryPurgePort, HistoryPurgeScope, HistoryPurgeScopeRepository],
+  providers: [HistoryService, HistoryContent, HistoryRepository, HistoryPurgePort, HistoryPurgeScope, HistoryPurgeScopeRepository],
   exports: [HistoryService, HistoryPurgePort, HistoryPurgeScope],
 })
 export class HistoryModule {}
