@@ -14,7 +14,9 @@ const dialectColumns: { readonly options: ColumnOptions; readonly types: Dialect
 export function DialectBlobColumn(types: DialectType, options: Omit<ColumnOptions, 'type'> = {}): PropertyDecorator {
   return (target, propertyName) => {
     Column({ ...options, type: types.sqlite })(target, propertyName);
-    const args = getMetadataArgsStorage().columns.find((column) => column.target === target.constructor && column.propertyName === propertyName);
+    const args = getMetadataArgsStorage().columns.find(
+      (column) => column.target === target.constructor && column.propertyName === propertyName,
+    );
     if (args) {
       dialectColumns.push({ options: args.options, types });
     }

@@ -1,4 +1,4 @@
-import { Readable, pipeline } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, DomainErrorCode } from '../common/domain-error';
 import { ContentDecryptionError, ContentFailure } from '../content-encryption/content-errors';
@@ -116,7 +116,10 @@ export class HistoryContent {
   private logFailure(error: unknown, item: ItemRef): void {
     const reason = error instanceof ContentDecryptionError ? error.reason : 'read-failed';
     // The error's message names keys and chunk positions only: no content.
-    this.logger.error({ kind: item.kind, itemId: item.id, userId: item.userId, reason, err: error }, 'stored history content cannot be decrypted');
+    this.logger.error(
+      { kind: item.kind, itemId: item.id, userId: item.userId, reason, err: error },
+      'stored history content cannot be decrypted',
+    );
   }
 }
 

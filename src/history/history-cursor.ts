@@ -21,7 +21,10 @@ function idOfCursor(cursor: string): number {
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
   // Decoding is lenient; only the exact form this API hands out is taken.
   if (!ID.test(decoded) || cursorAfter(Number(decoded)) !== cursor) {
-    throw new DomainError(DomainErrorCode.InvalidInput, 'cursor is not one this API returned: pass the nextCursor of the previous page as it is.');
+    throw new DomainError(
+      DomainErrorCode.InvalidInput,
+      'cursor is not one this API returned: pass the nextCursor of the previous page as it is.',
+    );
   }
   return Number(decoded);
 }

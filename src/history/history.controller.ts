@@ -19,7 +19,6 @@ import { DomainError, DomainErrorCode } from '../common/domain-error';
 import { attachmentDisposition } from './attachment';
 import { CONTENT_SHA256_HEADER, UPLOAD_MEDIA_TYPE } from './content-digest';
 import { FilePageDto, MessagePageDto, toFilePage, toMessagePage } from './dto/history-read.dto';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, pageRequest } from './history-cursor';
 import {
   FileResponseDto,
   HistoryResponseDto,
@@ -28,6 +27,7 @@ import {
   toFileResponse,
   toMessageResponse,
 } from './dto/history.dto';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, pageRequest } from './history-cursor';
 import { HistoryService } from './history.service';
 
 @ApiTags('history')
@@ -90,7 +90,7 @@ export class HistoryController {
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
   @ApiOkResponse({ type: MessagePageDto })
   @ApiNotFoundResponse({ description: 'No such user in this organization' })
-  @ApiGoneResponse({ description: "The user was deactivated and their content crypto-shredded (the message says when)" })
+  @ApiGoneResponse({ description: 'The user was deactivated and their content crypto-shredded (the message says when)' })
   async messages(
     @CurrentAdmin() admin: AdminPrincipal,
     @Param('id') userId: string,
@@ -109,7 +109,7 @@ export class HistoryController {
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
   @ApiOkResponse({ type: FilePageDto })
   @ApiNotFoundResponse({ description: 'No such user in this organization' })
-  @ApiGoneResponse({ description: "The user was deactivated and their content crypto-shredded (the message says when)" })
+  @ApiGoneResponse({ description: 'The user was deactivated and their content crypto-shredded (the message says when)' })
   async files(
     @CurrentAdmin() admin: AdminPrincipal,
     @Param('id') userId: string,

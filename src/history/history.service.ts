@@ -118,7 +118,10 @@ export class HistoryService {
     } catch (error) {
       // No row, so no bytes: nothing may remain that a purge would not find.
       await this.storage.delete(storageKey).catch((cleanupError: unknown) => {
-        this.logger.error({ err: cleanupError, storageKey, storedBytes: stored.sizeBytes }, 'could not remove the bytes of a refused upload');
+        this.logger.error(
+          { err: cleanupError, storageKey, storedBytes: stored.sizeBytes },
+          'could not remove the bytes of a refused upload',
+        );
       });
       throw error;
     }
@@ -330,7 +333,10 @@ export class HistoryService {
     try {
       return await this.storage.put(storageKey, encrypted, { maxBytes: encryptedFileSize(this.settings.fileStorage.uploadMaxBytes) });
     } catch (error) {
-      if (error instanceof BlobDigestMismatchError || (error instanceof BlobSourceInterruptedError && error.cause instanceof BlobDigestMismatchError)) {
+      if (
+        error instanceof BlobDigestMismatchError ||
+        (error instanceof BlobSourceInterruptedError && error.cause instanceof BlobDigestMismatchError)
+      ) {
         throw new DomainError(DomainErrorCode.InvalidInput, `The content does not match its ${CONTENT_SHA256_HEADER} header.`);
       }
       if (error instanceof BlobSourceInterruptedError) {

@@ -52,7 +52,10 @@ export class SealedHistoryContent1764325200000 implements MigrationInterface {
       await queryRunner.changeColumn('files', 'name', new TableColumn({ name: 'name', type: 'varchar', length: '255' }));
       await queryRunner.dropColumn('messages', 'data_key_id');
       await queryRunner.changeColumns('messages', [
-        { oldColumn: await columnOf(queryRunner, 'messages', 'subject'), newColumn: new TableColumn({ name: 'subject', type: 'varchar', length: '255' }) },
+        {
+          oldColumn: await columnOf(queryRunner, 'messages', 'subject'),
+          newColumn: new TableColumn({ name: 'subject', type: 'varchar', length: '255' }),
+        },
         { oldColumn: await columnOf(queryRunner, 'messages', 'body'), newColumn: new TableColumn({ name: 'body', type: 'text' }) },
       ]);
     }
