@@ -9,6 +9,8 @@ import { HistoryPurgePort } from './history-purge.port';
 import { HistoryController } from './history.controller';
 import { HistoryRepository } from './history.repository';
 import { HistoryService } from './history.service';
+import { LegacyHistorySealer } from './legacy-history-sealer';
+import { LegacyHistoryRepository } from './legacy-history.repository';
 import { Message } from './message.entity';
 import { StoredFile } from './stored-file.entity';
 
@@ -20,7 +22,16 @@ import { StoredFile } from './stored-file.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([Message, StoredFile]), StorageModule, ContentEncryptionModule],
   controllers: [HistoryController],
-  providers: [HistoryService, HistoryContent, HistoryRepository, HistoryPurgePort, HistoryPurgeScope, HistoryPurgeScopeRepository],
-  exports: [HistoryService, HistoryPurgePort, HistoryPurgeScope],
+  providers: [
+    HistoryService,
+    HistoryContent,
+    HistoryRepository,
+    LegacyHistoryRepository,
+    LegacyHistorySealer,
+    HistoryPurgePort,
+    HistoryPurgeScope,
+    HistoryPurgeScopeRepository,
+  ],
+  exports: [HistoryService, HistoryPurgePort, HistoryPurgeScope, LegacyHistorySealer],
 })
 export class HistoryModule {}
