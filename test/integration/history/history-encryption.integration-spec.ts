@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -17,7 +17,7 @@ import { HistoryRepository } from '../../../src/history/history.repository';
 import { HistoryService } from '../../../src/history/history.service';
 import { LocalDiskBlobStorage } from '../../../src/storage/local-disk-blob-storage';
 import { contentEncryption, newServerKey, serverKeyRing } from '../support/data-key-fixtures';
-import { addFiles, addMessages, addOrganization, addUser, Owner } from '../support/history-owners';
+import { addFiles, addMessages, addOrganization, addUser, idsOf, Owner } from '../support/history-owners';
 import { IntegrationDatabase, openIntegrationDatabase } from '../support/integration-database';
 
 const MAX_BYTES = 4 * FILE_CHUNK_BYTES;
@@ -47,6 +47,8 @@ async function readAll(stream: Readable): Promise<Buffer> {
   }
   return Buffer.concat(chunks);
 }
+
+const filesUnder = (directory: string): string[] => (existsSync(directory) ? readdirSync(directory) : []);
 
 const text = (value: Uint8Array | string): string => (typeof value === 'string' ? value : Buffer.from(value).toString('latin1'));
 
@@ -187,6 +189,24 @@ describe('history content encryption', () => {
     expect(await database.transaction(() => dataKeys.holdKey(owner.userId, key.id))).toBe(true);
     await dataKeys.destroyUserKeys(owner.userId);
     expect(await database.transaction(() => dataKeys.holdKey(owner.userId, key.id))).toBe(false);
+  });
+
+  it('an upload whose key is destroyed while its bytes stream (deactivation and reactivation) is refused: no row, no bytes', async () => {
+    const owner = await user();
+    const content = Buffer.alloc(3 * FILE_CHUNK_BYTES, 3);
+    const { meta } = upload(content);
+    const body = Readable.from(
+      (async function* streamed() {
+        yield content.subarray(0, FILE_CHUNK_BYTES);
+        // Both commit while the upload streams: the key it encrypts under is gone, the owner active again.
+        await dataKeys.destroyUserKeys(owner.userId);
+        await dataKeys.currentKey(owner.userId);
+        yield content.subarray(FILE_CHUNK_BYTES);
+      })(),
+    );
+    await expect(history.addFile(organizationId, owner.userId, meta, body)).rejects.toMatchObject({ code: DomainErrorCode.UserInactive });
+    expect(await idsOf(database, 'files', owner.userId)).toEqual([]);
+    expect(filesUnder(join(storageRoot, organizationId, owner.userId))).toEqual([]);
   });
 
   it('a tampered chunk or a truncated file is 422 before any byte; damage deep in a large file fails the stream', async () => {
