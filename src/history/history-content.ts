@@ -6,7 +6,8 @@ import { DataKey } from '../content-encryption/data-key';
 import { DataKeys } from '../content-encryption/data-keys.service';
 import { ContentField, openField, sealField } from '../content-encryption/field-cipher';
 import { FileDecryptor } from '../content-encryption/file-decryptor';
-import { StoredText } from './history.repository';
+import { MessageWithBody } from './history-records';
+import { StoredMessageWithBody, StoredText } from './history.repository';
 
 /** Which item a failure concerns, for the log (ids only: never content). */
 export type ItemRef = { readonly kind: 'message' | 'file'; readonly id: number; readonly userId: string };
@@ -40,6 +41,27 @@ export class HistoryContent {
       return typeof stored === 'string' ? stored : Buffer.from(stored).toString('utf8');
     }
     return openField(key, field, typeof stored === 'string' ? Buffer.from(stored, 'utf8') : stored);
+  }
+
+  /** As openText, with a failure turned into what the caller is told (see refusal). */
+  async readText(item: ItemRef, key: DataKey | null, field: ContentField, stored: StoredText, dataKeyId: string | null): Promise<string> {
+    try {
+      return this.openText(key, field, stored);
+    } catch (error) {
+      throw await this.refusal(error, item, dataKeyId);
+    }
+  }
+
+  async openMessage(message: StoredMessageWithBody, key: DataKey | null): Promise<MessageWithBody> {
+    const item: ItemRef = { kind: 'message', id: message.id, userId: message.userId };
+    return {
+      id: message.id,
+      organizationId: message.organizationId,
+      userId: message.userId,
+      subject: await this.readText(item, key, 'message.subject', message.subject, message.dataKeyId),
+      body: await this.readText(item, key, 'message.body', message.body, message.dataKeyId),
+      createdAt: message.createdAt,
+    };
   }
 
   /**

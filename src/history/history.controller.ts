@@ -28,13 +28,17 @@ import {
   toMessageResponse,
 } from './dto/history.dto';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, pageRequest } from './history-cursor';
+import { HistoryReader } from './history-reader';
 import { HistoryService } from './history.service';
 
 @ApiTags('history')
 @AdminAuth()
 @Controller('admin/v1/users/:id')
 export class HistoryController {
-  constructor(private readonly history: HistoryService) {}
+  constructor(
+    private readonly history: HistoryService,
+    private readonly reader: HistoryReader,
+  ) {}
 
   @Post('messages')
   @HttpCode(201)
@@ -97,7 +101,7 @@ export class HistoryController {
     @Query('limit') limit: string | undefined,
     @Query('cursor') cursor: string | undefined,
   ): Promise<MessagePageDto> {
-    return toMessagePage(await this.history.messages(admin.organizationId, userId, pageRequest(limit, cursor)));
+    return toMessagePage(await this.reader.messages(admin.organizationId, userId, pageRequest(limit, cursor)));
   }
 
   @Get('files')
@@ -116,7 +120,7 @@ export class HistoryController {
     @Query('limit') limit: string | undefined,
     @Query('cursor') cursor: string | undefined,
   ): Promise<FilePageDto> {
-    return toFilePage(await this.history.files(admin.organizationId, userId, pageRequest(limit, cursor)));
+    return toFilePage(await this.reader.files(admin.organizationId, userId, pageRequest(limit, cursor)));
   }
 
   @Get('files/:fileId/content')
@@ -139,7 +143,7 @@ export class HistoryController {
     if (!/^[1-9][0-9]{0,14}$/.test(fileId)) {
       throw new DomainError(DomainErrorCode.NotFound, 'File not found.');
     }
-    const download = await this.history.fileContent(admin.organizationId, userId, Number(fileId));
+    const download = await this.reader.fileContent(admin.organizationId, userId, Number(fileId));
     await reply
       .headers({
         'Content-Type': 'application/octet-stream',

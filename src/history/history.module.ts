@@ -6,6 +6,7 @@ import { HistoryContent } from './history-content';
 import { HistoryPurgeScope } from './history-purge-scope';
 import { HistoryPurgeScopeRepository } from './history-purge-scope.repository';
 import { HistoryPurgePort } from './history-purge.port';
+import { HistoryReader } from './history-reader';
 import { HistoryController } from './history.controller';
 import { HistoryRepository } from './history.repository';
 import { HistoryService } from './history.service';
@@ -25,6 +26,7 @@ import { StoredFile } from './stored-file.entity';
   providers: [
     HistoryService,
     HistoryContent,
+    HistoryReader,
     HistoryRepository,
     LegacyHistoryRepository,
     LegacyHistorySealer,

@@ -3,7 +3,6 @@ import { Readable } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { Settings } from '../config/settings';
-import { DataKey } from '../content-encryption/data-key';
 import { DataKeys } from '../content-encryption/data-keys.service';
 import { encryptedFileSize } from '../content-encryption/file-format';
 import { Database } from '../database/database';
@@ -18,10 +17,9 @@ import {
 } from '../storage/blob-storage';
 import { CONTENT_SHA256_HEADER, isContentDigest, UPLOAD_MEDIA_TYPE } from './content-digest';
 import { EncryptingUpload } from './encrypting-upload';
-import { HistoryContent, ItemRef, shredded } from './history-content';
-import { cursorAfter, PageRequest } from './history-cursor';
+import { HistoryContent, ItemRef } from './history-content';
 import { FileRecord, HistoryItem, MessageRecord, MessageWithBody } from './history-records';
-import { HistoryOwner, HistoryRepository, StoredFile, StoredMessageWithBody } from './history.repository';
+import { HistoryRepository, StoredFile } from './history.repository';
 
 export type FileUpload = {
   name: string | undefined;
@@ -34,9 +32,6 @@ export type FileUpload = {
 export type HistorySummary = { messages: number; files: number; bytes: number };
 
 export type HistoryPage = { readonly items: HistoryItem[]; readonly total: number };
-
-/** A page of a newest-first list; `nextCursor` null on the last page. */
-export type CursorPage<T> = { readonly items: T[]; readonly nextCursor: string | null };
 
 /** A file's bytes, opened (decrypted) for reading. */
 export type FileDownload = {
@@ -155,7 +150,13 @@ export class HistoryService {
         continue;
       }
       const ref = { kind: item.kind, id: item.id, userId };
-      const title = await this.openText(ref, key, item.kind === 'file' ? 'file.name' : 'message.subject', item.title, item.dataKeyId);
+      const title = await this.content.readText(
+        ref,
+        key,
+        item.kind === 'file' ? 'file.name' : 'message.subject',
+        item.title,
+        item.dataKeyId,
+      );
       const base = { id: item.id, title, createdAt: item.createdAt };
       items.push(item.kind === 'file' ? { kind: 'file', ...base, sizeBytes: item.sizeBytes ?? 0 } : { kind: 'message', ...base });
     }
@@ -169,7 +170,7 @@ export class HistoryService {
       throw notFound('Message');
     }
     const ref: ItemRef = { kind: 'message', id: message.id, userId };
-    return this.openMessage(message, await this.content.keyOf(ref, message.dataKeyId));
+    return this.content.openMessage(message, await this.content.keyOf(ref, message.dataKeyId));
   }
 
   /**
@@ -183,97 +184,10 @@ export class HistoryService {
     }
     const ref: ItemRef = { kind: 'file', id: file.id, userId };
     const key = await this.content.keyOf(ref, file.dataKeyId);
-    const name = await this.openText(ref, key, 'file.name', file.name, file.dataKeyId);
+    const name = await this.content.readText(ref, key, 'file.name', file.name, file.dataKeyId);
     const stored = await this.openStored(file);
     const content = key === null ? stored : await this.content.openFile(key, stored, file.sizeBytes, ref);
     return { name, sizeBytes: file.sizeBytes, sha256: file.sha256, content };
-  }
-
-  /** The user's messages, newest first; 410 once a deactivation destroyed their key. */
-  async messages(organizationId: string, userId: string, page: PageRequest): Promise<CursorPage<MessageWithBody>> {
-    const owner = await this.readableOwner(organizationId, userId);
-    const [rows, keys] = await Promise.all([this.history.messagesPage(owner, page.beforeId, page.limit + 1), this.dataKeys.keysOf(userId)]);
-    return this.cursorPage(rows, page.limit, keys, (row, key) => this.openMessage(row, key));
-  }
-
-  /** The user's files, newest first; 410 once a deactivation destroyed their key. */
-  async files(organizationId: string, userId: string, page: PageRequest): Promise<CursorPage<FileRecord>> {
-    const owner = await this.readableOwner(organizationId, userId);
-    const [rows, keys] = await Promise.all([this.history.filesPage(owner, page.beforeId, page.limit + 1), this.dataKeys.keysOf(userId)]);
-    return this.cursorPage(rows, page.limit, keys, async (row, key) => ({
-      ...row,
-      name: await this.openText({ kind: 'file', id: row.id, userId }, key, 'file.name', row.name, row.dataKeyId),
-    }));
-  }
-
-  /** A file's content for an administrator: as openOwnFile, and 410 once the user's key was destroyed. */
-  async fileContent(organizationId: string, userId: string, fileId: number): Promise<FileDownload> {
-    await this.readableOwner(organizationId, userId);
-    return this.openOwnFile(organizationId, userId, fileId);
-  }
-
-  /**
-   * The owner whose history an administrator reads: 404 when there is none in the organization,
-   * 410 when they are deactivated and their key was destroyed (crypto-shredded).
-   */
-  private async readableOwner(organizationId: string, userId: string): Promise<HistoryOwner> {
-    const owner = { organizationId, userId };
-    const state = await this.history.ownerState(owner);
-    if (state === 'absent') {
-      throw notFound('User');
-    }
-    if (state === 'inactive') {
-      const destroyedAt = await this.dataKeys.destroyedAt(userId);
-      if (destroyedAt) {
-        throw shredded(destroyedAt);
-      }
-    }
-    return owner;
-  }
-
-  /** Items whose key was destroyed (old items awaiting a purge after a reactivation) are left out. */
-  private async cursorPage<Row extends { id: number; dataKeyId: string | null }, Item>(
-    rows: readonly Row[],
-    limit: number,
-    keys: ReadonlyMap<string, DataKey>,
-    open: (row: Row, key: DataKey | null) => Promise<Item>,
-  ): Promise<CursorPage<Item>> {
-    const page = rows.slice(0, limit);
-    const items: Item[] = [];
-    for (const row of page) {
-      const key = this.content.keyFor(keys, row.dataKeyId);
-      if (key !== undefined) {
-        items.push(await open(row, key));
-      }
-    }
-    const last = page.at(-1);
-    return { items, nextCursor: rows.length > limit && last ? cursorAfter(last.id) : null };
-  }
-
-  private async openMessage(message: StoredMessageWithBody, key: DataKey | null): Promise<MessageWithBody> {
-    const ref: ItemRef = { kind: 'message', id: message.id, userId: message.userId };
-    return {
-      id: message.id,
-      organizationId: message.organizationId,
-      userId: message.userId,
-      subject: await this.openText(ref, key, 'message.subject', message.subject, message.dataKeyId),
-      body: await this.openText(ref, key, 'message.body', message.body, message.dataKeyId),
-      createdAt: message.createdAt,
-    };
-  }
-
-  private async openText(
-    ref: ItemRef,
-    key: DataKey | null,
-    field: Parameters<HistoryContent['openText']>[1],
-    stored: StoredMessageWithBody['body'],
-    dataKeyId: string | null,
-  ): Promise<string> {
-    try {
-      return this.content.openText(key, field, stored);
-    } catch (error) {
-      throw await this.content.refusal(error, ref, dataKeyId);
-    }
   }
 
   private async openStored(file: StoredFile): Promise<Readable> {

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { CursorPage } from '../history-reader';
 import { FileRecord, MessageWithBody } from '../history-records';
-import { CursorPage } from '../history.service';
 
 export class MessageItemDto {
   @ApiProperty() id!: number;

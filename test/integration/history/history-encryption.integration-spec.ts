@@ -13,6 +13,7 @@ import { statement } from '../../../src/database/statement';
 import { UPLOAD_MEDIA_TYPE } from '../../../src/history/content-digest';
 import { HistoryContent } from '../../../src/history/history-content';
 import { pageRequest } from '../../../src/history/history-cursor';
+import { HistoryReader } from '../../../src/history/history-reader';
 import { HistoryRepository } from '../../../src/history/history.repository';
 import { HistoryService } from '../../../src/history/history.service';
 import { LocalDiskBlobStorage } from '../../../src/storage/local-disk-blob-storage';
@@ -59,6 +60,7 @@ describe('history content encryption', () => {
   let storageRoot: string;
   let dataKeys: DataKeys;
   let history: HistoryService;
+  let reader: HistoryReader;
   let organizationId: string;
 
   beforeAll(async () => {
@@ -67,7 +69,10 @@ describe('history content encryption', () => {
     storageRoot = mkdtempSync(join(tmpdir(), 'scim-history-enc-'));
     dataKeys = contentEncryption(database, serverKeyRing(newServerKey())).dataKeys;
     const storage = new LocalDiskBlobStorage(storageRoot);
-    history = new HistoryService(database, new HistoryRepository(database), storage, settings, dataKeys, new HistoryContent(dataKeys));
+    const repository = new HistoryRepository(database);
+    const content = new HistoryContent(dataKeys);
+    history = new HistoryService(database, repository, storage, settings, dataKeys, content);
+    reader = new HistoryReader(repository, dataKeys, content, history);
     organizationId = await addOrganization(database);
   });
 
@@ -111,12 +116,12 @@ describe('history content encryption', () => {
     for (let index = 0; index < 3; index += 1) {
       sealed.push(await history.addMessage(organizationId, owner.userId, { subject: `s${index}`, body: `b${index}` }));
     }
-    const first = await history.messages(organizationId, owner.userId, pageRequest('2', undefined));
+    const first = await reader.messages(organizationId, owner.userId, pageRequest('2', undefined));
     expect(first.items.map((item) => [item.id, item.subject, item.body])).toEqual([
       [sealed[2].id, 's2', 'b2'],
       [sealed[1].id, 's1', 'b1'],
     ]);
-    const second = await history.messages(organizationId, owner.userId, pageRequest('2', first.nextCursor ?? undefined));
+    const second = await reader.messages(organizationId, owner.userId, pageRequest('2', first.nextCursor ?? undefined));
     expect(second.items.map((item) => [item.id, item.subject, item.body])).toEqual([
       [sealed[0].id, 's0', 'b0'],
       [legacyMessage, 's0', 'b'],
@@ -128,7 +133,7 @@ describe('history content encryption', () => {
       upload(Buffer.from('abc'), 'new.txt').meta,
       upload(Buffer.from('abc')).body,
     );
-    const files = await history.files(organizationId, owner.userId, pageRequest(undefined, undefined));
+    const files = await reader.files(organizationId, owner.userId, pageRequest(undefined, undefined));
     expect(files.items.map((item) => [item.id, item.name, item.sizeBytes])).toEqual([
       [file.id, 'new.txt', 3],
       [legacyFile, 'f0', 100],
@@ -159,9 +164,9 @@ describe('history content encryption', () => {
     const destroyedAt = await dataKeys.destroyedAt(owner.userId);
     expect(destroyedAt).toBeInstanceOf(Date);
     const gone = { code: DomainErrorCode.ContentShredded, message: `The content was crypto-shredded at ${destroyedAt?.toISOString()}.` };
-    await expect(history.messages(organizationId, owner.userId, pageRequest(undefined, undefined))).rejects.toMatchObject(gone);
-    await expect(history.files(organizationId, owner.userId, pageRequest(undefined, undefined))).rejects.toMatchObject(gone);
-    await expect(history.fileContent(organizationId, owner.userId, file.id)).rejects.toMatchObject(gone);
+    await expect(reader.messages(organizationId, owner.userId, pageRequest(undefined, undefined))).rejects.toMatchObject(gone);
+    await expect(reader.files(organizationId, owner.userId, pageRequest(undefined, undefined))).rejects.toMatchObject(gone);
+    await expect(reader.fileContent(organizationId, owner.userId, file.id)).rejects.toMatchObject(gone);
     await expect(history.ownMessage(organizationId, owner.userId, message.id)).rejects.toMatchObject(gone);
   });
 
@@ -171,13 +176,13 @@ describe('history content encryption', () => {
     const oldFile = await history.addFile(organizationId, owner.userId, upload(Buffer.from('old')).meta, upload(Buffer.from('old')).body);
     await dataKeys.destroyUserKeys(owner.userId);
     const fresh = await history.addMessage(organizationId, owner.userId, { subject: 'new', body: 'b' });
-    expect((await history.messages(organizationId, owner.userId, pageRequest(undefined, undefined))).items.map((item) => item.id)).toEqual([
+    expect((await reader.messages(organizationId, owner.userId, pageRequest(undefined, undefined))).items.map((item) => item.id)).toEqual([
       fresh.id,
     ]);
-    expect((await history.files(organizationId, owner.userId, pageRequest(undefined, undefined))).items).toEqual([]);
+    expect((await reader.files(organizationId, owner.userId, pageRequest(undefined, undefined))).items).toEqual([]);
     expect((await history.page(organizationId, owner.userId, 0, 10)).items.map((item) => item.id)).toEqual([fresh.id]);
     await expect(history.ownMessage(organizationId, owner.userId, old.id)).rejects.toMatchObject({ code: DomainErrorCode.ContentShredded });
-    await expect(history.fileContent(organizationId, owner.userId, oldFile.id)).rejects.toMatchObject({
+    await expect(reader.fileContent(organizationId, owner.userId, oldFile.id)).rejects.toMatchObject({
       code: DomainErrorCode.ContentShredded,
     });
     expect(await dataKeys.keyDestroyedAt(owner.userId, (await dataKeys.currentKey(owner.userId)).id)).toBeNull();
@@ -221,15 +226,15 @@ describe('history content encryption', () => {
       writeFileSync(path, stored);
     };
     flip(small.storageKey, 60);
-    await expect(history.fileContent(organizationId, owner.userId, small.id)).rejects.toMatchObject({
+    await expect(reader.fileContent(organizationId, owner.userId, small.id)).rejects.toMatchObject({
       code: DomainErrorCode.ContentDamaged,
     });
     flip(large.storageKey, readFileSync(join(storageRoot, large.storageKey)).length - 5);
-    const download = await history.fileContent(organizationId, owner.userId, large.id);
+    const download = await reader.fileContent(organizationId, owner.userId, large.id);
     await expect(readAll(download.content)).rejects.toThrow(/authenticate/);
     const truncatedPath = join(storageRoot, large.storageKey);
     writeFileSync(truncatedPath, readFileSync(truncatedPath).subarray(0, 40));
-    await expect(history.fileContent(organizationId, owner.userId, large.id)).rejects.toMatchObject({
+    await expect(reader.fileContent(organizationId, owner.userId, large.id)).rejects.toMatchObject({
       code: DomainErrorCode.ContentDamaged,
     });
   });
