@@ -43,7 +43,8 @@ describe('seal-legacy-history command', () => {
       remaining: { messages: 0, files: 0 },
     });
     const read = await adminRequest(app, 'get', `/admin/v1/users/${user.id}/messages`, acme.apiKey).expect(200);
-    expect(read.body.items.map((item: { subject: string }) => item.subject)).toEqual(['legacy 2', 'legacy 1', 'legacy 0']);
+    const items = (read.body as { items: { subject: string }[] }).items;
+    expect(items.map((item) => item.subject)).toEqual(['legacy 2', 'legacy 1', 'legacy 0']);
     const second = await runCli(['seal-legacy-history']);
     expect(JSON.parse(second.stdout)).toMatchObject({ messages: { sealed: 0, left: 0 } });
     expect((await runCli(['seal-legacy-history', '--batch-size', '0'])).code).not.toBe(0);
