@@ -15,7 +15,7 @@ import { readSettings } from './config/read-environment';
 import { Settings } from './config/settings';
 import { registerConsoleHttp } from './console/console-http';
 import { CONSOLE_FORM_ROUTES } from './console/console-routes';
-import { isStreamedUpload, registerStreamedUploads } from './history/streamed-upload';
+import { isStreamedUpload, registerStreamedUploads, UPLOAD_ROUTE } from './history/streamed-upload';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/logger-options';
 import { ROOT_LOGGER } from './logging/logging.module';
 import { PinoNestLogger } from './logging/pino-nest-logger';
@@ -130,7 +130,7 @@ function registerAccessLog(fastify: FastifyInstance, logger: Logger): void {
       logger.info(
         {
           requestId: request.id,
-          req: { method: request.method, url: request.url, remoteAddress: request.ip },
+          req: { method: request.method, url: loggedUrl(request), remoteAddress: request.ip },
           res: { statusCode: reply.statusCode },
           responseTime: Math.round(reply.elapsedTime * 10) / 10,
         },
@@ -139,6 +139,13 @@ function registerAccessLog(fastify: FastifyInstance, logger: Logger): void {
     }
     done();
   });
+}
+
+/** A file name is content, stored only encrypted (docs/encryption.md): an upload's query is never logged. */
+function loggedUrl(request: FastifyRequest): string {
+  return request.routeOptions.url === UPLOAD_ROUTE && request.method === 'POST'
+    ? `${request.url.split('?', 1)[0]}?[query not logged]`
+    : request.url;
 }
 
 /** By route template (`/scim/v2/Users/:id`), never the raw URL, so ids cannot explode cardinality. */

@@ -13,6 +13,7 @@ import {
   ROTATE_ENCRYPTION_KEY_OPTIONS,
   runRotateEncryptionKey,
 } from './commands/rotate-encryption-key.command';
+import { parseSealLegacyHistoryInput, runSealLegacyHistory, SEAL_LEGACY_HISTORY_OPTIONS } from './commands/seal-legacy-history.command';
 import { parseSignInLinkInput, runSignInLink, SIGN_IN_LINK_OPTIONS } from './commands/sign-in-link.command';
 
 const COMMAND_USAGE = {
@@ -38,6 +39,11 @@ const COMMAND_USAGE = {
       user's data key and re-encrypts every API key secret under the current key, N per
       transaction (default 500), pausing MS between batches (default 0). Safe to interrupt and run
       again. Progress on stderr, a JSON report on stdout; see docs/encryption.md.`,
+  'seal-legacy-history': `  npm run -s cli -- seal-legacy-history [--batch-size N]
+      Once after upgrading to encrypted history: seals the messages and file names written before
+      under their owner's data key and re-encrypts those files' bytes (checked against their
+      recorded SHA-256). Rows of deactivated users are left to their purge. Safe to interrupt and
+      run again, while the service serves. Progress on stderr, a JSON report on stdout.`,
 } as const;
 
 type Command = keyof typeof COMMAND_USAGE;
@@ -47,7 +53,7 @@ ${Object.values(COMMAND_USAGE).join('\n\n')}
 
   npm run -s cli -- COMMAND --help    prints that command's usage.
 
-bootstrap, grant-admin, sign-in-link and rotate-encryption-key read the service's settings (DATABASE_URL, ENCRYPTION_KEY, DATA_DIR, ...).`;
+bootstrap, grant-admin, sign-in-link, rotate-encryption-key and seal-legacy-history read the service's settings (DATABASE_URL, ENCRYPTION_KEY, DATA_DIR, ...).`;
 
 const HELP_FLAGS = ['--help', '-h'];
 
@@ -93,6 +99,11 @@ async function main(argv: string[]): Promise<void> {
     case 'rotate-encryption-key': {
       const input = parseRotateEncryptionKeyInput(parseOptions(command, rest, ROTATE_ENCRYPTION_KEY_OPTIONS));
       await withContext((app) => runRotateEncryptionKey(app, input));
+      return;
+    }
+    case 'seal-legacy-history': {
+      const input = parseSealLegacyHistoryInput(parseOptions(command, rest, SEAL_LEGACY_HISTORY_OPTIONS));
+      await withContext((app) => runSealLegacyHistory(app, input));
       return;
     }
     case 'admin': {

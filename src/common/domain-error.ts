@@ -16,6 +16,10 @@ export enum DomainErrorCode {
   PurgeNotRetryable = 'purge_not_retryable',
   /** The file store is unreachable or throttling; the same request may succeed later. */
   StorageUnavailable = 'storage_unavailable',
+  /** The content's data key was destroyed (deactivation): it can never be read again. */
+  ContentShredded = 'content_shredded',
+  /** Stored content does not decrypt (modified, cut short, under an unknown key): none of it is returned. */
+  ContentDamaged = 'content_damaged',
 }
 
 export class DomainError extends Error {

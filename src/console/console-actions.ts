@@ -3,7 +3,7 @@ import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditService } from '../audit/audit.service';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
-import { MessageWithBody } from '../history/history.repository';
+import { MessageWithBody } from '../history/history-records';
 import { FileDownload, HistoryPage, HistoryService, HistorySummary } from '../history/history.service';
 import { HostedOrganization, OrganizationHosts } from '../organizations/organization-hosts';
 import { PurgeResponseDto } from '../retention/dto/purge.dto';

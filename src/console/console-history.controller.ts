@@ -1,8 +1,8 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { create as contentDisposition } from 'content-disposition';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, DomainErrorCode } from '../common/domain-error';
+import { attachmentDisposition } from '../history/attachment';
 import { ConsoleActions, ConsoleDownload } from './console-actions';
 import { Admitted, ConsoleGate, PAGE_SIZE, pageNumberOf, pagerFor } from './console-gate';
 import { ConsoleRoute } from './console-pages.controller';
@@ -83,7 +83,7 @@ export class ConsoleHistoryController {
       .headers({
         ...consoleHeaders(),
         'Content-Type': 'application/octet-stream',
-        'Content-Disposition': contentDisposition(savedName(download.name)),
+        'Content-Disposition': attachmentDisposition(download.name),
         'Content-Length': String(download.sizeBytes),
         'X-Content-Type-Options': 'nosniff',
       })
@@ -112,10 +112,4 @@ function idOf(value: string): number {
     throw new DomainError(DomainErrorCode.NotFound, 'Not found.');
   }
   return Number(value);
-}
-
-/** Control characters and path separators would only be mangled by the browser; the rest is encoded by content-disposition (RFC 6266, RFC 8187). */
-function savedName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  return name.replace(/[\u0000-\u001f\u007f-\u009f/\\]/g, '_');
 }

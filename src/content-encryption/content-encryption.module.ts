@@ -4,6 +4,7 @@ import { SecretsModule } from '../secrets/secrets.module';
 import { DataKeyRotation } from './data-key-rotation';
 import { DataKeyRepository } from './data-key.repository';
 import { DataKeys } from './data-keys.service';
+import { DestroyedDataKeyTombstone } from './destroyed-data-key.entity';
 import { StoredDataKey } from './stored-data-key.entity';
 
 /**
@@ -11,7 +12,7 @@ import { StoredDataKey } from './stored-data-key.entity';
  * use them (field-cipher.ts, file-encryptor.ts, file-decryptor.ts, plain functions and streams).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([StoredDataKey]), SecretsModule],
+  imports: [TypeOrmModule.forFeature([StoredDataKey, DestroyedDataKeyTombstone]), SecretsModule],
   providers: [DataKeyRepository, DataKeys, DataKeyRotation],
   exports: [DataKeys, DataKeyRotation],
 })

@@ -47,6 +47,22 @@ const NOT_UNDER_SERVER_KEY = statement<WrappedRow>(
   { lock: 'update' },
 );
 const REWRAP = statement('dataKeys.rewrap', 'UPDATE data_keys SET server_key_id = ?, wrapped_key = ? WHERE id = ? AND server_key_id = ?');
+// A locking read: the key cannot be destroyed between this check and the commit that relies on it.
+const EXISTS_LOCKED = statement<{ id: string }>('dataKeys.existsLocked', 'SELECT id FROM data_keys WHERE id = ? AND user_id = ?', {
+  lock: 'share',
+});
+const INSERT_TOMBSTONE = statement(
+  'dataKeys.insertTombstone',
+  'INSERT INTO destroyed_data_keys (id, user_id, destroyed_at) VALUES (?, ?, ?)',
+);
+const TOMBSTONE = statement<{ destroyed_at: unknown }>(
+  'dataKeys.tombstone',
+  'SELECT destroyed_at FROM destroyed_data_keys WHERE id = ? AND user_id = ?',
+);
+const LATEST_TOMBSTONE = statement<{ destroyed_at: unknown }>(
+  'dataKeys.latestTombstoneOfUser',
+  'SELECT destroyed_at FROM destroyed_data_keys WHERE user_id = ? ORDER BY destroyed_at DESC, id LIMIT 1',
+);
 const COUNT_BY_SERVER_KEY = statement<CountRow>(
   'dataKeys.countByServerKey',
   'SELECT server_key_id, COUNT(*) AS data_keys FROM data_keys GROUP BY server_key_id ORDER BY server_key_id',
@@ -91,6 +107,26 @@ export class DataKeyRepository {
 
   async delete(userId: string, keyId: string): Promise<boolean> {
     return (await this.database.run(DELETE, [keyId, userId])).affected === 1;
+  }
+
+  /** Whether the key exists, read with a shared lock held until the transaction ends. */
+  async existsLocked(userId: string, keyId: string): Promise<boolean> {
+    return (await this.database.first(EXISTS_LOCKED, [keyId, userId])) !== null;
+  }
+
+  /** Records that a key was destroyed (no secret: which key, whose, when). */
+  async insertTombstone(userId: string, keyId: string, destroyedAt: Date): Promise<void> {
+    await this.database.run(INSERT_TOMBSTONE, [keyId, userId, destroyedAt]);
+  }
+
+  async tombstone(userId: string, keyId: string): Promise<Date | null> {
+    const row = await this.database.first(TOMBSTONE, [keyId, userId]);
+    return row && readDate(row.destroyed_at);
+  }
+
+  async latestTombstone(userId: string): Promise<Date | null> {
+    const row = await this.database.first(LATEST_TOMBSTONE, [userId]);
+    return row && readDate(row.destroyed_at);
   }
 
   async retire(userId: string, keyId: string, retiredAt: Date): Promise<boolean> {

@@ -71,6 +71,26 @@ export class DataKeys {
   }
 
   /**
+   * Inside the transaction that stores content encrypted under `keyId`: true when the key still
+   * exists, and then it stays so until that transaction ends (a shared lock on its row). Content
+   * stored under a key destroyed meanwhile could never be read, nor would a purge of the
+   * deactivation that destroyed it be sure to find it.
+   */
+  async holdKey(userId: string, keyId: string): Promise<boolean> {
+    return this.repository.existsLocked(userId, keyId);
+  }
+
+  /** When the user's key `keyId` was destroyed; null when no key of theirs by that id ever was. */
+  async keyDestroyedAt(userId: string, keyId: string): Promise<Date | null> {
+    return this.repository.tombstone(userId, keyId);
+  }
+
+  /** When the user's most recent key destruction was; null when none of their keys was destroyed. */
+  async destroyedAt(userId: string): Promise<Date | null> {
+    return this.repository.latestTombstone(userId);
+  }
+
+  /**
    * Stops the user's current key being used for new content, without destroying it: for a purge
    * that is held, which destroys it later (destroyKeys). The next currentKey() creates a new one.
    * Returns the retired key's id, or null when the user had no current key.
@@ -82,7 +102,11 @@ export class DataKeys {
     });
   }
 
-  /** Destroys every key of the user: from the commit on, nothing they encrypted can be read. */
+  /**
+   * Destroys every key of the user: from the commit on, nothing they encrypted can be read. Each
+   * destroyed key leaves a tombstone (id, user, time), in the same transaction, so a reader can
+   * say when content was crypto-shredded.
+   */
   async destroyUserKeys(userId: string): Promise<DestroyedDataKey[]> {
     return this.destroy(userId, () => true);
   }
@@ -99,6 +123,7 @@ export class DataKeys {
       const destroyed: DestroyedDataKey[] = [];
       for (const key of await this.repository.lockOfUser(userId)) {
         if (chosen(key.id) && (await this.repository.delete(userId, key.id))) {
+          await this.repository.insertTombstone(userId, key.id, destroyedAt);
           destroyed.push({ id: key.id, createdAt: key.createdAt, destroyedAt });
         }
       }

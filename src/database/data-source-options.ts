@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { DatabaseSettings } from '../config/settings';
 import { migrations } from './migrations';
+import { useDialectColumnTypes } from './sealed-column';
 
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
@@ -11,6 +12,7 @@ const SQLITE_BUSY_TIMEOUT_MS = 5000;
  * the CLI and `ormconfig.ts`. Schema changes only ever come from migrations.
  */
 export function buildDataSourceOptions(database: DatabaseSettings, entities: DataSourceOptions['entities'] = []): DataSourceOptions {
+  useDialectColumnTypes(database.type === 'sqlite' ? 'sqlite' : 'mysql');
   const common = {
     entities,
     migrations,

@@ -1,10 +1,24 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiConsumes, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiConsumes,
+  ApiGoneResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminAuth } from '../auth/auth-kind.decorator';
 import { AdminPrincipal, CurrentAdmin } from '../auth/principal';
 import { StreamedSignedBody } from '../auth/streamed-body.decorator';
+import { DomainError, DomainErrorCode } from '../common/domain-error';
+import { attachmentDisposition } from './attachment';
 import { CONTENT_SHA256_HEADER, UPLOAD_MEDIA_TYPE } from './content-digest';
+import { FilePageDto, MessagePageDto, toFilePage, toMessagePage } from './dto/history-read.dto';
 import {
   FileResponseDto,
   HistoryResponseDto,
@@ -13,13 +27,18 @@ import {
   toFileResponse,
   toMessageResponse,
 } from './dto/history.dto';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, pageRequest } from './history-cursor';
+import { HistoryReader } from './history-reader';
 import { HistoryService } from './history.service';
 
 @ApiTags('history')
 @AdminAuth()
 @Controller('admin/v1/users/:id')
 export class HistoryController {
-  constructor(private readonly history: HistoryService) {}
+  constructor(
+    private readonly history: HistoryService,
+    private readonly reader: HistoryReader,
+  ) {}
 
   @Post('messages')
   @HttpCode(201)
@@ -64,5 +83,76 @@ export class HistoryController {
   async summary(@CurrentAdmin() admin: AdminPrincipal, @Param('id') userId: string): Promise<HistoryResponseDto> {
     const summary = await this.history.summary(admin.organizationId, userId);
     return { userId, messages: { count: summary.messages }, files: { count: summary.files, bytes: summary.bytes } };
+  }
+
+  @Get('messages')
+  @ApiOperation({
+    summary: "A user's messages, decrypted, newest first, a page at a time",
+    description: 'Messages whose key was destroyed (awaiting their purge) are left out, so a page may hold fewer than limit items.',
+  })
+  @ApiQuery({ name: 'limit', required: false, description: `1 to ${MAX_PAGE_LIMIT}, default ${DEFAULT_PAGE_LIMIT}` })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiOkResponse({ type: MessagePageDto })
+  @ApiNotFoundResponse({ description: 'No such user in this organization' })
+  @ApiGoneResponse({ description: 'The user was deactivated and their content crypto-shredded (the message says when)' })
+  async messages(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Param('id') userId: string,
+    @Query('limit') limit: string | undefined,
+    @Query('cursor') cursor: string | undefined,
+  ): Promise<MessagePageDto> {
+    return toMessagePage(await this.reader.messages(admin.organizationId, userId, pageRequest(limit, cursor)));
+  }
+
+  @Get('files')
+  @ApiOperation({
+    summary: "A user's files (names decrypted), newest first, a page at a time",
+    description: 'Files whose key was destroyed (awaiting their purge) are left out, so a page may hold fewer than limit items.',
+  })
+  @ApiQuery({ name: 'limit', required: false, description: `1 to ${MAX_PAGE_LIMIT}, default ${DEFAULT_PAGE_LIMIT}` })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiOkResponse({ type: FilePageDto })
+  @ApiNotFoundResponse({ description: 'No such user in this organization' })
+  @ApiGoneResponse({ description: 'The user was deactivated and their content crypto-shredded (the message says when)' })
+  async files(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Param('id') userId: string,
+    @Query('limit') limit: string | undefined,
+    @Query('cursor') cursor: string | undefined,
+  ): Promise<FilePageDto> {
+    return toFilePage(await this.reader.files(admin.organizationId, userId, pageRequest(limit, cursor)));
+  }
+
+  @Get('files/:fileId/content')
+  @ApiOperation({
+    summary: "A file's content, decrypted as it streams",
+    description:
+      'Content-Length is the decrypted size and ETag the SHA-256 signed at upload. Damage found before the response starts is a 422; found later (a chunk deep in a large file), the transfer is aborted: never altered bytes.',
+  })
+  @ApiProduces('application/octet-stream')
+  @ApiOkResponse({ description: 'The bytes', schema: { type: 'string', format: 'binary' } })
+  @ApiNotFoundResponse({ description: 'No such user or file (or the file was purged)' })
+  @ApiGoneResponse({ description: 'The content was crypto-shredded (the message says when)' })
+  @ApiUnprocessableEntityResponse({ description: 'The stored content does not decrypt (modified, cut short, unknown key)' })
+  async fileContent(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Param('id') userId: string,
+    @Param('fileId') fileId: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    if (!/^[1-9][0-9]{0,14}$/.test(fileId)) {
+      throw new DomainError(DomainErrorCode.NotFound, 'File not found.');
+    }
+    const download = await this.reader.fileContent(admin.organizationId, userId, Number(fileId));
+    await reply
+      .headers({
+        'Content-Type': 'application/octet-stream',
+        'Content-Disposition': attachmentDisposition(download.name),
+        'Content-Length': String(download.sizeBytes),
+        ETag: `"${download.sha256}"`,
+        'X-Content-Type-Options': 'nosniff',
+        'Cache-Control': 'no-store',
+      })
+      .send(download.content);
   }
 }

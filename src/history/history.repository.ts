@@ -4,45 +4,70 @@ import { inListPlaceholders, paddedInList } from '../database/padded-in-list';
 import { readBoolean, readDate, readInteger } from '../database/sql-values';
 import { statement, statementFamily } from '../database/statement';
 
-export type MessageRecord = {
+export type { FileRecord, HistoryItem, MessageRecord, MessageWithBody } from './history-records';
+
+/**
+ * A content value as stored: sealed bytes (field-cipher.ts) under the row's data key, or on a
+ * legacy row (no data key) the plaintext itself, which a driver may hand back as text or bytes.
+ */
+export type StoredText = Uint8Array | string;
+
+/** A row's content as stored, with the data key it is under (null: legacy plaintext). */
+type Sealed = { readonly dataKeyId: string | null };
+
+export type StoredMessage = Sealed & {
   readonly id: number;
   readonly organizationId: string;
   readonly userId: string;
-  readonly subject: string;
+  readonly subject: StoredText;
   readonly createdAt: Date;
 };
+export type StoredMessageWithBody = StoredMessage & { readonly body: StoredText };
 
-export type FileRecord = {
+export type StoredFile = Sealed & {
   readonly id: number;
   readonly organizationId: string;
   readonly userId: string;
-  readonly name: string;
+  readonly name: StoredText;
   readonly sizeBytes: number;
   readonly sha256: string;
   readonly storageKey: string;
   readonly createdAt: Date;
 };
 
-export type NewMessage = { readonly organizationId: string; readonly userId: string; readonly subject: string; readonly body: string };
-export type NewFile = Omit<FileRecord, 'id' | 'createdAt'>;
+export type StoredHistoryItem = Sealed & {
+  readonly kind: 'message' | 'file';
+  readonly id: number;
+  readonly title: StoredText;
+  readonly sizeBytes: number | null;
+  readonly createdAt: Date;
+};
 
-/** One line of a user's history listing: a message (no size) or a file. */
-export type HistoryItem =
-  | { readonly kind: 'message'; readonly id: number; readonly title: string; readonly createdAt: Date }
-  | { readonly kind: 'file'; readonly id: number; readonly title: string; readonly sizeBytes: number; readonly createdAt: Date };
-
-/** A message with its body, as its owner reads it. */
-export type MessageWithBody = MessageRecord & { readonly body: string };
+export type NewMessage = Sealed & {
+  readonly organizationId: string;
+  readonly userId: string;
+  readonly subject: Uint8Array;
+  readonly body: Uint8Array;
+};
+export type NewFile = Omit<StoredFile, 'id' | 'createdAt' | 'name'> & { readonly name: Uint8Array };
 
 /** Whose history: a user inside their organization. */
 export type HistoryOwner = { readonly organizationId: string; readonly userId: string };
 
-type MessageRow = { id: unknown; organization_id: string; user_id: string; subject: string; created_at: unknown };
+type MessageRow = {
+  id: unknown;
+  organization_id: string;
+  user_id: string;
+  data_key_id: string | null;
+  subject: StoredText;
+  created_at: unknown;
+};
 type FileRow = {
   id: unknown;
   organization_id: string;
   user_id: string;
-  name: string;
+  data_key_id: string | null;
+  name: StoredText;
   size_bytes: unknown;
   sha256: string;
   storage_key: string;
@@ -57,37 +82,51 @@ const OWNER_EXISTS = statement<{ active: unknown }>('history.owner.exists', `SEL
 
 const INSERT_MESSAGE = statement(
   'history.messages.insert',
-  'INSERT INTO messages (organization_id, user_id, subject, body) VALUES (?, ?, ?, ?)',
+  'INSERT INTO messages (organization_id, user_id, data_key_id, subject, body) VALUES (?, ?, ?, ?, ?)',
 );
-const MESSAGE_BY_ID = statement<MessageRow>(
-  'history.messages.byId',
-  'SELECT id, organization_id, user_id, subject, created_at FROM messages WHERE id = ?',
+const MESSAGE_COLUMNS = 'id, organization_id, user_id, data_key_id, subject, created_at';
+const MESSAGE_BY_ID = statement<MessageRow>('history.messages.byId', `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`);
+// Newest first by id (ids only grow); `id < ?` continues after a page's last item.
+const MESSAGES_PAGE = statement<MessageRow & { body: StoredText }>(
+  'history.messages.pageOfOwner',
+  `SELECT ${MESSAGE_COLUMNS}, body FROM messages WHERE user_id = ? AND organization_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
 );
 const COUNT_MESSAGES = statement<{ count: unknown }>(
   'history.messages.countOfOwner',
   'SELECT COUNT(*) AS count FROM messages WHERE user_id = ? AND organization_id = ?',
 );
 
-const OWN_MESSAGE = statement<MessageRow & { body: string }>(
+const OWN_MESSAGE = statement<MessageRow & { body: StoredText }>(
   'history.messages.ownById',
-  'SELECT id, organization_id, user_id, subject, body, created_at FROM messages WHERE id = ? AND user_id = ? AND organization_id = ?',
+  `SELECT ${MESSAGE_COLUMNS}, body FROM messages WHERE id = ? AND user_id = ? AND organization_id = ?`,
 );
 
 // Newest first across both tables; ties (same timestamp) by kind, then by the newer id.
-type HistoryItemRow = { kind: string; id: unknown; title: string; size_bytes: unknown; created_at: unknown };
+type HistoryItemRow = {
+  kind: string;
+  id: unknown;
+  data_key_id: string | null;
+  title: StoredText;
+  size_bytes: unknown;
+  created_at: unknown;
+};
 const HISTORY_PAGE = statement<HistoryItemRow>(
   'history.items.pageOfOwner',
-  `SELECT kind, id, title, size_bytes, created_at FROM (
-     SELECT 'message' AS kind, id, subject AS title, NULL AS size_bytes, created_at FROM messages WHERE user_id = ? AND organization_id = ?
+  `SELECT kind, id, data_key_id, title, size_bytes, created_at FROM (
+     SELECT 'message' AS kind, id, data_key_id, subject AS title, NULL AS size_bytes, created_at FROM messages WHERE user_id = ? AND organization_id = ?
      UNION ALL
-     SELECT 'file' AS kind, id, name AS title, size_bytes, created_at FROM files WHERE user_id = ? AND organization_id = ?
+     SELECT 'file' AS kind, id, data_key_id, name AS title, size_bytes, created_at FROM files WHERE user_id = ? AND organization_id = ?
    ) items ORDER BY created_at DESC, kind, id DESC LIMIT ? OFFSET ?`,
 );
 
-const FILE_COLUMNS = 'id, organization_id, user_id, name, size_bytes, sha256, storage_key, created_at';
+const FILE_COLUMNS = 'id, organization_id, user_id, data_key_id, name, size_bytes, sha256, storage_key, created_at';
 const INSERT_FILE = statement(
   'history.files.insert',
-  'INSERT INTO files (organization_id, user_id, name, size_bytes, sha256, storage_key) VALUES (?, ?, ?, ?, ?, ?)',
+  'INSERT INTO files (organization_id, user_id, data_key_id, name, size_bytes, sha256, storage_key) VALUES (?, ?, ?, ?, ?, ?, ?)',
+);
+const FILES_PAGE = statement<FileRow>(
+  'history.files.pageOfOwner',
+  `SELECT ${FILE_COLUMNS} FROM files WHERE user_id = ? AND organization_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
 );
 const FILE_BY_ID = statement<FileRow>('history.files.byId', `SELECT ${FILE_COLUMNS} FROM files WHERE id = ?`);
 const OWN_FILE = statement<FileRow>(
@@ -150,8 +189,14 @@ export class HistoryRepository {
     return ownerState(await this.database.first(OWNER_EXISTS, [owner.userId, owner.organizationId]));
   }
 
-  async insertMessage(message: NewMessage): Promise<MessageRecord> {
-    const { insertId } = await this.database.run(INSERT_MESSAGE, [message.organizationId, message.userId, message.subject, message.body]);
+  async insertMessage(message: NewMessage): Promise<StoredMessage> {
+    const { insertId } = await this.database.run(INSERT_MESSAGE, [
+      message.organizationId,
+      message.userId,
+      message.dataKeyId,
+      message.subject,
+      message.body,
+    ]);
     const row = await this.database.first(MESSAGE_BY_ID, [insertId]);
     if (!row) {
       throw new Error(`message ${insertId} was not found right after its insert`);
@@ -159,10 +204,11 @@ export class HistoryRepository {
     return toMessage(row);
   }
 
-  async insertFile(file: NewFile): Promise<FileRecord> {
+  async insertFile(file: NewFile): Promise<StoredFile> {
     const { insertId } = await this.database.run(INSERT_FILE, [
       file.organizationId,
       file.userId,
+      file.dataKeyId,
       file.name,
       file.sizeBytes,
       file.sha256,
@@ -186,7 +232,7 @@ export class HistoryRepository {
   }
 
   /** A page of the owner's messages and files, newest first. */
-  async historyPage(owner: HistoryOwner, offset: number, limit: number): Promise<HistoryItem[]> {
+  async historyPage(owner: HistoryOwner, offset: number, limit: number): Promise<StoredHistoryItem[]> {
     const rows = await this.database.rows(HISTORY_PAGE, [
       owner.userId,
       owner.organizationId,
@@ -199,15 +245,26 @@ export class HistoryRepository {
   }
 
   /** The owner's file `id`, or null when there is none (another user's file is none). */
-  async ownFile(owner: HistoryOwner, id: number): Promise<FileRecord | null> {
+  async ownFile(owner: HistoryOwner, id: number): Promise<StoredFile | null> {
     const row = await this.database.first(OWN_FILE, [id, owner.userId, owner.organizationId]);
     return row ? toFile(row) : null;
   }
 
   /** The owner's message `id` with its body, or null when there is none (another user's message is none). */
-  async ownMessage(owner: HistoryOwner, id: number): Promise<MessageWithBody | null> {
+  async ownMessage(owner: HistoryOwner, id: number): Promise<StoredMessageWithBody | null> {
     const row = await this.database.first(OWN_MESSAGE, [id, owner.userId, owner.organizationId]);
     return row ? { ...toMessage(row), body: row.body } : null;
+  }
+
+  /** Up to `limit` of the owner's messages with ids below `beforeId`, newest first, with their bodies. */
+  async messagesPage(owner: HistoryOwner, beforeId: number, limit: number): Promise<StoredMessageWithBody[]> {
+    const rows = await this.database.rows(MESSAGES_PAGE, [owner.userId, owner.organizationId, beforeId, limit]);
+    return rows.map((row) => ({ ...toMessage(row), body: row.body }));
+  }
+
+  /** Up to `limit` of the owner's files with ids below `beforeId`, newest first. */
+  async filesPage(owner: HistoryOwner, beforeId: number, limit: number): Promise<StoredFile[]> {
+    return (await this.database.rows(FILES_PAGE, [owner.userId, owner.organizationId, beforeId, limit])).map(toFile);
   }
 
   /** The owner's files with ids after `afterId` and up to `throughId`, ascending; a plain read. */
@@ -264,26 +321,35 @@ function ownerState(row: { active: unknown } | null): OwnerState {
   return readBoolean(row.active) ? 'active' : 'inactive';
 }
 
-function toMessage(row: MessageRow): MessageRecord {
+function toMessage(row: MessageRow): StoredMessage {
   return {
     id: readInteger(row.id),
     organizationId: row.organization_id,
     userId: row.user_id,
+    dataKeyId: row.data_key_id,
     subject: row.subject,
     createdAt: readDate(row.created_at),
   };
 }
 
-function toHistoryItem(row: HistoryItemRow): HistoryItem {
-  const base = { id: readInteger(row.id), title: row.title, createdAt: readDate(row.created_at) };
-  return row.kind === 'file' ? { kind: 'file', ...base, sizeBytes: readInteger(row.size_bytes) } : { kind: 'message', ...base };
+function toHistoryItem(row: HistoryItemRow): StoredHistoryItem {
+  const file = row.kind === 'file';
+  return {
+    kind: file ? 'file' : 'message',
+    id: readInteger(row.id),
+    dataKeyId: row.data_key_id,
+    title: row.title,
+    sizeBytes: file ? readInteger(row.size_bytes) : null,
+    createdAt: readDate(row.created_at),
+  };
 }
 
-function toFile(row: FileRow): FileRecord {
+function toFile(row: FileRow): StoredFile {
   return {
     id: readInteger(row.id),
     organizationId: row.organization_id,
     userId: row.user_id,
+    dataKeyId: row.data_key_id,
     name: row.name,
     sizeBytes: readInteger(row.size_bytes),
     sha256: row.sha256,

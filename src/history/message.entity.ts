@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { DialectBlobColumn, SEALED_BODY_MYSQL_TYPE } from '../database/sealed-column';
 import { User } from '../users/user.entity';
 
 /** A message in a user's history. Ids increase, which is what a purge's cutoff relies on. */
@@ -18,11 +19,16 @@ export class Message {
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_messages_user' })
   user?: User;
 
-  @Column({ type: 'varchar', length: 255 })
-  subject!: string;
+  /** Sealed under `dataKeyId` (field-cipher.ts); the UTF-8 text itself on a legacy row (no key). */
+  @Column({ type: 'blob' })
+  subject!: Buffer;
 
-  @Column({ type: 'text' })
-  body!: string;
+  @DialectBlobColumn({ sqlite: 'blob', mysql: SEALED_BODY_MYSQL_TYPE })
+  body!: Buffer;
+
+  /** The data key the content is sealed under; null on rows written before content was encrypted. */
+  @Column({ name: 'data_key_id', type: 'varchar', length: 36, nullable: true })
+  dataKeyId!: string | null;
 
   @CreateDateColumn({ name: 'created_at' })
   createdAt!: Date;

@@ -18,13 +18,18 @@ export class StoredFile {
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_files_user' })
   user?: User;
 
-  @Column({ type: 'varchar', length: 255 })
-  name!: string;
+  /** Sealed under `dataKeyId` (field-cipher.ts); the UTF-8 text itself on a legacy row (no key). */
+  @Column({ type: 'blob' })
+  name!: Buffer;
+
+  /** The data key the name and bytes are encrypted under; null on rows written before content was encrypted. */
+  @Column({ name: 'data_key_id', type: 'varchar', length: 36, nullable: true })
+  dataKeyId!: string | null;
 
   @Column({ name: 'size_bytes', type: 'bigint' })
   sizeBytes!: string;
 
-  /** Hex SHA-256 of the stored bytes. */
+  /** Hex SHA-256 of the plaintext (what the client signed); `sizeBytes` is the plaintext's size too. */
   @Column({ type: 'varchar', length: 64 })
   sha256!: string;
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UPLOAD_MEDIA_TYPE } from './content-digest';
 
-const UPLOAD_ROUTE = '/admin/v1/users/:id/files';
+export const UPLOAD_ROUTE = '/admin/v1/users/:id/files';
 
 /**
  * Uploads are streamed to storage by the handler (`request.raw`), never buffered, so their

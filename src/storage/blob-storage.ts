@@ -10,8 +10,11 @@ export type StoredBlob = {
 /** What the caller requires of the bytes before they may become visible. */
 export type BlobExpectations = {
   readonly maxBytes: number;
-  /** Lowercase hex SHA-256 the bytes must hash to. */
-  readonly sha256: string;
+  /**
+   * Lowercase hex SHA-256 the bytes must hash to. Absent when the caller checks the content
+   * itself, on its way in (history checks the plaintext of what it stores encrypted).
+   */
+  readonly sha256?: string;
 };
 
 /** The keys whose bytes could not be deleted, each with the reason. */

@@ -192,3 +192,11 @@ export function expectedReceiptDigest(fileIds: number[], messageIds: number[]): 
   ];
   return sha256(lines.join(''));
 }
+
+/** A supertest parser that keeps a response body as raw bytes (`.buffer(true).parse(collectBytes)`). */
+export function collectBytes(res: request.Response, callback: (error: Error | null, body: Buffer) => void): void {
+  const response = res as unknown as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  response.on('data', (chunk: Buffer) => chunks.push(chunk));
+  response.on('end', () => callback(null, Buffer.concat(chunks)));
+}

@@ -31,6 +31,8 @@ const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; scimType?: ScimTy
   [DomainErrorCode.UnsupportedMediaType]: { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE },
   [DomainErrorCode.PurgeNotRetryable]: { status: HttpStatus.CONFLICT },
   [DomainErrorCode.StorageUnavailable]: { status: HttpStatus.SERVICE_UNAVAILABLE, retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS },
+  [DomainErrorCode.ContentShredded]: { status: HttpStatus.GONE },
+  [DomainErrorCode.ContentDamaged]: { status: HttpStatus.UNPROCESSABLE_ENTITY },
 };
 
 /** Errors of the SCIM wire-format parsers (filters, PATCH) carry a scimType and mean 400. */
@@ -50,9 +52,11 @@ const STATUS_CODES: Record<number, string> = {
   405: 'method_not_allowed',
   408: 'request_timeout',
   409: 'conflict',
+  410: 'gone',
   412: 'precondition_failed',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  422: 'unprocessable_entity',
   429: 'too_many_requests',
   500: 'internal_error',
   501: 'not_implemented',

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsDefined, IsString, MaxLength, MinLength } from 'class-validator';
 import { mustBe, required } from '../../common/validation/validation-messages';
-import { FileRecord, MessageRecord } from '../history.repository';
+import { FileRecord, MessageRecord } from '../history-records';
 
 export class MessageCreateDto {
   @ApiProperty({ minLength: 1, maxLength: 255 })

@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encryptedFileSize } from '../../../src/content-encryption/file-format';
 import { StoredFile } from '../../../src/history/stored-file.entity';
 import { BlobStorage } from '../../../src/storage/blob-storage';
 import { User } from '../../../src/users/user.entity';
@@ -68,7 +69,10 @@ describe('history: messages and files of a user, through the admin API', () => {
     expect(row.sha256).toBe(sha256(content));
     const stored = await storedKeys(app, acme.organizationId, user.id);
     expect(stored).toEqual([row.storageKey.split('/')[2]]);
-    expect(await app.get(BlobStorage).read(row.storageKey)).toEqual(content);
+    // Stored encrypted (docs/encryption.md): the exact encrypted size, never the plaintext.
+    const bytes = await app.get(BlobStorage).read(row.storageKey);
+    expect(bytes.length).toBe(encryptedFileSize(content.length));
+    expect(bytes.includes(content)).toBe(false);
     // Nothing is left behind in the staging area.
     expect(await stagedUploads(app)).toEqual([]);
   });

@@ -8,6 +8,7 @@ import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encryptedFileSize } from '../../../src/content-encryption/file-format';
 import { PurgeResponseDto } from '../../../src/retention/dto/purge.dto';
 import { PurgeQueryService } from '../../../src/retention/purge-query.service';
 import { AbandonedUploadSweeper } from '../../../src/storage/abandoned-upload-sweeper';
@@ -17,6 +18,7 @@ import { historyOf, purgeIdsOfUser } from '../../support/api-reads';
 import { e2eS3Server } from '../../support/e2e-storage';
 import { e2eStorage } from '../../support/e2e-target';
 import {
+  collectBytes,
   createUser,
   expectedReceiptDigest,
   seedHistory,
@@ -129,7 +131,12 @@ describe('S3 storage driver against a real S3 protocol server', () => {
       .get(DataSource)
       .query<{ storage_key: string }[]>('SELECT storage_key FROM files WHERE id = ?', [response.body.id]);
     expect(await server.keysUnder(`${prefix}${tenant.organizationId}/${user.id}/`)).toEqual([`${prefix}${key}`]);
-    expect((await app.get(BlobStorage).read(key)).equals(content)).toBe(true);
+    expect((await app.get(BlobStorage).read(key)).length).toBe(encryptedFileSize(content.length));
+    const fetched = await adminRequest(app, 'get', `/admin/v1/users/${user.id}/files/${response.body.id}/content`, tenant.apiKey)
+      .buffer(true)
+      .parse(collectBytes)
+      .expect(200);
+    expect((fetched.body as Buffer).equals(content)).toBe(true);
     expect(await server.inProgressUploads()).toEqual([]);
   });
 

@@ -10,10 +10,12 @@ import { Database } from '../../../src/database/database';
 import { DatabaseUsageError } from '../../../src/database/database-error';
 import { statement } from '../../../src/database/statement';
 import { UPLOAD_MEDIA_TYPE } from '../../../src/history/content-digest';
+import { HistoryContent } from '../../../src/history/history-content';
 import { HistoryPurgePort } from '../../../src/history/history-purge.port';
 import { HistoryRepository } from '../../../src/history/history.repository';
 import { HistoryService } from '../../../src/history/history.service';
 import { LocalDiskBlobStorage } from '../../../src/storage/local-disk-blob-storage';
+import { contentEncryption, newServerKey, serverKeyRing } from '../support/data-key-fixtures';
 import { addFiles, addMessages, addOrganization, addUser, idsOf } from '../support/history-owners';
 import { IntegrationDatabase, openIntegrationDatabase } from '../support/integration-database';
 
@@ -48,7 +50,8 @@ describe('history data', () => {
     storageRoot = mkdtempSync(join(tmpdir(), 'scim-history-'));
     storage = new LocalDiskBlobStorage(storageRoot);
     const repository = new HistoryRepository(database);
-    history = new HistoryService(database, repository, storage, settings);
+    const { dataKeys } = contentEncryption(database, serverKeyRing(newServerKey()));
+    history = new HistoryService(database, repository, storage, settings, dataKeys, new HistoryContent(dataKeys));
     port = new HistoryPurgePort(repository);
     organizationId = await addOrganization(database);
   });
@@ -68,7 +71,8 @@ describe('history data', () => {
     const { meta, body } = upload('twelve bytes');
     const file = await history.addFile(organizationId, owner.userId, meta, body);
     expect(file).toMatchObject({ userId: owner.userId, name: 'notes.txt', sizeBytes: 12, sha256: meta.declaredSha256 });
-    expect((await storage.read(file.storageKey)).toString()).toBe('twelve bytes');
+    // Stored encrypted: the plaintext's size and digest are recorded, never its bytes.
+    expect((await storage.read(file.storageKey)).includes('twelve bytes')).toBe(false);
     expect(await history.summary(organizationId, owner.userId)).toEqual({ messages: 1, files: 1, bytes: 12 });
     expect(await history.summary(organizationId, neighbour.userId)).toEqual({ messages: 2, files: 0, bytes: 0 });
   });
