@@ -11,6 +11,7 @@ import { FoldedProfileColumns1764324830000 } from './1764324830000-folded-profil
 import { CreateDataKeys1764324900000 } from './1764324900000-create-data-keys';
 import { CreateSsoAndSessions1764325000000 } from './1764325000000-create-sso-and-sessions';
 import { CreateSignInLinks1764325100000 } from './1764325100000-create-sign-in-links';
+import { PurgesDataKeyDestruction1764325300000 } from './1764325300000-purges-data-key-destruction';
 
 /** Listed explicitly so the same array works from TypeScript (tests) and from dist (CLI). */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   CreateDataKeys1764324900000,
   CreateSsoAndSessions1764325000000,
   CreateSignInLinks1764325100000,
+  PurgesDataKeyDestruction1764325300000,
 ];

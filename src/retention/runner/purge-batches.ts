@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DataKeys } from '../../content-encryption/data-keys.service';
 import { Database } from '../../database/database';
 import { HistoryOwner, HistoryPurgePort } from '../../history/history-purge.port';
 import { BlobStorage } from '../../storage/blob-storage';
@@ -24,7 +25,33 @@ export class PurgeBatches {
     private readonly history: HistoryPurgePort,
     private readonly purges: PurgeRepository,
     private readonly ledger: PurgedItemRepository,
+    private readonly dataKeys: DataKeys,
   ) {}
+
+  /**
+   * A purge whose deactivation deferred the destruction of the user's data keys destroys them
+   * first, in one transaction with recording it: conditional on the lease, and on the destruction
+   * not being recorded yet, so a re-run (after a crash either side of the commit) destroys only
+   * what is left and records once. Returns the purge as it now stands.
+   */
+  async destroyDeferredKeys(purge: PurgeRecord, lease: Lease): Promise<PurgeRecord> {
+    const keyIds = purge.dataKeyIdsToDestroy;
+    if (keyIds === null) {
+      return purge;
+    }
+    let recorded = purge;
+    await this.inBatchTransaction(purge, lease, async () => {
+      const destroyed = await this.dataKeys.destroyKeys(purge.userId, keyIds);
+      const now = destroyed[0]?.destroyedAt ?? new Date();
+      // A key no longer there was destroyed before (by a deactivation of the user since): gone all the same.
+      const entries = [...purge.dataKeysDestroyed, ...keyIds.map((id) => ({ id, destroyedAt: now }))];
+      if (!(await this.purges.recordKeysDestroyed(purge.id, lease.owner, entries, now))) {
+        throw new LeaseLostError(purge.id);
+      }
+      recorded = { ...purge, dataKeysDestroyedAt: now, dataKeysDestroyed: entries, dataKeyIdsToDestroy: null };
+    });
+    return recorded;
+  }
 
   /**
    * Files with ids after `afterId`: bytes first, then rows. Bytes already gone (deleted by an

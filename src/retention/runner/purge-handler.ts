@@ -61,9 +61,11 @@ export class PurgeHandler {
     }
   }
 
-  private async deleteEverything(purge: PurgeRecord, signal: AbortSignal | undefined): Promise<'done' | 'aborted'> {
+  private async deleteEverything(claimed: PurgeRecord, signal: AbortSignal | undefined): Promise<'done' | 'aborted'> {
     const lease: Lease = { owner: this.owner, leaseMs: this.settings.purge.leaseMs };
     const { batchSize } = this.settings.purge;
+    // Before any item goes: from this commit on, what is left of the content is unreadable.
+    const purge = await this.batches.destroyDeferredKeys(claimed, lease);
     const undeleted: { id: number; reason: string }[] = [];
     // Files first: their bytes are what matters most, and a failing one must not hide the rest,
     // so the walk goes past files that could not be deleted and reports them at the end.

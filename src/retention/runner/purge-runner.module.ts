@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ContentEncryptionModule } from '../../content-encryption/content-encryption.module';
 import { HistoryModule } from '../../history/history.module';
 import { StorageModule } from '../../storage/storage.module';
 import { RetentionModule } from '../retention.module';
@@ -13,7 +14,7 @@ import { PurgeReconciler } from './purge-reconciler';
  * PROCESS_ROLE=api), and the queue metrics. Loaded by the service process only, never by the CLI.
  */
 @Module({
-  imports: [RetentionModule, HistoryModule, StorageModule],
+  imports: [RetentionModule, HistoryModule, StorageModule, ContentEncryptionModule],
   providers: [PurgeHandler, PurgeBatches, PurgeReconciler, PurgeMetrics, purgeConsumerProvider],
   exports: [PurgeHandler, PurgeReconciler],
 })
