@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataKeys } from '../../content-encryption/data-keys.service';
 import { Database } from '../../database/database';
 import { HistoryOwner, HistoryPurgePort } from '../../history/history-purge.port';
@@ -19,6 +19,8 @@ export type BatchResult = { seen: number; lastId: number; undeleted: { id: numbe
  */
 @Injectable()
 export class PurgeBatches {
+  private readonly logger = new Logger(PurgeBatches.name);
+
   constructor(
     private readonly database: Database,
     private readonly storage: BlobStorage,
@@ -98,6 +100,22 @@ export class PurgeBatches {
       }
     });
     return result;
+  }
+
+  /**
+   * After a committed batch and at completion: on SQLite, the WAL copied into the database file
+   * (where secure_delete zeroes what the deletions freed) and emptied, so deleted rows and wiped
+   * names do not linger in either. A reader blocking it, or a failure, is logged and never fails
+   * the purge: the next checkpoint (SQLite's own, or the next batch's) finishes the job.
+   */
+  async checkpoint(purgeId: string): Promise<void> {
+    try {
+      if ((await this.database.checkpoint()) === 'busy') {
+        this.logger.warn({ purgeId }, 'WAL checkpoint after a purge batch was blocked by a reader; the next one completes it');
+      }
+    } catch (error) {
+      this.logger.warn({ purgeId, reason: error instanceof Error ? error.message : String(error) }, 'WAL checkpoint after a purge batch failed');
+    }
   }
 
   private async inBatchTransaction(purge: PurgeRecord, lease: Lease, work: () => Promise<void>): Promise<void> {

@@ -80,6 +80,7 @@ export class PurgeHandler {
       undeleted.push(...batch.undeleted);
       afterId = batch.lastId;
       this.logger.debug({ purgeId: purge.id, files: batch.seen, undeleted: batch.undeleted.length }, 'purge batch of files committed');
+      await this.batches.checkpoint(purge.id);
       await this.pause();
     }
     for (let afterId = 0; ;) {
@@ -92,6 +93,7 @@ export class PurgeHandler {
       }
       afterId = batch.lastId;
       this.logger.debug({ purgeId: purge.id, messages: batch.deleted }, 'purge batch of messages committed');
+      await this.batches.checkpoint(purge.id);
       await this.pause();
     }
     if (undeleted.length > 0) {
@@ -109,6 +111,7 @@ export class PurgeHandler {
     if (!(await this.purges.complete(purge.id, this.owner, receipt, completedAt))) {
       throw new LeaseLostError(purge.id);
     }
+    await this.batches.checkpoint(purge.id);
     const startedAt = purge.startedAt ?? completedAt;
     this.metrics.observeCompleted((completedAt.getTime() - startedAt.getTime()) / 1000);
     this.logger.log(
