@@ -114,7 +114,25 @@ export class PurgeBatches {
         this.logger.warn({ purgeId }, 'WAL checkpoint after a purge batch was blocked by a reader; the next one completes it');
       }
     } catch (error) {
-      this.logger.warn({ purgeId, reason: error instanceof Error ? error.message : String(error) }, 'WAL checkpoint after a purge batch failed');
+      this.logger.warn(
+        { purgeId, reason: error instanceof Error ? error.message : String(error) },
+        'WAL checkpoint after a purge batch failed',
+      );
+    }
+  }
+
+  /**
+   * Once the purge completed: the user's storage folder, if nothing is left in it. Race-safe, as
+   * an upload after a reactivation re-creates the folder it finds gone; a failure is only logged.
+   */
+  async removeUserFolder(purge: PurgeRecord): Promise<void> {
+    try {
+      await this.storage.removeEmptyFolder(`${purge.organizationId}/${purge.userId}`);
+    } catch (error) {
+      this.logger.warn(
+        { purgeId: purge.id, reason: error instanceof Error ? error.message : String(error) },
+        'could not remove the user storage folder',
+      );
     }
   }
 

@@ -48,6 +48,7 @@ function handlerWith(options: {
   } as unknown as PurgeRepository;
   const batches = {
     destroyDeferredKeys: (purge: PurgeRecord) => Promise.resolve(purge),
+    removeUserFolder: () => Promise.resolve(),
     checkpoint: () => {
       calls.checkpoints += 1;
       return Promise.resolve();

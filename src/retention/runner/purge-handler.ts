@@ -112,6 +112,7 @@ export class PurgeHandler {
       throw new LeaseLostError(purge.id);
     }
     await this.batches.checkpoint(purge.id);
+    await this.batches.removeUserFolder(purge);
     const startedAt = purge.startedAt ?? completedAt;
     this.metrics.observeCompleted((completedAt.getTime() - startedAt.getTime()) / 1000);
     this.logger.log(

@@ -3,6 +3,7 @@ import { ContentEncryptionModule } from '../../content-encryption/content-encryp
 import { HistoryModule } from '../../history/history.module';
 import { StorageModule } from '../../storage/storage.module';
 import { RetentionModule } from '../retention.module';
+import { OrphanBlobSweeper } from './orphan-blob-sweeper';
 import { PurgeBatches } from './purge-batches';
 import { purgeConsumerProvider } from './purge-consumer.provider';
 import { PurgeHandler } from './purge-handler';
@@ -15,7 +16,7 @@ import { PurgeReconciler } from './purge-reconciler';
  */
 @Module({
   imports: [RetentionModule, HistoryModule, StorageModule, ContentEncryptionModule],
-  providers: [PurgeHandler, PurgeBatches, PurgeReconciler, PurgeMetrics, purgeConsumerProvider],
-  exports: [PurgeHandler, PurgeReconciler],
+  providers: [PurgeHandler, PurgeBatches, PurgeReconciler, PurgeMetrics, OrphanBlobSweeper, purgeConsumerProvider],
+  exports: [PurgeHandler, PurgeReconciler, OrphanBlobSweeper],
 })
 export class PurgeRunnerModule {}

@@ -40,7 +40,9 @@ describe('what a purge leaves on disk', () => {
   it('leaves no deleted message text, file name or wiped surname in the database file or its WAL', async () => {
     const marker = `Mkr${randomBytes(8).toString('hex')}`;
     const surname = `Srn${randomBytes(8).toString('hex')}`;
-    const created = await okta(app, tenant).post('/Users', oktaUser('leaver@hygiene.example.com', 'Lee', surname)).expect(201);
+    const created = await okta(app, tenant)
+      .post('/Users', oktaUser('leaver@hygiene.example.com', 'Lee', surname))
+      .expect(201);
     const userId = created.body.id as string;
     for (let index = 0; index < MESSAGES; index += 1) {
       await adminRequest(app, 'post', `/admin/v1/users/${userId}/messages`, tenant.apiKey, {

@@ -3,9 +3,9 @@ import { ApiKeysRepository } from '../../../../src/api-keys/api-keys.repository'
 import { ApiKeysService } from '../../../../src/api-keys/api-keys.service';
 import { AuditRepository } from '../../../../src/audit/audit.repository';
 import { AuditService } from '../../../../src/audit/audit.service';
-import { DataKeys } from '../../../../src/content-encryption/data-keys.service';
 import { validateEnvironment } from '../../../../src/config/environment';
 import { Settings } from '../../../../src/config/settings';
+import { DataKeys } from '../../../../src/content-encryption/data-keys.service';
 import { Database } from '../../../../src/database/database';
 import { statement } from '../../../../src/database/statement';
 import { HistoryPurgeScope } from '../../../../src/history/history-purge-scope';
