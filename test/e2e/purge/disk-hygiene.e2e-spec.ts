@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Settings } from '../../../src/config/settings';
 import { DataKeys } from '../../../src/content-encryption/data-keys.service';
 import { adminRequest } from '../../support/admin-api';
 import { e2eDatabase } from '../../support/e2e-target';
@@ -72,5 +73,27 @@ describe('what a purge leaves on disk', () => {
       expect(after.includes(marker), 'the marker of the deleted messages and file').toBe(false);
       expect(after.includes(surname), 'the wiped surname').toBe(false);
     }
+  });
+
+  it("removes the user's emptied storage folder after the purge, not the organization's", async () => {
+    const created = await okta(app, tenant).post('/Users', oktaUser('folder@hygiene.example.com')).expect(201);
+    const userId = created.body.id as string;
+    await uploadRequest(app, tenant.apiKey, userId, 'a.txt', Buffer.from('a')).expect(201);
+    const folder = join(app.get(Settings).fileStorage.directory, tenant.organizationId, userId);
+    expect(existsSync(folder)).toBe(true);
+    await okta(app, tenant)
+      .patch(`/Users/${userId}`, patchOp({ op: 'replace', value: { active: false } }))
+      .expect(200);
+    const listed = await adminRequest(app, 'get', `/admin/v1/purges?userId=${userId}`, tenant.apiKey).expect(200);
+    await waitForPurge(app, tenant.apiKey, listed.body.items[0].id as string);
+    expect(existsSync(folder)).toBe(false);
+    expect(existsSync(join(folder, '..'))).toBe(true);
+
+    // Reactivated, the user uploads again: the folder is created anew.
+    await okta(app, tenant)
+      .patch(`/Users/${userId}`, patchOp({ op: 'replace', value: { active: true } }))
+      .expect(200);
+    await uploadRequest(app, tenant.apiKey, userId, 'b.txt', Buffer.from('b')).expect(201);
+    expect(existsSync(folder)).toBe(true);
   });
 });

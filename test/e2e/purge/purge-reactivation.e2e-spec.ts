@@ -1,7 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataKeys } from '../../../src/content-encryption/data-keys.service';
 import { Purge } from '../../../src/retention/purge.entity';
+import { BlobStorage } from '../../../src/storage/blob-storage';
 import { adminRequest } from '../../support/admin-api';
 import { storedKeys } from '../../support/e2e-storage';
 import { expectedReceiptDigest, getPurge, seedHistory, waitForPurge } from '../../support/purge-fixtures';
@@ -47,6 +49,8 @@ describe('reactivation while a purge is pending', () => {
     const user = (await scim.post('/Users', oktaUser('returning@reactivation.example.com')).expect(201)).body as { id: string };
     const before = await seedHistory(api, tenant.apiKey, user.id, { files: 6, messages: 6 }, 'before');
     const userKeys = (): Promise<string[]> => storedKeys(api, tenant.organizationId, user.id);
+    const dataKeys = api.get(DataKeys);
+    const firstKey = (await dataKeys.currentKey(user.id)).id;
 
     await scim.patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
     const [{ id: firstPurgeId }] = await api.get(DataSource).getRepository(Purge).findBy({ userId: user.id });
@@ -55,6 +59,10 @@ describe('reactivation while a purge is pending', () => {
     const reactivated = await scim.patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: true } })).expect(200);
     expect(reactivated.body.active).toBe(true);
     const after = await seedHistory(api, tenant.apiKey, user.id, { files: 3, messages: 3 }, 'after');
+    // The deactivation destroyed the first key; content written after the reactivation gets a new one.
+    await expect(dataKeys.key(user.id, firstKey)).rejects.toThrow();
+    const secondKey = (await dataKeys.currentKey(user.id)).id;
+    expect(secondKey).not.toBe(firstKey);
     expect((await getPurge(api, tenant.apiKey, firstPurgeId)).state).toBe('pending');
 
     // A worker comes up and runs the pending purge.
@@ -62,6 +70,7 @@ describe('reactivation while a purge is pending', () => {
     const first = await waitForPurge(api, tenant.apiKey, firstPurgeId);
     expect(first).toMatchObject({ files: { total: 6, deleted: 6 }, messages: { total: 6, deleted: 6 }, bytesDeleted: before.bytes });
     expect(first.receipt?.digest).toBe(expectedReceiptDigest(before.fileIds, before.messageIds));
+    expect(first.receipt?.dataKeysDestroyed.map((key) => key.id)).toEqual([firstKey]);
 
     const dataSource = api.get(DataSource);
     const remainingFiles = await dataSource.query<{ id: number }[]>('SELECT id FROM files WHERE user_id = ? ORDER BY id', [user.id]);
@@ -71,6 +80,11 @@ describe('reactivation while a purge is pending', () => {
     expect(await userKeys()).toHaveLength(3);
     const history = await adminRequest(api, 'get', `/admin/v1/users/${user.id}/history`, tenant.apiKey).expect(200);
     expect(history.body).toEqual({ userId: user.id, messages: { count: 3 }, files: { count: 3, bytes: after.bytes } });
+    // Readable: the new key survived the purge, and so did the bytes.
+    expect((await dataKeys.key(user.id, secondKey)).id).toBe(secondKey);
+    for (const key of await userKeys()) {
+      expect((await api.get(BlobStorage).read(`${tenant.organizationId}/${user.id}/${key}`)).length).toBeGreaterThan(0);
+    }
 
     // Deactivated again: a second purge takes exactly what was added since.
     await scim.patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } })).expect(200);
@@ -83,8 +97,10 @@ describe('reactivation while a purge is pending', () => {
       messagesDeleted: 3,
       bytesDeleted: after.bytes,
       digest: expectedReceiptDigest(after.fileIds, after.messageIds),
+      dataKeysDestroyed: [{ id: secondKey, destroyedAt: expect.any(String) }],
     });
     expect(await userKeys()).toEqual([]);
+    await expect(dataKeys.key(user.id, secondKey)).rejects.toThrow();
     expect((await getPurge(api, tenant.apiKey, firstPurgeId)).receipt?.filesDeleted).toBe(6);
   });
 });
