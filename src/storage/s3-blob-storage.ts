@@ -30,6 +30,8 @@ const MAX_PARTS = 10_000;
 const PART_QUEUE = 2;
 /** DeleteObjects takes at most this many keys per call. */
 const DELETE_BATCH = 1000;
+/** Keys per listing page: what the orphan sweep checks against the database in one go. */
+const LIST_PAGE = 500;
 
 /** Blobs as objects in one bucket: `<prefix><key>`. */
 export class S3BlobStorage extends BlobStorage {
@@ -128,7 +130,12 @@ export class S3BlobStorage extends BlobStorage {
     do {
       const page = await this.call(() =>
         this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix || undefined, ContinuationToken: continuationToken }),
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.prefix || undefined,
+            ContinuationToken: continuationToken,
+            MaxKeys: LIST_PAGE,
+          }),
         ),
       );
       const blobs: ListedBlob[] = [];
