@@ -107,6 +107,8 @@ describe('LocalDiskBlobStorage', () => {
     mkdirSync(join(root, '.incoming'), { recursive: true });
     writeFileSync(join(root, '.incoming', 'x.part'), 'x');
     writeFileSync(join(root, 'org', '.hidden'), 'h');
+    writeFileSync(join(root, 'README'), 'not a blob');
+    writeFileSync(join(root, 'org', 'notes'), 'not a blob either');
     const listed = [];
     for await (const page of storage.list()) {
       listed.push(...page);

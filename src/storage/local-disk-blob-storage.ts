@@ -166,7 +166,8 @@ export class LocalDiskBlobStorage extends BlobStorage {
       }
       if (entry.isDirectory() && depth < 2) {
         keys.push(...(await this.keysUnder(key, depth + 1)));
-      } else if (entry.isFile()) {
+      } else if (entry.isFile() && depth === 2) {
+        // Only what history stores; anything else an operator keeps in the directory is not the sweep's.
         keys.push(key);
       }
     }
