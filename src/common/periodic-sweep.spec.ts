@@ -39,4 +39,14 @@ describe('PeriodicSweep', () => {
     expect(sweep).toHaveBeenCalledTimes(2);
     await periodic.stop();
   });
+
+  it('with atStart, sweeps at once, then on every tick', async () => {
+    const sweep = vi.fn().mockResolvedValue(0);
+    const periodic = new PeriodicSweep('test sweep', sweep, new Logger('test'));
+    periodic.start(1000, { atStart: true });
+    expect(sweep).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sweep).toHaveBeenCalledTimes(2);
+    await periodic.stop();
+  });
 });

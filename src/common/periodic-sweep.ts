@@ -15,12 +15,16 @@ export class PeriodicSweep {
     private readonly logger: Logger,
   ) {}
 
-  start(intervalMs: number): void {
+  /** With `atStart`, the first sweep runs now rather than after one interval. */
+  start(intervalMs: number, options: { atStart?: boolean } = {}): void {
     if (this.timer) {
       return;
     }
     this.timer = setInterval(() => this.runOnce(), intervalMs);
     this.timer.unref();
+    if (options.atStart) {
+      this.runOnce();
+    }
   }
 
   async stop(): Promise<void> {

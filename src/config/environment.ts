@@ -353,6 +353,34 @@ export class Environment {
   @Max(1024 * 1024 * 1024 * 1024)
   FILE_UPLOAD_MAX_BYTES = 100 * 1024 * 1024;
 
+  /**
+   * A staged upload (local disk: its staging file) in which no byte was written for this long is
+   * dropped by the storage sweep: HTTP_IDLE_TIMEOUT_MS has long cut its connection. On S3, where only
+   * the start of a multipart upload is known, the sweep waits at least a day.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  @Max(7 * 24 * 3_600_000)
+  STAGED_UPLOAD_ABANDONED_AFTER_MS = 300_000;
+
+  /**
+   * Stored bytes that no file row refers to are deleted by the storage sweep once older than this:
+   * an upload's row is inserted just after its bytes land, so only bytes nobody will claim go.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  @Max(30 * 24 * 3_600_000)
+  STORAGE_ORPHAN_GRACE_MS = 3_600_000;
+
+  /** How often processes that run purges sweep storage (abandoned staged uploads, orphaned bytes); also once at start-up. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  @Max(24 * 3_600_000)
+  STORAGE_SWEEP_INTERVAL_MS = 3_600_000;
+
   /** Files or messages a purge deletes per committed batch. */
   @Transform(toInteger)
   @IsInt()

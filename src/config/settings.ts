@@ -38,6 +38,10 @@ export type S3StorageSettings = {
 export type FileStorageSettings = {
   readonly directory: string;
   readonly uploadMaxBytes: number;
+  /** See STAGED_UPLOAD_ABANDONED_AFTER_MS, STORAGE_ORPHAN_GRACE_MS, STORAGE_SWEEP_INTERVAL_MS. */
+  readonly stagedAbandonedAfterMs: number;
+  readonly orphanGraceMs: number;
+  readonly sweepIntervalMs: number;
   /** Set when STORAGE_DRIVER=s3; the local directory is then only a fallback nobody uses. */
   readonly s3: S3StorageSettings | undefined;
 };
@@ -186,6 +190,9 @@ export class Settings {
     this.fileStorage = {
       directory: env.FILE_STORAGE_DIR === undefined ? resolve(this.dataDir, 'files') : resolve(env.FILE_STORAGE_DIR),
       uploadMaxBytes: env.FILE_UPLOAD_MAX_BYTES,
+      stagedAbandonedAfterMs: env.STAGED_UPLOAD_ABANDONED_AFTER_MS,
+      orphanGraceMs: env.STORAGE_ORPHAN_GRACE_MS,
+      sweepIntervalMs: env.STORAGE_SWEEP_INTERVAL_MS,
       s3:
         env.STORAGE_DRIVER === 's3'
           ? {

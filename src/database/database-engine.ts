@@ -18,11 +18,19 @@ export interface Session {
 }
 
 /** One database's way of running transactions and statements; `Database` is its only user. */
+/**
+ * What a WAL checkpoint did: `truncated` (every frame copied into the database file and the WAL
+ * emptied), `busy` (a reader still needed older frames; the next checkpoint gets them), or
+ * `none` (MySQL, or an in-memory SQLite database: there is no WAL file to empty).
+ */
+export type CheckpointOutcome = 'truncated' | 'busy' | 'none';
+
 export interface Engine extends Session {
   readonly dialect: DialectName;
   transaction<T>(work: (session: Session) => Promise<T>): Promise<T>;
   exclusive<T>(work: () => Promise<T>): Promise<T>;
   ping(): Promise<void>;
+  checkpoint(): Promise<CheckpointOutcome>;
   poolStatistics(): PoolStatistics | null;
   readonly cachedStatements: number;
   close(): Promise<void>;

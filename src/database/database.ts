@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { borrowConnections, PoolStatistics } from './borrowed-connections';
-import type { Engine, RunResult, Session } from './database-engine';
+import type { CheckpointOutcome, Engine, RunResult, Session } from './database-engine';
 import { DatabaseUsageError } from './database-error';
 import { MysqlEngine } from './mysql-engine';
 import { bindValues, SqlParameter } from './sql-values';
@@ -141,6 +141,17 @@ export class Database implements OnApplicationShutdown {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * SQLite: a TRUNCATE checkpoint of the WAL (see SqliteEngine.checkpoint); `busy` when a reader
+   * blocks it, which the caller logs and lets the next checkpoint finish. MySQL: nothing to do.
+   */
+  checkpoint(): Promise<CheckpointOutcome> {
+    if (this.active.getStore()?.open) {
+      throw new DatabaseUsageError('checkpoint() cannot run inside a transaction');
+    }
+    return this.engine.checkpoint();
   }
 
   /** The MySQL pool's use (null on SQLite, which has no pool). */

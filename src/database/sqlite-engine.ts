@@ -1,5 +1,5 @@
 import type { PoolStatistics, SqliteConnection, SqliteStatement } from './borrowed-connections';
-import type { DriverRow, Engine, RunResult, Session } from './database-engine';
+import type { CheckpointOutcome, DriverRow, Engine, RunResult, Session } from './database-engine';
 import { DatabaseError, DatabaseUsageError } from './database-error';
 import { renderedSql } from './sql-dialect';
 import { SqliteWriteTurns } from './sqlite-write-turns';
@@ -119,6 +119,22 @@ export class SqliteEngine implements Engine {
   ping(): Promise<void> {
     this.read.get('SELECT 1').get();
     return Promise.resolve();
+  }
+
+  /**
+   * Copies the WAL into the database file and empties it (TRUNCATE), in a write turn so no
+   * transaction of this process is open. With secure_delete on, the pages the copy overwrites keep
+   * nothing of deleted rows; emptying the WAL drops its older copies of those pages. A reader
+   * (another process, the CLI) still using old frames makes it `busy`, never an error.
+   */
+  checkpoint(): Promise<CheckpointOutcome> {
+    return this.turns.take(() => {
+      const [result] = this.writer.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+      if (result === undefined || result.log === -1) {
+        return Promise.resolve<CheckpointOutcome>('none');
+      }
+      return Promise.resolve<CheckpointOutcome>(result.busy === 0 ? 'truncated' : 'busy');
+    });
   }
 
   poolStatistics(): PoolStatistics | null {

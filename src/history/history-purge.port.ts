@@ -36,6 +36,15 @@ export class HistoryPurgePort {
     return ids.map((id) => ({ id, sizeBytes: 0 }));
   }
 
+  /**
+   * Those of `storageKeys` that no file row refers to (the storage sweep's question). An upload's
+   * row is inserted just after its bytes land, so the caller only asks about bytes older than a grace time.
+   */
+  async unreferencedStorageKeys(storageKeys: readonly string[]): Promise<string[]> {
+    const referenced = await this.history.referencedStorageKeys(storageKeys);
+    return storageKeys.filter((key) => !referenced.has(key));
+  }
+
   /** The rows are locked, so the delete matches them all; anything else undoes the batch. */
   private async deleteExactly(expected: number, remove: () => Promise<number>, kind: string): Promise<void> {
     if (expected === 0) {

@@ -162,6 +162,11 @@ const DELETE_MESSAGES = statementFamily(
   'history.purge.deleteMessages',
   (size) => `DELETE FROM messages WHERE id IN (${inListPlaceholders(size)})`,
 );
+// The storage sweep's check of listed keys, by the storage_key index.
+const REFERENCED_KEYS = statementFamily<string, { storage_key: string }>(
+  'history.storage.referencedKeys',
+  (size) => `SELECT storage_key FROM files WHERE storage_key IN (${inListPlaceholders(size)})`,
+);
 
 /** A file a purge is to delete: its bytes first, then its row. */
 export type PurgeableFile = { readonly id: number; readonly storageKey: string; readonly sizeBytes: number };
@@ -298,6 +303,15 @@ export class HistoryRepository {
   /** Deletes the files `ids`, which the caller has locked (lockFiles) in this transaction; returns how many. */
   async deleteLockedFiles(ids: readonly number[]): Promise<number> {
     return this.deleteByIds(DELETE_FILES, ids);
+  }
+
+  /** Those of `keys` that a file row refers to. */
+  async referencedStorageKeys(keys: readonly string[]): Promise<Set<string>> {
+    if (keys.length === 0) {
+      return new Set();
+    }
+    const padded = paddedInList(keys);
+    return new Set((await this.database.rows(REFERENCED_KEYS.of(padded.shape), padded.values)).map((row) => row.storage_key));
   }
 
   /** Deletes the messages `ids`, which the caller has locked (lockMessages) in this transaction; returns how many. */

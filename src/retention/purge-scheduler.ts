@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import { DataKeys } from '../content-encryption/data-keys.service';
 import { Database } from '../database/database';
 import { DatabaseUsageError } from '../database/database-error';
 import { HistoryPurgeScope } from '../history/history-purge-scope';
-import { PurgeRepository } from './purge.repository';
+import { DestroyedKeyEntry, OpenPurge, PurgeRepository } from './purge.repository';
 import { PurgeQueue } from './queue/purge-queue';
 
 export type PurgeSubject = { id: string; organizationId: string; userName: string };
+
+/**
+ * `now`: the user's data keys are destroyed in the recording transaction (every deactivation
+ * today). `deferred`: the current key is only retired, and the purge destroys it as its first
+ * step; for purges that must keep the content a while (held, or after a grace period).
+ */
+export type KeyDestruction = 'now' | 'deferred';
 
 /** The entry point of retention for the users domain: record a purge, then hand it to the queue. */
 @Injectable()
@@ -18,6 +26,7 @@ export class PurgeScheduler {
     private readonly purges: PurgeRepository,
     private readonly history: HistoryPurgeScope,
     private readonly queue: PurgeQueue,
+    private readonly dataKeys: DataKeys,
   ) {}
 
   /**
@@ -32,7 +41,7 @@ export class PurgeScheduler {
    * stopped before the user's items are counted, no item is counted by one purge and deleted by
    * the other: every receipt adds up, N of N.
    */
-  async record(user: PurgeSubject): Promise<{ purgeId: string }> {
+  async record(user: PurgeSubject, keyDestruction: KeyDestruction = 'now'): Promise<{ purgeId: string }> {
     if (!this.database.inTransaction) {
       throw new DatabaseUsageError("PurgeScheduler.record() must run inside the deactivation's transaction");
     }
@@ -49,6 +58,8 @@ export class PurgeScheduler {
     const { messages, files } = await this.history.scopeOf(user.id);
     // Set here rather than by the column default, which on SQLite keeps only whole seconds.
     const requestedAt = new Date();
+    // After the purges are locked: a running purge's deferred key step locks its purge row, then the keys.
+    const keys = await this.destroyOrRetireKeys(user.id, taken, keyDestruction, requestedAt);
     await this.purges.insert({
       id: purgeId,
       organizationId: user.organizationId,
@@ -62,12 +73,52 @@ export class PurgeScheduler {
       filesDeleted: carried.files,
       bytesDeleted: String(carried.bytes),
       requestedAt,
+      ...keys,
     });
     const merged = taken.map((purge) => purge.id);
     await this.purges.mergeInto(merged, purgeId, requestedAt);
-    this.logger.log({ purgeId, userId: user.id, messages: messages.count, files: files.count, merged }, 'purge recorded');
+    this.logger.log(
+      {
+        purgeId,
+        userId: user.id,
+        messages: messages.count,
+        files: files.count,
+        merged,
+        dataKeysDestroyed: keys.dataKeysDestroyed.map((key) => key.id),
+        dataKeysToDestroy: keys.dataKeyIdsToDestroy,
+      },
+      'purge recorded',
+    );
     await this.database.afterCommit(() => this.dispatch(purgeId));
     return { purgeId };
+  }
+
+  /**
+   * What the new purge records of the user's data keys. The purges it takes over hand on what they
+   * destroyed (so the receipt lists every key of the merged scope) and what they had still to destroy.
+   */
+  private async destroyOrRetireKeys(
+    userId: string,
+    taken: OpenPurge[],
+    keyDestruction: KeyDestruction,
+    now: Date,
+  ): Promise<{ dataKeysDestroyedAt: Date | null; dataKeysDestroyed: DestroyedKeyEntry[]; dataKeyIdsToDestroy: string[] | null }> {
+    const carried = taken.flatMap((purge) => purge.dataKeysDestroyed);
+    if (keyDestruction === 'now') {
+      // Every key of the user, including any a taken-over purge had still to destroy.
+      const destroyed = await this.dataKeys.destroyUserKeys(userId);
+      return {
+        dataKeysDestroyedAt: destroyed[0]?.destroyedAt ?? now,
+        dataKeysDestroyed: [...carried, ...destroyed.map((key) => ({ id: key.id, destroyedAt: key.destroyedAt }))],
+        dataKeyIdsToDestroy: null,
+      };
+    }
+    const retired = await this.dataKeys.retireCurrentKey(userId);
+    const pending = new Set(taken.flatMap((purge) => purge.dataKeyIdsToDestroy));
+    if (retired !== null) {
+      pending.add(retired);
+    }
+    return { dataKeysDestroyedAt: null, dataKeysDestroyed: carried, dataKeyIdsToDestroy: [...pending] };
   }
 
   /**

@@ -97,6 +97,18 @@ export class Purge {
   @Column({ name: 'merged_into_id', type: 'varchar', length: 36, nullable: true })
   mergedIntoId!: string | null;
 
+  /** When the purge's data keys were last destroyed (by the deactivation, or by the purge's first step). */
+  @Column({ name: 'data_keys_destroyed_at', type: 'datetime', precision: 6, nullable: true })
+  dataKeysDestroyedAt!: Date | null;
+
+  /** JSON array of {id, destroyedAt}: the user's data keys destroyed for this purge (and the purges merged into it). */
+  @Column({ name: 'data_keys_destroyed', type: 'text', nullable: true })
+  dataKeysDestroyed!: string | null;
+
+  /** JSON array of data key ids the purge destroys as its first step; null when none are left to destroy. */
+  @Column({ name: 'data_key_ids_to_destroy', type: 'text', nullable: true })
+  dataKeyIdsToDestroy!: string | null;
+
   @UpdateDateColumn({ name: 'updated_at' })
   updatedAt!: Date;
 

@@ -8,7 +8,12 @@ import { OPEN_PURGE_STATES, Purge, PURGE_STATES, PurgeState } from './purge.enti
 export type PurgeFilter = { state?: PurgeState; userId?: string };
 export type DeletedTotals = { files: number; messages: number; bytes: number };
 export type Receipt = DeletedTotals & { digest: string };
-export type OpenPurge = Pick<Purge, 'id' | 'state' | 'filesDeleted' | 'messagesDeleted' | 'bytesDeleted'>;
+/** One data key a purge destroyed (or that a purge merged into it had destroyed), as its receipt shows it. */
+export type DestroyedKeyEntry = { id: string; destroyedAt: Date };
+export type OpenPurge = Pick<Purge, 'id' | 'state' | 'filesDeleted' | 'messagesDeleted' | 'bytesDeleted'> & {
+  dataKeysDestroyed: DestroyedKeyEntry[];
+  dataKeyIdsToDestroy: string[];
+};
 export type NewPurge = {
   id: string;
   organizationId: string;
@@ -22,9 +27,21 @@ export type NewPurge = {
   filesDeleted: number;
   bytesDeleted: string;
   requestedAt: Date;
+  dataKeysDestroyedAt: Date | null;
+  dataKeysDestroyed: DestroyedKeyEntry[];
+  /** Null when the deactivation destroyed every key itself; otherwise the purge's first step destroys these. */
+  dataKeyIdsToDestroy: string[] | null;
 };
 
-type OpenPurgeRow = { id: string; state: string; files_deleted: unknown; messages_deleted: unknown; bytes_deleted: unknown };
+type OpenPurgeRow = {
+  id: string;
+  state: string;
+  files_deleted: unknown;
+  messages_deleted: unknown;
+  bytes_deleted: unknown;
+  data_keys_destroyed: string | null;
+  data_key_ids_to_destroy: string | null;
+};
 
 // The scheduler's statements (lockOpenForUser, mergeInto, insert). Writes bump version and
 // updated_at as TypeORM's own updates of the entity do.
@@ -35,7 +52,7 @@ const OPEN_OF_USER = statement<{ id: string }>(
 );
 const LOCK_BY_ID = statement<OpenPurgeRow>(
   'purges.lockById',
-  'SELECT id, state, files_deleted, messages_deleted, bytes_deleted FROM purges WHERE id = ?',
+  'SELECT id, state, files_deleted, messages_deleted, bytes_deleted, data_keys_destroyed, data_key_ids_to_destroy FROM purges WHERE id = ?',
   {
     lock: 'update',
   },
@@ -51,7 +68,8 @@ const MARK_MERGED = statement(
 const INSERT = statement(
   'purges.insert',
   'INSERT INTO purges (id, organization_id, user_id, user_name, state, message_cutoff_id, file_cutoff_id, messages_total, files_total, messages_deleted, ' +
-    "files_deleted, bytes_deleted, requested_at, next_attempt_at, updated_at, attempts, version) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1)",
+    'files_deleted, bytes_deleted, requested_at, next_attempt_at, updated_at, data_keys_destroyed_at, data_keys_destroyed, data_key_ids_to_destroy, attempts, version) ' +
+    "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1)",
 );
 
 /** One purge as stored. */
@@ -78,6 +96,10 @@ export type PurgeRecord = {
   readonly leaseExpiresAt: Date | null;
   readonly leaseOwner: string | null;
   readonly mergedIntoId: string | null;
+  readonly dataKeysDestroyedAt: Date | null;
+  readonly dataKeysDestroyed: DestroyedKeyEntry[];
+  /** Null when no key is left for the purge to destroy (none deferred, or its first step did it). */
+  readonly dataKeyIdsToDestroy: string[] | null;
 };
 
 type PurgeRow = {
@@ -103,11 +125,15 @@ type PurgeRow = {
   lease_expires_at: unknown;
   lease_owner: string | null;
   merged_into_id: string | null;
+  data_keys_destroyed_at: unknown;
+  data_keys_destroyed: string | null;
+  data_key_ids_to_destroy: string | null;
 };
 
 const COLUMNS =
   'id, organization_id, user_id, user_name, state, message_cutoff_id, file_cutoff_id, messages_total, files_total, messages_deleted, files_deleted, ' +
-  'bytes_deleted, receipt_digest, attempts, last_error, requested_at, started_at, completed_at, next_attempt_at, lease_expires_at, lease_owner, merged_into_id';
+  'bytes_deleted, receipt_digest, attempts, last_error, requested_at, started_at, completed_at, next_attempt_at, lease_expires_at, lease_owner, merged_into_id, ' +
+  'data_keys_destroyed_at, data_keys_destroyed, data_key_ids_to_destroy';
 /** Every update keeps the row's bookkeeping as TypeORM's entity did: the update time and the version. */
 const TOUCHED = 'updated_at = ?, version = version + 1';
 
@@ -204,6 +230,12 @@ const LOCK_STATE_IN_ORGANIZATION = statement<{ state: string }>(
     lock: 'update',
   },
 );
+// Conditional on the lease and on keys being left to destroy, so a re-run after its commit changes nothing.
+const RECORD_KEYS_DESTROYED = statement(
+  'retention.purges.recordKeysDestroyed',
+  `UPDATE purges SET data_keys_destroyed_at = ?, data_keys_destroyed = ?, data_key_ids_to_destroy = NULL, ${TOUCHED} ` +
+    `WHERE ${HELD_BY_OWNER} AND data_key_ids_to_destroy IS NOT NULL`,
+);
 const MARK_FOR_RETRY = statement(
   'retention.purges.markForRetry',
   `UPDATE purges SET state = 'pending', next_attempt_at = ?, ${TOUCHED} WHERE id = ?`,
@@ -279,6 +311,8 @@ export class PurgeRepository {
           filesDeleted: readInteger(row.files_deleted),
           messagesDeleted: readInteger(row.messages_deleted),
           bytesDeleted: String(row.bytes_deleted),
+          dataKeysDestroyed: readDestroyedKeys(row.data_keys_destroyed),
+          dataKeyIdsToDestroy: readKeyIds(row.data_key_ids_to_destroy),
         });
       }
     }
@@ -316,6 +350,9 @@ export class PurgeRepository {
       purge.requestedAt,
       purge.requestedAt,
       purge.requestedAt,
+      purge.dataKeysDestroyedAt,
+      writeDestroyedKeys(purge.dataKeysDestroyed),
+      purge.dataKeyIdsToDestroy === null ? null : JSON.stringify(purge.dataKeyIdsToDestroy),
     ]);
   }
 
@@ -371,6 +408,15 @@ export class PurgeRepository {
     return (await this.database.run(RELEASE, [now, now, id, owner])).affected === 1;
   }
 
+  /**
+   * The purge's deferred key destruction is done: `destroyed` (what it carried, plus the keys just
+   * destroyed) replaces the list, and nothing is left to destroy. False when the lease was lost or
+   * a run before this one already recorded it.
+   */
+  async recordKeysDestroyed(id: string, owner: string, destroyed: DestroyedKeyEntry[], now: Date): Promise<boolean> {
+    return (await this.database.run(RECORD_KEYS_DESTROYED, [now, writeDestroyedKeys(destroyed), now, id, owner])).affected === 1;
+  }
+
   /** An administrator's retry of a failed purge: due now, whatever automatic retries are left. */
   async markForRetry(organizationId: string, id: string, now: Date): Promise<boolean> {
     return this.database.transaction(async () => {
@@ -411,5 +457,23 @@ function toRecord(row: PurgeRow): PurgeRecord {
     leaseExpiresAt: readNullableDate(row.lease_expires_at),
     leaseOwner: row.lease_owner,
     mergedIntoId: row.merged_into_id,
+    dataKeysDestroyedAt: readNullableDate(row.data_keys_destroyed_at),
+    dataKeysDestroyed: readDestroyedKeys(row.data_keys_destroyed),
+    dataKeyIdsToDestroy: row.data_key_ids_to_destroy === null ? null : readKeyIds(row.data_key_ids_to_destroy),
   };
+}
+
+function writeDestroyedKeys(keys: DestroyedKeyEntry[]): string | null {
+  return keys.length === 0 ? null : JSON.stringify(keys.map((key) => ({ id: key.id, destroyedAt: key.destroyedAt.toISOString() })));
+}
+
+function readDestroyedKeys(json: string | null): DestroyedKeyEntry[] {
+  if (json === null) {
+    return [];
+  }
+  return (JSON.parse(json) as { id: string; destroyedAt: string }[]).map((key) => ({ id: key.id, destroyedAt: new Date(key.destroyedAt) }));
+}
+
+function readKeyIds(json: string | null): string[] {
+  return json === null ? [] : (JSON.parse(json) as string[]);
 }

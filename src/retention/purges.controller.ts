@@ -23,7 +23,10 @@ export class PurgesController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'State, progress, counts and bytes deleted, timings, attempts, last error, and the receipt once completed' })
+  @ApiOperation({
+    summary:
+      'State, progress, counts and bytes deleted, timings, attempts, last error, the data keys destroyed (ids and when), and the receipt once completed',
+  })
   get(@CurrentAdmin() admin: AdminPrincipal, @Param('id') id: string): Promise<PurgeResponseDto> {
     return this.query.get(admin.organizationId, id);
   }

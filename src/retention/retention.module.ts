@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ContentEncryptionModule } from '../content-encryption/content-encryption.module';
 import { HistoryModule } from '../history/history.module';
 import { PurgeQueryService } from './purge-query.service';
 import { PurgeRetryService } from './purge-retry.service';
@@ -18,7 +19,7 @@ import { purgeQueueProvider } from './queue/purge-queue.provider';
  * Running them is PurgeRunnerModule's job, which only the service process loads (not the CLI).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Purge, PurgedItem]), HistoryModule],
+  imports: [TypeOrmModule.forFeature([Purge, PurgedItem]), HistoryModule, ContentEncryptionModule],
   controllers: [PurgesController],
   providers: [
     PurgeScheduler,

@@ -17,6 +17,9 @@ export type BlobExpectations = {
   readonly sha256?: string;
 };
 
+/** A stored blob as a listing shows it: its key, and when its bytes were last written. */
+export type ListedBlob = { readonly key: string; readonly modifiedAt: Date };
+
 /** The keys whose bytes could not be deleted, each with the reason. */
 export type UndeletedBlobs = ReadonlyMap<string, string>;
 
@@ -104,6 +107,19 @@ export abstract class BlobStorage {
    * `olderThan`. Resolves with how many it dropped.
    */
   abstract sweepAbandoned(olderThan: Date): Promise<number>;
+
+  /**
+   * Every stored blob (staged bytes aside), a page at a time, in no particular order: for the
+   * sweep that deletes bytes no file row refers to. Keys that are not storage keys are left out.
+   */
+  abstract list(): AsyncIterable<ListedBlob[]>;
+
+  /**
+   * Removes the folder `prefix` (a user's `<org>/<user>`) if it is empty, once a purge has deleted
+   * its files; a folder with something in it, or none, is left as it is. Stores without folders
+   * (S3) have nothing to do.
+   */
+  abstract removeEmptyFolder(prefix: string): Promise<void>;
 
   /** Throws when the store cannot serve requests (readiness). */
   abstract checkReachable(): Promise<void>;

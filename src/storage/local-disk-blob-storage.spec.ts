@@ -98,4 +98,47 @@ describe('LocalDiskBlobStorage', () => {
     expect(await storage.sweepAbandoned(new Date(Date.now() - 60_000))).toBe(1);
     expect(staged()).toEqual(['new.part']);
   });
+
+  it('lists stored blobs with their last write, staging and stray names aside', async () => {
+    mkdirSync(join(root, 'org', 'user'), { recursive: true });
+    writeFileSync(join(root, 'org', 'user', 'a'), 'a');
+    writeFileSync(join(root, 'org', 'user', 'b'), 'b');
+    utimesSync(join(root, 'org', 'user', 'b'), new Date('2030-01-01T00:00:00Z'), new Date('2030-01-01T00:00:00Z'));
+    mkdirSync(join(root, '.incoming'), { recursive: true });
+    writeFileSync(join(root, '.incoming', 'x.part'), 'x');
+    writeFileSync(join(root, 'org', '.hidden'), 'h');
+    writeFileSync(join(root, 'README'), 'not a blob');
+    writeFileSync(join(root, 'org', 'notes'), 'not a blob either');
+    const listed = [];
+    for await (const page of storage.list()) {
+      listed.push(...page);
+    }
+    listed.sort((x, y) => x.key.localeCompare(y.key));
+    expect(listed.map((blob) => blob.key)).toEqual(['org/user/a', 'org/user/b']);
+    expect(listed[1].modifiedAt.toISOString()).toBe('2030-01-01T00:00:00.000Z');
+  });
+
+  it("removes a user's folder only when empty, and tolerates one already gone", async () => {
+    mkdirSync(join(root, 'org', 'user'), { recursive: true });
+    writeFileSync(join(root, 'org', 'user', 'a'), 'a');
+    await storage.removeEmptyFolder('org/user');
+    expect(existsSync(join(root, 'org', 'user', 'a'))).toBe(true);
+    rmSync(join(root, 'org', 'user', 'a'));
+    await storage.removeEmptyFolder('org/user');
+    expect(existsSync(join(root, 'org', 'user'))).toBe(false);
+    // The organization's folder stays.
+    expect(existsSync(join(root, 'org'))).toBe(true);
+    await storage.removeEmptyFolder('org/user');
+  });
+
+  it('stores into a folder that a purge removed while the upload streamed', async () => {
+    mkdirSync(join(root, 'org', 'user'), { recursive: true });
+    const source = new PassThrough();
+    const storing = storage.put('org/user/late', source, { maxBytes: 100, sha256: sha256('late') });
+    await storage.removeEmptyFolder('org/user');
+    expect(existsSync(join(root, 'org', 'user'))).toBe(false);
+    source.end(Buffer.from('late'));
+    await storing;
+    expect((await storage.read('org/user/late')).toString()).toBe('late');
+  });
 });

@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobExpectations, BlobNotFoundError, BlobStorage, StoredBlob, UndeletedBlobs } from './blob-storage';
+import { BlobExpectations, BlobNotFoundError, BlobStorage, ListedBlob, StoredBlob, UndeletedBlobs } from './blob-storage';
 import { ContentMeter, feedMeter } from './content-meter';
-import { assertValidStorageKey } from './storage-key';
+import { assertValidStorageKey, isStorageKey } from './storage-key';
 
 /** Staged uploads live beside the blobs, so making them visible is a rename on the same file system. */
 const STAGING_DIRECTORY = '.incoming';
 const STAGING_SUFFIX = '.part';
+const LIST_PAGE = 500;
+/** Times a put re-creates its folder when a purge's clean-up removed it between mkdir and rename. */
+const FOLDER_ATTEMPTS = 3;
 
 /** Blobs as files under one root directory: `<root>/<key>`. */
 export class LocalDiskBlobStorage extends BlobStorage {
@@ -28,8 +31,7 @@ export class LocalDiskBlobStorage extends BlobStorage {
     try {
       await written;
       release('stored');
-      await mkdir(dirname(target), { recursive: true });
-      await rename(staging, target);
+      await this.moveIntoFolder(staging, target);
     } catch (error) {
       release('failed');
       await unlink(staging).catch(() => undefined);
@@ -99,8 +101,78 @@ export class LocalDiskBlobStorage extends BlobStorage {
     return dropped;
   }
 
+  async *list(): AsyncIterable<ListedBlob[]> {
+    let page: ListedBlob[] = [];
+    for (const key of await this.keysUnder('', 0)) {
+      const stored = await stat(join(this.root, key)).catch(() => undefined);
+      if (stored?.isFile()) {
+        page.push({ key, modifiedAt: stored.mtime });
+      }
+      if (page.length >= LIST_PAGE) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length > 0) {
+      yield page;
+    }
+  }
+
+  async removeEmptyFolder(prefix: string): Promise<void> {
+    try {
+      // rmdir refuses a folder with anything in it: an upload landing meanwhile keeps it.
+      await rmdir(this.pathOf(prefix));
+    } catch (error) {
+      if (!['ENOENT', 'ENOTEMPTY', 'EEXIST'].includes((error as NodeJS.ErrnoException).code ?? '')) {
+        throw error;
+      }
+    }
+  }
+
   /** Local disk is checked where it is used: a missing directory is created by the first upload. */
   async checkReachable(): Promise<void> {}
+
+  /**
+   * mkdir -p then rename: if the folder vanished in between (a purge of the user's previous
+   * history removing it as empty), it is created again and the rename retried.
+   */
+  private async moveIntoFolder(staging: string, target: string): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      await mkdir(dirname(target), { recursive: true });
+      try {
+        await rename(staging, target);
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= FOLDER_ATTEMPTS) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  /** Keys (relative paths) of the files under `relative`, staging aside; storage keys are `<org>/<user>/<name>`. */
+  private async keysUnder(relative: string, depth: number): Promise<string[]> {
+    const entries = await readdir(join(this.root, relative), { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') {
+        return [];
+      }
+      throw error;
+    });
+    const keys: string[] = [];
+    for (const entry of entries) {
+      const key = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      if (entry.name === STAGING_DIRECTORY || !isStorageKey(key)) {
+        continue;
+      }
+      if (entry.isDirectory() && depth < 2) {
+        keys.push(...(await this.keysUnder(key, depth + 1)));
+      } else if (entry.isFile() && depth === 2) {
+        // Only what history stores; anything else an operator keeps in the directory is not the sweep's.
+        keys.push(key);
+      }
+    }
+    return keys;
+  }
 
   private pathOf(key: string): string {
     assertValidStorageKey(key);

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { Counter, Histogram } from 'prom-client';
 import { MetricsRegistry } from '../metrics/metrics-registry';
-import { BlobExpectations, BlobStorage, StoredBlob, UndeletedBlobs } from './blob-storage';
+import { BlobExpectations, BlobStorage, ListedBlob, StoredBlob, UndeletedBlobs } from './blob-storage';
 
-type Operation = 'put' | 'delete' | 'delete_many' | 'read' | 'open_read' | 'sweep' | 'check';
+type Operation = 'put' | 'delete' | 'delete_many' | 'read' | 'open_read' | 'sweep' | 'remove_folder' | 'check';
 
 /**
  * Any driver, timed: store latency per operation, and errors of the store itself (a refused
@@ -69,6 +69,15 @@ export class MeasuredBlobStorage extends BlobStorage {
 
   sweepAbandoned(olderThan: Date): Promise<number> {
     return this.measure('sweep', () => this.inner.sweepAbandoned(olderThan));
+  }
+
+  /** Not measured per page: the sweep that calls it counts what it found. */
+  list(): AsyncIterable<ListedBlob[]> {
+    return this.inner.list();
+  }
+
+  removeEmptyFolder(prefix: string): Promise<void> {
+    return this.measure('remove_folder', () => this.inner.removeEmptyFolder(prefix));
   }
 
   checkReachable(): Promise<void> {

@@ -6,12 +6,21 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { BlobExpectations, BlobNotFoundError, BlobStorage, BlobStoreUnavailableError, StoredBlob, UndeletedBlobs } from './blob-storage';
+import {
+  BlobExpectations,
+  BlobNotFoundError,
+  BlobStorage,
+  BlobStoreUnavailableError,
+  ListedBlob,
+  StoredBlob,
+  UndeletedBlobs,
+} from './blob-storage';
 import { ContentMeter, feedMeter } from './content-meter';
-import { assertValidStorageKey } from './storage-key';
+import { assertValidStorageKey, isStorageKey } from './storage-key';
 
 /** The smallest part S3 accepts (except the last). */
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -21,6 +30,8 @@ const MAX_PARTS = 10_000;
 const PART_QUEUE = 2;
 /** DeleteObjects takes at most this many keys per call. */
 const DELETE_BATCH = 1000;
+/** Keys per listing page: what the orphan sweep checks against the database in one go. */
+const LIST_PAGE = 500;
 
 /** Blobs as objects in one bucket: `<prefix><key>`. */
 export class S3BlobStorage extends BlobStorage {
@@ -112,6 +123,38 @@ export class S3BlobStorage extends BlobStorage {
       [keyMarker, uploadIdMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextUploadIdMarker] : [undefined, undefined];
     } while (keyMarker !== undefined);
     return dropped;
+  }
+
+  async *list(): AsyncIterable<ListedBlob[]> {
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.call(() =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.prefix || undefined,
+            ContinuationToken: continuationToken,
+            MaxKeys: LIST_PAGE,
+          }),
+        ),
+      );
+      const blobs: ListedBlob[] = [];
+      for (const object of page.Contents ?? []) {
+        const key = object.Key?.slice(this.prefix.length);
+        if (key && object.Key?.startsWith(this.prefix) && isStorageKey(key) && object.LastModified) {
+          blobs.push({ key, modifiedAt: object.LastModified });
+        }
+      }
+      if (blobs.length > 0) {
+        yield blobs;
+      }
+      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (continuationToken !== undefined);
+  }
+
+  /** Object stores have no folders: a prefix with no objects left is gone already. */
+  removeEmptyFolder(): Promise<void> {
+    return Promise.resolve();
   }
 
   async checkReachable(): Promise<void> {

@@ -8,6 +8,7 @@ import { LocalDiskBlobStorage } from './local-disk-blob-storage';
 import { MeasuredBlobStorage } from './measured-blob-storage';
 import { S3BlobStorage } from './s3-blob-storage';
 import { s3ClientConfig } from './s3-client-config';
+import { StorageSweepMetrics } from './storage-sweep-metrics';
 
 @Module({
   providers: [
@@ -22,7 +23,8 @@ import { s3ClientConfig } from './s3-client-config';
       },
     },
     AbandonedUploadSweeper,
+    StorageSweepMetrics,
   ],
-  exports: [BlobStorage, AbandonedUploadSweeper],
+  exports: [BlobStorage, AbandonedUploadSweeper, StorageSweepMetrics],
 })
 export class StorageModule {}

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { Settings } from '../../src/config/settings';
 import { Database } from '../../src/database/database';
 import { PurgeResponseDto } from '../../src/retention/dto/purge.dto';
-import { PurgeScheduler } from '../../src/retention/purge-scheduler';
+import { KeyDestruction, PurgeScheduler } from '../../src/retention/purge-scheduler';
 import { foldCase, normalizeUserName } from '../../src/users/caseless-text';
 import { User } from '../../src/users/user.entity';
 import { UsersRepository } from '../../src/users/users.repository';
@@ -116,7 +116,11 @@ async function inParallel(count: number, work: (index: number) => Promise<void>,
  * Deactivation as the users domain does it: one transaction that deactivates and records the
  * purge, which is dispatched after commit. For tests that must not depend on the SCIM API.
  */
-export async function deactivateDirectly(app: INestApplication, user: Pick<User, 'id' | 'organizationId' | 'userName'>): Promise<string> {
+export async function deactivateDirectly(
+  app: INestApplication,
+  user: Pick<User, 'id' | 'organizationId' | 'userName'>,
+  keyDestruction: KeyDestruction = 'now',
+): Promise<string> {
   const users = app.get(UsersRepository);
   return app.get(Database).transaction(async () => {
     const current = await users.findVisible(user.organizationId, user.id);
@@ -134,7 +138,7 @@ export async function deactivateDirectly(app: INestApplication, user: Pick<User,
     ) {
       throw new Error(`user ${user.id} could not be deactivated`);
     }
-    return (await app.get(PurgeScheduler).record(user)).purgeId;
+    return (await app.get(PurgeScheduler).record(user, keyDestruction)).purgeId;
   });
 }
 

@@ -12,6 +12,7 @@ import { CreateDataKeys1764324900000 } from './1764324900000-create-data-keys';
 import { CreateSsoAndSessions1764325000000 } from './1764325000000-create-sso-and-sessions';
 import { CreateSignInLinks1764325100000 } from './1764325100000-create-sign-in-links';
 import { SealedHistoryContent1764325200000 } from './1764325200000-sealed-history-content';
+import { PurgesDataKeyDestruction1764325300000 } from './1764325300000-purges-data-key-destruction';
 
 /** Listed explicitly so the same array works from TypeScript (tests) and from dist (CLI). */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   CreateSsoAndSessions1764325000000,
   CreateSignInLinks1764325100000,
   SealedHistoryContent1764325200000,
+  PurgesDataKeyDestruction1764325300000,
 ];

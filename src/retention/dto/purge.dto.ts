@@ -21,6 +21,17 @@ export class PurgeListQueryDto extends PageQueryDto {
   userId?: string;
 }
 
+/**
+ * What became of the user's data keys (crypto-shredding): `destroyedAt` is when the last of them was
+ * destroyed, null while the purge has still to destroy `pending` ones as its first step. `destroyed`
+ * also lists the keys of purges merged into this one.
+ */
+export type PurgeDataKeysDto = {
+  destroyedAt: string | null;
+  destroyed: { id: string; destroyedAt: string }[];
+  pending: string[];
+};
+
 /** The deletion receipt, present once a purge has completed. */
 export type PurgeReceiptDto = {
   userId: string;
@@ -35,6 +46,9 @@ export type PurgeReceiptDto = {
   digestMethod: string;
   /** Earlier purges of the user whose scope this one took over: their deletions are in these counts and the digest. */
   mergedPurges: string[];
+  /** When the user's data keys were destroyed, and their ids. */
+  dataKeysDestroyedAt: string | null;
+  dataKeysDestroyed: { id: string; destroyedAt: string }[];
 };
 
 export type PurgeResponseDto = {
@@ -57,6 +71,7 @@ export type PurgeResponseDto = {
   mergedInto: string | null;
   /** Earlier purges of the user this one took over; their deletions count in this one's figures and items. */
   mergedPurges: string[];
+  dataKeys: PurgeDataKeysDto;
   receipt: PurgeReceiptDto | null;
 };
 
@@ -80,6 +95,11 @@ export function toPurgeResponse(purge: PurgeRecord, mergedPurges: string[]): Pur
     nextAttemptAt: iso(purge.nextAttemptAt),
     mergedInto: purge.mergedIntoId,
     mergedPurges,
+    dataKeys: {
+      destroyedAt: iso(purge.dataKeysDestroyedAt),
+      destroyed: destroyedKeys(purge),
+      pending: purge.dataKeyIdsToDestroy ?? [],
+    },
     receipt: toReceipt(purge, mergedPurges),
   };
 }
@@ -104,7 +124,13 @@ function toReceipt(purge: PurgeRecord, mergedPurges: string[]): PurgeReceiptDto 
     digest: purge.receiptDigest,
     digestMethod: RECEIPT_DIGEST_METHOD,
     mergedPurges,
+    dataKeysDestroyedAt: iso(purge.dataKeysDestroyedAt),
+    dataKeysDestroyed: destroyedKeys(purge),
   };
+}
+
+function destroyedKeys(purge: PurgeRecord): { id: string; destroyedAt: string }[] {
+  return purge.dataKeysDestroyed.map((key) => ({ id: key.id, destroyedAt: key.destroyedAt.toISOString() }));
 }
 
 function iso(date: Date | null): string | null {

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { DataKeys } from '../../content-encryption/data-keys.service';
 import { Database } from '../../database/database';
 import { HistoryOwner, HistoryPurgePort } from '../../history/history-purge.port';
 import { BlobStorage } from '../../storage/blob-storage';
@@ -18,13 +19,41 @@ export type BatchResult = { seen: number; lastId: number; undeleted: { id: numbe
  */
 @Injectable()
 export class PurgeBatches {
+  private readonly logger = new Logger(PurgeBatches.name);
+
   constructor(
     private readonly database: Database,
     private readonly storage: BlobStorage,
     private readonly history: HistoryPurgePort,
     private readonly purges: PurgeRepository,
     private readonly ledger: PurgedItemRepository,
+    private readonly dataKeys: DataKeys,
   ) {}
+
+  /**
+   * A purge whose deactivation deferred the destruction of the user's data keys destroys them
+   * first, in one transaction with recording it: conditional on the lease, and on the destruction
+   * not being recorded yet, so a re-run (after a crash either side of the commit) destroys only
+   * what is left and records once. Returns the purge as it now stands.
+   */
+  async destroyDeferredKeys(purge: PurgeRecord, lease: Lease): Promise<PurgeRecord> {
+    const keyIds = purge.dataKeyIdsToDestroy;
+    if (keyIds === null) {
+      return purge;
+    }
+    let recorded = purge;
+    await this.inBatchTransaction(purge, lease, async () => {
+      const destroyed = await this.dataKeys.destroyKeys(purge.userId, keyIds);
+      const now = destroyed[0]?.destroyedAt ?? new Date();
+      // A key no longer there was destroyed before (by a deactivation of the user since): gone all the same.
+      const entries = [...purge.dataKeysDestroyed, ...keyIds.map((id) => ({ id, destroyedAt: now }))];
+      if (!(await this.purges.recordKeysDestroyed(purge.id, lease.owner, entries, now))) {
+        throw new LeaseLostError(purge.id);
+      }
+      recorded = { ...purge, dataKeysDestroyedAt: now, dataKeysDestroyed: entries, dataKeyIdsToDestroy: null };
+    });
+    return recorded;
+  }
 
   /**
    * Files with ids after `afterId`: bytes first, then rows. Bytes already gone (deleted by an
@@ -71,6 +100,40 @@ export class PurgeBatches {
       }
     });
     return result;
+  }
+
+  /**
+   * After a committed batch and at completion: on SQLite, the WAL copied into the database file
+   * (where secure_delete zeroes what the deletions freed) and emptied, so deleted rows and wiped
+   * names do not linger in either. A reader blocking it, or a failure, is logged and never fails
+   * the purge: the next checkpoint (SQLite's own, or the next batch's) finishes the job.
+   */
+  async checkpoint(purgeId: string): Promise<void> {
+    try {
+      if ((await this.database.checkpoint()) === 'busy') {
+        this.logger.warn({ purgeId }, 'WAL checkpoint after a purge batch was blocked by a reader; the next one completes it');
+      }
+    } catch (error) {
+      this.logger.warn(
+        { purgeId, reason: error instanceof Error ? error.message : String(error) },
+        'WAL checkpoint after a purge batch failed',
+      );
+    }
+  }
+
+  /**
+   * Once the purge completed: the user's storage folder, if nothing is left in it. Race-safe, as
+   * an upload after a reactivation re-creates the folder it finds gone; a failure is only logged.
+   */
+  async removeUserFolder(purge: PurgeRecord): Promise<void> {
+    try {
+      await this.storage.removeEmptyFolder(`${purge.organizationId}/${purge.userId}`);
+    } catch (error) {
+      this.logger.warn(
+        { purgeId: purge.id, reason: error instanceof Error ? error.message : String(error) },
+        'could not remove the user storage folder',
+      );
+    }
   }
 
   private async inBatchTransaction(purge: PurgeRecord, lease: Lease, work: () => Promise<void>): Promise<void> {

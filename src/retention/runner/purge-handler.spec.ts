@@ -16,6 +16,7 @@ type Calls = {
   released: number;
   observed: number[];
   receiptOf: string[][];
+  checkpoints: number;
 };
 
 function handlerWith(options: {
@@ -26,7 +27,7 @@ function handlerWith(options: {
   completes?: boolean;
   merged?: string[];
 }) {
-  const calls: Calls = { failed: [], completed: [], released: 0, observed: [], receiptOf: [] };
+  const calls: Calls = { failed: [], completed: [], released: 0, observed: [], receiptOf: [], checkpoints: 0 };
   const files = [...(options.files ?? [])];
   const messages = [...(options.messages ?? [])];
   const purges = {
@@ -46,6 +47,12 @@ function handlerWith(options: {
     mergedInto: () => Promise.resolve(options.merged ?? []),
   } as unknown as PurgeRepository;
   const batches = {
+    destroyDeferredKeys: (purge: PurgeRecord) => Promise.resolve(purge),
+    removeUserFolder: () => Promise.resolve(),
+    checkpoint: () => {
+      calls.checkpoints += 1;
+      return Promise.resolve();
+    },
     deleteFiles: (_purge: PurgeRecord, afterId: number) =>
       options.filesError
         ? Promise.reject(options.filesError)
@@ -69,7 +76,7 @@ describe('PurgeHandler', () => {
   it('does nothing with a purge it cannot claim (completed, not due, or held by another worker)', async () => {
     const { handler, calls } = handlerWith({ claimed: null });
     expect(await handler.run('p1')).toBe('skipped');
-    expect(calls).toEqual({ failed: [], completed: [], released: 0, observed: [], receiptOf: [] });
+    expect(calls).toEqual({ failed: [], completed: [], released: 0, observed: [], receiptOf: [], checkpoints: 0 });
   });
 
   it('works through every batch, then completes with the receipt recomputed from the ledger', async () => {
@@ -82,6 +89,8 @@ describe('PurgeHandler', () => {
     });
     expect(await handler.run('p1')).toBe('completed');
     expect(calls.completed).toEqual([{ files: 3, messages: 1, bytes: 30, digest: 'd' }]);
+    // After each of the three batches, and once more at completion.
+    expect(calls.checkpoints).toBe(4);
     expect(calls.observed).toHaveLength(1);
     expect(calls.observed[0]).toBeGreaterThanOrEqual(2);
   });

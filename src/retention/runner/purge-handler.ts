@@ -61,9 +61,11 @@ export class PurgeHandler {
     }
   }
 
-  private async deleteEverything(purge: PurgeRecord, signal: AbortSignal | undefined): Promise<'done' | 'aborted'> {
+  private async deleteEverything(claimed: PurgeRecord, signal: AbortSignal | undefined): Promise<'done' | 'aborted'> {
     const lease: Lease = { owner: this.owner, leaseMs: this.settings.purge.leaseMs };
     const { batchSize } = this.settings.purge;
+    // Before any item goes: from this commit on, what is left of the content is unreadable.
+    const purge = await this.batches.destroyDeferredKeys(claimed, lease);
     const undeleted: { id: number; reason: string }[] = [];
     // Files first: their bytes are what matters most, and a failing one must not hide the rest,
     // so the walk goes past files that could not be deleted and reports them at the end.
@@ -78,6 +80,7 @@ export class PurgeHandler {
       undeleted.push(...batch.undeleted);
       afterId = batch.lastId;
       this.logger.debug({ purgeId: purge.id, files: batch.seen, undeleted: batch.undeleted.length }, 'purge batch of files committed');
+      await this.batches.checkpoint(purge.id);
       await this.pause();
     }
     for (let afterId = 0; ;) {
@@ -90,6 +93,7 @@ export class PurgeHandler {
       }
       afterId = batch.lastId;
       this.logger.debug({ purgeId: purge.id, messages: batch.deleted }, 'purge batch of messages committed');
+      await this.batches.checkpoint(purge.id);
       await this.pause();
     }
     if (undeleted.length > 0) {
@@ -107,6 +111,8 @@ export class PurgeHandler {
     if (!(await this.purges.complete(purge.id, this.owner, receipt, completedAt))) {
       throw new LeaseLostError(purge.id);
     }
+    await this.batches.checkpoint(purge.id);
+    await this.batches.removeUserFolder(purge);
     const startedAt = purge.startedAt ?? completedAt;
     this.metrics.observeCompleted((completedAt.getTime() - startedAt.getTime()) / 1000);
     this.logger.log(

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
+import { ContentEncryptionModule } from '../../content-encryption/content-encryption.module';
 import { HistoryModule } from '../../history/history.module';
 import { StorageModule } from '../../storage/storage.module';
 import { RetentionModule } from '../retention.module';
+import { OrphanBlobSweeper } from './orphan-blob-sweeper';
 import { PurgeBatches } from './purge-batches';
 import { purgeConsumerProvider } from './purge-consumer.provider';
 import { PurgeHandler } from './purge-handler';
@@ -13,8 +15,8 @@ import { PurgeReconciler } from './purge-reconciler';
  * PROCESS_ROLE=api), and the queue metrics. Loaded by the service process only, never by the CLI.
  */
 @Module({
-  imports: [RetentionModule, HistoryModule, StorageModule],
-  providers: [PurgeHandler, PurgeBatches, PurgeReconciler, PurgeMetrics, purgeConsumerProvider],
-  exports: [PurgeHandler, PurgeReconciler],
+  imports: [RetentionModule, HistoryModule, StorageModule, ContentEncryptionModule],
+  providers: [PurgeHandler, PurgeBatches, PurgeReconciler, PurgeMetrics, OrphanBlobSweeper, purgeConsumerProvider],
+  exports: [PurgeHandler, PurgeReconciler, OrphanBlobSweeper],
 })
 export class PurgeRunnerModule {}

@@ -71,6 +71,8 @@ describe('admin visibility of purges, and queue metrics', () => {
       nextAttemptAt: null,
       mergedInto: null,
       mergedPurges: [],
+      // The user had no history under encryption, so no key: destroyed none, at the deactivation.
+      dataKeys: { destroyedAt: expect.any(String), destroyed: [], pending: [] },
       receipt: {
         userId: response.body.userId,
         userName: 'first@visibility.example.com',
@@ -83,6 +85,8 @@ describe('admin visibility of purges, and queue metrics', () => {
         digest: expect.stringMatching(/^[0-9a-f]{64}$/),
         digestMethod: expect.any(String),
         mergedPurges: [],
+        dataKeysDestroyedAt: response.body.dataKeys.destroyedAt,
+        dataKeysDestroyed: [],
       },
     });
     expect(response.body.bytesDeleted).toBeGreaterThan(0);

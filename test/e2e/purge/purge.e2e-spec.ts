@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataKeys } from '../../../src/content-encryption/data-keys.service';
 import { PurgeQueryService } from '../../../src/retention/purge-query.service';
 import { PurgeScheduler } from '../../../src/retention/purge-scheduler';
 import { Purge } from '../../../src/retention/purge.entity';
@@ -81,6 +82,8 @@ describe('deactivation purge: 1,000 files and 1,000 messages, deactivated throug
     const neighbourRows = await historyRows(neighbour.id);
     expect(neighbourBytes.size).toBe(ITEMS);
     expect(await storedFilesOf(user.id)).toHaveLength(ITEMS);
+    const dataKeyId = (await app.get(DataKeys).currentKey(user.id)).id;
+    const neighbourKeyId = (await app.get(DataKeys).currentKey(neighbour.id)).id;
 
     const patched = await okta(app, tenant)
       .patch(`/Users/${user.id}`, patchOp({ op: 'replace', value: { active: false } }))
@@ -93,6 +96,14 @@ describe('deactivation purge: 1,000 files and 1,000 messages, deactivated throug
     purgeId = listed.body.items[0].id as string;
     expect(['pending', 'running']).toContain(listed.body.items[0].state);
     expect(listed.body.items[0].progress.total).toBe(2 * ITEMS);
+    // The key went with the deactivation's commit, before the purge ran; the neighbour's stays.
+    expect(listed.body.items[0].dataKeys).toEqual({
+      destroyedAt: expect.any(String),
+      destroyed: [{ id: dataKeyId, destroyedAt: listed.body.items[0].dataKeys.destroyedAt }],
+      pending: [],
+    });
+    await expect(app.get(DataKeys).key(user.id, dataKeyId)).rejects.toThrow();
+    expect((await app.get(DataKeys).key(neighbour.id, neighbourKeyId)).id).toBe(neighbourKeyId);
 
     const purge = await waitForPurge(app, tenant.apiKey, purgeId);
     const seconds = (Date.parse(purge.completedAt as string) - Date.parse(purge.startedAt as string)) / 1000;
@@ -138,6 +149,8 @@ describe('deactivation purge: 1,000 files and 1,000 messages, deactivated throug
       digest: expectedReceiptDigest(seeded.fileIds, seeded.messageIds),
       digestMethod: expect.stringContaining('SHA-256'),
       mergedPurges: [],
+      dataKeysDestroyedAt: purge.dataKeys.destroyedAt,
+      dataKeysDestroyed: [{ id: dataKeyId, destroyedAt: purge.dataKeys.destroyedAt }],
     });
     expect(Date.parse(purge.requestedAt)).toBeLessThanOrEqual(Date.parse(purge.startedAt as string));
   });

@@ -19,6 +19,7 @@ import { LeaseLostError } from '../../../src/retention/runner/purge-errors';
 import { PurgeHandler } from '../../../src/retention/runner/purge-handler';
 import { PurgeMetrics } from '../../../src/retention/runner/purge-metrics';
 import { LocalDiskBlobStorage } from '../../../src/storage/local-disk-blob-storage';
+import { contentEncryption, newServerKey, serverKeyRing } from '../support/data-key-fixtures';
 import { gate } from '../support/gate';
 import { addFiles, addMessages, addOrganization, addUser, idsOf, Owner } from '../support/history-owners';
 import { IntegrationDatabase, openIntegrationDatabase } from '../support/integration-database';
@@ -102,6 +103,7 @@ describe('purges', () => {
       new HistoryPurgePort(new HistoryRepository(database)),
       purges,
       ledger,
+      contentEncryption(database, serverKeyRing(newServerKey())).dataKeys,
     );
     handler = new PurgeHandler(purges, ledger, batches, new PurgeMetrics(new MetricsRegistry(), purges), settings);
     organizationId = await addOrganization(database);

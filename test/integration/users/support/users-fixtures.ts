@@ -5,6 +5,7 @@ import { AuditRepository } from '../../../../src/audit/audit.repository';
 import { AuditService } from '../../../../src/audit/audit.service';
 import { validateEnvironment } from '../../../../src/config/environment';
 import { Settings } from '../../../../src/config/settings';
+import { DataKeys } from '../../../../src/content-encryption/data-keys.service';
 import { Database } from '../../../../src/database/database';
 import { statement } from '../../../../src/database/statement';
 import { HistoryPurgeScope } from '../../../../src/history/history-purge-scope';
@@ -22,7 +23,7 @@ import { SessionsService } from '../../../../src/sessions/sessions.service';
 import { UserProvisioningService } from '../../../../src/users/user-provisioning.service';
 import { UsersRepository } from '../../../../src/users/users.repository';
 import { UsersService } from '../../../../src/users/users.service';
-import { newServerKey, serverKeyRing } from '../../support/data-key-fixtures';
+import { contentEncryption, newServerKey, serverKeyRing } from '../../support/data-key-fixtures';
 
 const INSERT_ORGANIZATION = statement(
   'test.users.insertOrganization',
@@ -57,6 +58,7 @@ export type UsersDomain = {
   readonly scheduler: PurgeScheduler;
   readonly purges: PurgeRepository;
   /** Purge ids handed to dispatch, i.e. after their transaction committed. */
+  readonly dataKeys: DataKeys;
   readonly dispatched: string[];
   /** Times the SCIM credential cache was told to forget. */
   readonly invalidations: { count: number };
@@ -81,11 +83,13 @@ export function usersDomain(database: Database): UsersDomain {
   const apiKeysRepository = new ApiKeysRepository(database);
   const apiKeys = new ApiKeysService(database, apiKeysRepository, scimCredentials, crypto, audit, settings);
   const purges = new PurgeRepository(database);
+  const { dataKeys } = contentEncryption(database, serverKeyRing(newServerKey()));
   const scheduler = new PurgeScheduler(
     database,
     purges,
     new HistoryPurgeScope(new HistoryPurgeScopeRepository(database)),
     null as unknown as PurgeQueue,
+    dataKeys,
   );
   const dispatched: string[] = [];
   scheduler.dispatch = (purgeId: string) => {
@@ -108,6 +112,7 @@ export function usersDomain(database: Database): UsersDomain {
     auditRepository,
     scheduler,
     purges,
+    dataKeys,
     dispatched,
     invalidations,
   };
