@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRequest, bootstrapOrganization, BootstrappedOrganization } from '../../support/admin-api';
+import { writeDirectly } from '../../support/direct-writes';
 import { runCli } from '../../support/processes';
 import { createUser } from '../../support/purge-fixtures';
 import { rememberSecret } from '../../support/secret-ledger';
@@ -24,15 +24,16 @@ describe('seal-legacy-history command', () => {
 
   it('seals legacy messages, reports progress on stderr and a JSON report on stdout, and a second run has nothing left to do', async () => {
     const user = await createUser(app, acme.organizationId);
-    const dataSource = app.get(DataSource);
     for (let index = 0; index < 3; index += 1) {
       // As the service wrote messages before content was encrypted: text, no data key.
-      await dataSource.query('INSERT INTO messages (organization_id, user_id, subject, body) VALUES (?, ?, ?, ?)', [
-        acme.organizationId,
-        user.id,
-        `legacy ${index}`,
-        'plain',
-      ]);
+      await writeDirectly(app, (dataSource) =>
+        dataSource.query('INSERT INTO messages (organization_id, user_id, subject, body) VALUES (?, ?, ?, ?)', [
+          acme.organizationId,
+          user.id,
+          `legacy ${index}`,
+          'plain',
+        ]),
+      );
     }
     const first = await runCli(['seal-legacy-history', '--batch-size', '2']);
     expect(first.code).toBe(0);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Settings } from '../../../src/config/settings';
 import { DataKeys } from '../../../src/content-encryption/data-keys.service';
 import { adminRequest } from '../../support/admin-api';
+import { writeDirectly } from '../../support/direct-writes';
 import { e2eDatabase } from '../../support/e2e-target';
 import { uploadRequest, waitForPurge } from '../../support/purge-fixtures';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from '../../support/scim-client';
@@ -52,11 +53,21 @@ describe('what a purge leaves on disk', () => {
       }).expect(201);
     }
     await uploadRequest(app, tenant.apiKey, userId, `${marker}.txt`, Buffer.from(`${marker} file content`)).expect(201);
+    // Content written through the API is sealed, so only a row from before encryption (legacy
+    // plaintext, as seal-legacy-history would find it) shows what deleting a row leaves behind.
+    await writeDirectly(app, (writer) =>
+      writer.query('INSERT INTO messages (organization_id, user_id, subject, body) VALUES (?, ?, ?, ?)', [
+        tenant.organizationId,
+        userId,
+        `${marker} legacy subject`,
+        `${marker} legacy body`,
+      ]),
+    );
     const keyId = (await app.get(DataKeys).currentKey(userId)).id;
     if (e2eDatabase() === 'sqlite') {
       // Written moments ago: in the WAL or, once checkpointed, in the file.
       const before = sqliteBytes();
-      expect(before.includes(marker)).toBe(true);
+      expect(before.includes(`${marker} legacy body`)).toBe(true);
       expect(before.includes(surname)).toBe(true);
     }
 
@@ -65,7 +76,7 @@ describe('what a purge leaves on disk', () => {
       .expect(200);
     const listed = await adminRequest(app, 'get', `/admin/v1/purges?userId=${userId}`, tenant.apiKey).expect(200);
     const purge = await waitForPurge(app, tenant.apiKey, listed.body.items[0].id as string);
-    expect(purge.receipt).toMatchObject({ messagesDeleted: MESSAGES, filesDeleted: 1, dataKeysDestroyed: [{ id: keyId }] });
+    expect(purge.receipt).toMatchObject({ messagesDeleted: MESSAGES + 1, filesDeleted: 1, dataKeysDestroyed: [{ id: keyId }] });
     await expect(app.get(DataKeys).key(userId, keyId)).rejects.toThrow();
 
     if (e2eDatabase() === 'sqlite') {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LegacyHistorySealer } from '../../../src/history/legacy-history-sealer';
 import { BlobStorage } from '../../../src/storage/blob-storage';
 import { adminRequest, bootstrapOrganization, BootstrappedOrganization } from '../../support/admin-api';
+import { writeDirectly } from '../../support/direct-writes';
 import { collectBytes, createUser, sha256 } from '../../support/purge-fixtures';
 import { rememberSecret } from '../../support/secret-ledger';
 import { createTestApp } from '../../support/test-app';
@@ -32,23 +33,37 @@ describe('migrating plaintext history to sealed columns', () => {
   it('keeps every legacy row readable through the migration, and seal-legacy-history seals it without changing what is read', async () => {
     const user = await createUser(app, acme.organizationId);
     const applied = (await dataSource.query<{ name: string }[]>('SELECT name FROM migrations ORDER BY id')).map((row) => row.name);
-    expect(applied.at(-1)).toBe(SEALING);
-    await dataSource.undoLastMigration({ transaction: 'each' });
+    // Back to the schema before the sealing migration (and whatever came after it).
+    const toUndo = applied.length - applied.indexOf(SEALING);
+    expect(applied).toContain(SEALING);
+    await writeDirectly(app, async (writer) => {
+      for (let undone = 0; undone < toUndo; undone += 1) {
+        await writer.undoLastMigration({ transaction: 'each' });
+      }
+    });
 
     const bytes = Buffer.from('plaintext from before the upgrade ✓\n'.repeat(3000));
     const storageKey = `${acme.organizationId}/${user.id}/${randomUUID()}`;
     await app.get(BlobStorage).put(storageKey, Readable.from([bytes]), { maxBytes: bytes.length, sha256: sha256(bytes) });
-    await dataSource.query('INSERT INTO messages (organization_id, user_id, subject, body) VALUES (?, ?, ?, ?)', [
-      acme.organizationId,
-      user.id,
-      'Ancien sujet ✓',
-      'Corps d’avant 😀',
-    ]);
-    await dataSource.query(
-      'INSERT INTO files (organization_id, user_id, name, size_bytes, sha256, storage_key) VALUES (?, ?, ?, ?, ?, ?)',
-      [acme.organizationId, user.id, 'rapport été.txt', bytes.length, sha256(bytes), storageKey],
+    await writeDirectly(app, (writer) =>
+      writer.query('INSERT INTO messages (organization_id, user_id, subject, body) VALUES (?, ?, ?, ?)', [
+        acme.organizationId,
+        user.id,
+        'Ancien sujet ✓',
+        'Corps d’avant 😀',
+      ]),
     );
-    await dataSource.runMigrations({ transaction: 'each' });
+    await writeDirectly(app, (writer) =>
+      writer.query('INSERT INTO files (organization_id, user_id, name, size_bytes, sha256, storage_key) VALUES (?, ?, ?, ?, ?, ?)', [
+        acme.organizationId,
+        user.id,
+        'rapport été.txt',
+        bytes.length,
+        sha256(bytes),
+        storageKey,
+      ]),
+    );
+    await writeDirectly(app, (writer) => writer.runMigrations({ transaction: 'each' }));
 
     const readBack = async (): Promise<void> => {
       const messages = await adminRequest(app, 'get', `/admin/v1/users/${user.id}/messages`, acme.apiKey).expect(200);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Settings } from '../../../src/config/settings';
 import { encryptedFileSize, FILE_CHUNK_BYTES } from '../../../src/content-encryption/file-format';
 import { adminRequest, adminSignatureHeaders, bootstrapOrganization, BootstrappedOrganization } from '../../support/admin-api';
+import { writeDirectly } from '../../support/direct-writes';
 import { createUser, sha256, uploadRequest } from '../../support/purge-fixtures';
 import { rememberSecret } from '../../support/secret-ledger';
 import { createTestApp } from '../../support/test-app';
@@ -151,7 +152,7 @@ describe('history read API', () => {
     await get(`/admin/v1/users/${own.id}/files/${strangerFile.id}/content`).expect(404);
     await get(`/admin/v1/users/${own.id}/files/not-a-number/content`).expect(404);
     const gone = await upload(own.id, 'gone.txt', Buffer.from('gone'));
-    await app.get(DataSource).query('DELETE FROM files WHERE id = ?', [gone.id]);
+    await writeDirectly(app, (dataSource) => dataSource.query('DELETE FROM files WHERE id = ?', [gone.id]));
     await get(`/admin/v1/users/${own.id}/files/${gone.id}/content`).expect(404);
   });
 
@@ -182,7 +183,9 @@ describe('history read API', () => {
       expect(response.body.message).toContain(`file ${file.id}`);
     }
     // A row naming a key the user never had: as damaged, not as shredded.
-    await app.get(DataSource).query('UPDATE files SET data_key_id = ? WHERE id = ?', ['00000000-0000-4000-8000-000000000000', rekeyed.id]);
+    await writeDirectly(app, (dataSource) =>
+      dataSource.query('UPDATE files SET data_key_id = ? WHERE id = ?', ['00000000-0000-4000-8000-000000000000', rekeyed.id]),
+    );
     expect((await get(`/admin/v1/users/${user.id}/files/${rekeyed.id}/content`).expect(422)).body.error).toBe('content_damaged');
   });
 

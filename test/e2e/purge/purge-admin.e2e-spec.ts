@@ -71,8 +71,12 @@ describe('admin visibility of purges, and queue metrics', () => {
       nextAttemptAt: null,
       mergedInto: null,
       mergedPurges: [],
-      // The user had no history under encryption, so no key: destroyed none, at the deactivation.
-      dataKeys: { destroyedAt: expect.any(String), destroyed: [], pending: [] },
+      // The history seeded through the API is sealed under the user's one data key, destroyed by the deactivation.
+      dataKeys: {
+        destroyedAt: expect.any(String),
+        destroyed: [{ id: expect.stringMatching(/^[0-9a-f-]{36}$/), destroyedAt: response.body.dataKeys.destroyedAt }],
+        pending: [],
+      },
       receipt: {
         userId: response.body.userId,
         userName: 'first@visibility.example.com',
@@ -86,7 +90,7 @@ describe('admin visibility of purges, and queue metrics', () => {
         digestMethod: expect.any(String),
         mergedPurges: [],
         dataKeysDestroyedAt: response.body.dataKeys.destroyedAt,
-        dataKeysDestroyed: [],
+        dataKeysDestroyed: response.body.dataKeys.destroyed,
       },
     });
     expect(response.body.bytesDeleted).toBeGreaterThan(0);
