@@ -2,7 +2,6 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { Module } from '@nestjs/common';
 import { Settings } from '../config/settings';
 import { MetricsRegistry } from '../metrics/metrics-registry';
-import { AbandonedUploadSweeper } from './abandoned-upload-sweeper';
 import { BlobStorage } from './blob-storage';
 import { LocalDiskBlobStorage } from './local-disk-blob-storage';
 import { MeasuredBlobStorage } from './measured-blob-storage';
@@ -22,9 +21,8 @@ import { StorageSweepMetrics } from './storage-sweep-metrics';
           : new MeasuredBlobStorage(new LocalDiskBlobStorage(settings.fileStorage.directory), 'local', registry);
       },
     },
-    AbandonedUploadSweeper,
     StorageSweepMetrics,
   ],
-  exports: [BlobStorage, AbandonedUploadSweeper, StorageSweepMetrics],
+  exports: [BlobStorage, StorageSweepMetrics],
 })
 export class StorageModule {}
