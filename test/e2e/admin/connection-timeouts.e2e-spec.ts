@@ -84,7 +84,10 @@ describe('connection timeouts', () => {
     expect(await closedWithin(connection, SLACK_MS)).not.toBeNull();
     expect(connection.status).toBe(400);
     expect(connection.header('content-type')).toBe(contentType);
-    expect(connection.json).toMatchObject({ ...shape, ['schemas' in shape ? 'detail' : 'message']: expect.stringContaining('not valid HTTP/1.1') });
+    expect(connection.json).toMatchObject({
+      ...shape,
+      ['schemas' in shape ? 'detail' : 'message']: expect.stringContaining('not valid HTTP/1.1'),
+    });
   });
 
   it('answers 408 in the SCIM error shape and disconnects a client that trickles a SCIM body; nothing is created', async () => {
