@@ -69,8 +69,7 @@ export function attachErrorFormats(fastify: FastifyInstance, formats: ErrorForma
   fastify.decorate('errorFormats', formats);
 }
 
-const UNCONFIGURED = new ErrorFormats();
-
+/** Before configureApp attaches them (or without an application), only the default format: nothing shared to register on. */
 export function errorFormatsOf(fastify: FastifyInstance | undefined): ErrorFormats {
-  return fastify?.errorFormats ?? UNCONFIGURED;
+  return fastify?.errorFormats ?? new ErrorFormats();
 }
