@@ -8,6 +8,7 @@ import { Logger } from 'pino';
 import { registerEarlyAuthentication } from './auth/early-authentication';
 import { CONTENT_SHA256_HEADER, NONCE_RULE, SIGNATURE_HEADERS, SIGNATURE_SCHEME } from './auth/request-signature';
 import { sendError } from './common/errors/all-exceptions.filter';
+import { attachErrorFormats, ErrorFormats, errorFormatsOf } from './common/errors/error-formats';
 import { connectionTimeoutOptions, registerBodyDeadline } from './common/http/connection-timeouts';
 import { formBodyParser } from './common/http/form-body';
 import { checkedJsonParser } from './common/http/json-body';
@@ -51,7 +52,7 @@ export function createHttpAdapter(settings: Settings = readSettings()): FastifyA
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: maxHeaderSize },
     // Errors Fastify's router raises before Nest sees the request (a malformed URL).
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
-      sendError(error, request, reply, frameworkErrorLogger),
+      sendError(error, request, reply, errorFormatsOf(request.server), frameworkErrorLogger),
   });
 }
 
@@ -63,7 +64,9 @@ export function configureApp(app: INestApplication): void {
   const fastifyApp = app as NestFastifyApplication;
   const fastify = fastifyApp.getHttpAdapter().getInstance();
   fastifyApp.useLogger(app.get(PinoNestLogger));
-  registerBodyDeadline(fastify, app.get(Settings).httpTimeouts.bodyMs, isStreamedUpload);
+  // Answers given outside Nest (Node's client errors, Fastify's router) use the formats features registered.
+  attachErrorFormats(fastify, app.get(ErrorFormats));
+  registerBodyDeadline(fastify, app.get(Settings).httpTimeouts.bodyMs, isStreamedUpload, app.get(ErrorFormats));
   fastify.addHook('onRequest', securityHeaders());
   registerAccessLog(fastify, app.get<Logger>(ROOT_LOGGER));
   registerHttpMetrics(fastify, app.get(HttpMetrics));

@@ -4,6 +4,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { ErrorsModule } from './common/errors/errors.module';
 import { RequestValidationPipe } from './common/validation/request-validation.pipe';
 import { SingleValuedQueryPipe } from './common/validation/single-valued-query.pipe';
 import { ConfigModule } from './config/config.module';
@@ -25,6 +26,7 @@ import { UsersModule } from './users/users.module';
 @Module({
   imports: [
     ConfigModule,
+    ErrorsModule,
     LoggingModule,
     DatabaseModule,
     HealthModule,

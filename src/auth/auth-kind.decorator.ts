@@ -1,18 +1,18 @@
 import { applyDecorators, SetMetadata, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiSecurity } from '@nestjs/swagger';
+import { AUTH_KIND, PublicRoute } from '../common/public-route';
 import { AdminSignatureGuard } from './admin-signature.guard';
 import { SIGNATURE_HEADERS } from './request-signature';
 import { ScimAuthGuard } from './scim-auth.guard';
 import { ScimRequestLimitInterceptor } from './scim-request-limit.interceptor';
 
-export const AUTH_KIND = 'auth:kind';
+export { AUTH_KIND, PublicRoute };
+
+/** Every route declares one of these (PublicRoute, AdminAuth, ...); DeclaredAuthGuard refuses any route that does not. */
 // sso: SAML service-provider endpoints (the organization comes from the host; the ACS checks the posted
 // assertion itself); session: a sign-in session cookie (src/sso/session-auth.ts); console: a web console
 // page, whose session cookie src/console/console-gate.ts checks (signed-out visitors go to /login).
 export type AuthKind = 'public' | 'admin' | 'scim' | 'sso' | 'session' | 'console';
-
-/** Every route declares one of these; DeclaredAuthGuard refuses any route that does not. */
-export const PublicRoute = (): MethodDecorator & ClassDecorator => SetMetadata(AUTH_KIND, 'public' satisfies AuthKind);
 
 export const AdminAuth = (): MethodDecorator & ClassDecorator =>
   applyDecorators(

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { INestApplication, Logger } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { sendError } from '../common/errors/all-exceptions.filter';
+import { ErrorFormats } from '../common/errors/error-formats';
 import { AdminRequestAuthenticator } from './admin-request-authenticator';
 import { ScimRequestAuthenticator } from './scim-request-authenticator';
 
@@ -31,6 +32,7 @@ export function audienceOfRoute(template: string | undefined): 'admin' | 'scim' 
 export function registerEarlyAuthentication(fastify: FastifyInstance, app: INestApplication): void {
   const admin = app.get(AdminRequestAuthenticator);
   const scim = app.get(ScimRequestAuthenticator);
+  const errorFormats = app.get(ErrorFormats);
   deferContinueUntilAuthenticated(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     const audience = audienceOfRoute(request.routeOptions.url);
@@ -40,7 +42,7 @@ export function registerEarlyAuthentication(fastify: FastifyInstance, app: INest
     try {
       await (audience === 'admin' ? admin.authenticateEarly(request) : scim.authenticateEarly(request));
     } catch (error) {
-      sendError(error, request, reply, errorLogger);
+      sendError(error, request, reply, errorFormats, errorLogger);
       return reply;
     }
   });

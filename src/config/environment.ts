@@ -16,7 +16,6 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
-import { DEFAULT_MAX_FILTER_CLAUSES } from '../scim/filter/filter-limits';
 
 export const NODE_ENVIRONMENTS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -52,6 +51,14 @@ const usesMysql = (env: Environment): boolean => env.DATABASE_URL !== undefined;
 const usesSqlite = (env: Environment): boolean => env.DATABASE_URL === undefined;
 const usesRedis = (env: Environment): boolean => env.REDIS_URL !== undefined;
 const usesS3 = (env: Environment): boolean => env.STORAGE_DRIVER === 's3';
+
+/**
+ * Comparisons and presence tests one SCIM filter may hold, unless configured otherwise
+ * (SCIM_FILTER_MAX_CLAUSES). Okta sends one (`userName eq`), Entra at most three; each clause
+ * that is not an indexed equality is a scan of the organization's users, so their number is what
+ * a filter costs.
+ */
+export const DEFAULT_SCIM_FILTER_MAX_CLAUSES = 10;
 
 /**
  * Every setting the service reads, with its default. `.env.example` documents each one;
@@ -189,7 +196,7 @@ export class Environment {
   @IsInt()
   @Min(1)
   @Max(1000)
-  SCIM_FILTER_MAX_CLAUSES = DEFAULT_MAX_FILTER_CLAUSES;
+  SCIM_FILTER_MAX_CLAUSES = DEFAULT_SCIM_FILTER_MAX_CLAUSES;
 
   /** MySQL/MariaDB only: longest a filtered SCIM list query may run, in ms (0: no limit). */
   @Transform(toInteger)

@@ -1,7 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { PublicRoute } from '../auth/auth-kind.decorator';
+import { PublicRoute } from '../common/public-route';
 import { MetricsRegistry } from './metrics-registry';
 
 /** Prometheus scrape endpoint. Public like the health checks: counts and timings only, nothing per user. */

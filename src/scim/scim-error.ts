@@ -1,4 +1,5 @@
-import { HttpException } from '@nestjs/common';
+import type { ErrorFormat } from '../common/errors/error-formats';
+import { ProblemKind, RequestProblem } from '../common/errors/request-problem';
 
 /** The SCIM wire format of errors (RFC 7644 §3.12) and of every SCIM response body. */
 export const SCIM_MEDIA_TYPE = 'application/scim+json; charset=utf-8';
@@ -41,13 +42,38 @@ export function scimErrorBody(status: number, detail: string, scimType?: ScimTyp
   });
 }
 
-/** An HTTP error that SCIM routes render with a scimType. */
-export class ScimException extends HttpException {
-  constructor(
-    status: number,
-    detail: string,
-    readonly scimType?: ScimType,
-  ) {
-    super(detail, status);
+/** The scimType of each problem kind that common code and the domain raise. */
+const SCIM_TYPE_OF_KIND: Readonly<Record<ProblemKind, ScimType>> = {
+  invalidSyntax: 'invalidSyntax',
+  invalidValue: 'invalidValue',
+  invalidFilter: 'invalidFilter',
+  invalidPath: 'invalidPath',
+  noTarget: 'noTarget',
+  uniqueness: 'uniqueness',
+  mutability: 'mutability',
+};
+
+export function scimTypeOf(kind: ProblemKind | undefined): ScimType | undefined {
+  return kind === undefined ? undefined : SCIM_TYPE_OF_KIND[kind];
+}
+
+const BASIC_CHALLENGE: Readonly<Record<string, string>> = { 'WWW-Authenticate': 'Basic realm="SCIM", charset="UTF-8"' };
+
+/** Errors under /scim, registered with ErrorFormats by ScimModule. */
+export const SCIM_ERROR_FORMAT: ErrorFormat = {
+  name: 'scim',
+  matches: isScimPath,
+  // A 401 challenges for SCIM's Basic credentials, whatever the exception asked for.
+  render: ({ status, detail, kind }) => ({
+    contentType: SCIM_MEDIA_TYPE,
+    headers: status === 401 ? { ...BASIC_CHALLENGE } : {},
+    body: scimErrorBody(status, detail, scimTypeOf(kind)),
+  }),
+};
+
+/** An HTTP error raised by SCIM-only code; its kind becomes the response's scimType. */
+export class ScimException extends RequestProblem {
+  get scimType(): ScimType | undefined {
+    return scimTypeOf(this.kind);
   }
 }

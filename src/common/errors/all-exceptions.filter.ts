@@ -1,20 +1,22 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isScimPath, SCIM_MEDIA_TYPE, scimErrorBody } from '../../scim/scim-error';
+import { ErrorFormats } from './error-formats';
 import { describeError } from './error-response';
 import { HttpExceptionWithHeaders } from './response-headers';
 
 /**
- * Every error response: SCIM Error schema under /scim, one JSON shape elsewhere.
- * Unexpected faults are logged with the request id and answered without internals.
+ * Every error response, in the format registered for its path (ErrorFormats), the admin JSON shape
+ * by default. Unexpected faults are logged with the request id and answered without internals.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(private readonly formats: ErrorFormats) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    sendError(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), this.logger);
+    sendError(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), this.formats, this.logger);
   }
 }
 
@@ -22,7 +24,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
  * Answers `exception` in this service's error shapes. Also used for the errors Fastify raises
  * before Nest sees a request (a malformed URL), so those get the same bodies.
  */
-export function sendError(exception: unknown, req: FastifyRequest, res: FastifyReply, logger: Pick<Logger, 'error'>): void {
+export function sendError(
+  exception: unknown,
+  req: FastifyRequest,
+  res: FastifyReply,
+  formats: ErrorFormats,
+  logger: Pick<Logger, 'error'>,
+): void {
   const described = describeError(exception);
   const requestId = typeof req.id === 'string' ? req.id : undefined;
   const path = req.url.split('?', 1)[0] ?? '';
@@ -45,20 +53,16 @@ export function sendError(exception: unknown, req: FastifyRequest, res: FastifyR
   if (!req.raw.complete) {
     res.header('Connection', 'close');
   }
-  if (isScimPath(path)) {
-    if (described.status === 401) {
-      res.header('WWW-Authenticate', 'Basic realm="SCIM", charset="UTF-8"');
-    }
-    void res
-      .status(described.status)
-      .type(SCIM_MEDIA_TYPE)
-      .send(scimErrorBody(described.status, described.detail, described.scimType));
-    return;
+  const rendered = formats.formatFor(path).render({
+    status: described.status,
+    code: described.code,
+    detail: described.detail,
+    kind: described.kind,
+    requestId,
+    exceptionHeaders: exception instanceof HttpExceptionWithHeaders ? exception.responseHeaders : {},
+  });
+  for (const [name, value] of Object.entries(rendered.headers)) {
+    res.header(name, value);
   }
-  if (exception instanceof HttpExceptionWithHeaders) {
-    for (const [name, value] of Object.entries(exception.responseHeaders)) {
-      res.header(name, value);
-    }
-  }
-  void res.status(described.status).send({ statusCode: described.status, error: described.code, message: described.detail, requestId });
+  void res.status(described.status).type(rendered.contentType).send(rendered.body);
 }

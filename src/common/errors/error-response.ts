@@ -1,13 +1,13 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { isScimType, ScimException, ScimType } from '../../scim/scim-error';
 import { DomainError, DomainErrorCode } from '../domain-error';
+import { isProblemKind, ProblemKind, RequestProblem } from './request-problem';
 
 /** What any failure turns into, before it is rendered for its audience. */
 export type ErrorDescription = {
   status: number;
   code: string;
   detail: string;
-  scimType?: ScimType;
+  kind?: ProblemKind;
   headers: Record<string, string>;
   /** Details of an unexpected fault go to the log only. */
   unexpected: boolean;
@@ -15,17 +15,17 @@ export type ErrorDescription = {
 
 export const STORAGE_RETRY_AFTER_SECONDS = 5;
 
-const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; scimType?: ScimType; retryAfterSeconds?: number }> = {
+const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; kind?: ProblemKind; retryAfterSeconds?: number }> = {
   [DomainErrorCode.NotFound]: { status: HttpStatus.NOT_FOUND },
   [DomainErrorCode.Conflict]: { status: HttpStatus.CONFLICT },
-  [DomainErrorCode.HostnameTaken]: { status: HttpStatus.CONFLICT, scimType: 'uniqueness' },
-  [DomainErrorCode.UserNameTaken]: { status: HttpStatus.CONFLICT, scimType: 'uniqueness' },
+  [DomainErrorCode.HostnameTaken]: { status: HttpStatus.CONFLICT, kind: 'uniqueness' },
+  [DomainErrorCode.UserNameTaken]: { status: HttpStatus.CONFLICT, kind: 'uniqueness' },
   [DomainErrorCode.ApiKeyRevoked]: { status: HttpStatus.CONFLICT },
   [DomainErrorCode.LastAdministrator]: { status: HttpStatus.CONFLICT },
   [DomainErrorCode.UserInactive]: { status: HttpStatus.CONFLICT },
-  [DomainErrorCode.InvalidInput]: { status: HttpStatus.BAD_REQUEST, scimType: 'invalidValue' },
-  [DomainErrorCode.UserNameImmutable]: { status: HttpStatus.BAD_REQUEST, scimType: 'mutability' },
-  [DomainErrorCode.ExternalIdImmutable]: { status: HttpStatus.BAD_REQUEST, scimType: 'mutability' },
+  [DomainErrorCode.InvalidInput]: { status: HttpStatus.BAD_REQUEST, kind: 'invalidValue' },
+  [DomainErrorCode.UserNameImmutable]: { status: HttpStatus.BAD_REQUEST, kind: 'mutability' },
+  [DomainErrorCode.ExternalIdImmutable]: { status: HttpStatus.BAD_REQUEST, kind: 'mutability' },
   [DomainErrorCode.PreconditionFailed]: { status: HttpStatus.PRECONDITION_FAILED },
   [DomainErrorCode.PayloadTooLarge]: { status: HttpStatus.PAYLOAD_TOO_LARGE },
   [DomainErrorCode.UnsupportedMediaType]: { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE },
@@ -35,13 +35,13 @@ const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; scimType?: ScimTy
   [DomainErrorCode.ContentDamaged]: { status: HttpStatus.UNPROCESSABLE_ENTITY },
 };
 
-/** Errors of the SCIM wire-format parsers (filters, PATCH) carry a scimType and mean 400. */
-function scimRequestError(error: unknown): { scimType: ScimType; detail: string } | null {
+/** A feature's own parser errors (outside HTTP) may carry a problem kind: they mean 400. */
+function kindedRequestError(error: unknown): { kind: ProblemKind; detail: string } | null {
   if (!(error instanceof Error)) {
     return null;
   }
-  const scimType = (error as { scimType?: unknown }).scimType;
-  return isScimType(scimType) ? { scimType, detail: error.message } : null;
+  const kind = (error as { problemKind?: unknown }).problemKind;
+  return isProblemKind(kind) ? { kind, detail: error.message } : null;
 }
 
 const STATUS_CODES: Record<number, string> = {
@@ -114,7 +114,7 @@ export function describeError(error: unknown): ErrorDescription {
     const mapped = DOMAIN_STATUS[error.code];
     const headers: Record<string, string> =
       mapped.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(mapped.retryAfterSeconds) };
-    return { status: mapped.status, code: error.code, detail: error.message, scimType: mapped.scimType, headers, unexpected: false };
+    return { status: mapped.status, code: error.code, detail: error.message, kind: mapped.kind, headers, unexpected: false };
   }
   if ((error as { code?: unknown } | null)?.code === 'FST_ERR_BAD_URL') {
     return {
@@ -132,7 +132,7 @@ export function describeError(error: unknown): ErrorDescription {
       status: bodyStatus,
       code: STATUS_CODES[bodyStatus] ?? `http_${bodyStatus}`,
       detail: BODY_ERROR_DETAIL[bodyStatus] ?? BODY_ERROR_DETAIL[HttpStatus.BAD_REQUEST],
-      scimType: bodyStatus === Number(HttpStatus.BAD_REQUEST) ? 'invalidSyntax' : undefined,
+      kind: bodyStatus === Number(HttpStatus.BAD_REQUEST) ? 'invalidSyntax' : undefined,
       headers: {},
       unexpected: false,
     };
@@ -143,18 +143,18 @@ export function describeError(error: unknown): ErrorDescription {
       status,
       code: STATUS_CODES[status] ?? `http_${status}`,
       detail: httpDetail(error),
-      scimType: error instanceof ScimException ? error.scimType : undefined,
+      kind: error instanceof RequestProblem ? error.kind : undefined,
       headers: retryAfterHeader(error),
-      unexpected: status >= 500 && !(error instanceof ScimException),
+      unexpected: status >= 500 && !(error instanceof RequestProblem),
     };
   }
-  const scimError = scimRequestError(error);
-  if (scimError) {
+  const kinded = kindedRequestError(error);
+  if (kinded) {
     return {
       status: HttpStatus.BAD_REQUEST,
       code: 'bad_request',
-      detail: scimError.detail,
-      scimType: scimError.scimType,
+      detail: kinded.detail,
+      kind: kinded.kind,
       headers: {},
       unexpected: false,
     };

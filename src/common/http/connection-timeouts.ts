@@ -3,8 +3,8 @@ import type { Socket } from 'node:net';
 import { Logger, RequestTimeoutException } from '@nestjs/common';
 import type { ConnectionError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpTimeoutSettings } from '../../config/settings';
-import { isScimPath, SCIM_MEDIA_TYPE, scimErrorBody } from '../../scim/scim-error';
 import { sendError } from '../errors/all-exceptions.filter';
+import { ErrorFormats, errorFormatsOf } from '../errors/error-formats';
 
 /**
  * The Fastify server options that bound how long a client may hold a connection, so sockets
@@ -32,23 +32,27 @@ export function connectionTimeoutOptions(timeouts: HttpTimeoutSettings) {
 
 /**
  * Errors Node raises before a request exists (slow or oversized headers, malformed HTTP) are
- * answered in the error shape of the path, when the request line arrived (Node hands over the
- * bytes it read with parse errors), else in the admin shape.
+ * answered in the error format of the path (from the application's ErrorFormats on the Fastify
+ * instance, which Fastify binds as `this`), when the request line arrived (Node hands over the
+ * bytes it read with parse errors), else in the default shape.
  */
-function clientErrorAnswerer(timeouts: HttpTimeoutSettings): (error: ClientError, socket: Socket) => void {
-  return (error, socket) => {
+function clientErrorAnswerer(timeouts: HttpTimeoutSettings): (this: FastifyInstance, error: ClientError, socket: Socket) => void {
+  return function (this: FastifyInstance, error, socket) {
     if (error.code === 'ECONNRESET' || socket.destroyed) {
       return;
     }
     const [status, code, detail] = describeClientError(error, timeouts);
     const requestLine = /^[A-Za-z]+ (\S+)/.exec(receivedBytes(error));
-    const scim = requestLine !== null && isScimPath(requestLine[1]);
-    const body = scim ? scimErrorBody(status, detail) : JSON.stringify({ statusCode: status, error: code, message: detail });
+    const format = errorFormatsOf(this).formatFor(requestLine?.[1] ?? '');
+    const { contentType, headers, body } = format.render({ status, code, detail, exceptionHeaders: {} });
+    const extra = Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
     // Node's own rule: never write into a response that has already started on this socket.
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (socket.writable && !inFlight?.headersSent) {
       socket.write(
-        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: ${scim ? SCIM_MEDIA_TYPE : 'application/json; charset=utf-8'}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n${extra}Content-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       );
     }
     socket.destroy();
@@ -95,11 +99,12 @@ export function registerBodyDeadline(
   fastify: FastifyInstance,
   bodyTimeoutMs: number,
   readsOwnBody: (request: FastifyRequest) => boolean,
+  formats: ErrorFormats,
 ): void {
   const deadlines = new WeakMap<FastifyRequest, NodeJS.Timeout>();
   fastify.addHook('onRequest', (request, reply, done) => {
     if (hasBody(request) && !readsOwnBody(request)) {
-      const timer = setTimeout(() => answerSlowBody(request, reply, bodyTimeoutMs), bodyTimeoutMs);
+      const timer = setTimeout(() => answerSlowBody(request, reply, bodyTimeoutMs, formats), bodyTimeoutMs);
       timer.unref();
       deadlines.set(request, timer);
     }
@@ -122,12 +127,12 @@ function hasBody(request: FastifyRequest): boolean {
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-function answerSlowBody(request: FastifyRequest, reply: FastifyReply, bodyTimeoutMs: number): void {
+function answerSlowBody(request: FastifyRequest, reply: FastifyReply, bodyTimeoutMs: number, formats: ErrorFormats): void {
   if (request.raw.complete || request.raw.destroyed || reply.sent) {
     return;
   }
   const error = new RequestTimeoutException(
     `The request body did not arrive within ${bodyTimeoutMs} ms of its headers; send it without pausing.`,
   );
-  sendError(error, request, reply, logger);
+  sendError(error, request, reply, formats, logger);
 }

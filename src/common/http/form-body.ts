@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyRequest } from 'fastify';
-import { ScimException } from '../../scim/scim-error';
+import { RequestProblem } from '../errors/request-problem';
 
 type Done = (error: Error | null, value?: unknown) => void;
 
@@ -18,18 +18,18 @@ export function formBodyParser(formRoutes: ReadonlySet<string>): (request: Fasti
       return;
     }
     if (!formRoutes.has(request.routeOptions.url ?? '')) {
-      throw new ScimException(
+      throw new RequestProblem(
         415,
         'Forms are not accepted: send the body as JSON (application/json, or application/scim+json under /scim).',
       );
     }
     if (!isUtf8(body)) {
-      throw new ScimException(400, 'The form is not valid UTF-8.');
+      throw new RequestProblem(400, 'The form is not valid UTF-8.');
     }
     const fields: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const [name, value] of new URLSearchParams(body.toString('utf8'))) {
       if (Object.hasOwn(fields, name)) {
-        throw new ScimException(400, `The form field ${JSON.stringify(name.slice(0, 40))} is given more than once.`);
+        throw new RequestProblem(400, `The form field ${JSON.stringify(name.slice(0, 40))} is given more than once.`);
       }
       fields[name] = value;
     }

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { ScimException } from '../../scim/scim-error';
+import { RequestProblem } from '../errors/request-problem';
 import { checkedJsonParser, MAX_JSON_NESTING_DEPTH, nestsDeeperThan } from './json-body';
 
 const nested = (depth: number, inner = '1'): string => `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`;
@@ -49,12 +49,12 @@ describe('checkedJsonParser', () => {
     return result.value;
   }
 
-  function refusal(body: Buffer | string, contentType?: string): ScimException {
+  function refusal(body: Buffer | string, contentType?: string): RequestProblem {
     try {
       parse(body, contentType);
     } catch (error) {
-      expect(error).toBeInstanceOf(ScimException);
-      return error as ScimException;
+      expect(error).toBeInstanceOf(RequestProblem);
+      return error as RequestProblem;
     }
     throw new Error('expected a refusal');
   }
@@ -90,7 +90,7 @@ describe('checkedJsonParser', () => {
   ])('refuses %s with 400 invalidSyntax', (_case, body) => {
     const error = refusal(body);
     expect(error.getStatus()).toBe(400);
-    expect(error.scimType).toBe('invalidSyntax');
+    expect(error.kind).toBe('invalidSyntax');
     expect(error.message).toContain('not valid UTF-8');
   });
 
@@ -102,7 +102,7 @@ describe('checkedJsonParser', () => {
     ['one deep inside', '{"a":[{"b":["x","\\uD83D"]}]}'],
   ])('refuses %s escaped in a string', (_case, body) => {
     const error = refusal(body);
-    expect(error.scimType).toBe('invalidSyntax');
+    expect(error.kind).toBe('invalidSyntax');
     expect(error.message).toContain('surrogate');
   });
 
@@ -113,7 +113,7 @@ describe('checkedJsonParser', () => {
   it(`accepts ${MAX_JSON_NESTING_DEPTH} levels and refuses one more with 400 invalidSyntax`, () => {
     expect(parse(nested(MAX_JSON_NESTING_DEPTH))).toBeDefined();
     const error = refusal(nested(MAX_JSON_NESTING_DEPTH + 1));
-    expect(error.scimType).toBe('invalidSyntax');
+    expect(error.kind).toBe('invalidSyntax');
     expect(error.message).toContain(`more than ${MAX_JSON_NESTING_DEPTH} levels`);
   });
 

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyRequest } from 'fastify';
-import { ScimException } from '../../scim/scim-error';
+import { RequestProblem } from '../errors/request-problem';
 
 /**
  * Real SCIM and admin bodies nest a handful of levels (a PatchOp value holding an extension's
@@ -57,7 +57,7 @@ function assertUtf8Declared(contentType: string | undefined): void {
       .replace(/^"(.*)"$/, '$1');
     if (charset.toLowerCase() !== 'utf-8') {
       const shown = charset.length > 40 ? `${charset.slice(0, 37)}...` : charset;
-      throw new ScimException(
+      throw new RequestProblem(
         415,
         `The body is declared as charset=${shown}; only UTF-8 is accepted: send it as UTF-8 with charset=utf-8 or no charset.`,
       );
@@ -134,6 +134,6 @@ function containsLoneSurrogate(value: unknown): boolean {
   return false;
 }
 
-function invalidSyntax(detail: string): ScimException {
-  return new ScimException(400, detail, 'invalidSyntax');
+function invalidSyntax(detail: string): RequestProblem {
+  return new RequestProblem(400, detail, 'invalidSyntax');
 }

@@ -1,5 +1,5 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
-import { ScimException } from '../../scim/scim-error';
+import { RequestProblem } from '../errors/request-problem';
 
 /**
  * A repeated query parameter (`?name=a&name=b`) reaches a handler as an array where every route
@@ -26,7 +26,7 @@ export class SingleValuedQueryPipe implements PipeTransform {
 function assertSingle(name: string, value: unknown): void {
   if (Array.isArray(value)) {
     const shown = name.length > 40 ? `${name.slice(0, 37)}...` : name;
-    throw new ScimException(
+    throw new RequestProblem(
       400,
       `The query parameter ${JSON.stringify(shown)} is given ${value.length} times; give it once.`,
       'invalidValue',

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
-import { normalizeUserName, USER_NAME_KEY_MAX_LENGTH } from '../../users/caseless-text';
+import { normalizeUserName, USER_NAME_KEY_MAX_LENGTH } from './caseless-text';
 import { forEachUserBatch, isMysql, UserRow } from './user-rows';
 
 const KEY_COLUMN = 'user_name_normalized';

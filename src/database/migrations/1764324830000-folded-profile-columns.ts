@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
-import { foldedOrNull } from '../../users/caseless-text';
+import { foldedOrNull } from './caseless-text';
 import { forEachUserBatch } from './user-rows';
 
 // Three times the source column: full case folding turns one character into at most three.

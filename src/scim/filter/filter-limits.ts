@@ -1,14 +1,10 @@
+import { DEFAULT_SCIM_FILTER_MAX_CLAUSES } from '../../config/environment';
 import { ScimFilterError } from './scim-filter.error';
 
 export const MAX_FILTER_LENGTH = 4096;
 export const MAX_FILTER_DEPTH = 50;
-/**
- * Comparisons and presence tests one filter may hold, unless configured otherwise
- * (SCIM_FILTER_MAX_CLAUSES). Okta sends one (`userName eq`), Entra at most three; each clause
- * that is not an indexed equality is a scan of the organization's users, so their number is what
- * a filter costs.
- */
-export const DEFAULT_MAX_FILTER_CLAUSES = 10;
+/** The setting's default (config owns it: infrastructure imports no feature). */
+export const DEFAULT_MAX_FILTER_CLAUSES = DEFAULT_SCIM_FILTER_MAX_CLAUSES;
 
 /**
  * Rejects what would make the filter library slow or recurse deeply, before it runs:

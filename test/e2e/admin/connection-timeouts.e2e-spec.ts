@@ -75,6 +75,21 @@ describe('connection timeouts', () => {
     expect(connection.json).toMatchObject({ statusCode: 408, error: 'request_timeout', message: expect.stringContaining('headers') });
   });
 
+  it.each([
+    ['the SCIM error shape on a SCIM path', '/scim/v2/Users', 'application/scim+json; charset=utf-8', { schemas: [ERROR], status: '400' }],
+    ['the admin error shape elsewhere', '/admin/v1/api-keys', 'application/json; charset=utf-8', { statusCode: 400, error: 'bad_request' }],
+  ])('answers HTTP that Node cannot parse in %s, before any request exists', async (_case, path, contentType, shape) => {
+    const connection = await open();
+    connection.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header: 1\r\n\r\n`);
+    expect(await closedWithin(connection, SLACK_MS)).not.toBeNull();
+    expect(connection.status).toBe(400);
+    expect(connection.header('content-type')).toBe(contentType);
+    expect(connection.json).toMatchObject({
+      ...shape,
+      ['schemas' in shape ? 'detail' : 'message']: expect.stringContaining('not valid HTTP/1.1'),
+    });
+  });
+
   it('answers 408 in the SCIM error shape and disconnects a client that trickles a SCIM body; nothing is created', async () => {
     const body = JSON.stringify(oktaUser('slow.body@example.com'));
     const connection = await open();
