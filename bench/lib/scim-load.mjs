@@ -91,7 +91,8 @@ function summarize(result, durationMs) {
   };
 }
 
-async function cannon(state, options) {
+/** An autocannon run against state.server, with the server's CPU time per request. */
+export async function cannon(state, options) {
   const pid = state.server.proc.pid;
   const cpuBefore = cpuTimeOf(pid);
   const started = performance.now();
