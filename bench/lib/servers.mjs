@@ -44,6 +44,7 @@ export function createSetup(kind, context) {
     setupDir,
     redisKeyPrefix,
     databaseFor,
+    distDir,
 
     /** The product's environment: production build, quiet logs, loopback, its own data. */
     productEnv({ port, dataDir, target }) {
