@@ -6,6 +6,7 @@
 //   npm run bench -- --smoke           a few seconds per setup; exit 1 on any error or wrong body, never on numbers
 //   npm run bench -- --cpu-prof        also write V8 CPU profiles of the product (bench/results/profiles/)
 //   npm run bench -- --skip-storage    leave out the storage drivers' figures (local disk and S3, bench/lib/storage.mjs)
+//   npm run bench -- --scenarios history --history-file-mb 20   history content alone, a smaller file
 //
 // Progress goes to stderr, the tables to stdout, the figures to bench/results/<date>-<db>.json.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { setTimeout as sleepMs } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mysqlServerAnswers, schemaOf } from './lib/db.mjs';
+import { HISTORY, MIB, runHistoryScenario } from './lib/history.mjs';
 import { formatHostileTable, runHostileFilterScenario } from './lib/hostile-filter.mjs';
 import { exitedCleanly, killAllNow, loggedErrors, rssOf } from './lib/processes.mjs';
 import { runPurgeScenario } from './lib/purge.mjs';
@@ -43,6 +45,7 @@ const { values: args } = parseArgs({
     'import-connections': { type: 'string' },
     scenarios: { type: 'string' },
     'hostile-connections': { type: 'string' },
+    'history-file-mb': { type: 'string' },
     'normal-connections': { type: 'string' },
     'skip-purge': { type: 'boolean', default: false },
     'skip-startup': { type: 'boolean', default: false },
@@ -69,11 +72,14 @@ if (args.help) {
   --duration S            seconds per measured scenario (default 10; BENCH_DURATION)
   --warmup S              unmeasured seconds before each scenario (default 2)
   --import-connections N  concurrent clients of the bulk import (default 8)
-  --scenarios a,b         subset of ${[...SCENARIOS, HOSTILE].join(',')}
+  --scenarios a,b         subset of ${[...SCENARIOS, HOSTILE, HISTORY].join(',')}
                           (${HOSTILE}: normal GET by id and userName eq traffic alone, then beside clients of a second
                           credential looping the issue's 161-clause filter, then a 10-clause one; product only)
   --hostile-connections N hostile filter clients (default 4 on SQLite, 16 on MariaDB + Redis)
   --normal-connections N  normal clients of the hostile scenario, half GET by id, half userName eq (default 4)
+                          (${HISTORY}: signed message create and read, then one file up- and downloaded 3 times
+                          through the product and through the baseline's unencrypted endpoints)
+  --history-file-mb N     MiB of the history scenario's file (default 100; smoke 1)
   --purge-items N         files and messages each of the purge scenario (default 10000 each = 20,000 items)
   --purge-large-items N   files and messages each of the RSS purge (default 50000 each = 100,000 items)
   --skip-purge, --skip-startup
@@ -108,25 +114,30 @@ const options = {
   purgeLargeItems: number(args['purge-large-items'], 'BENCH_PURGE_LARGE_ITEMS', smoke ? 50 : 50_000),
   startupRuns: smoke ? 1 : 3,
   startupIdleSeconds: smoke ? 0.5 : 3,
-  scenarios: args.scenarios ? args.scenarios.split(',').map((name) => name.trim()) : [HOSTILE, ...SCENARIOS],
+  scenarios: args.scenarios ? args.scenarios.split(',').map((name) => name.trim()) : [HOSTILE, ...SCENARIOS, HISTORY],
   // Per setup when not given: the issue's figures were 4 clients on SQLite, 16 on MariaDB.
   hostileConnections:
     args['hostile-connections'] === undefined && process.env.BENCH_HOSTILE_CONNECTIONS === undefined
       ? null
       : number(args['hostile-connections'], 'BENCH_HOSTILE_CONNECTIONS', 4),
   normalConnections: number(args['normal-connections'], 'BENCH_NORMAL_CONNECTIONS', smoke ? 2 : 4),
+  historyFileMb: number(args['history-file-mb'], 'BENCH_HISTORY_FILE_MB', smoke ? 1 : 100),
   logLevel: args['log-level'],
   mysqlServerUrl: process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
   redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
 };
 for (const name of options.scenarios) {
-  if (!SCENARIOS.includes(name) && name !== HOSTILE) {
-    console.error(`unknown scenario "${name}" (use ${[...SCENARIOS, HOSTILE].join(', ')})`);
+  if (!SCENARIOS.includes(name) && name !== HOSTILE && name !== HISTORY) {
+    console.error(`unknown scenario "${name}" (use ${[...SCENARIOS, HOSTILE, HISTORY].join(', ')})`);
     process.exit(2);
   }
 }
 if (!['sqlite', 'mysql', 'both'].includes(args.db)) {
   console.error('--db must be sqlite, mysql or both');
+  process.exit(2);
+}
+if (options.historyFileMb <= 0) {
+  console.error('--history-file-mb must be above 0');
   process.exit(2);
 }
 if (options.users < 10) {
@@ -153,6 +164,7 @@ const partialRun =
     options.importConnections !== 8 ||
     options.hostileConnections !== null ||
     options.normalConnections !== 4 ||
+    options.historyFileMb !== 100 ||
     options.purgeItems !== 10_000 ||
     options.purgeLargeItems !== 50_000);
 
@@ -237,6 +249,7 @@ async function runSetup(kind, context) {
     startup: null,
     bulkImport: null,
     hostileFilter: null,
+    history: null,
     scenarios: {},
     purge: null,
     samples: {},
@@ -263,10 +276,15 @@ async function runSetup(kind, context) {
     }
 
     log(`${setup.label}: starting the product and the baseline`);
-    const product = await setup.startProduct('main', { cpuProfileDir: context.cpuProfileDir });
+    // The history file may be larger than the product's default upload limit (100 MiB).
+    const fileBytes = Math.round(options.historyFileMb * MIB);
+    const product = await setup.startProduct('main', {
+      cpuProfileDir: context.cpuProfileDir,
+      extraEnv: fileBytes > 100 * MIB ? { FILE_UPLOAD_MAX_BYTES: String(fileBytes) } : {},
+    });
     servers.push(product);
     product.credentials = await setup.credentialsFor(product);
-    const baseline = await setup.startBaseline('baseline');
+    const baseline = await setup.startBaseline('baseline', { fileMaxBytes: Math.max(fileBytes, 100 * MIB) });
     servers.push(baseline);
     const [productSchema, baselineSchema] = await Promise.all([schemaOf(product.target), schemaOf(baseline.target)]);
     if (productSchema !== baselineSchema) {
@@ -341,6 +359,17 @@ async function runSetup(kind, context) {
       }
       result.scenarios[name] = entry;
       result.samples[name] = samples;
+    }
+
+    if (options.scenarios.includes(HISTORY)) {
+      result.history = await runHistoryScenario(product, baseline, {
+        connections: options.connections,
+        durationSeconds: options.durationSeconds,
+        warmupSeconds: options.warmupSeconds,
+        fileBytes,
+        log,
+      });
+      result.history.problems.forEach(problem);
     }
 
     result.productRssAfterLoad = rssOf(product.proc.pid);

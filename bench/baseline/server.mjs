@@ -1,4 +1,5 @@
-// The baseline: the fastest honest Node server for the five benchmarked SCIM requests, on the
+// The baseline: the fastest honest Node server for the five benchmarked SCIM requests (and, in
+// files.mjs, the unencrypted file path of the history scenario), on the
 // product's own schema. Plain node:http, no framework, no ORM, no logging; HTTP Basic checked
 // against a SHA-256 hash held in memory; mysql2 prepared statements or better-sqlite3.
 // Configured by environment (see bench/lib/servers.mjs, which starts it).
@@ -6,6 +7,7 @@ import { Buffer } from 'node:buffer';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import { URLSearchParams } from 'node:url';
+import { createFileRoutes } from './files.mjs';
 import { createMysqlStore } from './mysql-store.mjs';
 import {
   ERROR_SCHEMA,
@@ -34,6 +36,7 @@ const BODY_LIMIT = 1024 * 1024;
 const MAX_RESULTS = 200;
 const USERS_PATH = '/scim/v2/Users';
 const MAX_WRITE_ATTEMPTS = 3;
+const handleFiles = createFileRoutes(required('BASELINE_FILES_DIR'), Number(env.BASELINE_FILE_MAX_BYTES ?? 100 * 1024 * 1024));
 
 function required(name) {
   const value = env[name];
@@ -221,6 +224,16 @@ async function handle(req, res) {
   if (path === '/health/ready' || path === '/health/live') {
     send(res, 200, { status: (await store.ping()) ? 'ok' : 'error' });
     return;
+  }
+  if (path.startsWith('/bench/')) {
+    if (!authenticated(req)) {
+      req.resume();
+      sendError(res, 401, 'Authentication failed.');
+      return;
+    }
+    if (await handleFiles(req, res, path, (status, body) => send(res, status, body))) {
+      return;
+    }
   }
   if (path !== USERS_PATH && !path.startsWith(`${USERS_PATH}/`)) {
     sendError(res, 404, 'Not found.');

@@ -21,6 +21,9 @@ export const TARGETS = {
   purgeRssItems: 100_000,
   startupMs: 3000,
   idleRss: 150 * MB,
+  // Issue 13: encrypted history files against the baseline's unencrypted path, for a 100 MB file.
+  historyFileMinRatio: 0.8,
+  historyFileBytes: 100 * MB,
 };
 
 const fmt = {
@@ -78,6 +81,9 @@ export function tableRows(result) {
       met: verdict(ratio >= target.minRatio && entry.product.latencyMs.p99 < target.maxP99),
     });
   }
+  if (result.history) {
+    rows.push(...historyRows(result.history));
+  }
   if (purge) {
     if (!purge.available) {
       rows.push({
@@ -128,6 +134,44 @@ export function tableRows(result) {
       failures: '—',
       target: '< 3 s; idle RSS < 150 MB',
       met: verdict(startup.maxReadyMs < TARGETS.startupMs && startup.idleRss < TARGETS.idleRss),
+    });
+  }
+  return rows;
+}
+
+/** Message create/read (product only: the baseline has no messages) and the file throughput ratios. */
+function historyRows(history) {
+  const rows = [];
+  const messageRow = (scenario, summary) => ({
+    scenario,
+    product: fmt.rps(summary.rps),
+    baseline: '—',
+    ratio: '—',
+    productLatency: fmt.latency(summary),
+    baselineLatency: '—',
+    failures: `${summary.non2xx + summary.errors} / —`,
+    cpu: summary.cpuUsPerRequest ? `${summary.cpuUsPerRequest} / —` : '—',
+    target: '—',
+    met: 'n/a',
+  });
+  rows.push(messageRow('history: POST messages (signed, sealed)', history.messageCreate));
+  rows.push(messageRow(`history: GET messages?limit=${history.messageRead.limit} (decrypted)`, history.messageRead));
+  const { files } = history;
+  const size = `${(files.fileBytes / MB).toLocaleString('en-US', { maximumFractionDigits: 1 })} MiB`;
+  const applies = files.fileBytes >= TARGETS.historyFileBytes;
+  const mibs = (figures) => (figures.medianMiBPerSecond === null ? '—' : `${figures.medianMiBPerSecond} MiB/s`);
+  for (const direction of ['upload', 'download']) {
+    const entry = files[direction];
+    rows.push({
+      scenario: `history: ${direction} one ${size} file (median of ${files.runs}; baseline unencrypted)`,
+      product: mibs(entry.product),
+      baseline: mibs(entry.baseline),
+      ratio: fmt.ratio(entry.ratio),
+      productLatency: '—',
+      baselineLatency: '—',
+      failures: `${files.runs - entry.product.runsMiBPerSecond.length} / ${files.runs - entry.baseline.runsMiBPerSecond.length}`,
+      target: `≥ ${TARGETS.historyFileMinRatio}× (100 MB file)`,
+      met: verdict(applies && entry.ratio !== null ? entry.ratio >= TARGETS.historyFileMinRatio : applies ? false : null),
     });
   }
   return rows;

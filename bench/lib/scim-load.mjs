@@ -91,7 +91,8 @@ function summarize(result, durationMs) {
   };
 }
 
-async function cannon(state, options) {
+/** An autocannon run against state.server, with the server's CPU time per request. */
+export async function cannon(state, options) {
   const pid = state.server.proc.pid;
   const cpuBefore = cpuTimeOf(pid);
   const started = performance.now();
@@ -216,13 +217,13 @@ function scenarioRequests(name, state) {
       const pool = patchPool(state);
       const body = JSON.stringify({ schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', value: { active: false } }] });
       return {
-        maxOverallRequests: Math.max(1, pool.length - state.patchCursor),
+        maxOverallRequests: Math.max(1, patchLoadLeft(state)),
         requests: [
           {
             method: 'PATCH',
             setupRequest(request, context) {
-              // maxOverallRequests keeps the cursor within the pool; the last user is never sent twice.
-              const user = pool[Math.min(state.patchCursor, pool.length - 1)];
+              // maxOverallRequests keeps the cursor short of the user kept for the sample check.
+              const user = pool[Math.min(state.patchCursor, pool.length - 2)];
               state.patchCursor += 1;
               context.userId = user.id;
               return { ...request, path: `/scim/v2/Users/${user.id}`, body };
@@ -241,6 +242,14 @@ function scenarioRequests(name, state) {
   }
 }
 
+/**
+ * Active users the PATCH load may still deactivate: the last one is kept for the sample check,
+ * which a fast server would otherwise find none left for in a short (smoke) run.
+ */
+function patchLoadLeft(state) {
+  return patchPool(state).length - 1 - state.patchCursor;
+}
+
 /** Users the PATCH scenario deactivates, in order: posted first (never read by other scenarios), then seeded. */
 function patchPool(state) {
   if (!state.patchPoolCache) {
@@ -252,7 +261,7 @@ function patchPool(state) {
 /** Warm-up (not measured), then the measured run. */
 export async function runScenario(name, state, { connections, durationSeconds, warmupSeconds }) {
   // PATCH: never more connections than active users left (autocannon would then not limit them).
-  const connectionsFor = () => (name === 'patch' ? Math.min(connections, patchPool(state).length - state.patchCursor) : connections);
+  const connectionsFor = () => (name === 'patch' ? Math.min(connections, patchLoadLeft(state)) : connections);
   if (warmupSeconds > 0 && connectionsFor() > 0) {
     const warm = scenarioRequests(name, state);
     const warmup = await cannon(state, { connections: connectionsFor(), duration: warmupSeconds, ...warm });
@@ -266,7 +275,7 @@ export async function runScenario(name, state, { connections, durationSeconds, w
   state.unanswered[name] = (state.unanswered[name] ?? 0) + summary.unanswered;
   if (name === 'patch') {
     summary.pool = patchPool(state).length;
-    summary.poolExhausted = state.patchCursor >= patchPool(state).length;
+    summary.poolExhausted = patchLoadLeft(state) <= 0;
   }
   if (name === 'put') {
     summary.distinctUsers = state.putIds.size;

@@ -44,6 +44,7 @@ export function createSetup(kind, context) {
     setupDir,
     redisKeyPrefix,
     databaseFor,
+    distDir,
 
     /** The product's environment: production build, quiet logs, loopback, its own data. */
     productEnv({ port, dataDir, target }) {
@@ -125,7 +126,7 @@ export function createSetup(kind, context) {
     },
 
     /** The baseline on its own database, migrated by the product's migrations, with one organization. */
-    async startBaseline(name) {
+    async startBaseline(name, { fileMaxBytes } = {}) {
       const { dataDir, target } = await databaseFor(name);
       await runProductMigrations(distDir, target);
       const organizationId = randomUUID();
@@ -148,6 +149,8 @@ export function createSetup(kind, context) {
         BASELINE_SCIM_USERNAME: scim.username,
         BASELINE_SCIM_PASSWORD_SHA256: createHash('sha256').update(scim.password, 'utf8').digest('hex'),
         BASELINE_POOL_SIZE: '10',
+        BASELINE_FILES_DIR: join(dataDir, 'files'),
+        ...(fileMaxBytes ? { BASELINE_FILE_MAX_BYTES: String(fileMaxBytes) } : {}),
         ...(target.kind === 'sqlite' ? { BASELINE_SQLITE_FILE: target.file } : { BASELINE_MYSQL_URL: target.url }),
       };
       const proc = startNode(`baseline (${kind})`, [join(context.benchDir, 'baseline/server.mjs')], {
