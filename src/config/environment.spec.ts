@@ -155,6 +155,15 @@ describe('validateEnvironment', () => {
     expect(problemsFor({ ...valid, STORAGE_DRIVER: 'gcs' })[0]).toMatch(/^STORAGE_DRIVER:/);
   });
 
+  it('refuses a staged-upload sweep threshold that an idle but live upload could reach', () => {
+    expect(() => validateEnvironment({ HTTP_IDLE_TIMEOUT_MS: '300000', STAGED_UPLOAD_ABANDONED_AFTER_MS: '300000' })).toThrow(
+      /STAGED_UPLOAD_ABANDONED_AFTER_MS must be greater than HTTP_IDLE_TIMEOUT_MS/,
+    );
+    expect(
+      validateEnvironment({ HTTP_IDLE_TIMEOUT_MS: '60000', STAGED_UPLOAD_ABANDONED_AFTER_MS: '60001' }).STAGED_UPLOAD_ABANDONED_AFTER_MS,
+    ).toBe(60001);
+  });
+
   it('strips a trailing slash from the public base URL', () => {
     const settings = new Settings(validateEnvironment({ PUBLIC_BASE_URL: 'https://files.example.com/' }));
     expect(settings.http.publicBaseUrl).toBe('https://files.example.com');

@@ -517,5 +517,21 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   if (errors.length > 0) {
     throw new InvalidEnvironmentError(describe(errors));
   }
+  const conflicts = conflictingSettings(environment);
+  if (conflicts.length > 0) {
+    throw new InvalidEnvironmentError(conflicts);
+  }
   return environment;
+}
+
+/** Settings each valid alone whose combination would destroy data. */
+function conflictingSettings(environment: Environment): string[] {
+  const problems: string[] = [];
+  // A streamed upload may pause for up to the idle timeout; a sweep that called it abandoned sooner would delete its staged bytes.
+  if (environment.STAGED_UPLOAD_ABANDONED_AFTER_MS <= environment.HTTP_IDLE_TIMEOUT_MS) {
+    problems.push(
+      'STAGED_UPLOAD_ABANDONED_AFTER_MS must be greater than HTTP_IDLE_TIMEOUT_MS, or the storage sweep could drop an upload still in progress',
+    );
+  }
+  return problems;
 }

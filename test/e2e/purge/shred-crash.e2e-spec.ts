@@ -220,6 +220,7 @@ describe('crypto-shredding survives kill -9', () => {
     const second = await startService({
       PROCESS_ROLE: 'worker',
       STAGED_UPLOAD_ABANDONED_AFTER_MS: '1000',
+      HTTP_IDLE_TIMEOUT_MS: '500',
       STORAGE_ORPHAN_GRACE_MS: '1000',
       STORAGE_SWEEP_INTERVAL_MS: '1000',
     });

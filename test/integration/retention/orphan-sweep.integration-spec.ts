@@ -45,6 +45,7 @@ describe('storage sweeps', () => {
         FILE_STORAGE_DIR: root,
         STORAGE_ORPHAN_GRACE_MS: String(GRACE_MS),
         STAGED_UPLOAD_ABANDONED_AFTER_MS: String(GRACE_MS),
+        HTTP_IDLE_TIMEOUT_MS: String(GRACE_MS / 2),
       }),
     );
     const storage = new LocalDiskBlobStorage(root);
