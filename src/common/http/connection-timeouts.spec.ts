@@ -17,6 +17,8 @@ describe('HTTP server timeouts', () => {
         HTTP_BODY_TIMEOUT_MS: '600000',
         HTTP_IDLE_TIMEOUT_MS: '3600000',
         HTTP_KEEP_ALIVE_TIMEOUT_MS: '3600000',
+        // The staged-upload sweep must outlast the idle timeout, or the service refuses to start.
+        STAGED_UPLOAD_ABANDONED_AFTER_MS: '3600001',
       },
     ],
     [
