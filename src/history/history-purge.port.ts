@@ -19,14 +19,23 @@ export class HistoryPurgePort {
   }
 
   /**
-   * Deletes the rows of those of `ids` that are still the owner's files (their bytes are gone) and
-   * returns them: a file deleted meanwhile, by an earlier run or another purge, is not returned,
-   * so no deletion is ever recorded twice.
+   * Deletes the rows of those of `files` (whose bytes are gone) that are still the owner's files
+   * and still refer to those bytes, and returns them as `deleted`: a file deleted meanwhile, by an
+   * earlier run or another purge, is not returned, so no deletion is ever recorded twice. A file
+   * whose row now refers to other bytes (re-encrypted by seal-legacy-history in between) keeps its
+   * row and is returned in `moved` with the bytes its locked row names, for the caller to delete
+   * before deleting the row: deleting it now would leave those bytes behind.
    */
-  async deleteFiles(owner: HistoryOwner, ids: readonly number[]): Promise<DeletedItem[]> {
-    const present = await this.history.lockFiles(owner, ids);
-    await this.deleteExactly(present.length, () => this.history.deleteLockedFiles(present.map((file) => file.id)), 'files');
-    return present;
+  async deleteFiles(owner: HistoryOwner, files: readonly PurgeableFile[]): Promise<{ deleted: DeletedItem[]; moved: PurgeableFile[] }> {
+    const bytesGone = new Map(files.map((file) => [file.id, file.storageKey]));
+    const locked = await this.history.lockFiles(
+      owner,
+      files.map((file) => file.id),
+    );
+    const deleted = locked.filter((file) => bytesGone.get(file.id) === file.storageKey);
+    const moved = locked.filter((file) => bytesGone.get(file.id) !== file.storageKey);
+    await this.deleteExactly(deleted.length, () => this.history.deleteLockedFiles(deleted.map((file) => file.id)), 'files');
+    return { deleted: deleted.map(({ id, sizeBytes }) => ({ id, sizeBytes })), moved };
   }
 
   /** Deletes the owner's first `limit` messages with ids after `afterId` and up to `cutoffId`, and returns them (ascending); none past the cutoff. */
@@ -39,10 +48,18 @@ export class HistoryPurgePort {
   /**
    * Those of `storageKeys` that no file row refers to (the storage sweep's question). An upload's
    * row is inserted just after its bytes land, so the caller only asks about bytes older than a grace time.
+   * Keys are looked up first among the files of the owner their path names (`<organization>/<user>/<name>`,
+   * as every upload stores them); a key none of those rows names, or of another shape, is then
+   * looked for in every row, so bytes are never called orphaned because of where they are stored.
    */
   async unreferencedStorageKeys(storageKeys: readonly string[]): Promise<string[]> {
-    const referenced = await this.history.referencedStorageKeys(storageKeys);
-    return storageKeys.filter((key) => !referenced.has(key));
+    const unseen: string[] = [];
+    for (const { owner, keys } of groupedByOwner(storageKeys)) {
+      const referenced = owner ? await this.history.referencedStorageKeysOfOwner(owner, keys) : new Set<string>();
+      unseen.push(...keys.filter((key) => !referenced.has(key)));
+    }
+    const referenced = await this.history.referencedStorageKeys(unseen);
+    return unseen.filter((key) => !referenced.has(key));
   }
 
   /** The rows are locked, so the delete matches them all; anything else undoes the batch. */
@@ -55,4 +72,18 @@ export class HistoryPurgePort {
       throw new Error(`a purge batch deleted ${deleted} ${kind} instead of the ${expected} it had locked`);
     }
   }
+}
+
+/** The keys by the owner their path names, in order of first appearance; keys of another shape under a null owner. */
+function groupedByOwner(storageKeys: readonly string[]): { owner: HistoryOwner | null; keys: string[] }[] {
+  const groups = new Map<string, { owner: HistoryOwner | null; keys: string[] }>();
+  for (const key of storageKeys) {
+    const segments = key.split('/');
+    const owner = segments.length === 3 ? { organizationId: segments[0], userId: segments[1] } : null;
+    const group = owner ? `${owner.organizationId}/${owner.userId}` : '';
+    const found = groups.get(group) ?? { owner, keys: [] };
+    found.keys.push(key);
+    groups.set(group, found);
+  }
+  return [...groups.values()];
 }

@@ -147,9 +147,12 @@ const FILES_TO_PURGE = statement<{ id: unknown; storage_key: string; size_bytes:
   'history.purge.filesAfter',
   `SELECT id, storage_key, size_bytes FROM files WHERE ${OWNER_ITEMS} AND id > ? AND id <= ? ORDER BY id LIMIT ?`,
 );
-const LOCK_FILES = statementFamily<string, { id: unknown; user_id: string; organization_id: string; size_bytes: unknown }>(
+const LOCK_FILES = statementFamily<
+  string,
+  { id: unknown; user_id: string; organization_id: string; size_bytes: unknown; storage_key: string }
+>(
   'history.purge.lockFiles',
-  (size) => `SELECT id, user_id, organization_id, size_bytes FROM files WHERE id IN (${inListPlaceholders(size)}) ORDER BY id`,
+  (size) => `SELECT id, user_id, organization_id, size_bytes, storage_key FROM files WHERE id IN (${inListPlaceholders(size)}) ORDER BY id`,
   { lock: 'update' },
 );
 const DELETE_FILES = statementFamily('history.purge.deleteFiles', (size) => `DELETE FROM files WHERE id IN (${inListPlaceholders(size)})`);
@@ -162,7 +165,13 @@ const DELETE_MESSAGES = statementFamily(
   'history.purge.deleteMessages',
   (size) => `DELETE FROM messages WHERE id IN (${inListPlaceholders(size)})`,
 );
-// The storage sweep's check of listed keys, by the storage_key index.
+// The storage sweep's checks of listed keys. storage_key has no index (a purge would rewrite it
+// page by page): first among one owner's files, by IDX_files_user; then, for the rare keys none of
+// their owner's rows names, across the whole table.
+const REFERENCED_KEYS_OF_OWNER = statementFamily<string, { storage_key: string }>(
+  'history.storage.referencedKeysOfOwner',
+  (size) => `SELECT storage_key FROM files WHERE ${OWNER_ITEMS} AND storage_key IN (${inListPlaceholders(size)})`,
+);
 const REFERENCED_KEYS = statementFamily<string, { storage_key: string }>(
   'history.storage.referencedKeys',
   (size) => `SELECT storage_key FROM files WHERE storage_key IN (${inListPlaceholders(size)})`,
@@ -278,8 +287,8 @@ export class HistoryRepository {
     return rows.map((row) => ({ id: readInteger(row.id), storageKey: row.storage_key, sizeBytes: readInteger(row.size_bytes) }));
   }
 
-  /** Those of `ids` that are still the owner's files, ascending, locked until the transaction ends. */
-  async lockFiles(owner: HistoryOwner, ids: readonly number[]): Promise<DeletedItem[]> {
+  /** Those of `ids` that are still the owner's files, ascending, locked until the transaction ends, with the bytes they refer to now. */
+  async lockFiles(owner: HistoryOwner, ids: readonly number[]): Promise<PurgeableFile[]> {
     if (ids.length === 0) {
       return [];
     }
@@ -287,7 +296,7 @@ export class HistoryRepository {
     const rows = await this.database.rows(LOCK_FILES.of(padded.shape), padded.values);
     return rows
       .filter((row) => row.user_id === owner.userId && row.organization_id === owner.organizationId)
-      .map((row) => ({ id: readInteger(row.id), sizeBytes: readInteger(row.size_bytes) }));
+      .map((row) => ({ id: readInteger(row.id), storageKey: row.storage_key, sizeBytes: readInteger(row.size_bytes) }));
   }
 
   /**
@@ -305,7 +314,21 @@ export class HistoryRepository {
     return this.deleteByIds(DELETE_FILES, ids);
   }
 
-  /** Those of `keys` that a file row refers to. */
+  /** Those of `keys` that one of the owner's file rows refers to. */
+  async referencedStorageKeysOfOwner(owner: HistoryOwner, keys: readonly string[]): Promise<Set<string>> {
+    if (keys.length === 0) {
+      return new Set();
+    }
+    const padded = paddedInList(keys);
+    const rows = await this.database.rows(REFERENCED_KEYS_OF_OWNER.of(padded.shape), [
+      owner.userId,
+      owner.organizationId,
+      ...padded.values,
+    ]);
+    return new Set(rows.map((row) => row.storage_key));
+  }
+
+  /** Those of `keys` that any file row refers to: a scan of the whole table, for a few keys at a time. */
   async referencedStorageKeys(keys: readonly string[]): Promise<Set<string>> {
     if (keys.length === 0) {
       return new Set();

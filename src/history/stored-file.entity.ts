@@ -4,7 +4,6 @@ import { User } from '../users/user.entity';
 /** A file in a user's history; its bytes live in file storage under `storageKey`. */
 @Entity({ name: 'files' })
 @Index('IDX_files_user', ['userId', 'id'])
-@Index('IDX_files_storage_key', ['storageKey'])
 export class StoredFile {
   @PrimaryGeneratedColumn('increment', { type: 'integer' })
   id!: number;

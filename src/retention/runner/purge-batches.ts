@@ -1,13 +1,20 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataKeys } from '../../content-encryption/data-keys.service';
 import { Database } from '../../database/database';
-import { HistoryOwner, HistoryPurgePort } from '../../history/history-purge.port';
+import { HistoryOwner, HistoryPurgePort, PurgeableFile } from '../../history/history-purge.port';
 import { BlobStorage } from '../../storage/blob-storage';
 import { PurgeRecord, PurgeRepository } from '../purge.repository';
 import { PurgedItemRepository } from '../purged-item.repository';
 import { LeaseLostError } from './purge-errors';
 
 export type Lease = { owner: string; leaseMs: number };
+
+/**
+ * Passes over a batch's files whose rows came to name other bytes between the read and the lock.
+ * Only seal-legacy-history moves a file's bytes, once, so a second pass finishes; a third that
+ * still finds moved files leaves them to the purge's retry, reported as undeleted.
+ */
+const MOVED_BYTES_PASSES = 3;
 
 /** What one batch did: the rows it looked at, and the files whose bytes would not go. */
 export type BatchResult = { seen: number; lastId: number; undeleted: { id: number; reason: string }[] };
@@ -58,33 +65,24 @@ export class PurgeBatches {
   /**
    * Files with ids after `afterId`: bytes first, then rows. Bytes already gone (deleted by an
    * earlier, interrupted run) count as deleted. Files whose bytes cannot be deleted keep their
-   * rows and are reported, so the purge fails visibly and a retry finds them again.
+   * rows and are reported, so the purge fails visibly and a retry finds them again. A row is
+   * deleted only if, locked, it still names the bytes just deleted; one that names other bytes
+   * by then (re-encrypted in between) has those deleted next, then its row, on the same terms.
    */
   async deleteFiles(purge: PurgeRecord, afterId: number, limit: number, lease: Lease): Promise<BatchResult> {
-    const owner = ownerOf(purge);
-    const candidates = await this.history.filesUpTo(owner, afterId, purge.fileCutoffId, limit);
+    const candidates = await this.history.filesUpTo(ownerOf(purge), afterId, purge.fileCutoffId, limit);
     if (candidates.length === 0) {
       return { seen: 0, lastId: afterId, undeleted: [] };
     }
-    const failures = await this.storage.deleteMany(candidates.map((file) => file.storageKey));
     const undeleted: BatchResult['undeleted'] = [];
-    const bytesGone: number[] = [];
-    candidates.forEach(({ id, storageKey }) => {
-      const reason = failures.get(storageKey);
-      if (reason !== undefined) {
-        undeleted.push({ id, reason });
-      } else {
-        bytesGone.push(id);
+    let pending: readonly PurgeableFile[] = candidates;
+    for (let pass = 1; pending.length > 0; pass += 1) {
+      if (pass > MOVED_BYTES_PASSES) {
+        undeleted.push(...pending.map(({ id }) => ({ id, reason: 'its bytes were replaced again while being purged' })));
+        break;
       }
-    });
-    await this.inBatchTransaction(purge, lease, async () => {
-      const present = await this.history.deleteFiles(owner, bytesGone);
-      if (present.length > 0) {
-        await this.ledger.record(purge.id, 'file', present);
-        const bytes = present.reduce((sum, file) => sum + file.sizeBytes, 0);
-        await this.purges.addDeleted(purge.id, { files: present.length, messages: 0, bytes });
-      }
-    });
+      pending = await this.deleteRows(purge, lease, await this.deleteBytes(pending, undeleted));
+    }
     return { seen: candidates.length, lastId: candidates[candidates.length - 1].id, undeleted };
   }
 
@@ -134,6 +132,36 @@ export class PurgeBatches {
         'could not remove the user storage folder',
       );
     }
+  }
+
+  /** Deletes the bytes of `files`: those gone are returned, the others added to `undeleted` with the reason. */
+  private async deleteBytes(files: readonly PurgeableFile[], undeleted: BatchResult['undeleted']): Promise<PurgeableFile[]> {
+    const failures = await this.storage.deleteMany(files.map((file) => file.storageKey));
+    const gone: PurgeableFile[] = [];
+    for (const file of files) {
+      const reason = failures.get(file.storageKey);
+      if (reason === undefined) {
+        gone.push(file);
+      } else {
+        undeleted.push({ id: file.id, reason });
+      }
+    }
+    return gone;
+  }
+
+  /** One transaction: the rows of `files` deleted, ledger and counters; returns the files whose rows name other bytes by now. */
+  private async deleteRows(purge: PurgeRecord, lease: Lease, files: readonly PurgeableFile[]): Promise<PurgeableFile[]> {
+    let moved: PurgeableFile[] = [];
+    await this.inBatchTransaction(purge, lease, async () => {
+      const result = await this.history.deleteFiles(ownerOf(purge), files);
+      moved = result.moved;
+      if (result.deleted.length > 0) {
+        await this.ledger.record(purge.id, 'file', result.deleted);
+        const bytes = result.deleted.reduce((sum, file) => sum + file.sizeBytes, 0);
+        await this.purges.addDeleted(purge.id, { files: result.deleted.length, messages: 0, bytes });
+      }
+    });
+    return moved;
   }
 
   private async inBatchTransaction(purge: PurgeRecord, lease: Lease, work: () => Promise<void>): Promise<void> {

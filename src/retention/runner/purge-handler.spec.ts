@@ -3,6 +3,7 @@ import { Settings } from '../../config/settings';
 import { PurgeRecord, PurgeRepository, Receipt } from '../purge.repository';
 import { PurgedItemRepository } from '../purged-item.repository';
 import { BatchResult, PurgeBatches } from './purge-batches';
+import { CHECKPOINT_EVERY_ITEMS } from './purge-checkpoint-cadence';
 import { LeaseLostError } from './purge-errors';
 import { PurgeHandler } from './purge-handler';
 import { PurgeMetrics } from './purge-metrics';
@@ -16,7 +17,8 @@ type Calls = {
   released: number;
   observed: number[];
   receiptOf: string[][];
-  checkpoints: number;
+  /** At each WAL checkpoint, how many completions had been recorded. */
+  checkpoints: number[];
 };
 
 function handlerWith(options: {
@@ -27,7 +29,7 @@ function handlerWith(options: {
   completes?: boolean;
   merged?: string[];
 }) {
-  const calls: Calls = { failed: [], completed: [], released: 0, observed: [], receiptOf: [], checkpoints: 0 };
+  const calls: Calls = { failed: [], completed: [], released: 0, observed: [], receiptOf: [], checkpoints: [] };
   const files = [...(options.files ?? [])];
   const messages = [...(options.messages ?? [])];
   const purges = {
@@ -50,7 +52,7 @@ function handlerWith(options: {
     destroyDeferredKeys: (purge: PurgeRecord) => Promise.resolve(purge),
     removeUserFolder: () => Promise.resolve(),
     checkpoint: () => {
-      calls.checkpoints += 1;
+      calls.checkpoints.push(calls.completed.length);
       return Promise.resolve();
     },
     deleteFiles: (_purge: PurgeRecord, afterId: number) =>
@@ -76,7 +78,7 @@ describe('PurgeHandler', () => {
   it('does nothing with a purge it cannot claim (completed, not due, or held by another worker)', async () => {
     const { handler, calls } = handlerWith({ claimed: null });
     expect(await handler.run('p1')).toBe('skipped');
-    expect(calls).toEqual({ failed: [], completed: [], released: 0, observed: [], receiptOf: [], checkpoints: 0 });
+    expect(calls).toEqual({ failed: [], completed: [], released: 0, observed: [], receiptOf: [], checkpoints: [] });
   });
 
   it('works through every batch, then completes with the receipt recomputed from the ledger', async () => {
@@ -89,10 +91,24 @@ describe('PurgeHandler', () => {
     });
     expect(await handler.run('p1')).toBe('completed');
     expect(calls.completed).toEqual([{ files: 3, messages: 1, bytes: 30, digest: 'd' }]);
-    // After each of the three batches, and once more at completion.
-    expect(calls.checkpoints).toBe(4);
+    // Few items: one checkpoint for all three batches before the purge completes, one after.
+    expect(calls.checkpoints).toEqual([0, 1]);
     expect(calls.observed).toHaveLength(1);
     expect(calls.observed[0]).toBeGreaterThanOrEqual(2);
+  });
+
+  it('checkpoints during a long purge once enough items have gone, not after every batch', async () => {
+    const { handler, calls } = handlerWith({
+      files: [
+        { seen: CHECKPOINT_EVERY_ITEMS - 1, lastId: 1, undeleted: [] },
+        { seen: 1, lastId: 2, undeleted: [] },
+        { seen: 1, lastId: 3, undeleted: [] },
+      ],
+      messages: [CHECKPOINT_EVERY_ITEMS, 1],
+    });
+    expect(await handler.run('p1')).toBe('completed');
+    // After the second batch of files and the first of messages; before completing; after it.
+    expect(calls.checkpoints).toEqual([0, 0, 0, 1]);
   });
 
   it('counts in its receipt what the purges it took over had deleted', async () => {
@@ -116,6 +132,8 @@ describe('PurgeHandler', () => {
     expect(calls.failed[0].error).toBe(
       '1 file(s) could not be deleted from storage (first: file 2: EISDIR: illegal operation on a directory)',
     );
+    // What it did delete is checkpointed before it lets the purge go.
+    expect(calls.checkpoints).toEqual([0]);
     // First failed attempt: the base delay.
     expect(calls.failed[0].nextAttemptAt!.getTime() - before).toBeGreaterThanOrEqual(1000);
     expect(calls.failed[0].nextAttemptAt!.getTime() - before).toBeLessThan(1000 + 5000);
@@ -134,6 +152,8 @@ describe('PurgeHandler', () => {
     stopping.abort();
     expect(await handler.run('p1', stopping.signal)).toBe('released');
     expect(calls.released).toBe(1);
+    // Nothing was deleted: nothing to checkpoint.
+    expect(calls.checkpoints).toEqual([]);
     expect(calls.failed).toEqual([]);
   });
 

@@ -7,6 +7,7 @@ import { nextRetryDelayMs } from '../purge-backoff';
 import { PurgeRecord, PurgeRepository } from '../purge.repository';
 import { PurgedItemRepository } from '../purged-item.repository';
 import { Lease, PurgeBatches } from './purge-batches';
+import { PurgeCheckpointCadence } from './purge-checkpoint-cadence';
 import { LeaseLostError, UndeletedFilesError } from './purge-errors';
 import { PurgeMetrics } from './purge-metrics';
 
@@ -61,7 +62,23 @@ export class PurgeHandler {
     }
   }
 
+  /** Every batch, then the WAL checkpoint still owed for the last of them, however the walk ends. */
   private async deleteEverything(claimed: PurgeRecord, signal: AbortSignal | undefined): Promise<'done' | 'aborted'> {
+    const cadence = new PurgeCheckpointCadence();
+    try {
+      return await this.deleteInBatches(claimed, signal, cadence);
+    } finally {
+      if (cadence.pending) {
+        await this.batches.checkpoint(claimed.id);
+      }
+    }
+  }
+
+  private async deleteInBatches(
+    claimed: PurgeRecord,
+    signal: AbortSignal | undefined,
+    cadence: PurgeCheckpointCadence,
+  ): Promise<'done' | 'aborted'> {
     const lease: Lease = { owner: this.owner, leaseMs: this.settings.purge.leaseMs };
     const { batchSize } = this.settings.purge;
     // Before any item goes: from this commit on, what is left of the content is unreadable.
@@ -80,7 +97,7 @@ export class PurgeHandler {
       undeleted.push(...batch.undeleted);
       afterId = batch.lastId;
       this.logger.debug({ purgeId: purge.id, files: batch.seen, undeleted: batch.undeleted.length }, 'purge batch of files committed');
-      await this.batches.checkpoint(purge.id);
+      await this.checkpointIfDue(purge.id, cadence, batch.seen);
       await this.pause();
     }
     for (let afterId = 0; ;) {
@@ -93,7 +110,7 @@ export class PurgeHandler {
       }
       afterId = batch.lastId;
       this.logger.debug({ purgeId: purge.id, messages: batch.deleted }, 'purge batch of messages committed');
-      await this.batches.checkpoint(purge.id);
+      await this.checkpointIfDue(purge.id, cadence, batch.deleted);
       await this.pause();
     }
     if (undeleted.length > 0) {
@@ -145,6 +162,13 @@ export class PurgeHandler {
       );
     }
     return 'failed';
+  }
+
+  private async checkpointIfDue(purgeId: string, cadence: PurgeCheckpointCadence, items: number): Promise<void> {
+    if (cadence.deleted(items)) {
+      await this.batches.checkpoint(purgeId);
+      cadence.checkpointed();
+    }
   }
 
   private async pause(): Promise<void> {

@@ -22,6 +22,7 @@ import { IntegrationDatabase, openIntegrationDatabase } from '../support/integra
 const MAX_BYTES = 1024;
 const DATE_MESSAGE = statement('test.history.dateMessage', 'UPDATE messages SET created_at = ? WHERE id = ?');
 const DATE_FILE = statement('test.history.dateFile', 'UPDATE files SET created_at = ? WHERE id = ?');
+const MOVE_FILE = statement('test.history.moveFile', 'UPDATE files SET storage_key = ? WHERE id = ?');
 const settings = { fileStorage: { uploadMaxBytes: MAX_BYTES } } as Settings;
 
 function upload(content: string, declared = createHash('sha256').update(content).digest('hex')) {
@@ -181,19 +182,46 @@ describe('history data', () => {
     it("deletes only the listed files still present and the owner's, once: a list of any length, returned as deleted", async () => {
       const owner = await addUser(database, organizationId);
       const neighbour = await addUser(database, organizationId);
-      const ids = await addFiles(database, owner, 6, 10);
-      const [foreign] = await addFiles(database, neighbour, 1);
-      const first = await database.transaction(() => port.deleteFiles(owner, [ids[0], ids[2], ids[4], foreign]));
-      expect(first).toEqual([
-        { id: ids[0], sizeBytes: 10 },
-        { id: ids[2], sizeBytes: 12 },
-        { id: ids[4], sizeBytes: 14 },
-      ]);
-      expect(await database.transaction(() => port.deleteFiles(owner, [ids[0], ids[2]]))).toEqual([]);
-      expect(await database.transaction(() => port.deleteFiles(owner, [ids[1]]))).toEqual([{ id: ids[1], sizeBytes: 11 }]);
-      expect(await database.transaction(() => port.deleteFiles(owner, []))).toEqual([]);
-      expect(await idsOf(database, 'files', owner.userId)).toEqual([ids[3], ids[5]]);
-      expect(await idsOf(database, 'files', neighbour.userId)).toEqual([foreign]);
+      await addFiles(database, owner, 6, 10);
+      await addFiles(database, neighbour, 1);
+      const files = await port.filesUpTo(owner, 0, Number.MAX_SAFE_INTEGER, 100);
+      const [foreign] = await port.filesUpTo(neighbour, 0, Number.MAX_SAFE_INTEGER, 100);
+      const first = await database.transaction(() => port.deleteFiles(owner, [files[0], files[2], files[4], foreign]));
+      expect(first).toEqual({
+        deleted: [
+          { id: files[0].id, sizeBytes: 10 },
+          { id: files[2].id, sizeBytes: 12 },
+          { id: files[4].id, sizeBytes: 14 },
+        ],
+        moved: [],
+      });
+      expect(await database.transaction(() => port.deleteFiles(owner, [files[0], files[2]]))).toEqual({ deleted: [], moved: [] });
+      expect(await database.transaction(() => port.deleteFiles(owner, [files[1]]))).toEqual({
+        deleted: [{ id: files[1].id, sizeBytes: 11 }],
+        moved: [],
+      });
+      expect(await database.transaction(() => port.deleteFiles(owner, []))).toEqual({ deleted: [], moved: [] });
+      expect(await idsOf(database, 'files', owner.userId)).toEqual([files[3].id, files[5].id]);
+      expect(await idsOf(database, 'files', neighbour.userId)).toEqual([foreign.id]);
+    });
+
+    it('keeps the row of a file that names other bytes than those deleted, and returns it with the bytes its locked row names', async () => {
+      const owner = await addUser(database, organizationId);
+      await addFiles(database, owner, 2, 10);
+      const [read, other] = await port.filesUpTo(owner, 0, Number.MAX_SAFE_INTEGER, 100);
+      // Re-encrypted by seal-legacy-history after the purge read it: the row now names new bytes.
+      const resealed = `${owner.organizationId}/${owner.userId}/resealed`;
+      await database.run(MOVE_FILE, [resealed, read.id]);
+      expect(await database.transaction(() => port.deleteFiles(owner, [read, other]))).toEqual({
+        deleted: [{ id: other.id, sizeBytes: 11 }],
+        moved: [{ id: read.id, storageKey: resealed, sizeBytes: 10 }],
+      });
+      expect(await idsOf(database, 'files', owner.userId)).toEqual([read.id]);
+      expect(await database.transaction(() => port.deleteFiles(owner, [{ ...read, storageKey: resealed }]))).toEqual({
+        deleted: [{ id: read.id, sizeBytes: 10 }],
+        moved: [],
+      });
+      expect(await idsOf(database, 'files', owner.userId)).toEqual([]);
     });
 
     it('deletes messages up to the cutoff in bounded batches; one written after the cutoff (after a reactivation) stays', async () => {
@@ -218,11 +246,12 @@ describe('history data', () => {
     it('deletes only inside a transaction, so what it deletes commits with the purge ledger or not at all', async () => {
       const owner = await addUser(database, organizationId);
       const [id] = await addFiles(database, owner, 1);
-      await expect(port.deleteFiles(owner, [id])).rejects.toBeInstanceOf(DatabaseUsageError);
+      const [file] = await port.filesUpTo(owner, 0, id, 1);
+      await expect(port.deleteFiles(owner, [file])).rejects.toBeInstanceOf(DatabaseUsageError);
       await expect(port.deleteMessagesUpTo(owner, 0, id, 10)).rejects.toBeInstanceOf(DatabaseUsageError);
       await expect(
         database.transaction(async () => {
-          expect(await port.deleteFiles(owner, [id])).toHaveLength(1);
+          expect((await port.deleteFiles(owner, [file])).deleted).toHaveLength(1);
           throw new Error('the ledger write failed');
         }),
       ).rejects.toThrow('the ledger write failed');
@@ -232,11 +261,12 @@ describe('history data', () => {
     it('two purges deleting the same files at once: each file is deleted, and returned, by exactly one of them', async () => {
       const owner = await addUser(database, organizationId);
       const ids = await addFiles(database, owner, 8);
+      const files = await port.filesUpTo(owner, 0, Number.MAX_SAFE_INTEGER, 100);
       const [a, b] = await Promise.all([
-        database.transaction(() => port.deleteFiles(owner, ids)),
-        database.transaction(() => port.deleteFiles(owner, [...ids].reverse())),
+        database.transaction(() => port.deleteFiles(owner, files)),
+        database.transaction(() => port.deleteFiles(owner, [...files].reverse())),
       ]);
-      expect([...a, ...b].map((file) => file.id).sort((x, y) => x - y)).toEqual(ids);
+      expect([...a.deleted, ...b.deleted].map((file) => file.id).sort((x, y) => x - y)).toEqual(ids);
       expect(await idsOf(database, 'files', owner.userId)).toEqual([]);
     });
   });

@@ -81,6 +81,13 @@ describe('storage sweeps', () => {
       blob(key, LONG_AGO);
       await database.run(INSERT_FILE, [owner.organizationId, owner.userId, 'kept', 1, 'a'.repeat(64), key]);
     }
+    // Referenced by a row of another owner than its path names, and by a row though of another shape: kept all the same.
+    const colleague = await addUser(database, owner.organizationId);
+    const elsewhere = [`${prefix}/${randomUUID()}`, `${owner.organizationId}/${randomUUID()}`];
+    for (const key of elsewhere) {
+      blob(key, LONG_AGO);
+      await database.run(INSERT_FILE, [colleague.organizationId, colleague.userId, 'kept', 1, 'a'.repeat(64), key]);
+    }
     const oldOrphans = Array.from({ length: 5 }, () => blob(`${prefix}/${randomUUID()}`, LONG_AGO));
     const strayUserOrphan = blob(`${owner.organizationId}/${randomUUID()}/${randomUUID()}`, LONG_AGO);
     const recentOrphan = blob(`${prefix}/${randomUUID()}`, new Date());
@@ -90,7 +97,7 @@ describe('storage sweeps', () => {
       expect(existsSync(path), path).toBe(false);
     }
     expect(existsSync(recentOrphan)).toBe(true);
-    for (const key of referenced) {
+    for (const key of [...referenced, ...elsewhere]) {
       expect(existsSync(join(root, key)), key).toBe(true);
     }
     expect(await swept('orphan')).toBe(6);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Settings } from '../../../src/config/settings';
@@ -37,6 +37,7 @@ const SET_STATE = statement(
   'test.purges.setState',
   'UPDATE purges SET state = ?, merged_into_id = ?, next_attempt_at = ?, lease_expires_at = ?, lease_owner = ? WHERE id = ?',
 );
+const MOVE_FILE = statement('test.purges.moveFile', 'UPDATE files SET storage_key = ? WHERE id = ?');
 const TOUCH_ORGANIZATION = statement('test.purges.touchOrganization', 'UPDATE organizations SET name = ? WHERE id = ?');
 
 type Seed = { state?: PurgeState; messageCutoffId?: number; fileCutoffId?: number; requestedAt?: Date };
@@ -281,6 +282,50 @@ describe('purges', () => {
     expect(await idsOf(database, 'messages', neighbour.userId)).toEqual(neighbours.messages);
     // A re-run: not due, nothing more.
     expect(await handler.run(id)).toBe('skipped');
+  });
+
+  it("deletes the bytes its locked row names: a file re-encrypted between the batch's read and its lock leaves no bytes behind", async () => {
+    const owner = await addUser(database, organizationId);
+    const [fileId] = await addFiles(database, owner, 1, 10);
+    const [read] = await new HistoryPurgePort(new HistoryRepository(database)).filesUpTo(owner, 0, fileId, 1);
+    const resealed = `${owner.organizationId}/${owner.userId}/resealed-${randomUUID()}`;
+    for (const key of [read.storageKey, resealed]) {
+      mkdirSync(dirname(join(storageRoot, key)), { recursive: true });
+      writeFileSync(join(storageRoot, key), key);
+    }
+    // seal-legacy-history commits its switch to new bytes (and deletes the old ones) just after
+    // the purge read the row, before the purge deletes the bytes it read and locks the row.
+    const racing = new (class extends LocalDiskBlobStorage {
+      private sealed = false;
+      override async deleteMany(keys: readonly string[]) {
+        if (!this.sealed) {
+          this.sealed = true;
+          await database.run(MOVE_FILE, [resealed, fileId]);
+          await this.delete(read.storageKey);
+        }
+        return super.deleteMany(keys);
+      }
+    })(storageRoot);
+    const racingBatches = new PurgeBatches(
+      database,
+      racing,
+      new HistoryPurgePort(new HistoryRepository(database)),
+      purges,
+      ledger,
+      contentEncryption(database, serverKeyRing(newServerKey())).dataKeys,
+    );
+    const id = await addPurge(owner, { fileCutoffId: fileId });
+    const claimed = (await purges.claim(id, 'holder', new Date(), LEASE_MS))!;
+
+    expect(await racingBatches.deleteFiles(claimed, 0, 10, { owner: 'holder', leaseMs: LEASE_MS })).toEqual({
+      seen: 1,
+      lastId: fileId,
+      undeleted: [],
+    });
+    expect(await idsOf(database, 'files', owner.userId)).toEqual([]);
+    expect(existsSync(join(storageRoot, read.storageKey))).toBe(false);
+    expect(existsSync(join(storageRoot, resealed))).toBe(false);
+    expect(await ledger.receipt([id])).toMatchObject({ files: 1, messages: 0, bytes: 10 });
   });
 
   it('a batch of a worker that lost its lease deletes nothing', async () => {
