@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
-import pino, { destination, DestinationStream, Logger, LoggerOptions } from 'pino';
+import pino, { destination, Logger, LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
 import { Settings } from '../config/settings';
 
@@ -41,15 +41,18 @@ export function buildLoggerOptions(settings: Settings): LoggerOptions {
 }
 
 /**
- * JSON in production; in development a synchronous pretty stream (no worker thread, so the
- * last lines before a signal-triggered exit are not lost). To stdout, or LOG_FILE when set.
+ * JSON in production, written asynchronously: a request never waits for the write of its
+ * access-log line, and lines written while one write is in flight go out together in the next.
+ * Nothing is lost on a normal end: error and fatal lines are written through at once (they may
+ * precede a crash), the module flushes at application shutdown, and pino flushes synchronously
+ * when the process exits (process.exit, an uncaught exception). In development a synchronous
+ * pretty stream (no worker thread). To stdout, or LOG_FILE when set.
  */
 export function createRootLogger(settings: Settings): Logger {
   const options = buildLoggerOptions(settings);
   const { file } = settings.log;
-  let stream: DestinationStream | undefined;
   if (settings.log.pretty) {
-    stream = pretty({
+    const stream = pretty({
       sync: true,
       singleLine: true,
       translateTime: 'SYS:standard',
@@ -57,8 +60,40 @@ export function createRootLogger(settings: Settings): Logger {
       destination: file ?? 1,
       colorize: !file,
     });
-  } else if (file) {
-    stream = destination({ dest: file, sync: true, append: true, mkdir: true });
+    return pino(options, stream);
   }
-  return stream ? pino(options, stream) : pino(options);
+  const stream = destination(file ? { dest: file, sync: false, append: true, mkdir: true } : { dest: 1, sync: false });
+  return pino(
+    {
+      ...options,
+      hooks: {
+        logMethod(args, method, level) {
+          method.apply(this, args);
+          if (level >= ERROR_LEVEL) {
+            flushQuietly(stream);
+          }
+        },
+      },
+    },
+    stream,
+  );
+}
+
+const ERROR_LEVEL = 50;
+
+/** Writes out whatever the logger still holds, synchronously (at shutdown). */
+export function flushLogSync(logger: Logger): void {
+  flushQuietly((logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym]);
+}
+
+function flushQuietly(stream: unknown): void {
+  const flushSync = (stream as { flushSync?: () => void } | undefined)?.flushSync;
+  if (typeof flushSync !== 'function') {
+    return;
+  }
+  try {
+    flushSync.call(stream);
+  } catch {
+    // The destination is not open yet (its lines stay queued) or already closed: nothing to flush.
+  }
 }
