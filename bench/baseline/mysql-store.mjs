@@ -40,7 +40,9 @@ export async function createMysqlStore(url, poolSize) {
         await connection.rollback();
         return 'conflict';
       }
-      const [ownedKeys] = await connection.execute('SELECT id FROM api_keys WHERE owner_user_id = ? AND revoked_at IS NULL ORDER BY id', [id]);
+      const [ownedKeys] = await connection.execute('SELECT id FROM api_keys WHERE owner_user_id = ? AND revoked_at IS NULL ORDER BY id', [
+        id,
+      ]);
       if (ownedKeys.length > 0) {
         await connection.execute(
           'UPDATE scim_credentials SET revoked_at = ? WHERE revoked_at IS NULL AND api_key_id IN (SELECT id FROM api_keys WHERE owner_user_id = ?)',
@@ -48,16 +50,19 @@ export async function createMysqlStore(url, poolSize) {
         );
         await connection.execute('UPDATE api_keys SET revoked_at = ? WHERE owner_user_id = ? AND revoked_at IS NULL', [now, id]);
       }
-      await connection.execute("UPDATE sessions SET revoked_at = ?, revoked_reason = 'user_deactivated' WHERE user_id = ? AND revoked_at IS NULL", [
-        now,
-        id,
-      ]);
+      await connection.execute(
+        "UPDATE sessions SET revoked_at = ?, revoked_reason = 'user_deactivated' WHERE user_id = ? AND revoked_at IS NULL",
+        [now, id],
+      );
       await connection.execute("SELECT id FROM purges WHERE user_id = ? AND state IN ('pending', 'running', 'failed') ORDER BY id", [id]);
       const [[messages]] = await connection.execute(
         'SELECT MAX(id) AS max, COUNT(*) AS count FROM messages WHERE user_id = ? LOCK IN SHARE MODE',
         [id],
       );
-      const [[files]] = await connection.execute('SELECT MAX(id) AS max, COUNT(*) AS count FROM files WHERE user_id = ? LOCK IN SHARE MODE', [id]);
+      const [[files]] = await connection.execute(
+        'SELECT MAX(id) AS max, COUNT(*) AS count FROM files WHERE user_id = ? LOCK IN SHARE MODE',
+        [id],
+      );
       await connection.execute('SELECT id, created_at FROM data_keys WHERE user_id = ? ORDER BY created_at, id FOR UPDATE', [id]);
       await connection.execute(
         `INSERT INTO purges (id, organization_id, user_id, user_name, state, message_cutoff_id, file_cutoff_id, messages_total, files_total, messages_deleted, files_deleted, bytes_deleted, requested_at, next_attempt_at, updated_at, data_keys_destroyed_at, data_keys_destroyed, data_key_ids_to_destroy, attempts, version)

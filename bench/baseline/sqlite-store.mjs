@@ -78,7 +78,20 @@ export function createSqliteStore(file) {
     const messages = messageCutoff.get(id);
     const files = fileCutoff.get(id);
     dataKeys.all(id);
-    insertPurge.run(purgeId, organizationId, id, row.user_name, messages.max ?? 0, files.max ?? 0, messages.count, files.count, at, at, at, at);
+    insertPurge.run(
+      purgeId,
+      organizationId,
+      id,
+      row.user_name,
+      messages.max ?? 0,
+      files.max ?? 0,
+      messages.count,
+      files.count,
+      at,
+      at,
+      at,
+      at,
+    );
     return { ...row, active: 0, given_name: null, family_name: null, updated_at: now, version: row.version + 1 };
   });
 

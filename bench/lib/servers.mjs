@@ -188,7 +188,10 @@ export function createSetup(kind, context) {
  */
 function productPoolSize(distDir) {
   const { validateEnvironment } = createRequire(import.meta.url)(join(distDir, 'src/config/environment.js'));
-  const environment = validateEnvironment({ DATABASE_URL: 'mysql://bench@127.0.0.1/bench', ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+  const environment = validateEnvironment({
+    DATABASE_URL: 'mysql://bench@127.0.0.1/bench',
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  });
   return environment.DATABASE_POOL_SIZE;
 }
 

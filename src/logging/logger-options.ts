@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, openSync } from 'node:fs';
 import { IncomingMessage } from 'node:http';
+import { dirname } from 'node:path';
 import pino, { destination, Logger, LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
 import { Settings } from '../config/settings';
@@ -44,8 +46,8 @@ export function buildLoggerOptions(settings: Settings): LoggerOptions {
  * JSON in production, written asynchronously: a request never waits for the write of its
  * access-log line, and lines written while one write is in flight go out together in the next.
  * Nothing is lost on a normal end: error and fatal lines are written through at once (they may
- * precede a crash), the module flushes at application shutdown, and pino flushes synchronously
- * when the process exits (process.exit, an uncaught exception). In development a synchronous
+ * precede a crash), the module waits for every write at application shutdown, and pino flushes
+ * synchronously when the process exits (process.exit, an uncaught exception). In development a synchronous
  * pretty stream (no worker thread). To stdout, or LOG_FILE when set.
  */
 export function createRootLogger(settings: Settings): Logger {
@@ -62,7 +64,8 @@ export function createRootLogger(settings: Settings): Logger {
     });
     return pino(options, stream);
   }
-  const stream = destination(file ? { dest: file, sync: false, append: true, mkdir: true } : { dest: 1, sync: false });
+  // The file is opened here, synchronously, so it is open before any exit handler may flush it.
+  const stream = destination({ dest: file ? openLogFile(file) : 1, sync: false });
   return pino(
     {
       ...options,
@@ -81,9 +84,45 @@ export function createRootLogger(settings: Settings): Logger {
 
 const ERROR_LEVEL = 50;
 
-/** Writes out whatever the logger still holds, synchronously (at shutdown). */
-export function flushLogSync(logger: Logger): void {
-  flushQuietly((logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym]);
+function openLogFile(file: string): number {
+  mkdirSync(dirname(file), { recursive: true });
+  return openSync(file, 'a');
+}
+
+/**
+ * The access log's writer: the root logger without redaction. An access line holds only fixed
+ * fields (id, method, URL, client address, status, time), none of which REDACTED_PATHS names, and
+ * the wildcard paths make redaction walk every line, a large part of what a line costs.
+ */
+export function accessLoggerOf(root: Logger): Logger {
+  return root.child({}, { redact: [] });
+}
+
+/** The most shutdown waits for a log write in flight (a stalled stdout reader must not hold it up). */
+const FLUSH_WAIT_MS = 2000;
+
+type AsyncDestination = { flushSync?: () => void; once?: (event: 'drain', listener: () => void) => void; _writing?: boolean };
+
+/**
+ * Resolves once every line the logger holds is written (at shutdown), in order: a write in flight
+ * carries on with what was queued behind it until the destination drains; otherwise the queue is
+ * written synchronously.
+ */
+export async function flushLog(logger: Logger): Promise<void> {
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as AsyncDestination | undefined;
+  // sonic-boom has no public "writing" flag; without it (another destination) the synchronous flush is all there is.
+  if (stream?._writing === true && typeof stream.once === 'function') {
+    const once = stream.once.bind(stream);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, FLUSH_WAIT_MS);
+      once('drain', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return;
+  }
+  flushQuietly(stream);
 }
 
 function flushQuietly(stream: unknown): void {
