@@ -53,7 +53,7 @@ const { values: args } = parseArgs({
     'purge-items': { type: 'string' },
     'purge-large-items': { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
-    'log-level': { type: 'string', default: 'warn' },
+    'log-level': { type: 'string' },
     keep: { type: 'boolean', default: false },
     out: { type: 'string' },
     dist: { type: 'string' },
@@ -85,7 +85,7 @@ if (args.help) {
   --skip-purge, --skip-startup
   --skip-storage          leave out upload/download MiB/s and purge keys/s of the local and S3 storage drivers
   --cpu-prof              run the product with --cpu-prof; profiles and their summaries under bench/results/profiles/
-  --log-level L           product LOG_LEVEL (default warn)
+  --log-level L           product LOG_LEVEL (default: unset, the product's own default, info; a partial run)
   --keep                  keep the temporary directory (logs, SQLite files)
   --out FILE              results JSON path (default bench/results/<date>-<db>.json)
   --dist DIR              benchmark another build of the product (default: this tree's dist/, as npm run bench builds it)
@@ -155,7 +155,7 @@ const partialRun =
     args['skip-purge'] ||
     args['skip-startup'] ||
     args['skip-storage'] ||
-    args['log-level'] !== 'warn',
+    args['log-level'] !== undefined,
   ) ||
     options.users !== 10_000 ||
     options.connections !== 32 ||

@@ -17,7 +17,7 @@ import { Settings } from './config/settings';
 import { registerConsoleHttp } from './console/console-http';
 import { CONSOLE_FORM_ROUTES } from './console/console-routes';
 import { isStreamedUpload, registerStreamedUploads, UPLOAD_ROUTE } from './history/streamed-upload';
-import { REQUEST_ID_HEADER, requestIdFor } from './logging/logger-options';
+import { accessLoggerOf, REQUEST_ID_HEADER, requestIdFor } from './logging/logger-options';
 import { ROOT_LOGGER } from './logging/logging.module';
 import { PinoNestLogger } from './logging/pino-nest-logger';
 import { HttpMetrics } from './metrics/http-metrics';
@@ -68,7 +68,7 @@ export function configureApp(app: INestApplication): void {
   attachErrorFormats(fastify, app.get(ErrorFormats));
   registerBodyDeadline(fastify, app.get(Settings).httpTimeouts.bodyMs, isStreamedUpload, app.get(ErrorFormats));
   fastify.addHook('onRequest', securityHeaders());
-  registerAccessLog(fastify, app.get<Logger>(ROOT_LOGGER));
+  registerAccessLog(fastify, accessLoggerOf(app.get<Logger>(ROOT_LOGGER)));
   registerHttpMetrics(fastify, app.get(HttpMetrics));
   registerEarlyAuthentication(fastify, app);
   // Fastify's own (prototype-poisoning-safe) JSON parser behind the checks it lacks; raw body kept for signatures.
@@ -93,28 +93,54 @@ export function configureApp(app: INestApplication): void {
  * `upgrade-insecure-requests` only over HTTPS (directly, or as a trusted proxy's
  * X-Forwarded-Proto says): over plain HTTP a browser ignores HSTS, and the upgrade would send the
  * docs page's requests to an HTTPS port that may not exist. helmet only sets headers on the Node
- * response, which Fastify merges into every reply, errors and 404s included.
+ * response, which Fastify merges into every reply, errors and 404s included. Its directives are
+ * fixed, so each variant's headers are computed once, not on every request.
  */
 function securityHeaders() {
   const api = { defaultSrc: ["'none'"], frameAncestors: ["'none'"] };
   const docs = { scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] };
   const overHttps = {
-    api: helmet({ contentSecurityPolicy: { directives: api } }),
-    docs: helmet({ contentSecurityPolicy: { directives: docs } }),
+    api: fixedHeadersOf(helmet({ contentSecurityPolicy: { directives: api } })),
+    docs: fixedHeadersOf(helmet({ contentSecurityPolicy: { directives: docs } })),
   };
   const plain = { strictTransportSecurity: false } as const;
   const overHttp = {
-    api: helmet({ ...plain, contentSecurityPolicy: { directives: { ...api, upgradeInsecureRequests: null } } }),
-    docs: helmet({ ...plain, contentSecurityPolicy: { directives: { ...docs, upgradeInsecureRequests: null } } }),
+    api: fixedHeadersOf(helmet({ ...plain, contentSecurityPolicy: { directives: { ...api, upgradeInsecureRequests: null } } })),
+    docs: fixedHeadersOf(helmet({ ...plain, contentSecurityPolicy: { directives: { ...docs, upgradeInsecureRequests: null } } })),
   };
-  return (
-    request: { url: string; protocol: string; raw: IncomingMessage },
-    reply: { raw: ServerResponse },
-    done: (error?: Error) => void,
-  ): void => {
+  return (request: { url: string; protocol: string }, reply: { raw: ServerResponse }, done: () => void): void => {
     const headers = request.protocol.trim().toLowerCase() === 'https' ? overHttps : overHttp;
     const setHeaders = request.url.startsWith('/admin/docs') ? headers.docs : headers.api;
-    setHeaders(request.raw, reply.raw, (error?: unknown) => done(error instanceof Error ? error : undefined));
+    setHeaders(reply.raw);
+    done();
+  };
+}
+
+type HelmetMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+
+/**
+ * What a helmet middleware does to a response, recorded once: with no directive computed per
+ * request (no nonce), it sets and removes the same headers every time.
+ */
+function fixedHeadersOf(middleware: HelmetMiddleware): (res: ServerResponse) => void {
+  const set: [string, string | number | readonly string[]][] = [];
+  const removed: string[] = [];
+  const recorder = {
+    setHeader: (name: string, value: string | number | readonly string[]) => set.push([name, value]),
+    removeHeader: (name: string) => removed.push(name),
+  };
+  let failure: unknown;
+  middleware({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => (failure = error));
+  if (failure !== undefined) {
+    throw failure instanceof Error ? failure : new Error('helmet refused its configuration');
+  }
+  return (res: ServerResponse): void => {
+    for (const name of removed) {
+      res.removeHeader(name);
+    }
+    for (const [name, value] of set) {
+      res.setHeader(name, value);
+    }
   };
 }
 

@@ -20,33 +20,53 @@ export async function createMysqlStore(url, poolSize) {
 
   const byIdSql = `SELECT ${USER_COLUMNS} FROM users WHERE id = ? AND organization_id = ? AND deleted_at IS NULL`;
 
+  // The product's deactivation transaction, statement for statement (docs/performance.md): the
+  // conditional profile wipe, the user's open keys (and their SCIM credentials) revoked, sessions
+  // revoked, open purges read, the purge cutoffs read under a shared lock, the data keys locked,
+  // the purge recorded. The row is read before the transaction, as the product does.
   async function deactivateOnce(organizationId, id, purgeId, now) {
+    const [[row]] = await pool.execute(byIdSql, [id, organizationId]);
+    if (!row || !row.active) {
+      return row ?? null;
+    }
     const connection = await pool.getConnection();
     try {
       await connection.beginTransaction();
-      const [[row]] = await connection.execute(byIdSql, [id, organizationId]);
-      if (!row || !row.active) {
-        await connection.commit();
-        return row ?? null;
-      }
       const [wiped] = await connection.execute(
-        'UPDATE users SET active = 0, given_name = NULL, family_name = NULL, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?',
+        'UPDATE users SET active = 0, given_name = NULL, given_name_folded = NULL, family_name = NULL, family_name_folded = NULL, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND deleted_at IS NULL',
         [now, id, row.version],
       );
       if (wiped.affectedRows !== 1) {
         await connection.rollback();
         return 'conflict';
       }
-      const [[messages]] = await connection.execute('SELECT MAX(id) AS max, COUNT(*) AS count FROM messages WHERE user_id = ?', [id]);
-      const [[files]] = await connection.execute('SELECT MAX(id) AS max, COUNT(*) AS count FROM files WHERE user_id = ?', [id]);
+      const [ownedKeys] = await connection.execute('SELECT id FROM api_keys WHERE owner_user_id = ? AND revoked_at IS NULL ORDER BY id', [
+        id,
+      ]);
+      if (ownedKeys.length > 0) {
+        await connection.execute(
+          'UPDATE scim_credentials SET revoked_at = ? WHERE revoked_at IS NULL AND api_key_id IN (SELECT id FROM api_keys WHERE owner_user_id = ?)',
+          [now, id],
+        );
+        await connection.execute('UPDATE api_keys SET revoked_at = ? WHERE owner_user_id = ? AND revoked_at IS NULL', [now, id]);
+      }
       await connection.execute(
-        'UPDATE scim_credentials SET revoked_at = ? WHERE revoked_at IS NULL AND api_key_id IN (SELECT id FROM api_keys WHERE owner_user_id = ?)',
+        "UPDATE sessions SET revoked_at = ?, revoked_reason = 'user_deactivated' WHERE user_id = ? AND revoked_at IS NULL",
         [now, id],
       );
-      await connection.execute('UPDATE api_keys SET revoked_at = ? WHERE owner_user_id = ? AND revoked_at IS NULL', [now, id]);
+      await connection.execute("SELECT id FROM purges WHERE user_id = ? AND state IN ('pending', 'running', 'failed') ORDER BY id", [id]);
+      const [[messages]] = await connection.execute(
+        'SELECT MAX(id) AS max, COUNT(*) AS count FROM messages WHERE user_id = ? LOCK IN SHARE MODE',
+        [id],
+      );
+      const [[files]] = await connection.execute(
+        'SELECT MAX(id) AS max, COUNT(*) AS count FROM files WHERE user_id = ? LOCK IN SHARE MODE',
+        [id],
+      );
+      await connection.execute('SELECT id, created_at FROM data_keys WHERE user_id = ? ORDER BY created_at, id FOR UPDATE', [id]);
       await connection.execute(
-        `INSERT INTO purges (id, organization_id, user_id, user_name, state, message_cutoff_id, file_cutoff_id, messages_total, files_total, next_attempt_at)
-         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
+        `INSERT INTO purges (id, organization_id, user_id, user_name, state, message_cutoff_id, file_cutoff_id, messages_total, files_total, messages_deleted, files_deleted, bytes_deleted, requested_at, next_attempt_at, updated_at, data_keys_destroyed_at, data_keys_destroyed, data_key_ids_to_destroy, attempts, version)
+         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?, NULL, NULL, 0, 1)`,
         [
           purgeId,
           organizationId,
@@ -56,6 +76,9 @@ export async function createMysqlStore(url, poolSize) {
           Number(files.max ?? 0),
           Number(messages.count),
           Number(files.count),
+          now,
+          now,
+          now,
           now,
         ],
       );

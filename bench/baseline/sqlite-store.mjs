@@ -1,5 +1,5 @@
 // Baseline data access on SQLite: better-sqlite3 prepared statements, same pragmas as the product
-// (WAL, synchronous=NORMAL, foreign keys, 5 s busy timeout), on the schema the product's migrations made.
+// (WAL, synchronous=NORMAL, secure_delete, foreign keys, 5 s busy timeout), on the schema the product's migrations made.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -26,6 +26,7 @@ export function createSqliteStore(file) {
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL');
+  db.pragma('secure_delete = ON');
 
   const byId = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ? AND organization_id = ? AND deleted_at IS NULL`);
   const byUserName = db.prepare(
@@ -39,8 +40,14 @@ export function createSqliteStore(file) {
     'UPDATE users SET given_name = ?, family_name = ?, active = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?',
   );
   const wipeProfile = db.prepare(
-    'UPDATE users SET active = 0, given_name = NULL, family_name = NULL, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?',
+    'UPDATE users SET active = 0, given_name = NULL, given_name_folded = NULL, family_name = NULL, family_name_folded = NULL, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND deleted_at IS NULL',
   );
+  const openKeys = db.prepare('SELECT id FROM api_keys WHERE owner_user_id = ? AND revoked_at IS NULL ORDER BY id');
+  const revokeSessions = db.prepare(
+    "UPDATE sessions SET revoked_at = ?, revoked_reason = 'user_deactivated' WHERE user_id = ? AND revoked_at IS NULL",
+  );
+  const openPurges = db.prepare("SELECT id FROM purges WHERE user_id = ? AND state IN ('pending', 'running', 'failed') ORDER BY id");
+  const dataKeys = db.prepare('SELECT id, created_at FROM data_keys WHERE user_id = ? ORDER BY created_at, id');
   const messageCutoff = db.prepare('SELECT MAX(id) AS max, COUNT(*) AS count FROM messages WHERE user_id = ?');
   const fileCutoff = db.prepare('SELECT MAX(id) AS max, COUNT(*) AS count FROM files WHERE user_id = ?');
   const revokeCredentials = db.prepare(
@@ -48,27 +55,43 @@ export function createSqliteStore(file) {
   );
   const revokeKeys = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE owner_user_id = ? AND revoked_at IS NULL');
   const insertPurge = db.prepare(
-    `INSERT INTO purges (id, organization_id, user_id, user_name, state, message_cutoff_id, file_cutoff_id, messages_total, files_total, next_attempt_at, requested_at, updated_at)
-     VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO purges (id, organization_id, user_id, user_name, state, message_cutoff_id, file_cutoff_id, messages_total, files_total, messages_deleted, files_deleted, bytes_deleted, requested_at, next_attempt_at, updated_at, data_keys_destroyed_at, data_keys_destroyed, data_key_ids_to_destroy, attempts, version)
+     VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, 0, 0, '0', ?, ?, ?, ?, NULL, NULL, 0, 1)`,
   );
   const ping = db.prepare('SELECT 1 AS ok');
 
-  // Deactivation: one immediate (writer) transaction updating the user, taking the purge
-  // cutoffs, revoking the user's keys and credentials and recording the purge.
-  const deactivate = db.transaction((organizationId, id, purgeId, now) => {
-    const row = hydrate(byId.get(id, organizationId));
-    if (!row || !row.active) {
-      return row;
-    }
+  // The product's deactivation transaction, statement for statement, as one immediate (writer)
+  // transaction: the conditional profile wipe, the user's open keys (and their SCIM credentials)
+  // revoked, sessions revoked, open purges and data keys read, the purge cutoffs taken, the purge recorded.
+  const deactivateRow = db.transaction((organizationId, row, purgeId, now) => {
+    const id = row.id;
     const at = toSql(now);
     if (wipeProfile.run(at, id, row.version).changes !== 1) {
       return 'conflict';
     }
+    if (openKeys.all(id).length > 0) {
+      revokeCredentials.run(at, id);
+      revokeKeys.run(at, id);
+    }
+    revokeSessions.run(at, id);
+    openPurges.all(id);
     const messages = messageCutoff.get(id);
     const files = fileCutoff.get(id);
-    revokeCredentials.run(at, id);
-    revokeKeys.run(at, id);
-    insertPurge.run(purgeId, organizationId, id, row.user_name, messages.max ?? 0, files.max ?? 0, messages.count, files.count, at, at, at);
+    dataKeys.all(id);
+    insertPurge.run(
+      purgeId,
+      organizationId,
+      id,
+      row.user_name,
+      messages.max ?? 0,
+      files.max ?? 0,
+      messages.count,
+      files.count,
+      at,
+      at,
+      at,
+      at,
+    );
     return { ...row, active: 0, given_name: null, family_name: null, updated_at: now, version: row.version + 1 };
   });
 
@@ -102,7 +125,11 @@ export function createSqliteStore(file) {
     /** Optimistic: false when the version moved (the caller re-reads). */
     updateProfile: (row, next, now) =>
       updateProfile.run(next.given_name, next.family_name, next.active ? 1 : 0, toSql(now), row.id, row.version).changes === 1,
-    deactivate: (organizationId, id, purgeId, now) => deactivate.immediate(organizationId, id, purgeId, now),
+    deactivate(organizationId, id, purgeId, now) {
+      // Read before the transaction, as the product does.
+      const row = hydrate(byId.get(id, organizationId));
+      return !row || !row.active ? row : deactivateRow.immediate(organizationId, row, purgeId, now);
+    },
     ping: () => ping.get().ok === 1,
     close: () => db.close(),
   };

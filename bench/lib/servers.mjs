@@ -46,11 +46,14 @@ export function createSetup(kind, context) {
     databaseFor,
     distDir,
 
-    /** The product's environment: production build, quiet logs, loopback, its own data. */
+    /**
+     * The product's environment: production build and the shipped defaults (info access log,
+     * helmet, throttling, metrics), loopback, its own data. LOG_LEVEL only when --log-level asks.
+     */
     productEnv({ port, dataDir, target }) {
       const env = {
         NODE_ENV: 'production',
-        LOG_LEVEL: context.logLevel,
+        ...(context.logLevel ? { LOG_LEVEL: context.logLevel } : {}),
         HOST: '127.0.0.1',
         PORT: String(port),
         PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
@@ -148,7 +151,7 @@ export function createSetup(kind, context) {
         BASELINE_ORGANIZATION_ID: organizationId,
         BASELINE_SCIM_USERNAME: scim.username,
         BASELINE_SCIM_PASSWORD_SHA256: createHash('sha256').update(scim.password, 'utf8').digest('hex'),
-        BASELINE_POOL_SIZE: '10',
+        BASELINE_POOL_SIZE: String(productPoolSize(distDir)),
         BASELINE_FILES_DIR: join(dataDir, 'files'),
         ...(fileMaxBytes ? { BASELINE_FILE_MAX_BYTES: String(fileMaxBytes) } : {}),
         ...(target.kind === 'sqlite' ? { BASELINE_SQLITE_FILE: target.file } : { BASELINE_MYSQL_URL: target.url }),
@@ -177,6 +180,19 @@ export function createSetup(kind, context) {
       return problems;
     },
   };
+}
+
+/**
+ * The product's connection pool size as it ships (DATABASE_POOL_SIZE's default, read from the
+ * build under test), so the baseline never has more connections than the product.
+ */
+function productPoolSize(distDir) {
+  const { validateEnvironment } = createRequire(import.meta.url)(join(distDir, 'src/config/environment.js'));
+  const environment = validateEnvironment({
+    DATABASE_URL: 'mysql://bench@127.0.0.1/bench',
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  });
+  return environment.DATABASE_POOL_SIZE;
 }
 
 function sqliteNow() {

@@ -11,10 +11,10 @@ export async function measureStartup(setup, { runs, idleSeconds, distDir, logLev
   const problems = [];
   for (let run = 0; run < runs; run += 1) {
     const port = await freePort();
-    // SQLite: the embedded default, nothing set but where to listen and keep data (and quiet logs).
+    // SQLite: the embedded default, nothing set but where to listen and keep data.
     const env =
       target.kind === 'sqlite'
-        ? { NODE_ENV: 'production', LOG_LEVEL: logLevel, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir }
+        ? { NODE_ENV: 'production', ...(logLevel ? { LOG_LEVEL: logLevel } : {}), HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir }
         : setup.productEnv({ port, dataDir, target });
     const proc = startNode(`product start-up ${run + 1}`, [join(distDir, 'src/main.js')], {
       env,

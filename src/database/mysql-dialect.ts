@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createConnection } from 'mysql2/promise';
 import { DatabaseSettings, MysqlSettings } from '../config/settings';
 
 const RETRY_DELAY_MS = 1000;
@@ -22,6 +21,8 @@ export async function resolveMysqlDialect(database: DatabaseSettings): Promise<D
 }
 
 async function serverVersion(database: MysqlSettings): Promise<string> {
+  // Loaded here, not with the module: the embedded default (SQLite) never needs the driver at start-up.
+  const { createConnection } = await import('mysql2/promise');
   const connection = await createConnection({ uri: database.url, connectTimeout: database.connectTimeoutMs });
   try {
     const [rows] = await connection.query<{ version: string }[] & import('mysql2').RowDataPacket[]>('SELECT VERSION() AS version');
