@@ -31,10 +31,10 @@ export class LocalDiskBlobStorage extends BlobStorage {
     const staging = join(this.root, STAGING_DIRECTORY, `${randomUUID()}${STAGING_SUFFIX}`);
     await mkdir(dirname(staging), { recursive: true });
     const meter = new ContentMeter(expected);
+    const written = pipeline(meter, new StagingFileWriter(staging));
     const release = feedMeter(source, meter);
     try {
-      const handle = await open(staging, 'wx', 0o600);
-      await pipeline(meter, new StagingFileWriter(handle));
+      await written;
       release('stored');
       await this.moveIntoFolder(staging, target);
     } catch (error) {

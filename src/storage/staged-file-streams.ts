@@ -1,4 +1,4 @@
-import { FileHandle } from 'node:fs/promises';
+import { FileHandle, open } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
 import { markReleasable, releaseIfMarked } from '../common/released-buffers';
 
@@ -38,18 +38,31 @@ export class StoredFileReader extends Readable {
 }
 
 /**
- * Writes a stream into a staging file, giving back the memory of each marked buffer once its
- * bytes are written (an upload's ciphertext, which nothing else reads). Closes the handle at the
+ * Writes a stream into a new staging file (created as the first write comes, never over an
+ * existing one, readable by the service only), giving back the memory of each marked buffer once
+ * its bytes are written (an upload's ciphertext, which nothing else reads). Closes the file at the
  * end (after the last write) or when destroyed; like a WriteStream, no fsync.
  */
 export class StagingFileWriter extends Writable {
-  constructor(private readonly handle: FileHandle) {
+  private handle: FileHandle | null = null;
+
+  constructor(private readonly path: string) {
     super();
+  }
+
+  override _construct(callback: (error?: Error | null) => void): void {
+    open(this.path, 'wx', 0o600).then(
+      (handle) => {
+        this.handle = handle;
+        callback();
+      },
+      (error: Error) => callback(error),
+    );
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     const buffers = chunks.map(({ chunk }) => chunk);
-    writeAll(this.handle, buffers).then(
+    writeAll(this.handle as FileHandle, buffers).then(
       () => {
         buffers.forEach(releaseIfMarked);
         callback();
@@ -63,18 +76,23 @@ export class StagingFileWriter extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.handle.close().then(
+    this.closeFile().then(
       () => callback(),
       (error: Error) => callback(error),
     );
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    // After _final the handle is closed already; closing again only fails, which is no news.
-    this.handle.close().then(
+    this.closeFile().then(
       () => callback(error),
-      () => callback(error),
+      (closeError: Error) => callback(error ?? closeError),
     );
+  }
+
+  private async closeFile(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    await handle?.close();
   }
 }
 
