@@ -73,7 +73,8 @@ export class HistoryContent {
   async openFile(key: DataKey, stored: Readable, plaintextBytes: number, item: ItemRef): Promise<Readable> {
     let started = false;
     const plaintext = pipeline(stored, new FileDecryptor(key, { expectedPlaintextBytes: plaintextBytes }), (error) => {
-      if (error && started) {
+      // A reader that stops (a client gone) is no failure of the content.
+      if (error && started && !isStoppedByReader(error)) {
         this.logFailure(error, item);
       }
     });
@@ -159,4 +160,8 @@ function firstBytesOrEnd(stream: Readable): Promise<void> {
     stream.on('readable', onReadable);
     stream.on('error', settle);
   });
+}
+
+function isStoppedByReader(error: Error): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' || error.name === 'AbortError';
 }
