@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { adminHeaders, adminRequest, httpRequest } from './http.mjs';
+import { cpuTimeOf } from './processes.mjs';
 import { cannon, newUserBody } from './scim-load.mjs';
 
 export const HISTORY = 'history';
@@ -151,23 +152,38 @@ function fileEndpoints(product, baseline, apiKey, userId) {
 }
 
 /**
+ * The server's CPU time (ms) over a transfer, beside its answer: what moving the file cost it,
+ * much less sensitive than MiB/s to other load on a shared machine (null where /proc is missing).
+ */
+async function withServerCpu(server, transfer) {
+  const before = cpuTimeOf(server.proc.pid);
+  const answer = await transfer();
+  const after = cpuTimeOf(server.proc.pid);
+  return { ...answer, cpuMs: before === null || after === null ? null : after - before };
+}
+
+/**
  * FILE_RUNS uploads then FILE_RUNS downloads of the same content, product and baseline in turn
  * (so a change in the machine's load falls on both), every answer checked.
  */
-async function measureFiles(endpoints, fileBytes, log, problems) {
+async function measureFiles(servers, endpoints, fileBytes, log, problems) {
   const content = randomBytes(fileBytes);
   const digest = sha256Hex(content);
   const runs = { product: { upload: [], download: [] }, baseline: { upload: [], download: [] } };
+  const cpu = { product: { upload: [], download: [] }, baseline: { upload: [], download: [] } };
   const ids = { product: [], baseline: [] };
   for (let index = 0; index < FILE_RUNS; index += 1) {
     for (const side of ['product', 'baseline']) {
-      const answer = await endpoints[side].put(index, content, digest);
+      const answer = await withServerCpu(servers[side], () => endpoints[side].put(index, content, digest));
       if (answer.status !== 201 || answer.sizeBytes !== fileBytes || answer.sha256 !== digest) {
         problems.push(`history upload ${index + 1} (${side}): HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
         continue;
       }
       ids[side].push(answer.id);
       runs[side].upload.push(mibPerSecond(fileBytes, answer.seconds));
+      if (answer.cpuMs !== null) {
+        cpu[side].upload.push(answer.cpuMs);
+      }
     }
   }
   log(`history: uploads done (${FILE_RUNS} × ${fileBytes / MIB} MiB per server), downloads`);
@@ -177,7 +193,7 @@ async function measureFiles(endpoints, fileBytes, log, problems) {
       if (id === undefined) {
         continue;
       }
-      const answer = await endpoints[side].get(id);
+      const answer = await withServerCpu(servers[side], () => endpoints[side].get(id));
       if (answer.status !== 200 || !answer.complete || answer.bytes !== fileBytes || answer.sha256 !== digest) {
         problems.push(
           `history download ${index + 1} (${side}): HTTP ${answer.status}, ${answer.bytes} of ${fileBytes} bytes, SHA-256 ${answer.sha256 === digest ? 'matches' : 'differs from the upload'}`,
@@ -188,11 +204,16 @@ async function measureFiles(endpoints, fileBytes, log, problems) {
         problems.push(`history download ${index + 1} (${side}): Content-Length ${answer.headers['content-length']}`);
       }
       runs[side].download.push(mibPerSecond(fileBytes, answer.seconds));
+      if (answer.cpuMs !== null) {
+        cpu[side].download.push(answer.cpuMs);
+      }
     }
   }
   const figures = (side, direction) => ({
     runsMiBPerSecond: runs[side][direction],
     medianMiBPerSecond: runs[side][direction].length ? median(runs[side][direction]) : null,
+    serverCpuMs: cpu[side][direction],
+    medianServerCpuMs: cpu[side][direction].length ? median(cpu[side][direction]) : null,
   });
   const ratio = (direction) => {
     const product = figures('product', direction).medianMiBPerSecond;
@@ -275,6 +296,6 @@ export async function runHistoryScenario(product, baseline, { connections, durat
   await checkMessages(product, apiKey, userId, create.ok, problems);
 
   log(`history: ${FILE_RUNS} uploads and downloads of a ${fileBytes / MIB} MiB file, product and baseline in turn`);
-  const files = await measureFiles(fileEndpoints(product, baseline, apiKey, userId), fileBytes, log, problems);
+  const files = await measureFiles({ product, baseline }, fileEndpoints(product, baseline, apiKey, userId), fileBytes, log, problems);
   return { messageCreate: create, messageRead: { ...read, limit: READ_LIMIT }, files, problems };
 }

@@ -153,6 +153,12 @@ export function tableRows(result) {
   return rows;
 }
 
+/** The servers' median CPU ms per file transfer (product / baseline), when measured. */
+function serverCpuPerFile(entry) {
+  const [product, baseline] = [entry.product.medianServerCpuMs, entry.baseline.medianServerCpuMs];
+  return typeof product !== 'number' || typeof baseline !== 'number' ? '—' : `${Math.round(product)} / ${Math.round(baseline)} ms/file`;
+}
+
 /** Message create/read (product only: the baseline has no messages) and the file throughput ratios. */
 function historyRows(history) {
   const rows = [];
@@ -184,6 +190,7 @@ function historyRows(history) {
       productLatency: '—',
       baselineLatency: '—',
       failures: `${files.runs - entry.product.runsMiBPerSecond.length} / ${files.runs - entry.baseline.runsMiBPerSecond.length}`,
+      cpu: serverCpuPerFile(entry),
       target: `≥ ${TARGETS.historyFileMinRatio}× (100 MB file)`,
       met: verdict(applies && entry.ratio !== null ? entry.ratio >= TARGETS.historyFileMinRatio : applies ? false : null),
     });

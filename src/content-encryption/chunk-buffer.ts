@@ -14,6 +14,16 @@ export class ChunkBuffer {
     }
   }
 
+  /** A copy of the first `size` bytes (at most `length`), left in place. */
+  peek(size: number): Buffer {
+    const wanted = Math.min(size, this.bytes);
+    const first = this.pieces[0];
+    if (first !== undefined && first.length >= wanted) {
+      return Buffer.from(first.subarray(0, wanted));
+    }
+    return Buffer.concat(this.pieces, this.bytes).subarray(0, wanted);
+  }
+
   /** The first `size` bytes (at most `length`), as the pieces (or parts of pieces) that held them. */
   take(size: number): Buffer[] {
     const taken: Buffer[] = [];

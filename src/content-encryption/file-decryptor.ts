@@ -1,5 +1,6 @@
 import { createDecipheriv, KeyObject } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
+import { releaseIfMarked } from '../common/released-buffers';
 import { ChunkBuffer, splitTag } from './chunk-buffer';
 import { ContentTamperedError, ContentTruncatedError } from './content-errors';
 import { DataKey } from './data-key';
@@ -8,10 +9,10 @@ import {
   chunkAssociatedData,
   chunkNonce,
   encryptedFileSize,
-  FILE_HEADER_BYTES,
+  FILE_PREAMBLE_BYTES,
   FILE_TAG_BYTES,
   fileKey,
-  SEALED_CHUNK_BYTES,
+  fileLayout,
 } from './file-format';
 
 export type FileDecryptorOptions = {
@@ -19,42 +20,52 @@ export type FileDecryptorOptions = {
   readonly expectedPlaintextBytes?: number;
 };
 
+type OpenedHeader = {
+  readonly header: Buffer;
+  readonly key: KeyObject;
+  readonly sealedChunkBytes: number;
+  readonly expectedBytes: number | null;
+};
+
 /**
- * Decrypts a file as it streams (format in file-format.ts). A chunk's plaintext is passed on only
- * after its tag verified; the first chunk that does not verify fails the stream with a typed error
- * (ContentDecryptionError), so a reader gets authentic bytes and then an error, never altered ones.
+ * Decrypts a file as it streams (format in file-format.ts, any version: the header says which,
+ * and the chunk size). A chunk's plaintext is passed on only after its tag verified; the first
+ * chunk that does not verify fails the stream with a typed error (ContentDecryptionError), so a
+ * reader gets authentic bytes and then an error, never altered ones.
  */
 export class FileDecryptor extends Transform {
   private readonly pending = new ChunkBuffer();
-  private readonly expectedBytes: number | null;
-  private header: Buffer | null = null;
-  private key: KeyObject | null = null;
+  /** Chunks received, with the stream offset each ends at, until all of their bytes were opened. */
+  private readonly unopened: { readonly chunk: Buffer; readonly end: number }[] = [];
+  private opened: OpenedHeader | null = null;
   private index = 0;
   private received = 0;
 
   constructor(
     private readonly dataKey: DataKey,
-    options: FileDecryptorOptions = {},
+    private readonly options: FileDecryptorOptions = {},
   ) {
     super();
-    this.expectedBytes = options.expectedPlaintextBytes === undefined ? null : encryptedFileSize(options.expectedPlaintextBytes);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
       this.received += chunk.length;
-      if (this.expectedBytes !== null && this.received > this.expectedBytes) {
-        throw new ContentTamperedError(`the encrypted file is longer than the ${this.expectedBytes} bytes its recorded size gives`);
-      }
       this.pending.append(chunk);
-      if (!this.readHeader()) {
+      this.unopened.push({ chunk, end: this.received });
+      const opened = this.readHeader();
+      if (opened === null) {
         callback();
         return;
       }
-      // A full sealed chunk followed by more bytes cannot be the last one.
-      while (this.pending.length > SEALED_CHUNK_BYTES) {
-        this.open(this.pending.take(SEALED_CHUNK_BYTES), false);
+      if (opened.expectedBytes !== null && this.received > opened.expectedBytes) {
+        throw new ContentTamperedError(`the encrypted file is longer than the ${opened.expectedBytes} bytes its recorded size gives`);
       }
+      // A full sealed chunk followed by more bytes cannot be the last one.
+      while (this.pending.length > opened.sealedChunkBytes) {
+        this.open(opened, this.pending.take(opened.sealedChunkBytes), false);
+      }
+      this.releaseOpened();
       callback();
     } catch (error) {
       callback(error as Error);
@@ -63,39 +74,60 @@ export class FileDecryptor extends Transform {
 
   override _flush(callback: TransformCallback): void {
     try {
-      if (!this.readHeader()) {
+      const opened = this.readHeader();
+      if (opened === null) {
         throw new ContentTruncatedError('the encrypted file ends inside its header');
       }
-      if (this.expectedBytes !== null && this.received < this.expectedBytes) {
-        throw new ContentTruncatedError(`the encrypted file ends after ${this.received} of its ${this.expectedBytes} bytes`);
+      if (opened.expectedBytes !== null && this.received < opened.expectedBytes) {
+        throw new ContentTruncatedError(`the encrypted file ends after ${this.received} of its ${opened.expectedBytes} bytes`);
       }
       if (this.pending.length < FILE_TAG_BYTES) {
         throw new ContentTruncatedError(`the encrypted file ends inside chunk ${this.index}`);
       }
-      this.open(this.pending.take(this.pending.length), true);
+      this.open(opened, this.pending.take(this.pending.length), true);
+      this.releaseOpened();
       callback();
     } catch (error) {
       callback(error as Error);
     }
   }
 
-  private readHeader(): boolean {
-    if (this.header === null) {
-      if (this.pending.length < FILE_HEADER_BYTES) {
-        return false;
+  /** The header, once enough bytes arrived to read it; null until then (and for a file that ended inside it). */
+  private readHeader(): OpenedHeader | null {
+    if (this.opened === null) {
+      if (this.pending.length < FILE_PREAMBLE_BYTES) {
+        return null;
       }
-      const header = Buffer.concat(this.pending.take(FILE_HEADER_BYTES));
+      const layout = fileLayout(this.pending.peek(FILE_PREAMBLE_BYTES));
+      if (this.pending.length < layout.headerBytes) {
+        return null;
+      }
+      const header = Buffer.concat(this.pending.take(layout.headerBytes));
       checkFileHeader(header, this.dataKey);
-      this.key = fileKey(this.dataKey, header);
-      this.header = header;
+      const expected = this.options.expectedPlaintextBytes;
+      this.opened = {
+        header,
+        key: fileKey(this.dataKey, header),
+        sealedChunkBytes: layout.chunkBytes + FILE_TAG_BYTES,
+        expectedBytes: expected === undefined ? null : encryptedFileSize(expected, layout),
+      };
     }
-    return true;
+    return this.opened;
   }
 
-  private open(sealed: readonly Buffer[], last: boolean): void {
-    const plaintext = this.tryOpen(sealed, last);
+  /** Gives back the memory of received chunks whose every byte was opened (when their reader allows it). */
+  private releaseOpened(): void {
+    const opened = this.received - this.pending.length;
+    for (let first = this.unopened[0]; first !== undefined && first.end <= opened; first = this.unopened[0]) {
+      this.unopened.shift();
+      releaseIfMarked(first.chunk);
+    }
+  }
+
+  private open(opened: OpenedHeader, sealed: readonly Buffer[], last: boolean): void {
+    const plaintext = this.tryOpen(opened, sealed, last);
     if (plaintext === null) {
-      throw this.explainFailure(sealed, last);
+      throw this.explainFailure(opened, sealed, last);
     }
     this.index += 1;
     for (const piece of plaintext) {
@@ -106,12 +138,12 @@ export class FileDecryptor extends Transform {
   }
 
   /** What a chunk that did not verify means, where the other last-chunk flag tells it. */
-  private explainFailure(sealed: readonly Buffer[], last: boolean): Error {
+  private explainFailure(opened: OpenedHeader, sealed: readonly Buffer[], last: boolean): Error {
     const length = sealed.reduce((sum, piece) => sum + piece.length, 0);
-    if (last && length === SEALED_CHUNK_BYTES && this.tryOpen(sealed, false) !== null) {
+    if (last && length === opened.sealedChunkBytes && this.tryOpen(opened, sealed, false) !== null) {
       return new ContentTruncatedError(`the encrypted file ends after chunk ${this.index}, which is not its last`);
     }
-    if (!last && this.tryOpen(sealed, true) !== null) {
+    if (!last && this.tryOpen(opened, sealed, true) !== null) {
       return new ContentTamperedError(`bytes follow the last chunk (${this.index}) of the encrypted file`);
     }
     return new ContentTamperedError(
@@ -120,10 +152,10 @@ export class FileDecryptor extends Transform {
   }
 
   /** The chunk's plaintext once its tag verified; null when it does not. */
-  private tryOpen(sealed: readonly Buffer[], last: boolean): Buffer[] | null {
+  private tryOpen(opened: OpenedHeader, sealed: readonly Buffer[], last: boolean): Buffer[] | null {
     const { ciphertext, tag } = splitTag(sealed, FILE_TAG_BYTES);
-    const decipher = createDecipheriv('aes-256-gcm', this.key as KeyObject, chunkNonce(this.index));
-    decipher.setAAD(chunkAssociatedData(this.header as Buffer, this.index, last));
+    const decipher = createDecipheriv('aes-256-gcm', opened.key, chunkNonce(this.index));
+    decipher.setAAD(chunkAssociatedData(opened.header, this.index, last));
     decipher.setAuthTag(tag);
     const plaintext = ciphertext.map((piece) => decipher.update(piece));
     try {

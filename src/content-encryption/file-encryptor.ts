@@ -1,8 +1,14 @@
 import { createCipheriv, createHash, KeyObject, randomBytes } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
+import { markReleasable } from '../common/released-buffers';
 import { ChunkBuffer } from './chunk-buffer';
 import { DataKey } from './data-key';
 import { chunkAssociatedData, chunkNonce, FILE_CHUNK_BYTES, FILE_SALT_BYTES, fileHeader, fileKey } from './file-format';
+
+export type FileEncryptorOptions = {
+  /** Plaintext bytes per chunk (file-format.ts); the default is what the service writes. */
+  readonly chunkBytes?: number;
+};
 
 /**
  * Encrypts a file as it streams (format in file-format.ts), holding at most one chunk plus what
@@ -10,20 +16,23 @@ import { chunkAssociatedData, chunkNonce, FILE_CHUNK_BYTES, FILE_SALT_BYTES, fil
  * plaintext, so the SHA-256 a client signed can be checked without a second pass.
  *
  * A full chunk is sealed only once a further byte arrives (or the source ends): until then it
- * cannot be known whether it is the last one.
+ * cannot be known whether it is the last one, and the last-chunk flag is associated data, which
+ * AES-GCM takes before the first byte of the chunk.
  */
 export class FileEncryptor extends Transform {
   private readonly header: Buffer;
   private readonly key: KeyObject;
+  private readonly chunkBytes: number;
   private readonly hash = createHash('sha256');
   private readonly pending = new ChunkBuffer();
   private index = 0;
   private bytes = 0;
   private digest: string | null = null;
 
-  constructor(dataKey: DataKey) {
+  constructor(dataKey: DataKey, options: FileEncryptorOptions = {}) {
     super();
-    this.header = fileHeader(dataKey, randomBytes(FILE_SALT_BYTES));
+    this.chunkBytes = options.chunkBytes ?? FILE_CHUNK_BYTES;
+    this.header = fileHeader(dataKey, randomBytes(FILE_SALT_BYTES), this.chunkBytes);
     this.key = fileKey(dataKey, this.header);
     this.push(this.header);
   }
@@ -46,8 +55,8 @@ export class FileEncryptor extends Transform {
       this.hash.update(chunk);
       this.bytes += chunk.length;
       this.pending.append(chunk);
-      while (this.pending.length > FILE_CHUNK_BYTES) {
-        this.seal(this.pending.take(FILE_CHUNK_BYTES), false);
+      while (this.pending.length > this.chunkBytes) {
+        this.seal(this.pending.take(this.chunkBytes), false);
       }
       callback();
     } catch (error) {
@@ -71,7 +80,8 @@ export class FileEncryptor extends Transform {
     for (const piece of plaintext) {
       const ciphertext = cipher.update(piece);
       if (ciphertext.length > 0) {
-        this.push(ciphertext);
+        // A fresh buffer of this stream's own: the store may release it once written (released-buffers.ts).
+        this.push(markReleasable(ciphertext));
       }
     }
     cipher.final();

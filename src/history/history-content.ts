@@ -71,30 +71,21 @@ export class HistoryContent {
    * transfer, never altered or missing bytes passed off as the file.
    */
   async openFile(key: DataKey, stored: Readable, plaintextBytes: number, item: ItemRef): Promise<Readable> {
-    const plaintext = pipeline(stored, new FileDecryptor(key, { expectedPlaintextBytes: plaintextBytes }), () => undefined);
-    const pieces = plaintext[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    let first: IteratorResult<Buffer>;
+    let started = false;
+    const plaintext = pipeline(stored, new FileDecryptor(key, { expectedPlaintextBytes: plaintextBytes }), (error) => {
+      // A reader that stops (a client gone) is no failure of the content.
+      if (error && started && !isStoppedByReader(error)) {
+        this.logFailure(error, item);
+      }
+    });
     try {
-      first = await pieces.next();
+      await firstBytesOrEnd(plaintext);
     } catch (error) {
       throw await this.refusal(error, item, key.id);
     }
-    const logFailure = (error: unknown): void => this.logFailure(error, item);
-    return Readable.from(
-      (async function* remaining(): AsyncGenerator<Buffer> {
-        try {
-          for (let next = first; !next.done; next = await pieces.next()) {
-            yield next.value;
-          }
-        } catch (error) {
-          logFailure(error);
-          throw error;
-        } finally {
-          await pieces.return?.();
-        }
-      })(),
-      { objectMode: false },
-    );
+    started = true;
+    // Handed on as it is: a wrapper (an async iterator, Readable.from) would copy or re-buffer every chunk.
+    return plaintext;
   }
 
   /** The key a row is under, from keys read for its page; null for a legacy row, undefined when destroyed. */
@@ -148,4 +139,29 @@ export class HistoryContent {
 /** The refusal for content whose data key was destroyed at `destroyedAt`. */
 export function shredded(destroyedAt: Date): DomainError {
   return new DomainError(DomainErrorCode.ContentShredded, `The content was crypto-shredded at ${destroyedAt.toISOString()}.`);
+}
+
+/**
+ * Resolves once the stream holds its first bytes (or ended), rejects with its error: without
+ * reading anything, so the stream is handed on whole.
+ */
+function firstBytesOrEnd(stream: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error): void => {
+      stream.off('readable', onReadable);
+      stream.off('error', settle);
+      if (error) {
+        reject(error);
+      } else {
+        resolve();
+      }
+    };
+    const onReadable = (): void => settle();
+    stream.on('readable', onReadable);
+    stream.on('error', settle);
+  });
+}
+
+function isStoppedByReader(error: Error): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' || error.name === 'AbortError';
 }

@@ -3,8 +3,8 @@ import { Readable } from 'node:stream';
 /** What a stored blob holds, measured while its bytes streamed in. */
 export type StoredBlob = {
   readonly sizeBytes: number;
-  /** Lowercase hex SHA-256 of the bytes. */
-  readonly sha256: string;
+  /** Lowercase hex SHA-256 of the bytes, when the caller expected one (BlobExpectations.sha256); else null. */
+  readonly sha256: string | null;
 };
 
 /** What the caller requires of the bytes before they may become visible. */

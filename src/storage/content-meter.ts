@@ -1,20 +1,24 @@
-import { createHash } from 'node:crypto';
+import { createHash, Hash } from 'node:crypto';
 import { finished, Readable, Transform, TransformCallback } from 'node:stream';
 import { BlobDigestMismatchError, BlobExpectations, BlobSourceInterruptedError, BlobTooLargeError } from './blob-storage';
 
 /**
- * Counts and hashes content on its way to a store, and fails the stream (so the store drops what
- * it staged) when the content is too large, or ends with another digest than the one expected.
+ * Counts content on its way to a store (and hashes it, when a digest is expected), and fails the
+ * stream (so the store drops what it staged) when the content is too large, or ends with another
+ * digest than the one expected.
  */
 export class ContentMeter extends Transform {
   sizeBytes = 0;
-  sha256 = '';
+  /** Of the bytes, when the caller expected a digest; null when it checks its content itself. */
+  sha256: string | null = null;
   /** Why the content was refused, when it was: a store error is then only a consequence. */
   refusal: Error | undefined;
-  private readonly hash = createHash('sha256');
+  private readonly hash: Hash | null;
 
   constructor(private readonly expected: BlobExpectations) {
     super();
+    // A caller that checks its content itself (history hashes the plaintext it encrypts) reads no digest of the stored bytes.
+    this.hash = expected.sha256 === undefined ? null : createHash('sha256');
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -23,12 +27,12 @@ export class ContentMeter extends Transform {
       callback(this.refuse(new BlobTooLargeError(this.expected.maxBytes)));
       return;
     }
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
-    this.sha256 = this.hash.digest('hex');
+    this.sha256 = this.hash?.digest('hex') ?? null;
     const matches = this.expected.sha256 === undefined || this.sha256 === this.expected.sha256;
     callback(matches ? null : this.refuse(new BlobDigestMismatchError()));
   }

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { markReleasable } from '../common/released-buffers';
 import { BlobDigestMismatchError, BlobNotFoundError, BlobSourceInterruptedError } from './blob-storage';
 import { LocalDiskBlobStorage } from './local-disk-blob-storage';
 
@@ -34,7 +35,8 @@ describe('LocalDiskBlobStorage', () => {
   });
 
   it('streams stored bytes back exactly, and refuses a missing key before any byte with BlobNotFoundError', async () => {
-    const content = Buffer.alloc(200_000, 'abc');
+    // More than one read: the bytes stream back, never read whole.
+    const content = Buffer.alloc(2_500_000, 'abc');
     const source = new PassThrough();
     const storing = storage.put('org/user/big', source, {
       maxBytes: content.length,
@@ -49,6 +51,17 @@ describe('LocalDiskBlobStorage', () => {
     expect(chunks.length).toBeGreaterThan(1);
     expect(Buffer.compare(Buffer.concat(chunks), content)).toBe(0);
     await expect(storage.openRead('org/user/absent')).rejects.toBeInstanceOf(BlobNotFoundError);
+  });
+
+  it('gives back the memory of buffers marked releasable once they are written, never before', async () => {
+    const pieces = [Buffer.alloc(300_000, 'x'), Buffer.alloc(300_000, 'y')].map((piece) => markReleasable(piece));
+    const kept = Buffer.alloc(10_000, 'z');
+    const stored = await storage.put('org/user/released', Readable.from([...pieces, kept]), { maxBytes: 1_000_000 });
+    expect(stored.sizeBytes).toBe(610_000);
+    expect(pieces.map((piece) => piece.length)).toEqual([0, 0]);
+    expect(kept.length).toBe(10_000);
+    const onDisk = await storage.read('org/user/released');
+    expect(onDisk.equals(Buffer.concat([Buffer.alloc(300_000, 'x'), Buffer.alloc(300_000, 'y'), kept]))).toBe(true);
   });
 
   it('keeps nothing of bytes with another digest', async () => {

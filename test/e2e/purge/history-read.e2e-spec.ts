@@ -7,7 +7,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Settings } from '../../../src/config/settings';
-import { encryptedFileSize, FILE_CHUNK_BYTES } from '../../../src/content-encryption/file-format';
+import { encryptedFileSize, FILE_CHUNK_BYTES, FILE_LAYOUT } from '../../../src/content-encryption/file-format';
 import { adminRequest, adminSignatureHeaders, bootstrapOrganization, BootstrappedOrganization } from '../../support/admin-api';
 import { writeDirectly } from '../../support/direct-writes';
 import { createUser, sha256, uploadRequest } from '../../support/purge-fixtures';
@@ -166,7 +166,7 @@ describe('history read API', () => {
     bytes[bytes.length - 20] ^= 0x01;
     writeFileSync(tamperedPath, bytes);
     const truncatedPath = await storedPath(truncated.id);
-    writeFileSync(truncatedPath, readFileSync(truncatedPath).subarray(0, FILE_CHUNK_BYTES + 16 + 52));
+    writeFileSync(truncatedPath, readFileSync(truncatedPath).subarray(0, FILE_LAYOUT.headerBytes + FILE_CHUNK_BYTES + 16));
     const rekeyedPath = await storedPath(rekeyed.id);
     const header = readFileSync(rekeyedPath);
     header[10] ^= 0xff; // inside the data key id the header names
