@@ -11,6 +11,9 @@ import { statement } from '../../../../src/database/statement';
 import { HistoryPurgeScope } from '../../../../src/history/history-purge-scope';
 import { HistoryPurgeScopeRepository } from '../../../../src/history/history-purge-scope.repository';
 import type { RedisConnection } from '../../../../src/redis/redis-connection';
+import { LegalHoldRepository } from '../../../../src/retention/safeguards/legal-hold.repository';
+import { PurgePolicyRepository } from '../../../../src/retention/safeguards/purge-policy.repository';
+import { PurgeSafeguards } from '../../../../src/retention/safeguards/purge-safeguards';
 import { PurgeScheduler } from '../../../../src/retention/purge-scheduler';
 import { PurgeRepository } from '../../../../src/retention/purge.repository';
 import type { PurgeQueue } from '../../../../src/retention/queue/purge-queue';
@@ -90,6 +93,8 @@ export function usersDomain(database: Database): UsersDomain {
     new HistoryPurgeScope(new HistoryPurgeScopeRepository(database)),
     null as unknown as PurgeQueue,
     dataKeys,
+    new PurgeSafeguards(new PurgePolicyRepository(database), new LegalHoldRepository(database), purges, audit),
+    audit,
   );
   const dispatched: string[] = [];
   scheduler.dispatch = (purgeId: string) => {
