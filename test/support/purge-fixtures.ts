@@ -122,6 +122,7 @@ export async function deactivateDirectly(
   keyDestruction: KeyDestruction = 'now',
 ): Promise<string> {
   const users = app.get(UsersRepository);
+  await app.get(PurgeScheduler).prepare(user.organizationId);
   return app.get(Database).transaction(async () => {
     const current = await users.findVisible(user.organizationId, user.id);
     if (
