@@ -128,7 +128,13 @@ export class PurgeScheduler {
     const cancelled = await this.purges.cancelWaitingOfUser(user.id, new Date());
     for (const purgeId of cancelled) {
       await this.audit.record(
-        { organizationId: user.organizationId, type: 'purge.cancelled', targetType: 'purge', targetId: purgeId, detail: 'user_reactivated' },
+        {
+          organizationId: user.organizationId,
+          type: 'purge.cancelled',
+          targetType: 'purge',
+          targetId: purgeId,
+          detail: 'user_reactivated',
+        },
         { sourceAddress: null, requestId: null },
       );
       this.logger.log({ purgeId, userId: user.id }, 'waiting purge cancelled: the user was reactivated; content and data keys kept');

@@ -259,7 +259,13 @@ const COUNT_REQUESTED_SINCE = statement<{ total: unknown }>(
   // A locking read sees every committed purge, whatever snapshot the transaction holds (MySQL).
   { lock: 'share' },
 );
-const LOCK_WAITING_IN_ORGANIZATION = statement<{ id: string; user_id: string; state: string; hold_reason: string | null; requested_at: unknown }>(
+const LOCK_WAITING_IN_ORGANIZATION = statement<{
+  id: string;
+  user_id: string;
+  state: string;
+  hold_reason: string | null;
+  requested_at: unknown;
+}>(
   'retention.purges.lockWaitingInOrganization',
   'SELECT id, user_id, state, hold_reason, requested_at FROM purges WHERE id = ? AND organization_id = ?',
   { lock: 'update' },

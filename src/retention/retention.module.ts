@@ -29,7 +29,12 @@ import { PurgeSafeguards } from './safeguards/purge-safeguards';
  * Running them is PurgeRunnerModule's job, which only the service process loads (not the CLI).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Purge, PurgedItem, PurgePolicyEntity, LegalHold]), HistoryModule, ContentEncryptionModule, AuditModule],
+  imports: [
+    TypeOrmModule.forFeature([Purge, PurgedItem, PurgePolicyEntity, LegalHold]),
+    HistoryModule,
+    ContentEncryptionModule,
+    AuditModule,
+  ],
   controllers: [PurgesController, PurgePolicyController],
   providers: [
     PurgeSafeguards,
@@ -46,6 +51,15 @@ import { PurgeSafeguards } from './safeguards/purge-safeguards';
     InProcessPurgeChannel,
     purgeQueueProvider,
   ],
-  exports: [PurgeScheduler, LegalHoldsService, PurgeQueryService, PurgeRetryService, PurgeRepository, PurgedItemRepository, InProcessPurgeChannel, PurgeQueue],
+  exports: [
+    PurgeScheduler,
+    LegalHoldsService,
+    PurgeQueryService,
+    PurgeRetryService,
+    PurgeRepository,
+    PurgedItemRepository,
+    InProcessPurgeChannel,
+    PurgeQueue,
+  ],
 })
 export class RetentionModule {}

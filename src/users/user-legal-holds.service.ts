@@ -28,7 +28,9 @@ export class UserLegalHoldsService {
   }
 
   place(admin: AdminPrincipal, userId: string, reason: string, context: RequestContext): Promise<LegalHoldOutcome> {
-    return this.database.transaction(async () => this.holds.place(await this.lockedUser(admin.organizationId, userId), reason, admin, context));
+    return this.database.transaction(async () =>
+      this.holds.place(await this.lockedUser(admin.organizationId, userId), reason, admin, context),
+    );
   }
 
   lift(admin: AdminPrincipal, userId: string, context: RequestContext): Promise<LegalHoldOutcome> {

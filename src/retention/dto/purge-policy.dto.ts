@@ -12,7 +12,12 @@ export class MassDeactivationPolicyDto {
   @IsBoolean(mustBe('true or false'))
   enabled!: boolean;
 
-  @ApiProperty({ minimum: 1, maximum: MAX_BREAKER_THRESHOLD, default: 25, description: 'Purges beyond this many within the window are held' })
+  @ApiProperty({
+    minimum: 1,
+    maximum: MAX_BREAKER_THRESHOLD,
+    default: 25,
+    description: 'Purges beyond this many within the window are held',
+  })
   @IsDefined(required(`an integer from 1 to ${MAX_BREAKER_THRESHOLD}`))
   @IsIntegerBetween(1, MAX_BREAKER_THRESHOLD)
   threshold!: number;
@@ -25,7 +30,12 @@ export class MassDeactivationPolicyDto {
 
 /** PUT replaces the whole policy: every field is required. */
 export class PurgePolicyDto {
-  @ApiProperty({ minimum: 0, maximum: MAX_GRACE_SECONDS, default: 0, description: 'Seconds a purge waits (scheduled) after the deactivation' })
+  @ApiProperty({
+    minimum: 0,
+    maximum: MAX_GRACE_SECONDS,
+    default: 0,
+    description: 'Seconds a purge waits (scheduled) after the deactivation',
+  })
   @IsDefined(required(`an integer from 0 to ${MAX_GRACE_SECONDS}`))
   @IsIntegerBetween(0, MAX_GRACE_SECONDS)
   graceSeconds!: number;
@@ -42,7 +52,8 @@ export class ReleaseHeldPurgesDto {
   @ApiProperty({ enum: ['mass_deactivation'], description: 'Purges held by a legal hold are released by lifting the hold' })
   @IsDefined(required('mass_deactivation'))
   @IsIn(['mass_deactivation'], {
-    message: 'reason must be mass_deactivation: purges held for a legal hold are released by lifting the hold (DELETE /admin/v1/users/:id/legal-hold).',
+    message:
+      'reason must be mass_deactivation: purges held for a legal hold are released by lifting the hold (DELETE /admin/v1/users/:id/legal-hold).',
   })
   reason!: Extract<HoldReason, 'mass_deactivation'>;
 }

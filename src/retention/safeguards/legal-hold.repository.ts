@@ -16,9 +16,13 @@ type LegalHoldRow = { user_id: string; organization_id: string; reason: string; 
 const COLUMNS = 'user_id, organization_id, reason, placed_by, placed_at';
 const BY_USER = statement<LegalHoldRow>('retention.legalHolds.byUser', `SELECT ${COLUMNS} FROM legal_holds WHERE user_id = ?`);
 // Inside a deactivation: a locking read sees a hold committed after the transaction's snapshot (MySQL).
-const BY_USER_SHARED = statement<LegalHoldRow>('retention.legalHolds.byUserShared', `SELECT ${COLUMNS} FROM legal_holds WHERE user_id = ?`, {
-  lock: 'share',
-});
+const BY_USER_SHARED = statement<LegalHoldRow>(
+  'retention.legalHolds.byUserShared',
+  `SELECT ${COLUMNS} FROM legal_holds WHERE user_id = ?`,
+  {
+    lock: 'share',
+  },
+);
 const INSERT = statement('retention.legalHolds.insert', `INSERT INTO legal_holds (${COLUMNS}) VALUES (?, ?, ?, ?, ?)`);
 const UPDATE_REASON = statement('retention.legalHolds.updateReason', 'UPDATE legal_holds SET reason = ? WHERE user_id = ?');
 const DELETE = statement('retention.legalHolds.delete', 'DELETE FROM legal_holds WHERE user_id = ?');
@@ -52,5 +56,11 @@ export class LegalHoldRepository {
 }
 
 function toRecord(row: LegalHoldRow): LegalHoldRecord {
-  return { userId: row.user_id, organizationId: row.organization_id, reason: row.reason, placedBy: row.placed_by, placedAt: readDate(row.placed_at) };
+  return {
+    userId: row.user_id,
+    organizationId: row.organization_id,
+    reason: row.reason,
+    placedBy: row.placed_by,
+    placedAt: readDate(row.placed_at),
+  };
 }

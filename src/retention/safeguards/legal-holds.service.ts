@@ -46,7 +46,13 @@ export class LegalHoldsService {
     if (existing) {
       await this.holds.updateReason(subject.id, reason);
     } else {
-      await this.holds.insert({ userId: subject.id, organizationId: subject.organizationId, reason, placedBy: admin.userId, placedAt: now });
+      await this.holds.insert({
+        userId: subject.id,
+        organizationId: subject.organizationId,
+        reason,
+        placedBy: admin.userId,
+        placedAt: now,
+      });
     }
     await this.audit.record(
       {

@@ -3,9 +3,9 @@ import { AuditService } from '../../audit/audit.service';
 import { DomainError, DomainErrorCode, notFound } from '../../common/domain-error';
 import { RequestContext } from '../../common/request-context';
 import { Database } from '../../database/database';
+import { PurgeScheduler } from '../purge-scheduler';
 import { HoldReason } from '../purge.entity';
 import { PurgeRepository } from '../purge.repository';
-import { PurgeScheduler } from '../purge-scheduler';
 import { PurgePolicyRepository } from './purge-policy.repository';
 
 /** Who releases: an administrator (their user and API key), or the lifting of a legal hold. */

@@ -62,12 +62,14 @@ export class PurgeSafeguards {
   }
 
   /** In the deactivation's transaction, once its held purge is written: the audit event and the alert. */
-  async reportHeld(purgeId: string, user: { id: string; organizationId: string }, start: Extract<PurgeStart, { state: 'held' }>): Promise<void> {
+  async reportHeld(
+    purgeId: string,
+    user: { id: string; organizationId: string },
+    start: Extract<PurgeStart, { state: 'held' }>,
+  ): Promise<void> {
     const { threshold, windowSeconds } = start.policy.massDeactivation;
     const detail =
-      start.holdReason === 'mass_deactivation'
-        ? `mass_deactivation:${start.recentPurges}/${threshold}/${windowSeconds}s`
-        : 'legal_hold';
+      start.holdReason === 'mass_deactivation' ? `mass_deactivation:${start.recentPurges}/${threshold}/${windowSeconds}s` : 'legal_hold';
     await this.audit.record(
       { organizationId: user.organizationId, type: 'purge.held', targetType: 'purge', targetId: purgeId, detail },
       NO_REQUEST,

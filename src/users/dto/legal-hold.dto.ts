@@ -25,7 +25,9 @@ export type LegalHoldResponseDto = {
 export function toLegalHoldResponse(userId: string, outcome: LegalHoldOutcome): LegalHoldResponseDto {
   return {
     userId,
-    hold: outcome.hold ? { reason: outcome.hold.reason, placedBy: outcome.hold.placedBy, placedAt: outcome.hold.placedAt.toISOString() } : null,
+    hold: outcome.hold
+      ? { reason: outcome.hold.reason, placedBy: outcome.hold.placedBy, placedAt: outcome.hold.placedAt.toISOString() }
+      : null,
     latestPurge: outcome.purge ? toPurgeResponse(outcome.purge, []) : null,
   };
 }
