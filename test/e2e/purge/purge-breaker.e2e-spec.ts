@@ -22,7 +22,7 @@ async function purgesIn(app: INestApplication, credentials: ApiKeyCredentials, s
   return page.body.items as PurgeView[];
 }
 
-function putPolicy(app: INestApplication, credentials: ApiKeyCredentials, policy: unknown): request.Test {
+function putPolicy(app: INestApplication, credentials: ApiKeyCredentials, policy: object): request.Test {
   return adminRequest(app, 'put', '/admin/v1/organization/purge-policy', credentials, policy);
 }
 
@@ -65,7 +65,7 @@ describe('mass-deactivation breaker', () => {
   it('has the documented defaults, and refuses any bad policy with 400, writing nothing', async () => {
     const defaults = { graceSeconds: 0, massDeactivation: { enabled: true, threshold: 25, windowSeconds: 600 } };
     expect((await adminRequest(app, 'get', '/admin/v1/organization/purge-policy', tenant.apiKey).expect(200)).body).toEqual(defaults);
-    const bad: unknown[] = [
+    const bad: object[] = [
       {},
       { graceSeconds: -1, massDeactivation: defaults.massDeactivation },
       { graceSeconds: 2_592_001, massDeactivation: defaults.massDeactivation },
