@@ -40,6 +40,17 @@ export class PurgeScheduler {
   }
 
   /**
+   * Call first in the deactivation's transaction, before any other statement: the lock that
+   * serialises the organization's deactivations (see PurgeSafeguards.lockForDeactivation).
+   */
+  async lockForDeactivation(organizationId: string): Promise<void> {
+    if (!this.database.inTransaction) {
+      throw new DatabaseUsageError("PurgeScheduler.lockForDeactivation() must run inside the deactivation's transaction");
+    }
+    await this.safeguards.lockForDeactivation(organizationId);
+  }
+
+  /**
    * Writes the durable purge record inside the caller's (deactivation) transaction, with the
    * cutoffs that fix exactly which items it will delete, and hands it to the queue once that
    * transaction has committed (never if it rolls back).
@@ -61,7 +72,7 @@ export class PurgeScheduler {
     const purgeId = randomUUID();
     // Set here rather than by the column default, which on SQLite keeps only whole seconds.
     const requestedAt = new Date();
-    // First: its lock serialises the organization's deactivations until this transaction ends.
+    // Under the lock the caller took first (lockForDeactivation).
     const start = await this.safeguards.decide(user, requestedAt);
     const taken = await this.purges.lockOpenForUser(user.id);
     const carried = taken.reduce(

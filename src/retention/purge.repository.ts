@@ -253,11 +253,12 @@ const RECORD_KEYS_DESTROYED = statement(
 );
 // The safeguards' statements (issue 16). Every transition names the state it leaves, so of two
 // racing transitions of one purge (a release and a reactivation, a promotion and a legal hold) one wins.
+// A plain read: see PurgeSafeguards.decide for why it sees every purge counted before it. A locking
+// read would lock the index gap between two organizations' entries, and two organizations'
+// deactivations inserting into that gap would deadlock.
 const COUNT_REQUESTED_SINCE = statement<{ total: unknown }>(
   'retention.purges.countRequestedSince',
   'SELECT COUNT(*) AS total FROM purges WHERE organization_id = ? AND requested_at > ?',
-  // A locking read sees every committed purge, whatever snapshot the transaction holds (MySQL).
-  { lock: 'share' },
 );
 const LOCK_WAITING_IN_ORGANIZATION = statement<{
   id: string;

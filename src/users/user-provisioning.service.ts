@@ -146,6 +146,9 @@ export class UserProvisioningService {
         await this.purges.prepare(organizationId);
       }
       const written = await this.database.transaction(async () => {
+        if (user.active) {
+          await this.purges.lockForDeactivation(organizationId);
+        }
         if (!(await this.users.hide(user, `#DELETED:${user.id}`, new Date()))) {
           return false;
         }
@@ -164,6 +167,7 @@ export class UserProvisioningService {
   }
 
   private async deactivate(user: UserRecord, change: PlannedChange): Promise<boolean> {
+    await this.purges.lockForDeactivation(user.organizationId);
     if (!(await this.writeChange(user, change))) {
       return false;
     }

@@ -58,22 +58,27 @@ export class PurgePolicyRepository {
       return;
     }
     if (!(await this.database.first(BY_ORGANIZATION, [organizationId]))) {
-      const { graceSeconds, massDeactivation } = DEFAULT_PURGE_POLICY;
-      try {
-        await this.database.run(INSERT_DEFAULTS, [
-          organizationId,
-          graceSeconds,
-          massDeactivation.enabled,
-          massDeactivation.threshold,
-          massDeactivation.windowSeconds,
-        ]);
-      } catch (error) {
-        if (!isUniqueViolation(error)) {
-          throw error;
-        }
-      }
+      await this.insertDefaults(organizationId);
     }
     this.known.add(organizationId);
+  }
+
+  /** Inserts the organization's row with the defaults; a row already there is kept. */
+  async insertDefaults(organizationId: string): Promise<void> {
+    const { graceSeconds, massDeactivation } = DEFAULT_PURGE_POLICY;
+    try {
+      await this.database.run(INSERT_DEFAULTS, [
+        organizationId,
+        graceSeconds,
+        massDeactivation.enabled,
+        massDeactivation.threshold,
+        massDeactivation.windowSeconds,
+      ]);
+    } catch (error) {
+      if (!isUniqueViolation(error)) {
+        throw error;
+      }
+    }
   }
 
   /** Writes the whole policy (the row exists: ensureRow). */

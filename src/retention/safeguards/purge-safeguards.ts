@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service';
-import { isUniqueViolation } from '../../database/database-error';
 import { HoldReason } from '../purge.entity';
 import { PurgeRepository } from '../purge.repository';
 import { LegalHoldRepository } from './legal-hold.repository';
@@ -37,12 +36,22 @@ export class PurgeSafeguards {
   }
 
   /**
-   * In the deactivation's transaction, before its purge is written. The policy row's lock
-   * serialises the organization's deactivations from here to their commit, so each counts every
-   * purge requested before it in the window (its own included): of N concurrent deactivations
-   * exactly `threshold` proceed, on any number of processes.
+   * The first statement of a deactivation's transaction: locks the organization's policy row until
+   * the transaction ends, which serialises the organization's deactivations. First, because on
+   * MySQL (repeatable read) a transaction's plain reads see the database as at its first plain
+   * read: taken after this lock, that is after every deactivation that held it before committed.
+   */
+  async lockForDeactivation(organizationId: string): Promise<PurgePolicy> {
+    return this.lockPolicy(organizationId);
+  }
+
+  /**
+   * In the deactivation's transaction (locked by lockForDeactivation), before its purge is
+   * written: counts every purge of the organization requested in the window before it, and its
+   * own, so of N concurrent deactivations exactly `threshold` proceed, on any number of processes.
    */
   async decide(user: { id: string; organizationId: string }, requestedAt: Date): Promise<PurgeStart> {
+    // Already held by this transaction: this re-reads the policy under the lock.
     const policy = await this.lockPolicy(user.organizationId);
     let recentPurges = 0;
     if (policy.massDeactivation.enabled) {
@@ -94,15 +103,10 @@ export class PurgeSafeguards {
     if (locked) {
       return locked;
     }
-    // prepare() was not called: create the row here (safe on SQLite, where writes take turns; on
-    // MySQL two first deactivations doing so at once may deadlock, and one is retried).
-    try {
-      await this.policies.ensureRow(organizationId);
-    } catch (error) {
-      if (!isUniqueViolation(error)) {
-        throw error;
-      }
-    }
+    // prepare() was not called: create the row here, without reading first (a plain read would fix
+    // the transaction's snapshot before the lock). Safe on SQLite, where writes take turns; on
+    // MySQL two first deactivations doing so at once may deadlock, and one is refused.
+    await this.policies.insertDefaults(organizationId);
     const created = await this.policies.lock(organizationId);
     if (!created) {
       throw new Error(`the purge policy row of organization ${organizationId} is missing right after its insert`);
