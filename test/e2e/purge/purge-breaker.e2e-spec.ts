@@ -237,4 +237,38 @@ describe('mass-deactivation breaker', () => {
     expect(history.body).toMatchObject({ messages: { count: 0 }, files: { count: 0, bytes: 0 } });
     await adminRequest(app, 'get', `/admin/v1/users/${user.id}/messages`, other.apiKey).expect(410);
   });
+
+  it('counts each organization alone, with deactivations in several organizations at once (no deadlock, no 503)', async () => {
+    const tenants: ScimTenant[] = [];
+    for (const name of ['multi-a', 'multi-b', 'multi-c', 'multi-d']) {
+      tenants.push(await scimTenant(app, name));
+    }
+    const perTenant = 8;
+    const threshold = 5;
+    const users: { tenant: ScimTenant; id: string }[] = [];
+    for (const each of tenants) {
+      await putPolicy(app, each.apiKey, { graceSeconds: 0, massDeactivation: { enabled: true, threshold, windowSeconds: 600 } }).expect(
+        200,
+      );
+      for (let i = 0; i < perTenant; i += 1) {
+        const user = (
+          await okta(app, each)
+            .post('/Users', oktaUser(`u${i}@multi.example.com`))
+            .expect(201)
+        ).body as { id: string };
+        users.push({ tenant: each, id: user.id });
+      }
+    }
+    const statuses = await Promise.all(
+      users.map(({ tenant: each, id }) =>
+        okta(app, each)
+          .patch(`/Users/${id}`, patchOp({ op: 'replace', value: { active: false } }))
+          .then((response) => response.status),
+      ),
+    );
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    for (const each of tenants) {
+      expect(await purgesIn(app, each.apiKey, 'held')).toHaveLength(perTenant - threshold);
+    }
+  });
 });
