@@ -62,6 +62,19 @@ describe('mass-deactivation breaker', () => {
     delete process.env.PURGE_RECONCILE_INTERVAL_MS;
   });
 
+  it('is described in the OpenAPI document', async () => {
+    const document = (await request(app.getHttpServer()).get('/admin/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: Record<string, { required?: string[] }> };
+    };
+    expect(Object.keys(document.paths['/admin/v1/organization/purge-policy']).sort()).toEqual(['get', 'put']);
+    expect(Object.keys(document.paths['/admin/v1/purges/release'])).toEqual(['post']);
+    expect(Object.keys(document.paths['/admin/v1/purges/{id}/release'])).toEqual(['post']);
+    expect(Object.keys(document.paths['/admin/v1/users/{id}/legal-hold']).sort()).toEqual(['delete', 'get', 'put']);
+    expect(document.components.schemas.PurgePolicyDto.required?.sort()).toEqual(['graceSeconds', 'massDeactivation']);
+    expect(document.components.schemas.PlaceLegalHoldDto.required).toEqual(['reason']);
+  });
+
   it('has the documented defaults, and refuses any bad policy with 400, writing nothing', async () => {
     const defaults = { graceSeconds: 0, massDeactivation: { enabled: true, threshold: 25, windowSeconds: 600 } };
     expect((await adminRequest(app, 'get', '/admin/v1/organization/purge-policy', tenant.apiKey).expect(200)).body).toEqual(defaults);
