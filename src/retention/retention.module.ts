@@ -54,6 +54,7 @@ import { PurgeSafeguards } from './safeguards/purge-safeguards';
   exports: [
     PurgeScheduler,
     LegalHoldsService,
+    PurgePolicyService,
     PurgeQueryService,
     PurgeRetryService,
     PurgeRepository,
