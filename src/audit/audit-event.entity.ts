@@ -14,6 +14,12 @@ export const AUDIT_EVENT_TYPES = [
   'session.revoked',
   'sign_in_link.issued',
   'sign_in_link.used',
+  'purge.held',
+  'purge.released',
+  'purge.cancelled',
+  'purge_policy.updated',
+  'legal_hold.placed',
+  'legal_hold.lifted',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

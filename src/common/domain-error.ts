@@ -14,6 +14,10 @@ export enum DomainErrorCode {
   PayloadTooLarge = 'payload_too_large',
   UnsupportedMediaType = 'unsupported_media_type',
   PurgeNotRetryable = 'purge_not_retryable',
+  /** Only a purge held by the mass-deactivation breaker can be released by an administrator. */
+  PurgeNotReleasable = 'purge_not_releasable',
+  /** A legal hold cannot keep content whose data keys a running or finished purge already destroyed. */
+  LegalHoldTooLate = 'legal_hold_too_late',
   /** The file store is unreachable or throttling; the same request may succeed later. */
   StorageUnavailable = 'storage_unavailable',
   /** The content's data key was destroyed (deactivation): it can never be read again. */

@@ -10,6 +10,8 @@ import { PurgeResponseDto } from '../retention/dto/purge.dto';
 import { PurgeQueryService } from '../retention/purge-query.service';
 import { PurgeRetryService } from '../retention/purge-retry.service';
 import { PurgeState } from '../retention/purge.entity';
+import { PurgePolicy } from '../retention/safeguards/purge-policy';
+import { PurgePolicyService } from '../retention/safeguards/purge-policy.service';
 import { sessionTokenHash } from '../sessions/session-token';
 import { SessionRecord } from '../sessions/sessions.repository';
 import { OpenedSession, SessionsService } from '../sessions/sessions.service';
@@ -76,6 +78,7 @@ export class ConsoleActions {
     private readonly history: HistoryService,
     private readonly purgeQueries: PurgeQueryService,
     private readonly purgeRetries: PurgeRetryService,
+    private readonly purgePolicies: PurgePolicyService,
     private readonly audit: AuditService,
     private readonly sessionCookie: SessionCookie,
   ) {}
@@ -256,6 +259,11 @@ export class ConsoleActions {
 
   listPurges(organizationId: string, state: PurgeState | undefined, offset: number, limit: number): Promise<ConsolePage<PurgeResponseDto>> {
     return this.purgeQueries.page(organizationId, { state }, offset, limit);
+  }
+
+  /** The organization's purge policy, and how many purges the mass-deactivation breaker holds now. */
+  async purgeSafeguards(organizationId: string): Promise<{ policy: PurgePolicy; heldByBreaker: number }> {
+    return { policy: await this.purgePolicies.get(organizationId), heldByBreaker: await this.purgeQueries.heldByBreaker(organizationId) };
   }
 
   async retryPurge(organizationId: string, purgeId: string): Promise<void> {

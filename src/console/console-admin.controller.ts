@@ -210,6 +210,7 @@ export class ConsoleAdminController {
         organizationName: admitted.organization.name,
         viewer: admitted.viewer,
         purges: items,
+        safeguards: await this.actions.purgeSafeguards(admitted.organization.id),
         total,
         query: { state: state ?? 'all' },
         pager: pagerFor('/admin/purges', { state: state ?? 'all' }, page, total),

@@ -103,6 +103,18 @@ export class DataKeys {
   }
 
   /**
+   * For a purge that keeps the content a while: retires the user's current key (retireCurrentKey)
+   * and returns the ids of every key the user has, retired ones included, locked until the
+   * caller's transaction ends. The purge destroys exactly these when it runs.
+   */
+  async retireAllKeys(userId: string): Promise<string[]> {
+    return this.database.transaction(async () => {
+      await this.retireCurrentKey(userId);
+      return (await this.repository.lockOfUser(userId)).map((key) => key.id);
+    });
+  }
+
+  /**
    * Destroys every key of the user: from the commit on, nothing they encrypted can be read. Each
    * destroyed key leaves a tombstone (id, user, time), in the same transaction, so a reader can
    * say when content was crypto-shredded.

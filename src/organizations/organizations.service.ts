@@ -6,6 +6,7 @@ import { RequestContext } from '../common/request-context';
 import { Settings } from '../config/settings';
 import { Database } from '../database/database';
 import { isUniqueViolation } from '../database/database-error';
+import { PurgeQueryService } from '../retention/purge-query.service';
 import { User } from '../users/user.entity';
 import { UserCounts, UsersService } from '../users/users.service';
 import { BootstrapOrganizationDto } from './dto/bootstrap-organization.dto';
@@ -22,6 +23,8 @@ export type OrganizationOverview = {
   organization: OrganizationRecord;
   scimBaseUrl: string;
   users: UserCounts;
+  /** Purges the mass-deactivation breaker holds now, waiting for an administrator. */
+  heldByBreaker: number;
 };
 
 /** Operator commands act from the command line, not from a request. */
@@ -35,6 +38,7 @@ export class OrganizationsService {
     private readonly users: UsersService,
     private readonly apiKeys: ApiKeysService,
     private readonly settings: Settings,
+    private readonly purges: PurgeQueryService,
   ) {}
 
   /** Creates an organization, its first administrator and that administrator's first API key, or nothing at all. */
@@ -103,7 +107,12 @@ export class OrganizationsService {
     if (!organization) {
       throw notFound('Organization');
     }
-    return { organization, scimBaseUrl: this.settings.scimBaseUrl, users: await this.users.counts(organizationId) };
+    return {
+      organization,
+      scimBaseUrl: this.settings.scimBaseUrl,
+      users: await this.users.counts(organizationId),
+      heldByBreaker: await this.purges.heldByBreaker(organizationId),
+    };
   }
 
   private firstApiKey(admin: User, description: string): Promise<IssuedApiKey> {

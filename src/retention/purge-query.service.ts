@@ -27,6 +27,11 @@ export class PurgeQueryService {
     return toPurgeResponse(purge, await this.purges.mergedInto(purge.id));
   }
 
+  /** How many of the organization's purges the mass-deactivation breaker holds now. */
+  heldByBreaker(organizationId: string): Promise<number> {
+    return this.purges.countHeld(organizationId, 'mass_deactivation');
+  }
+
   /** The latest purge of a user (for admin user views), or null if they were never purged. */
   async latestForUser(organizationId: string, userId: string): Promise<PurgeResponseDto | null> {
     const purge = await this.purges.latestForUser(organizationId, userId);

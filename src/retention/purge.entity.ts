@@ -1,11 +1,20 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
 import { User } from '../users/user.entity';
 
-/** `merged`: a later purge of the same user took over this one's scope before it completed (see PurgeScheduler). */
-export const PURGE_STATES = ['pending', 'running', 'completed', 'failed', 'merged'] as const;
+/**
+ * `merged`: a later purge of the same user took over this one's scope before it completed (see PurgeScheduler).
+ * `held`: waiting for an administrator (mass deactivation) or for a legal hold to be lifted; `scheduled`: waiting
+ * for its grace period to end (runAfter); `cancelled`: the user was reactivated while it waited, nothing deleted.
+ * Held and scheduled purges still have the user's data keys to destroy.
+ */
+export const PURGE_STATES = ['pending', 'running', 'completed', 'failed', 'merged', 'held', 'scheduled', 'cancelled'] as const;
 /** The states of a purge that has work left, which a later purge of its user takes over. */
 export const OPEN_PURGE_STATES = ['pending', 'running', 'failed'] as const satisfies readonly PurgeState[];
 export type PurgeState = (typeof PURGE_STATES)[number];
+/** The states of a purge that waits before it may run; reactivating the user cancels it. */
+export const WAITING_PURGE_STATES = ['held', 'scheduled'] as const satisfies readonly PurgeState[];
+export const HOLD_REASONS = ['mass_deactivation', 'legal_hold'] as const;
+export type HoldReason = (typeof HOLD_REASONS)[number];
 
 /**
  * The durable record of one purge of a user's history, written in the deactivation's own
@@ -108,6 +117,25 @@ export class Purge {
   /** JSON array of data key ids the purge destroys as its first step; null when none are left to destroy. */
   @Column({ name: 'data_key_ids_to_destroy', type: 'text', nullable: true })
   dataKeyIdsToDestroy!: string | null;
+
+  /** Why the purge is (or was) held; null when it never was. */
+  @Column({ name: 'hold_reason', type: 'varchar', length: 32, nullable: true })
+  holdReason!: HoldReason | null;
+
+  /** When a scheduled purge becomes pending (deactivation or, for a released one, its request, plus the grace period). */
+  @Column({ name: 'run_after', type: 'datetime', precision: 6, nullable: true })
+  runAfter!: Date | null;
+
+  /** When the user's reactivation cancelled the waiting purge. */
+  @Column({ name: 'cancelled_at', type: 'datetime', precision: 6, nullable: true })
+  cancelledAt!: Date | null;
+
+  /** When and by whom (administrator user id, null when lifting a legal hold did it on its own) a held purge was released. */
+  @Column({ name: 'released_at', type: 'datetime', precision: 6, nullable: true })
+  releasedAt!: Date | null;
+
+  @Column({ name: 'released_by', type: 'varchar', length: 36, nullable: true })
+  releasedBy!: string | null;
 
   @UpdateDateColumn({ name: 'updated_at' })
   updatedAt!: Date;

@@ -3,7 +3,7 @@ import { Database } from '../database/database';
 import { inListPlaceholders, paddedInList } from '../database/padded-in-list';
 import { readDate, readInteger, readNullableDate } from '../database/sql-values';
 import { statement, statementFamily } from '../database/statement';
-import { OPEN_PURGE_STATES, Purge, PURGE_STATES, PurgeState } from './purge.entity';
+import { HOLD_REASONS, HoldReason, OPEN_PURGE_STATES, Purge, PURGE_STATES, PurgeState } from './purge.entity';
 
 export type PurgeFilter = { state?: PurgeState; userId?: string };
 export type DeletedTotals = { files: number; messages: number; bytes: number };
@@ -31,7 +31,12 @@ export type NewPurge = {
   dataKeysDestroyed: DestroyedKeyEntry[];
   /** Null when the deactivation destroyed every key itself; otherwise the purge's first step destroys these. */
   dataKeyIdsToDestroy: string[] | null;
+  state: 'pending' | 'held' | 'scheduled';
+  holdReason: HoldReason | null;
+  runAfter: Date | null;
 };
+/** A waiting purge as locked by an administrator's action on it. */
+export type LockedWaitingPurge = { id: string; userId: string; state: PurgeState; holdReason: HoldReason | null; requestedAt: Date };
 
 type OpenPurgeRow = {
   id: string;
@@ -68,8 +73,8 @@ const MARK_MERGED = statement(
 const INSERT = statement(
   'purges.insert',
   'INSERT INTO purges (id, organization_id, user_id, user_name, state, message_cutoff_id, file_cutoff_id, messages_total, files_total, messages_deleted, ' +
-    'files_deleted, bytes_deleted, requested_at, next_attempt_at, updated_at, data_keys_destroyed_at, data_keys_destroyed, data_key_ids_to_destroy, attempts, version) ' +
-    "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1)",
+    'files_deleted, bytes_deleted, requested_at, next_attempt_at, updated_at, data_keys_destroyed_at, data_keys_destroyed, data_key_ids_to_destroy, ' +
+    'hold_reason, run_after, attempts, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1)',
 );
 
 /** One purge as stored. */
@@ -100,6 +105,11 @@ export type PurgeRecord = {
   readonly dataKeysDestroyed: DestroyedKeyEntry[];
   /** Null when no key is left for the purge to destroy (none deferred, or its first step did it). */
   readonly dataKeyIdsToDestroy: string[] | null;
+  readonly holdReason: HoldReason | null;
+  readonly runAfter: Date | null;
+  readonly cancelledAt: Date | null;
+  readonly releasedAt: Date | null;
+  readonly releasedBy: string | null;
 };
 
 type PurgeRow = {
@@ -128,12 +138,17 @@ type PurgeRow = {
   data_keys_destroyed_at: unknown;
   data_keys_destroyed: string | null;
   data_key_ids_to_destroy: string | null;
+  hold_reason: string | null;
+  run_after: unknown;
+  cancelled_at: unknown;
+  released_at: unknown;
+  released_by: string | null;
 };
 
 const COLUMNS =
   'id, organization_id, user_id, user_name, state, message_cutoff_id, file_cutoff_id, messages_total, files_total, messages_deleted, files_deleted, ' +
   'bytes_deleted, receipt_digest, attempts, last_error, requested_at, started_at, completed_at, next_attempt_at, lease_expires_at, lease_owner, merged_into_id, ' +
-  'data_keys_destroyed_at, data_keys_destroyed, data_key_ids_to_destroy';
+  'data_keys_destroyed_at, data_keys_destroyed, data_key_ids_to_destroy, hold_reason, run_after, cancelled_at, released_at, released_by';
 /** Every update keeps the row's bookkeeping as TypeORM's entity did: the update time and the version. */
 const TOUCHED = 'updated_at = ?, version = version + 1';
 
@@ -235,6 +250,65 @@ const RECORD_KEYS_DESTROYED = statement(
   'retention.purges.recordKeysDestroyed',
   `UPDATE purges SET data_keys_destroyed_at = ?, data_keys_destroyed = ?, data_key_ids_to_destroy = NULL, ${TOUCHED} ` +
     `WHERE ${HELD_BY_OWNER} AND data_key_ids_to_destroy IS NOT NULL`,
+);
+// The safeguards' statements (issue 16). Every transition names the state it leaves, so of two
+// racing transitions of one purge (a release and a reactivation, a promotion and a legal hold) one wins.
+// A plain read: see PurgeSafeguards.decide for why it sees every purge counted before it. A locking
+// read would lock the index gap between two organizations' entries, and two organizations'
+// deactivations inserting into that gap would deadlock.
+const COUNT_REQUESTED_SINCE = statement<{ total: unknown }>(
+  'retention.purges.countRequestedSince',
+  'SELECT COUNT(*) AS total FROM purges WHERE organization_id = ? AND requested_at > ?',
+);
+const LOCK_WAITING_IN_ORGANIZATION = statement<{
+  id: string;
+  user_id: string;
+  state: string;
+  hold_reason: string | null;
+  requested_at: unknown;
+}>(
+  'retention.purges.lockWaitingInOrganization',
+  'SELECT id, user_id, state, hold_reason, requested_at FROM purges WHERE id = ? AND organization_id = ?',
+  { lock: 'update' },
+);
+const HELD_IN_ORGANIZATION = statement<{ id: string }>(
+  'retention.purges.heldInOrganization',
+  "SELECT id FROM purges WHERE organization_id = ? AND state = 'held' AND hold_reason = ? ORDER BY requested_at ASC, id ASC LIMIT ?",
+);
+const COUNT_HELD_IN_ORGANIZATION = statement<{ total: unknown }>(
+  'retention.purges.countHeldInOrganization',
+  "SELECT COUNT(*) AS total FROM purges WHERE organization_id = ? AND state = 'held' AND hold_reason = ?",
+);
+const COUNT_HELD_BY_REASON = statement<{ hold_reason: string | null; count: unknown }>(
+  'retention.purges.countHeldByReason',
+  "SELECT hold_reason, COUNT(*) AS count FROM purges WHERE state = 'held' GROUP BY hold_reason",
+);
+const RELEASE_HELD = statement(
+  'retention.purges.releaseHeld',
+  `UPDATE purges SET state = ?, run_after = ?, next_attempt_at = ?, released_at = ?, released_by = ?, ${TOUCHED} ` +
+    "WHERE id = ? AND state = 'held' AND hold_reason = ?",
+);
+const HOLD_FOR_LEGAL = statement(
+  'retention.purges.holdForLegal',
+  `UPDATE purges SET state = 'held', hold_reason = 'legal_hold', run_after = NULL, ${TOUCHED} WHERE id = ? AND state = ?`,
+);
+const WAITING_OF_USER = statement<{ id: string }>(
+  'retention.purges.waitingOfUser',
+  "SELECT id FROM purges WHERE user_id = ? AND state IN ('held', 'scheduled') ORDER BY id",
+);
+// The keys stay: the purge has nothing left to destroy.
+const CANCEL_WAITING = statement(
+  'retention.purges.cancelWaiting',
+  `UPDATE purges SET state = 'cancelled', cancelled_at = ?, data_key_ids_to_destroy = NULL, next_attempt_at = NULL, ${TOUCHED} ` +
+    "WHERE id = ? AND state IN ('held', 'scheduled')",
+);
+const SCHEDULED_DUE = statement<{ id: string }>(
+  'retention.purges.scheduledDue',
+  "SELECT id FROM purges WHERE state = 'scheduled' AND run_after <= ? ORDER BY run_after ASC LIMIT ?",
+);
+const PROMOTE_SCHEDULED = statement(
+  'retention.purges.promoteScheduled',
+  `UPDATE purges SET state = 'pending', next_attempt_at = ?, ${TOUCHED} WHERE id = ? AND state = 'scheduled' AND run_after <= ?`,
 );
 const MARK_FOR_RETRY = statement(
   'retention.purges.markForRetry',
@@ -340,6 +414,7 @@ export class PurgeRepository {
       purge.organizationId,
       purge.userId,
       purge.userName,
+      purge.state,
       purge.messageCutoffId,
       purge.fileCutoffId,
       purge.messagesTotal,
@@ -353,7 +428,90 @@ export class PurgeRepository {
       purge.dataKeysDestroyedAt,
       writeDestroyedKeys(purge.dataKeysDestroyed),
       purge.dataKeyIdsToDestroy === null ? null : JSON.stringify(purge.dataKeyIdsToDestroy),
+      purge.holdReason,
+      purge.runAfter,
     ]);
+  }
+
+  /** Purges of the organization requested after `since`, this transaction's own included; see PurgeSafeguards. */
+  async countRequestedSince(organizationId: string, since: Date): Promise<number> {
+    return readInteger((await this.database.first(COUNT_REQUESTED_SINCE, [organizationId, since]))?.total ?? 0);
+  }
+
+  /** The purge, locked until the caller's transaction ends; null when not in the organization. */
+  async lockInOrganization(organizationId: string, id: string): Promise<LockedWaitingPurge | null> {
+    const row = await this.database.first(LOCK_WAITING_IN_ORGANIZATION, [id, organizationId]);
+    return row
+      ? {
+          id: row.id,
+          userId: row.user_id,
+          state: row.state as PurgeState,
+          holdReason: readHoldReason(row.hold_reason),
+          requestedAt: readDate(row.requested_at),
+        }
+      : null;
+  }
+
+  /** Ids of the organization's purges held for `reason`, oldest first, at most `limit`. */
+  async heldIds(organizationId: string, reason: HoldReason, limit: number): Promise<string[]> {
+    return (await this.database.rows(HELD_IN_ORGANIZATION, [organizationId, reason, limit])).map((row) => row.id);
+  }
+
+  async countHeld(organizationId: string, reason: HoldReason): Promise<number> {
+    return readInteger((await this.database.first(COUNT_HELD_IN_ORGANIZATION, [organizationId, reason]))?.total ?? 0);
+  }
+
+  async countHeldByReason(): Promise<Record<HoldReason, number>> {
+    const counts = Object.fromEntries(HOLD_REASONS.map((reason) => [reason, 0])) as Record<HoldReason, number>;
+    for (const row of await this.database.rows(COUNT_HELD_BY_REASON)) {
+      const reason = readHoldReason(row.hold_reason);
+      if (reason) {
+        counts[reason] = readInteger(row.count);
+      }
+    }
+    return counts;
+  }
+
+  /** A purge held for `reason` goes on: pending now, or scheduled until `runAfter`. False when no longer so held. */
+  async releaseHeld(
+    id: string,
+    reason: HoldReason,
+    next: { state: 'pending' | 'scheduled'; runAfter: Date | null },
+    releasedBy: string | null,
+    now: Date,
+  ): Promise<boolean> {
+    const values = [next.state, next.runAfter, now, now, releasedBy, now, id, reason];
+    return (await this.database.run(RELEASE_HELD, values)).affected === 1;
+  }
+
+  /** A purge in state `from` (held for the breaker, or scheduled) is held for a legal hold instead. */
+  async holdForLegal(id: string, from: PurgeState, now: Date): Promise<boolean> {
+    return (await this.database.run(HOLD_FOR_LEGAL, [now, id, from])).affected === 1;
+  }
+
+  /**
+   * The reactivation's part, in its transaction (the user's row locked by it): the user's held or
+   * scheduled purges end cancelled, with their keys kept. Returns the ids cancelled; a purge that
+   * became pending meanwhile is not among them (its keys are gone: it runs, as any pending one).
+   */
+  async cancelWaitingOfUser(userId: string, now: Date): Promise<string[]> {
+    const cancelled: string[] = [];
+    for (const { id } of await this.database.rows(WAITING_OF_USER, [userId])) {
+      if ((await this.database.run(CANCEL_WAITING, [now, now, id])).affected === 1) {
+        cancelled.push(id);
+      }
+    }
+    return cancelled;
+  }
+
+  /** Scheduled purges whose grace period has ended. */
+  async scheduledDue(now: Date, limit: number): Promise<string[]> {
+    return (await this.database.rows(SCHEDULED_DUE, [now, limit])).map((row) => row.id);
+  }
+
+  /** The scheduled purge becomes pending, if its grace period has ended and it is still scheduled. */
+  async promoteScheduled(id: string, now: Date): Promise<boolean> {
+    return (await this.database.run(PROMOTE_SCHEDULED, [now, now, id, now])).affected === 1;
   }
 
   async countByState(): Promise<Record<PurgeState, number>> {
@@ -460,7 +618,16 @@ function toRecord(row: PurgeRow): PurgeRecord {
     dataKeysDestroyedAt: readNullableDate(row.data_keys_destroyed_at),
     dataKeysDestroyed: readDestroyedKeys(row.data_keys_destroyed),
     dataKeyIdsToDestroy: row.data_key_ids_to_destroy === null ? null : readKeyIds(row.data_key_ids_to_destroy),
+    holdReason: readHoldReason(row.hold_reason),
+    runAfter: readNullableDate(row.run_after),
+    cancelledAt: readNullableDate(row.cancelled_at),
+    releasedAt: readNullableDate(row.released_at),
+    releasedBy: row.released_by,
   };
+}
+
+function readHoldReason(value: string | null): HoldReason | null {
+  return (HOLD_REASONS as readonly (string | null)[]).includes(value) ? (value as HoldReason) : null;
 }
 
 function writeDestroyedKeys(keys: DestroyedKeyEntry[]): string | null {

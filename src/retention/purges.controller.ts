@@ -1,11 +1,14 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminAuth } from '../auth/auth-kind.decorator';
 import { AdminPrincipal, CurrentAdmin } from '../auth/principal';
 import { Page, PageQueryDto } from '../common/paging.dto';
+import { CurrentRequest, RequestContext } from '../common/request-context';
+import { ReleasedPurgesDto, ReleaseHeldPurgesDto } from './dto/purge-policy.dto';
 import { PurgedItemResponseDto, PurgeListQueryDto, PurgeResponseDto } from './dto/purge.dto';
 import { PurgeQueryService } from './purge-query.service';
 import { PurgeRetryService } from './purge-retry.service';
+import { PurgeReleaseService } from './safeguards/purge-release.service';
 
 @ApiTags('purges')
 @AdminAuth()
@@ -14,7 +17,19 @@ export class PurgesController {
   constructor(
     private readonly query: PurgeQueryService,
     private readonly retries: PurgeRetryService,
+    private readonly releases: PurgeReleaseService,
   ) {}
+
+  @Post('release')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Release every purge held by the mass-deactivation breaker (subject to the grace period); audited' })
+  async releaseAll(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Body() body: ReleaseHeldPurgesDto,
+    @CurrentRequest() context: RequestContext,
+  ): Promise<ReleasedPurgesDto> {
+    return { reason: body.reason, released: await this.releases.releaseAll(admin, body.reason, context) };
+  }
 
   @Get()
   @ApiOperation({ summary: "The organization's purges, newest first; filter by state or user" })
@@ -35,6 +50,22 @@ export class PurgesController {
   @ApiOperation({ summary: "What the purge deleted, in the receipt digest's canonical order" })
   items(@CurrentAdmin() admin: AdminPrincipal, @Param('id') id: string, @Query() page: PageQueryDto): Promise<Page<PurgedItemResponseDto>> {
     return this.query.items(admin.organizationId, id, page.offset, page.limit);
+  }
+
+  @Post(':id/release')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Release a purge held by the mass-deactivation breaker: pending, or scheduled until its grace period (from the deactivation) ends; ' +
+      '409 unless held for mass_deactivation; audited',
+  })
+  async release(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Param('id') id: string,
+    @CurrentRequest() context: RequestContext,
+  ): Promise<PurgeResponseDto> {
+    await this.releases.releaseOne(admin, id, context);
+    return this.query.get(admin.organizationId, id);
   }
 
   @Post(':id/retry')

@@ -109,9 +109,14 @@ export class UserProvisioningService {
       if (!change) {
         return user;
       }
+      if (change.deactivating) {
+        await this.purges.prepare(organizationId);
+      }
       const written = change.deactivating
         ? await this.database.transaction(() => this.deactivate(user, change))
-        : await this.writeChange(user, change);
+        : change.reactivating
+          ? await this.database.transaction(() => this.reactivate(user, change))
+          : await this.writeChange(user, change);
       if (written) {
         // The row is exactly this now: the UPDATE matched the version read and set every changed column.
         return { ...user, ...change.next, version: user.version + 1 };
@@ -137,7 +142,13 @@ export class UserProvisioningService {
         throw notFound('User');
       }
       assertVersion(user, expectedVersion);
+      if (user.active) {
+        await this.purges.prepare(organizationId);
+      }
       const written = await this.database.transaction(async () => {
+        if (user.active) {
+          await this.purges.lockForDeactivation(organizationId);
+        }
         if (!(await this.users.hide(user, `#DELETED:${user.id}`, new Date()))) {
           return false;
         }
@@ -156,10 +167,24 @@ export class UserProvisioningService {
   }
 
   private async deactivate(user: UserRecord, change: PlannedChange): Promise<boolean> {
+    await this.purges.lockForDeactivation(user.organizationId);
     if (!(await this.writeChange(user, change))) {
       return false;
     }
     await this.endAccessAndRecordPurge(user);
+    return true;
+  }
+
+  /**
+   * A purge of the user still waiting (held, or in its grace period) is cancelled in the same
+   * transaction as the reactivation: the user keeps their content and data keys. One that became
+   * pending first has destroyed the keys already and runs as any pending purge.
+   */
+  private async reactivate(user: UserRecord, change: PlannedChange): Promise<boolean> {
+    if (!(await this.writeChange(user, change))) {
+      return false;
+    }
+    await this.purges.cancelWaiting({ id: user.id, organizationId: user.organizationId, userName: user.userName });
     return true;
   }
 
@@ -192,7 +217,7 @@ export class UserProvisioningService {
   }
 }
 
-type PlannedChange = { next: ProfileChange; deactivating: boolean };
+type PlannedChange = { next: ProfileChange; deactivating: boolean; reactivating: boolean };
 
 function assertVersion(user: UserRecord, expectedVersion: number | undefined): void {
   if (expectedVersion !== undefined && expectedVersion !== user.version) {
@@ -230,6 +255,7 @@ function planChange(user: UserRecord, changes: UserChanges, expectedVersion: num
       updatedAt: new Date(),
     },
     deactivating: user.active && !active,
+    reactivating: !user.active && active,
   };
 }
 

@@ -1,12 +1,14 @@
-import { Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminAuth } from '../auth/auth-kind.decorator';
 import { AdminPrincipal, CurrentAdmin } from '../auth/principal';
 import { Page } from '../common/paging.dto';
 import { CurrentRequest, RequestContext } from '../common/request-context';
 import { PurgeQueryService } from '../retention/purge-query.service';
+import { LegalHoldResponseDto, PlaceLegalHoldDto, toLegalHoldResponse } from './dto/legal-hold.dto';
 import { UserListQueryDto } from './dto/user-list-query.dto';
 import { toUserResponse, UserDetailResponseDto, UserResponseDto } from './dto/user-response.dto';
+import { UserLegalHoldsService } from './user-legal-holds.service';
 import { UsersService } from './users.service';
 
 @ApiTags('users')
@@ -16,6 +18,7 @@ export class UsersAdminController {
   constructor(
     private readonly users: UsersService,
     private readonly purges: PurgeQueryService,
+    private readonly legalHolds: UserLegalHoldsService,
   ) {}
 
   @Get()
@@ -56,5 +59,36 @@ export class UsersAdminController {
     @CurrentRequest() context: RequestContext,
   ): Promise<UserResponseDto> {
     return toUserResponse(await this.users.setAdministrator(admin, id, false, context));
+  }
+
+  @Get(':id/legal-hold')
+  @ApiOperation({ summary: "The user's legal hold (null when none) and their latest purge" })
+  async getLegalHold(@CurrentAdmin() admin: AdminPrincipal, @Param('id') id: string): Promise<LegalHoldResponseDto> {
+    return toLegalHoldResponse(id, await this.legalHolds.get(admin.organizationId, id));
+  }
+
+  @Put(':id/legal-hold')
+  @ApiOperation({
+    summary:
+      'Place (or re-word) a legal hold: the user may be deactivated but is not purged until it is lifted; a waiting purge ' +
+      '(held or scheduled) is held for it; 409 legal_hold_too_late when a purge already destroyed the data keys; audited',
+  })
+  async placeLegalHold(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Param('id') id: string,
+    @Body() body: PlaceLegalHoldDto,
+    @CurrentRequest() context: RequestContext,
+  ): Promise<LegalHoldResponseDto> {
+    return toLegalHoldResponse(id, await this.legalHolds.place(admin, id, body.reason, context));
+  }
+
+  @Delete(':id/legal-hold')
+  @ApiOperation({ summary: 'Lift the legal hold; a purge held for it is released (subject to the grace period); audited' })
+  async liftLegalHold(
+    @CurrentAdmin() admin: AdminPrincipal,
+    @Param('id') id: string,
+    @CurrentRequest() context: RequestContext,
+  ): Promise<LegalHoldResponseDto> {
+    return toLegalHoldResponse(id, await this.legalHolds.lift(admin, id, context));
   }
 }

@@ -5,6 +5,7 @@ import { AuditModule } from '../audit/audit.module';
 import { RetentionModule } from '../retention/retention.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UserDirectory } from './user-directory';
+import { UserLegalHoldsService } from './user-legal-holds.service';
 import { UserProvisioningService } from './user-provisioning.service';
 import { User } from './user.entity';
 import { UsersAdminController } from './users-admin.controller';
@@ -15,7 +16,7 @@ import { UsersService } from './users.service';
   // The entity stays known to TypeORM (schema tools, tests); the services go through UsersRepository.
   imports: [TypeOrmModule.forFeature([User]), AuditModule, ApiKeysModule, RetentionModule, SessionsModule],
   controllers: [UsersAdminController],
-  providers: [UsersService, UserProvisioningService, UsersRepository, UserDirectory],
+  providers: [UsersService, UserProvisioningService, UsersRepository, UserDirectory, UserLegalHoldsService],
   exports: [UsersService, UserProvisioningService, UserDirectory],
 })
 export class UsersModule {}

@@ -114,6 +114,12 @@ const BY_ID = statement<UserRow>(
   'users.directory.byId',
   `SELECT ${COLUMNS} FROM users ${ALIAS} WHERE ${ALIAS}.id = ? AND ${ALIAS}.organization_id = ?`,
 );
+// Serialises a legal hold with the user's deactivation, which writes this row first.
+const LOCK_BY_ID = statement<UserRow>(
+  'users.lockById',
+  `SELECT ${COLUMNS} FROM users ${ALIAS} WHERE ${ALIAS}.id = ? AND ${ALIAS}.organization_id = ?`,
+  { lock: 'update' },
+);
 const DELETED_CANDIDATES = statement<UserRow>(
   'users.directory.deletedCandidates',
   `SELECT ${COLUMNS} FROM users ${ALIAS} WHERE ${ALIAS}.organization_id = ? AND ${ALIAS}.deleted_at IS NOT NULL AND (${ALIAS}.user_name = ? OR ${ALIAS}.email_folded = ?) ` +
@@ -230,6 +236,12 @@ export class UsersRepository {
   /** By id, deleted users included. */
   async findById(organizationId: string, id: string): Promise<UserRecord | null> {
     const row = await this.database.first(BY_ID, [id, organizationId]);
+    return row ? toRecord(row) : null;
+  }
+
+  /** By id, deleted users included, locked until the caller's transaction ends. */
+  async lockById(organizationId: string, id: string): Promise<UserRecord | null> {
+    const row = await this.database.first(LOCK_BY_ID, [id, organizationId]);
     return row ? toRecord(row) : null;
   }
 

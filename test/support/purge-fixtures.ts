@@ -122,7 +122,9 @@ export async function deactivateDirectly(
   keyDestruction: KeyDestruction = 'now',
 ): Promise<string> {
   const users = app.get(UsersRepository);
+  await app.get(PurgeScheduler).prepare(user.organizationId);
   return app.get(Database).transaction(async () => {
+    await app.get(PurgeScheduler).lockForDeactivation(user.organizationId);
     const current = await users.findVisible(user.organizationId, user.id);
     if (
       !current ||

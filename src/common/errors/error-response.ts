@@ -30,6 +30,8 @@ const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; kind?: ProblemKin
   [DomainErrorCode.PayloadTooLarge]: { status: HttpStatus.PAYLOAD_TOO_LARGE },
   [DomainErrorCode.UnsupportedMediaType]: { status: HttpStatus.UNSUPPORTED_MEDIA_TYPE },
   [DomainErrorCode.PurgeNotRetryable]: { status: HttpStatus.CONFLICT },
+  [DomainErrorCode.PurgeNotReleasable]: { status: HttpStatus.CONFLICT },
+  [DomainErrorCode.LegalHoldTooLate]: { status: HttpStatus.CONFLICT },
   [DomainErrorCode.StorageUnavailable]: { status: HttpStatus.SERVICE_UNAVAILABLE, retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS },
   [DomainErrorCode.ContentShredded]: { status: HttpStatus.GONE },
   [DomainErrorCode.ContentDamaged]: { status: HttpStatus.UNPROCESSABLE_ENTITY },

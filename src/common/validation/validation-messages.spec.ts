@@ -78,7 +78,7 @@ describe('validation messages: one per problem, naming it and the fix', () => {
       'userName is too long: send at most 255 characters.',
     ]);
     expect(problems(PurgeListQueryDto, { state: 'x', userId: 'u'.repeat(37) })).toEqual([
-      'state must be one of pending, running, completed, failed, merged.',
+      'state must be one of pending, running, completed, failed, merged, held, scheduled, cancelled.',
       'userId must be a user id (at most 36 characters).',
     ]);
   });

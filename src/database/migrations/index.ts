@@ -13,6 +13,7 @@ import { CreateSsoAndSessions1764325000000 } from './1764325000000-create-sso-an
 import { CreateSignInLinks1764325100000 } from './1764325100000-create-sign-in-links';
 import { SealedHistoryContent1764325200000 } from './1764325200000-sealed-history-content';
 import { PurgesDataKeyDestruction1764325300000 } from './1764325300000-purges-data-key-destruction';
+import { PurgeSafeguards1764411600000 } from './1764411600000-purge-safeguards';
 import { DropFilesStorageKeyIndex1764412600000 } from './1764412600000-drop-files-storage-key-index';
 
 /** Listed explicitly so the same array works from TypeScript (tests) and from dist (CLI). */
@@ -32,5 +33,6 @@ export const migrations = [
   CreateSignInLinks1764325100000,
   SealedHistoryContent1764325200000,
   PurgesDataKeyDestruction1764325300000,
+  PurgeSafeguards1764411600000,
   DropFilesStorageKeyIndex1764412600000,
 ];

@@ -3,7 +3,7 @@ import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/paging.dto';
 import { mustBe } from '../../common/validation/validation-messages';
 import { RECEIPT_DIGEST_METHOD } from '../purge-receipt';
-import { PURGE_STATES, PurgeState } from '../purge.entity';
+import { HoldReason, PURGE_STATES, PurgeState } from '../purge.entity';
 import { PurgeRecord } from '../purge.repository';
 import { PurgedItemKind } from '../purged-item.entity';
 import { PurgedItemRecord } from '../purged-item.repository';
@@ -72,6 +72,17 @@ export type PurgeResponseDto = {
   /** Earlier purges of the user this one took over; their deletions count in this one's figures and items. */
   mergedPurges: string[];
   dataKeys: PurgeDataKeysDto;
+  /**
+   * Why the purge is (or was) held: `mass_deactivation` (the breaker; an administrator releases it)
+   * or `legal_hold` (lifting the hold releases it); null when it never was.
+   */
+  holdReason: HoldReason | null;
+  /** When a scheduled purge becomes pending (its grace period ends). */
+  runAfter: string | null;
+  /** When and by whom (an administrator's user id; null when lifting a legal hold did it) the held purge was released. */
+  released: { at: string; by: string | null } | null;
+  /** Set when the state is `cancelled`: the user was reactivated while the purge waited; nothing was deleted and the data keys were kept. */
+  cancellation: { at: string; reason: 'user_reactivated'; detail: string } | null;
   receipt: PurgeReceiptDto | null;
 };
 
@@ -100,6 +111,19 @@ export function toPurgeResponse(purge: PurgeRecord, mergedPurges: string[]): Pur
       destroyed: destroyedKeys(purge),
       pending: purge.dataKeyIdsToDestroy ?? [],
     },
+    holdReason: purge.holdReason,
+    runAfter: iso(purge.runAfter),
+    released: purge.releasedAt === null ? null : { at: purge.releasedAt.toISOString(), by: purge.releasedBy },
+    cancellation:
+      purge.state === 'cancelled' && purge.cancelledAt !== null
+        ? {
+            at: purge.cancelledAt.toISOString(),
+            reason: 'user_reactivated',
+            detail:
+              'The user was reactivated while this purge waited (held or in its grace period): nothing was deleted, and the ' +
+              "user's data keys were kept, so every file and message stays readable.",
+          }
+        : null,
     receipt: toReceipt(purge, mergedPurges),
   };
 }

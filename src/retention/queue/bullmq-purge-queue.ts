@@ -23,7 +23,7 @@ export class BullmqPurgeQueue extends PurgeQueue implements OnApplicationShutdow
         PURGE_JOB_NAME,
         { purgeId: job.purgeId },
         // Retries are the purge record's business (backoff, visible state), not BullMQ's.
-        { jobId: purgeJobId(job), attempts: 1, removeOnComplete: true, removeOnFail: true },
+        { jobId: purgeJobId(job), attempts: 1, removeOnComplete: true, removeOnFail: true, delay: job.delayMs },
       ),
       ENQUEUE_TIMEOUT_MS,
     );

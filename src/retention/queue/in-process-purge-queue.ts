@@ -12,6 +12,10 @@ export class InProcessPurgeQueue extends PurgeQueue {
   }
 
   enqueue(job: PurgeJob): Promise<void> {
+    if (job.delayMs !== undefined) {
+      // The reconciler makes a scheduled purge pending once its grace period ends, and runs it.
+      return Promise.resolve();
+    }
     if (!this.channel.deliver(job.purgeId)) {
       this.logger.debug({ purgeId: job.purgeId }, 'no purge executor in this process; a worker will pick the purge up');
     }

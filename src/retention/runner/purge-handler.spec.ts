@@ -33,6 +33,7 @@ function handlerWith(options: {
   const files = [...(options.files ?? [])];
   const messages = [...(options.messages ?? [])];
   const purges = {
+    promoteScheduled: () => Promise.resolve(false),
     claim: () => Promise.resolve(options.claimed === undefined ? PURGE : options.claimed),
     complete: (_id: string, _owner: string, receipt: Receipt) => {
       calls.completed.push(receipt);

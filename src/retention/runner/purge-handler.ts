@@ -37,9 +37,15 @@ export class PurgeHandler {
   ) {}
 
   async run(purgeId: string, signal?: AbortSignal): Promise<PurgeOutcome> {
-    const purge = await this.purges.claim(purgeId, this.owner, new Date(), this.settings.purge.leaseMs);
+    // Only a pending (or failed and due, or stalled) purge can be claimed: a held, scheduled or
+    // cancelled one is left as it is. A delayed job of a scheduled purge may arrive before the
+    // reconciler made it pending: then it does so itself, if the grace period has ended.
+    let purge = await this.purges.claim(purgeId, this.owner, new Date(), this.settings.purge.leaseMs);
+    if (!purge && (await this.purges.promoteScheduled(purgeId, new Date()))) {
+      purge = await this.purges.claim(purgeId, this.owner, new Date(), this.settings.purge.leaseMs);
+    }
     if (!purge) {
-      this.logger.debug({ purgeId }, 'purge not due or taken by another worker; nothing to do');
+      this.logger.debug({ purgeId }, 'purge not due, waiting or cancelled, or taken by another worker; nothing to do');
       return 'skipped';
     }
     this.logger.log({ purgeId, userId: purge.userId, attempt: purge.attempts }, 'purge started');

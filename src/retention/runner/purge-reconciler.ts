@@ -9,7 +9,8 @@ const DUE_PER_PASS = 100;
  * What makes purges durable beyond the queue: at start-up and then periodically, every worker
  * dispatches the purges that are due (pending ones whose dispatch was lost, for example during a
  * Redis outage; failed ones past their backoff; running ones whose worker died and whose lease
- * expired). Dispatching is idempotent, so several workers doing it at once is harmless.
+ * expired; scheduled ones whose grace period has ended). Dispatching is idempotent, so several
+ * workers doing it at once is harmless.
  */
 @Injectable()
 export class PurgeReconciler implements OnApplicationBootstrap, OnModuleDestroy {
@@ -39,8 +40,18 @@ export class PurgeReconciler implements OnApplicationBootstrap, OnModuleDestroy 
     await this.passInFlight;
   }
 
-  /** One pass: dispatches every purge that is due now. Returns how many it dispatched. */
+  /**
+   * One pass: scheduled purges whose grace period has ended become pending (each a conditional
+   * update, so a reactivation that cancelled one first wins), then every purge that is due now is
+   * dispatched. Returns how many it dispatched. Held and scheduled purges are never due.
+   */
   async reconcile(): Promise<number> {
+    const now = new Date();
+    for (const id of await this.purges.scheduledDue(now, DUE_PER_PASS)) {
+      if (await this.purges.promoteScheduled(id, now)) {
+        this.logger.log({ purgeId: id }, 'grace period over: scheduled purge is pending');
+      }
+    }
     const due = await this.purges.findDue(new Date(), DUE_PER_PASS);
     let dispatched = 0;
     for (const purge of due) {

@@ -344,6 +344,24 @@ describe('web console over plain HTTP', () => {
     expect(refused.text).toContain('Only failed purges can be retried; this one is completed.');
   });
 
+  it('shows the purge policy, the breaker warning, and held and scheduled purges on /admin/purges', async () => {
+    const guarded = await ssoOrganization(app, 'guarded');
+    await adminRequest(app, 'put', '/admin/v1/organization/purge-policy', guarded.apiKey, {
+      graceSeconds: 60,
+      massDeactivation: { enabled: true, threshold: 1, windowSeconds: 600 },
+    }).expect(200);
+    for (const name of ['first', 'second']) {
+      await setActive(app, guarded, await provision(app, guarded, `${name}@${guarded.hostname}`), false);
+    }
+    const { jar } = await signInWithLink(app, guarded.hostname, await signInLinkToken(app, guarded.hostname, `admin@${guarded.hostname}`));
+    const page = await consoleGet(app, guarded.hostname, '/admin/purges', jar).expect(200);
+    expect(page.text).toContain('Grace period: 60 s after the deactivation.');
+    expect(page.text).toContain('holds purges beyond 1 deactivation(s) within 600 s');
+    expect(page.text).toContain('1 purge(s) held by the mass-deactivation breaker.');
+    expect(page.text).toContain('Held: mass deactivation');
+    expect(page.text).toContain('Runs after');
+  });
+
   it('disables single sign-on from /admin/sso after a confirm step, audited as the admin API does; every session ends', async () => {
     const sso = await ssoOrganization(app, 'disabling');
     const idp = await TestIdentityProvider.create('disabling');

@@ -77,6 +77,11 @@ describe('admin visibility of purges, and queue metrics', () => {
         destroyed: [{ id: expect.stringMatching(/^[0-9a-f-]{36}$/), destroyedAt: response.body.dataKeys.destroyedAt }],
         pending: [],
       },
+      // Never held, scheduled or cancelled: the default policy lets a lone deactivation's purge run at once.
+      holdReason: null,
+      runAfter: null,
+      released: null,
+      cancellation: null,
       receipt: {
         userId: response.body.userId,
         userName: 'first@visibility.example.com',

@@ -291,6 +291,11 @@ describe('deactivations of different users at the same moment', () => {
     process.env.PROCESS_ROLE = 'api';
     app = await createTestApp();
     tenant = await scimTenant(app, 'simultaneous');
+    // 40 deactivations at once would trip the mass-deactivation breaker (purge-breaker.e2e-spec.ts).
+    await adminRequest(app, 'put', '/admin/v1/organization/purge-policy', tenant.apiKey, {
+      graceSeconds: 0,
+      massDeactivation: { enabled: false, threshold: 25, windowSeconds: 600 },
+    }).expect(200);
   });
 
   afterAll(async () => {

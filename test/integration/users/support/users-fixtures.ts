@@ -14,6 +14,9 @@ import type { RedisConnection } from '../../../../src/redis/redis-connection';
 import { PurgeScheduler } from '../../../../src/retention/purge-scheduler';
 import { PurgeRepository } from '../../../../src/retention/purge.repository';
 import type { PurgeQueue } from '../../../../src/retention/queue/purge-queue';
+import { LegalHoldRepository } from '../../../../src/retention/safeguards/legal-hold.repository';
+import { PurgePolicyRepository } from '../../../../src/retention/safeguards/purge-policy.repository';
+import { PurgeSafeguards } from '../../../../src/retention/safeguards/purge-safeguards';
 import { ScimCredentialCache } from '../../../../src/scim-credentials/scim-credential-cache';
 import { ScimCredentialsRepository } from '../../../../src/scim-credentials/scim-credentials.repository';
 import { ScimCredentialsService } from '../../../../src/scim-credentials/scim-credentials.service';
@@ -90,6 +93,8 @@ export function usersDomain(database: Database): UsersDomain {
     new HistoryPurgeScope(new HistoryPurgeScopeRepository(database)),
     null as unknown as PurgeQueue,
     dataKeys,
+    new PurgeSafeguards(new PurgePolicyRepository(database), new LegalHoldRepository(database), purges, audit),
+    audit,
   );
   const dispatched: string[] = [];
   scheduler.dispatch = (purgeId: string) => {
