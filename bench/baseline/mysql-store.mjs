@@ -32,6 +32,12 @@ export async function createMysqlStore(url, poolSize) {
     const connection = await pool.getConnection();
     try {
       await connection.beginTransaction();
+      // First, as in the product: the organization's purge policy row locked (its deactivations take
+      // turns, so the breaker's count is exact); the breaker is off here, so no count follows.
+      await connection.execute(
+        'SELECT grace_seconds, breaker_enabled, breaker_threshold, breaker_window_seconds FROM purge_policies WHERE organization_id = ? FOR UPDATE',
+        [organizationId],
+      );
       const [wiped] = await connection.execute(
         'UPDATE users SET active = 0, given_name = NULL, given_name_folded = NULL, family_name = NULL, family_name_folded = NULL, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND deleted_at IS NULL',
         [now, id, row.version],
@@ -54,6 +60,7 @@ export async function createMysqlStore(url, poolSize) {
         "UPDATE sessions SET revoked_at = ?, revoked_reason = 'user_deactivated' WHERE user_id = ? AND revoked_at IS NULL",
         [now, id],
       );
+      await connection.execute('SELECT user_id FROM legal_holds WHERE user_id = ?', [id]);
       await connection.execute("SELECT id FROM purges WHERE user_id = ? AND state IN ('pending', 'running', 'failed') ORDER BY id", [id]);
       const [[messages]] = await connection.execute(
         'SELECT MAX(id) AS max, COUNT(*) AS count FROM messages WHERE user_id = ? LOCK IN SHARE MODE',

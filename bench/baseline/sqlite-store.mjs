@@ -58,6 +58,10 @@ export function createSqliteStore(file) {
     `INSERT INTO purges (id, organization_id, user_id, user_name, state, message_cutoff_id, file_cutoff_id, messages_total, files_total, messages_deleted, files_deleted, bytes_deleted, requested_at, next_attempt_at, updated_at, data_keys_destroyed_at, data_keys_destroyed, data_key_ids_to_destroy, attempts, version)
      VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, 0, 0, '0', ?, ?, ?, ?, NULL, NULL, 0, 1)`,
   );
+  const policy = db.prepare(
+    'SELECT grace_seconds, breaker_enabled, breaker_threshold, breaker_window_seconds FROM purge_policies WHERE organization_id = ?',
+  );
+  const legalHold = db.prepare('SELECT user_id FROM legal_holds WHERE user_id = ?');
   const ping = db.prepare('SELECT 1 AS ok');
 
   // The product's deactivation transaction, statement for statement, as one immediate (writer)
@@ -66,6 +70,8 @@ export function createSqliteStore(file) {
   const deactivateRow = db.transaction((organizationId, row, purgeId, now) => {
     const id = row.id;
     const at = toSql(now);
+    // The purge policy (breaker off, so no count) and the legal hold decide how the purge starts.
+    policy.get(organizationId);
     if (wipeProfile.run(at, id, row.version).changes !== 1) {
       return 'conflict';
     }
@@ -74,6 +80,7 @@ export function createSqliteStore(file) {
       revokeKeys.run(at, id);
     }
     revokeSessions.run(at, id);
+    legalHold.get(id);
     openPurges.all(id);
     const messages = messageCutoff.get(id);
     const files = fileCutoff.get(id);

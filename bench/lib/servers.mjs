@@ -120,6 +120,16 @@ export function createSetup(kind, context) {
       if (issued.status !== 201 || !issued.json?.username || !issued.json?.password) {
         throw new Error(`issuing SCIM credentials answered ${issued.status}: ${issued.text}`);
       }
+      // The PATCH scenario deactivates thousands of users in minutes, which the default breaker
+      // rightly holds; the bench measures purges that run, so its organization turns the breaker off
+      // (each deactivation still takes the policy lock and reads the legal hold, as in production).
+      const policy = await adminRequest(product.baseUrl, apiKey, 'PUT', '/admin/v1/organization/purge-policy', {
+        graceSeconds: 0,
+        massDeactivation: { enabled: false, threshold: 25, windowSeconds: 600 },
+      });
+      if (policy.status !== 200) {
+        throw new Error(`setting the purge policy answered ${policy.status}: ${policy.text}`);
+      }
       return {
         organizationId: printed.organization.id,
         adminId: printed.admin.id,
@@ -140,6 +150,13 @@ export function createSetup(kind, context) {
           `baseline-${runTag}.example.com`,
           ...(target.kind === 'sqlite' ? [sqliteNow(), sqliteNow()] : [new Date(), new Date()]),
         ]),
+      );
+      // The policy row the deactivation transaction locks first, breaker off as for the product.
+      await withDatabase(target, (db) =>
+        db.run(
+          'INSERT INTO purge_policies (organization_id, grace_seconds, breaker_enabled, breaker_threshold, breaker_window_seconds) VALUES (?, 0, 0, 25, 600)',
+          [organizationId],
+        ),
       );
       const scim = { username: `baseline_${randomBytes(6).toString('hex')}`, password: randomBytes(32).toString('base64url') };
       const port = await freePort();
