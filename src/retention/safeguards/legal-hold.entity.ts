@@ -1,4 +1,5 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, OneToOne, PrimaryColumn } from 'typeorm';
+import { User } from '../../users/user.entity';
 
 /** A user under legal hold: they may be deactivated, but their purge waits (held) until the hold is lifted. */
 @Entity({ name: 'legal_holds' })
@@ -6,6 +7,10 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 export class LegalHold {
   @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 36 })
   userId!: string;
+
+  @OneToOne(() => User, { onDelete: 'RESTRICT', onUpdate: 'NO ACTION' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_legal_holds_user' })
+  user?: User;
 
   @Column({ name: 'organization_id', type: 'varchar', length: 36 })
   organizationId!: string;

@@ -1,10 +1,15 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, JoinColumn, OneToOne, PrimaryColumn } from 'typeorm';
+import { Organization } from '../../organizations/organization.entity';
 
 /** An organization's purge policy; an organization without a row has the defaults (DEFAULT_PURGE_POLICY). */
 @Entity({ name: 'purge_policies' })
 export class PurgePolicyEntity {
   @PrimaryColumn({ name: 'organization_id', type: 'varchar', length: 36 })
   organizationId!: string;
+
+  @OneToOne(() => Organization, { onDelete: 'RESTRICT', onUpdate: 'NO ACTION' })
+  @JoinColumn({ name: 'organization_id', foreignKeyConstraintName: 'FK_purge_policies_organization' })
+  organization?: Organization;
 
   @Column({ name: 'grace_seconds', type: 'integer', default: 0 })
   graceSeconds!: number;
