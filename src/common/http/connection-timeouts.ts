@@ -113,6 +113,7 @@ export function registerBodyDeadline(
   fastify.addHook('onSend', (request, reply, payload, done) => {
     if (!request.raw.complete) {
       reply.header('Connection', 'close');
+      closeLingering(request.raw.socket);
     }
     done(null, payload);
   });
@@ -135,4 +136,27 @@ function answerSlowBody(request: FastifyRequest, reply: FastifyReply, bodyTimeou
     `The request body did not arrive within ${bodyTimeoutMs} ms of its headers; send it without pausing.`,
   );
   sendError(error, request, reply, formats, logger);
+}
+
+/** How long a closing connection keeps reading (and dropping) the rest of a request it answered early. */
+const LINGER_MS = 2000;
+
+/**
+ * Node closes a `Connection: close` socket as soon as the answer is written. Request bytes still
+ * unread then make the kernel reset the connection, and a reset can destroy the end of the answer
+ * before the client has read it. So, like a web server's lingering close: send FIN, read and drop
+ * what still arrives, and close when the client closes or LINGER_MS has passed, whichever is first.
+ */
+function closeLingering(socket: Socket | null): void {
+  if (!socket || socket.destroyed) {
+    return;
+  }
+  socket.destroySoon = function lingeringClose(this: Socket): void {
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('close', () => clearTimeout(timer));
+    this.once('end', () => this.destroy());
+    this.end();
+    this.resume();
+  };
 }
