@@ -54,6 +54,19 @@ describe('API process killed under load', () => {
     });
     const credentials = (await issued.json()) as { username: string; password: string };
     rememberSecret(credentials.password);
+    // The load deactivates hundreds of users in seconds: the mass-deactivation breaker would hold
+    // their purges, and this test is about purges resuming after a crash (purge-breaker tests the breaker).
+    const policyPath = '/admin/v1/organization/purge-policy';
+    const policy = JSON.stringify({ graceSeconds: 0, massDeactivation: { enabled: false, threshold: 25, windowSeconds: 600 } });
+    const policySet = await fetch(`${baseUrl}${policyPath}`, {
+      method: 'PUT',
+      headers: {
+        ...signatureHeaders(apiKey, { method: 'PUT', pathWithQuery: policyPath, bodySha256: sha256Hex(policy) }),
+        'Content-Type': 'application/json',
+      },
+      body: policy,
+    });
+    expect(policySet.status).toBe(200);
     authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
 
     let stop = false;
