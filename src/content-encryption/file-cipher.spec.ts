@@ -139,6 +139,27 @@ describe('FileEncryptor and FileDecryptor', () => {
     expect(unmarked.length).toBeGreaterThan(0);
   });
 
+  it('give back the memory of marked plaintext chunks once hashed and sealed, and only theirs', async () => {
+    const key = testDataKey();
+    const plaintext = randomBytes(3 * CHUNK + 5);
+    const writes = pieces(plaintext, [CHUNK + 3, 5000]).map((piece) => {
+      const copy = Buffer.allocUnsafeSlow(piece.length);
+      piece.copy(copy);
+      return copy;
+    });
+    const unmarked = writes.pop() as Buffer;
+    const marked = writes.map(markReleasable);
+    const encryptor = new FileEncryptor(key, { chunkBytes: CHUNK });
+    const sealed: Buffer[] = [];
+    await pipeline(Readable.from([...marked, unmarked]), encryptor, collector(sealed));
+    expect(marked.every((write) => write.length === 0)).toBe(true);
+    expect(unmarked.length).toBeGreaterThan(0);
+    expect(encryptor.sha256).toBe(createHash('sha256').update(plaintext).digest('hex'));
+    const { plaintext: decrypted, error } = await decrypt(key, Buffer.concat(sealed));
+    expect(error).toBeNull();
+    expect(decrypted.equals(plaintext)).toBe(true);
+  });
+
   it('never write the plaintext out, and encrypt the same bytes differently each time', async () => {
     const key = testDataKey();
     const plaintext = Buffer.from('MARKER-'.repeat(20_000));

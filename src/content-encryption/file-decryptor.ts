@@ -1,6 +1,6 @@
 import { createDecipheriv, KeyObject } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
-import { releaseIfMarked } from '../common/released-buffers';
+import { markReleasable, releaseIfMarked } from '../common/released-buffers';
 import { ChunkBuffer, splitTag } from './chunk-buffer';
 import { ContentTamperedError, ContentTruncatedError } from './content-errors';
 import { DataKey } from './data-key';
@@ -132,7 +132,8 @@ export class FileDecryptor extends Transform {
     this.index += 1;
     for (const piece of plaintext) {
       if (piece.length > 0) {
-        this.push(piece);
+        // A fresh buffer of this stream's own: its reader may release it once used (released-buffers.ts).
+        this.push(markReleasable(piece));
       }
     }
   }

@@ -1,6 +1,6 @@
 import { createCipheriv, createHash, KeyObject, randomBytes } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
-import { markReleasable } from '../common/released-buffers';
+import { markReleasable, releaseIfMarked } from '../common/released-buffers';
 import { ChunkBuffer } from './chunk-buffer';
 import { DataKey } from './data-key';
 import { chunkAssociatedData, chunkNonce, FILE_CHUNK_BYTES, FILE_SALT_BYTES, fileHeader, fileKey } from './file-format';
@@ -13,7 +13,9 @@ export type FileEncryptorOptions = {
 /**
  * Encrypts a file as it streams (format in file-format.ts), holding at most one chunk plus what
  * the source wrote at once; backpressure is the stream's own. It also hashes and counts the
- * plaintext, so the SHA-256 a client signed can be checked without a second pass.
+ * plaintext, so the SHA-256 a client signed can be checked without a second pass. An input buffer
+ * marked as the consumer's to release (common/released-buffers.ts) is given back once every byte
+ * of it was hashed and sealed.
  *
  * A full chunk is sealed only once a further byte arrives (or the source ends): until then it
  * cannot be known whether it is the last one, and the last-chunk flag is associated data, which
@@ -25,6 +27,8 @@ export class FileEncryptor extends Transform {
   private readonly chunkBytes: number;
   private readonly hash = createHash('sha256');
   private readonly pending = new ChunkBuffer();
+  /** Received buffers, with the plaintext offset each ends at, until every byte of theirs was sealed. */
+  private readonly unsealed: { readonly chunk: Buffer; readonly end: number }[] = [];
   private index = 0;
   private bytes = 0;
   private digest: string | null = null;
@@ -55,9 +59,11 @@ export class FileEncryptor extends Transform {
       this.hash.update(chunk);
       this.bytes += chunk.length;
       this.pending.append(chunk);
+      this.unsealed.push({ chunk, end: this.bytes });
       while (this.pending.length > this.chunkBytes) {
         this.seal(this.pending.take(this.chunkBytes), false);
       }
+      this.releaseSealed();
       callback();
     } catch (error) {
       callback(error as Error);
@@ -67,10 +73,20 @@ export class FileEncryptor extends Transform {
   override _flush(callback: TransformCallback): void {
     try {
       this.seal(this.pending.take(this.pending.length), true);
+      this.releaseSealed();
       this.digest = this.hash.digest('hex');
       callback();
     } catch (error) {
       callback(error as Error);
+    }
+  }
+
+  /** Gives back the memory of received buffers whose every byte was hashed and sealed (when their source allows it). */
+  private releaseSealed(): void {
+    const sealed = this.bytes - this.pending.length;
+    for (let first = this.unsealed[0]; first !== undefined && first.end <= sealed; first = this.unsealed[0]) {
+      this.unsealed.shift();
+      releaseIfMarked(first.chunk);
     }
   }
 

@@ -23,6 +23,22 @@ describe('EncryptingUpload', () => {
     expect((await buffer(Readable.from([encrypted]).pipe(new FileDecryptor(key)))).equals(plaintext)).toBe(true);
   });
 
+  it("gives back its source's buffers once sealed when they are its own, and leaves them alone otherwise", async () => {
+    const plaintext = randomBytes(4 * 1024 * 1024);
+    const ownPieces = (): Buffer[] =>
+      [0, 1, 2, 3].map((index) => Buffer.from(plaintext.subarray(index * 1024 * 1024, (index + 1) * 1024 * 1024)));
+
+    const ours = ownPieces();
+    const released = EncryptingUpload.of(Readable.from(ours), key, digest(plaintext), { sourceBuffersAreOurs: true });
+    const encrypted = await buffer(released);
+    expect(ours.every((piece) => piece.length === 0)).toBe(true);
+    expect((await buffer(Readable.from([encrypted]).pipe(new FileDecryptor(key)))).equals(plaintext)).toBe(true);
+
+    const theirs = ownPieces();
+    await buffer(EncryptingUpload.of(Readable.from(theirs), key, digest(plaintext)));
+    expect(Buffer.concat(theirs).equals(plaintext)).toBe(true);
+  });
+
   it('fails at its end when the plaintext does not hash to the signed digest', async () => {
     const upload = EncryptingUpload.of(Readable.from([Buffer.from('what arrived')]), key, digest(Buffer.from('what was signed')));
     await expect(buffer(upload)).rejects.toBeInstanceOf(BlobDigestMismatchError);

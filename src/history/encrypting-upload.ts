@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { finished, Readable, TransformCallback } from 'node:stream';
+import { markReleasable } from '../common/released-buffers';
 import { DataKey } from '../content-encryption/data-key';
 import { FileEncryptor } from '../content-encryption/file-encryptor';
 import { BlobDigestMismatchError } from '../storage/blob-storage';
@@ -9,10 +10,20 @@ import { BlobDigestMismatchError } from '../storage/blob-storage';
  * The SHA-256 the client signed covers the plaintext: a mismatch fails the stream at its end,
  * before the store makes the bytes visible (it then drops what it staged).
  */
+export type EncryptingUploadOptions = {
+  /**
+   * Every buffer the source emits is a fresh one that nothing else reads (an HTTP request body:
+   * Node's parser copies each piece for the request's one reader), so its memory can be given
+   * back once sealed instead of waiting for the garbage collector (common/released-buffers.ts).
+   */
+  readonly sourceBuffersAreOurs?: boolean;
+};
+
 export class EncryptingUpload extends FileEncryptor {
   private constructor(
     key: DataKey,
     private readonly declaredSha256: string,
+    private readonly sourceBuffersAreOurs: boolean,
   ) {
     super(key);
   }
@@ -22,8 +33,8 @@ export class EncryptingUpload extends FileEncryptor {
    * otherwise wait for the rest forever); a store that refuses the content and drains this stream
    * drains the source, so the client's request can still be answered.
    */
-  static of(source: Readable, key: DataKey, declaredSha256: string): EncryptingUpload {
-    const upload = new EncryptingUpload(key, declaredSha256);
+  static of(source: Readable, key: DataKey, declaredSha256: string, options: EncryptingUploadOptions = {}): EncryptingUpload {
+    const upload = new EncryptingUpload(key, declaredSha256, options.sourceBuffersAreOurs === true);
     finished(source, { writable: false }, (error) => {
       if (error) {
         upload.destroy(error);
@@ -34,6 +45,10 @@ export class EncryptingUpload extends FileEncryptor {
     // once it gave up on it: an error emitted after that is not news, and must not crash the process.
     upload.on('error', () => undefined);
     return upload;
+  }
+
+  override _transform(chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback): void {
+    super._transform(this.sourceBuffersAreOurs ? markReleasable(chunk) : chunk, encoding, callback);
   }
 
   override _flush(callback: TransformCallback): void {

@@ -16,6 +16,7 @@ import { AdminAuth } from '../auth/auth-kind.decorator';
 import { AdminPrincipal, CurrentAdmin } from '../auth/principal';
 import { StreamedSignedBody } from '../auth/streamed-body.decorator';
 import { DomainError, DomainErrorCode } from '../common/domain-error';
+import { releasedAsSent } from '../common/http/released-as-sent';
 import { attachmentDisposition } from './attachment';
 import { CONTENT_SHA256_HEADER, UPLOAD_MEDIA_TYPE } from './content-digest';
 import { FilePageDto, MessagePageDto, toFilePage, toMessagePage } from './dto/history-read.dto';
@@ -75,7 +76,8 @@ export class HistoryController {
       contentType: req.headers['content-type'],
       contentLength: length === undefined ? undefined : Number(length),
     };
-    return toFileResponse(await this.history.addFile(admin.organizationId, userId, upload, req.raw));
+    // The request body's buffers are fresh copies read by the upload alone.
+    return toFileResponse(await this.history.addFile(admin.organizationId, userId, upload, req.raw, { sourceBuffersAreOurs: true }));
   }
 
   @Get('history')
@@ -153,6 +155,6 @@ export class HistoryController {
         'X-Content-Type-Options': 'nosniff',
         'Cache-Control': 'no-store',
       })
-      .send(download.content);
+      .send(releasedAsSent(download.content));
   }
 }

@@ -16,7 +16,7 @@ import {
   StoredBlob,
 } from '../storage/blob-storage';
 import { CONTENT_SHA256_HEADER, isContentDigest, UPLOAD_MEDIA_TYPE } from './content-digest';
-import { EncryptingUpload } from './encrypting-upload';
+import { EncryptingUpload, EncryptingUploadOptions } from './encrypting-upload';
 import { HistoryContent, ItemRef } from './history-content';
 import { FileRecord, HistoryItem, MessageRecord, MessageWithBody } from './history-records';
 import { HistoryRepository, StoredFile } from './history.repository';
@@ -79,7 +79,13 @@ export class HistoryService {
    * the plaintext matches the signed digest. Bytes land under `<organization>/<user>/<uuid>`, so
    * one user's bytes can always be found.
    */
-  async addFile(organizationId: string, userId: string, upload: FileUpload, content: Readable): Promise<FileRecord> {
+  async addFile(
+    organizationId: string,
+    userId: string,
+    upload: FileUpload,
+    content: Readable,
+    contentOptions: EncryptingUploadOptions = {},
+  ): Promise<FileRecord> {
     const { name, declaredSha256 } = this.checkUpload(upload);
     // Refuses before reading the body when the owner cannot take it.
     const key = await this.database.transaction(async () => {
@@ -87,7 +93,7 @@ export class HistoryService {
       return this.dataKeys.currentKey(userId);
     });
     const storageKey = `${organizationId}/${userId}/${randomUUID()}`;
-    const encrypting = EncryptingUpload.of(content, key, declaredSha256);
+    const encrypting = EncryptingUpload.of(content, key, declaredSha256, contentOptions);
     const stored = await this.store(storageKey, encrypting);
     try {
       return await this.database.transaction(async () => {
