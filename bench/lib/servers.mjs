@@ -127,7 +127,8 @@ export function createSetup(kind, context) {
         graceSeconds: 0,
         massDeactivation: { enabled: false, threshold: 25, windowSeconds: 600 },
       });
-      if (policy.status !== 200) {
+      // 404: a build from before the safeguards (`--dist`), which has no breaker to turn off.
+      if (policy.status !== 200 && !(policy.status === 404 && policy.text.includes('Cannot PUT'))) {
         throw new Error(`setting the purge policy answered ${policy.status}: ${policy.text}`);
       }
       return {
