@@ -212,6 +212,9 @@ export async function runMixedScenario(state, { connections, durationSeconds, wa
   log(`mixed: a user with ${purgeItems * 2} history items`);
   await seedDirectly(server, server.credentials.organizationId, purgeUserId, { messages: purgeItems, files: purgeItems });
   const backlogMs = await drainPurgeBacklog(server, problems);
+  if (backlogMs >= 1000) {
+    log(`mixed: waited ${(backlogMs / 1000).toFixed(1)} s for the earlier scenarios' purges`);
+  }
 
   const mixed = { updatePool, updateCursor: 0, updated: new Map(), deactivationPool: [], deactivationCursor: 0, deactivated: new Set() };
   // The warm-up's read rate sets the writes' rates, so that requests, not only connections, split
