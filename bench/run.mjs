@@ -7,6 +7,7 @@
 //   npm run bench -- --cpu-prof        also write V8 CPU profiles of the product (bench/results/profiles/)
 //   npm run bench -- --skip-storage    leave out the storage drivers' figures (local disk and S3, bench/lib/storage.mjs)
 //   npm run bench -- --scenarios history --history-file-mb 20   history content alone, a smaller file
+//   npm run bench -- --db mysql --scenarios mixed   reads, updates and deactivations beside a 20,000-item purge
 //
 // Progress goes to stderr, the tables to stdout, the figures to bench/results/<date>-<db>.json.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { mysqlServerAnswers, schemaOf } from './lib/db.mjs';
 import { HISTORY, MIB, runHistoryScenario } from './lib/history.mjs';
 import { formatHostileTable, runHostileFilterScenario } from './lib/hostile-filter.mjs';
+import { MIXED, runMixedScenario } from './lib/mixed.mjs';
 import { exitedCleanly, killAllNow, loggedErrors, rssOf } from './lib/processes.mjs';
 import { runPurgeScenario } from './lib/purge.mjs';
 import { formatTable, machineInfo, tableRows } from './lib/report.mjs';
@@ -72,7 +74,7 @@ if (args.help) {
   --duration S            seconds per measured scenario (default 10; BENCH_DURATION)
   --warmup S              unmeasured seconds before each scenario (default 2)
   --import-connections N  concurrent clients of the bulk import (default 8)
-  --scenarios a,b         subset of ${[...SCENARIOS, HOSTILE, HISTORY].join(',')}
+  --scenarios a,b         subset of ${[...SCENARIOS, HOSTILE, MIXED, HISTORY].join(',')}
                           (${HOSTILE}: normal GET by id and userName eq traffic alone, then beside clients of a second
                           credential looping the issue's 161-clause filter, then a 10-clause one; product only)
   --hostile-connections N hostile filter clients (default 4 on SQLite, 16 on MariaDB + Redis)
@@ -80,7 +82,11 @@ if (args.help) {
                           (${HISTORY}: signed message create and read, then one file up- and downloaded 3 times
                           through the product and through the baseline's unencrypted endpoints)
   --history-file-mb N     MiB of the history scenario's file (default 100; smoke 1)
-  --purge-items N         files and messages each of the purge scenario (default 10000 each = 20,000 items)
+                          (${MIXED}: for --duration at --connections split 90/8/2 (29/2/1 of 32), reads alternately GET by id and
+                          userName eq, name updates alternately PUT and PATCH, deactivations each of a fresh user, while the
+                          purge of a user with 2 × --purge-items items runs, its deactivation sent as the load starts;
+                          read p99 against < 50 ms; product only, after the five scenarios)
+  --purge-items N         files and messages each of the purge and mixed scenarios (default 10000 each = 20,000 items)
   --purge-large-items N   files and messages each of the RSS purge (default 50000 each = 100,000 items)
   --skip-purge, --skip-startup
   --skip-storage          leave out upload/download MiB/s and purge keys/s of the local and S3 storage drivers
@@ -114,7 +120,7 @@ const options = {
   purgeLargeItems: number(args['purge-large-items'], 'BENCH_PURGE_LARGE_ITEMS', smoke ? 50 : 50_000),
   startupRuns: smoke ? 1 : 3,
   startupIdleSeconds: smoke ? 0.5 : 3,
-  scenarios: args.scenarios ? args.scenarios.split(',').map((name) => name.trim()) : [HOSTILE, ...SCENARIOS, HISTORY],
+  scenarios: args.scenarios ? args.scenarios.split(',').map((name) => name.trim()) : [HOSTILE, ...SCENARIOS, MIXED, HISTORY],
   // Per setup when not given: the issue's figures were 4 clients on SQLite, 16 on MariaDB.
   hostileConnections:
     args['hostile-connections'] === undefined && process.env.BENCH_HOSTILE_CONNECTIONS === undefined
@@ -127,8 +133,8 @@ const options = {
   redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
 };
 for (const name of options.scenarios) {
-  if (!SCENARIOS.includes(name) && name !== HOSTILE && name !== HISTORY) {
-    console.error(`unknown scenario "${name}" (use ${[...SCENARIOS, HOSTILE, HISTORY].join(', ')})`);
+  if (!SCENARIOS.includes(name) && ![HOSTILE, MIXED, HISTORY].includes(name)) {
+    console.error(`unknown scenario "${name}" (use ${[...SCENARIOS, HOSTILE, MIXED, HISTORY].join(', ')})`);
     process.exit(2);
   }
 }
@@ -249,6 +255,7 @@ async function runSetup(kind, context) {
     startup: null,
     bulkImport: null,
     hostileFilter: null,
+    mixed: null,
     history: null,
     scenarios: {},
     purge: null,
@@ -359,6 +366,18 @@ async function runSetup(kind, context) {
       }
       result.scenarios[name] = entry;
       result.samples[name] = samples;
+    }
+
+    // After the five scenarios: its deactivations and purge must not count in their database checks.
+    if (options.scenarios.includes(MIXED)) {
+      result.mixed = await runMixedScenario(states[0], {
+        connections: options.connections,
+        durationSeconds: options.durationSeconds,
+        warmupSeconds: options.warmupSeconds,
+        purgeItems: options.purgeItems,
+        log,
+      });
+      result.mixed.problems.forEach(problem);
     }
 
     if (options.scenarios.includes(HISTORY)) {

@@ -24,7 +24,7 @@ function scimHeaders(credentials) {
   };
 }
 
-async function createUser(product, credentials, userName) {
+export async function createUser(product, credentials, userName) {
   const response = await httpRequest(`${product.baseUrl}/scim/v2/Users`, {
     method: 'POST',
     headers: scimHeaders(credentials),
@@ -36,7 +36,7 @@ async function createUser(product, credentials, userName) {
   return response.json.id;
 }
 
-async function deactivate(product, credentials, userId) {
+export async function deactivate(product, credentials, userId) {
   const response = await httpRequest(`${product.baseUrl}/scim/v2/Users/${userId}`, {
     method: 'PATCH',
     headers: scimHeaders(credentials),
@@ -52,7 +52,7 @@ function sqlDate(kind, date) {
 }
 
 /** Writes `count` messages and `count` 1 KB files for the user, in the product's tables and storage layout. */
-async function seedDirectly(product, organizationId, userId, { messages, files }) {
+export async function seedDirectly(product, organizationId, userId, { messages, files }) {
   const storageRoot = product.env.FILE_STORAGE_DIR;
   const userDir = join(storageRoot, organizationId, userId);
   mkdirSync(userDir, { recursive: true });
@@ -140,7 +140,7 @@ function toDate(value) {
 }
 
 /** Polls the purge row until it is completed or failed, or the timeout passes. */
-async function waitForPurge(product, userId, timeoutMs, pollMs = 50) {
+export async function waitForPurge(product, userId, timeoutMs, pollMs = 50) {
   const deadline = performance.now() + timeoutMs;
   let row = null;
   while (performance.now() < deadline) {
@@ -159,6 +159,39 @@ function countFiles(dir) {
   } catch {
     return 0;
   }
+}
+
+/**
+ * What a finished purge did: its own started→completed time, and problems unless it completed
+ * with exactly the user's messages, files and stored bytes deleted and nothing of them left.
+ */
+export async function purgeOutcome(product, credentials, userId, row, { messages, files }, label) {
+  const problems = [];
+  if (row.state !== 'completed') {
+    problems.push(`purge ${label}: ${row.state} after ${row.attempts} attempts: ${row.last_error}`);
+  }
+  const startedAt = toDate(row.started_at);
+  const completedAt = toDate(row.completed_at);
+  const runMs = startedAt && completedAt ? completedAt.getTime() - startedAt.getTime() : null;
+  const [remainingMessages, remainingFiles] = await withDatabase(product.target, async (db) => [
+    Number(Object.values(await db.get('SELECT COUNT(*) FROM messages WHERE user_id = ?', [userId]))[0]),
+    Number(Object.values(await db.get('SELECT COUNT(*) FROM files WHERE user_id = ?', [userId]))[0]),
+  ]);
+  const remainingBytes = countFiles(join(product.env.FILE_STORAGE_DIR, credentials.organizationId, userId));
+  if (
+    Number(row.messages_deleted) !== messages ||
+    Number(row.files_deleted) !== files ||
+    Number(row.bytes_deleted) !== files * FILE_BYTES ||
+    remainingMessages !== 0 ||
+    remainingFiles !== 0 ||
+    remainingBytes !== 0
+  ) {
+    problems.push(
+      `purge ${label}: deleted ${row.messages_deleted}/${messages} messages, ${row.files_deleted}/${files} files, ${row.bytes_deleted} bytes; ` +
+        `${remainingMessages} message rows, ${remainingFiles} file rows and ${remainingBytes} stored files remain`,
+    );
+  }
+  return { runMs, problems };
 }
 
 /** One measured purge of a user with `messages` messages and `files` files. */
@@ -206,30 +239,8 @@ async function measurePurge(product, credentials, label, { messages, files }, vi
     );
     return { ...result, wallMs: Math.round(wallMs), rssBefore, rssPeak: rss.peak, rssGrowth: rss.peak - rssBefore };
   }
-  if (row.state !== 'completed') {
-    problems.push(`purge ${label}: ${row.state} after ${row.attempts} attempts: ${row.last_error}`);
-  }
-  const startedAt = toDate(row.started_at);
-  const completedAt = toDate(row.completed_at);
-  const runMs = startedAt && completedAt ? completedAt.getTime() - startedAt.getTime() : null;
-  const [remainingMessages, remainingFiles] = await withDatabase(product.target, async (db) => [
-    Number(Object.values(await db.get('SELECT COUNT(*) FROM messages WHERE user_id = ?', [userId]))[0]),
-    Number(Object.values(await db.get('SELECT COUNT(*) FROM files WHERE user_id = ?', [userId]))[0]),
-  ]);
-  const remainingBytes = countFiles(join(product.env.FILE_STORAGE_DIR, credentials.organizationId, userId));
-  if (
-    Number(row.messages_deleted) !== messages ||
-    Number(row.files_deleted) !== files ||
-    Number(row.bytes_deleted) !== files * FILE_BYTES ||
-    remainingMessages !== 0 ||
-    remainingFiles !== 0 ||
-    remainingBytes !== 0
-  ) {
-    problems.push(
-      `purge ${label}: deleted ${row.messages_deleted}/${messages} messages, ${row.files_deleted}/${files} files, ${row.bytes_deleted} bytes; ` +
-        `${remainingMessages} message rows, ${remainingFiles} file rows and ${remainingBytes} stored files remain`,
-    );
-  }
+  const { runMs, problems: outcomeProblems } = await purgeOutcome(product, credentials, userId, row, { messages, files }, label);
+  problems.push(...outcomeProblems);
   const status = await adminRequest(product.baseUrl, credentials.apiKey, 'GET', `/admin/v1/purges/${row.id}`);
   let apiState = null;
   if (!isMissingRoute(status)) {

@@ -114,12 +114,11 @@ export async function cannon(state, options) {
 }
 
 /**
- * Bulk import: `count` users created by POST with `connections` concurrent clients. The created
- * users are the seeded population of every later scenario.
+ * `count` users created by POST with `connections` concurrent clients, named userNameOf(index);
+ * each answered 201 is pushed onto `created` as { id, userName }.
  */
-export async function seedUsers(state, { count, connections }) {
+export async function createUsers(state, { count, connections, userNameOf, created }) {
   let next = 0;
-  const created = state.seeded;
   const summary = await cannon(state, {
     connections: Math.min(connections, count),
     amount: count,
@@ -130,7 +129,7 @@ export async function seedUsers(state, { count, connections }) {
         setupRequest(request) {
           const index = next;
           next += 1;
-          request.body = JSON.stringify(newUserBody(`bench.user.${index}@example.com`, index));
+          request.body = JSON.stringify(newUserBody(userNameOf(index), index));
           return request;
         },
         onResponse(status, body) {
@@ -142,8 +141,22 @@ export async function seedUsers(state, { count, connections }) {
       },
     ],
   });
-  state.unanswered.seed += summary.unanswered;
   return { ...summary, created: created.length };
+}
+
+/**
+ * Bulk import: `count` users created by POST with `connections` concurrent clients. The created
+ * users are the seeded population of every later scenario.
+ */
+export async function seedUsers(state, { count, connections }) {
+  const summary = await createUsers(state, {
+    count,
+    connections,
+    userNameOf: (index) => `bench.user.${index}@example.com`,
+    created: state.seeded,
+  });
+  state.unanswered.seed += summary.unanswered;
+  return summary;
 }
 
 /** The autocannon requests of one scenario for one server. */
@@ -256,6 +269,19 @@ function patchPool(state) {
     state.patchPoolCache = [...state.posted, ...[...state.seeded].reverse()];
   }
   return state.patchPoolCache;
+}
+
+/** Seeded users no deactivation was sent for (by the PATCH scenario, its warm-up or its sample check). */
+export function activeSeededUsers(state) {
+  if (state.patchCursor === 0) {
+    return [...state.seeded];
+  }
+  const deactivated = new Set(
+    patchPool(state)
+      .slice(0, state.patchCursor)
+      .map((user) => user.id),
+  );
+  return state.seeded.filter((user) => !deactivated.has(user.id));
 }
 
 /** Warm-up (not measured), then the measured run. */
