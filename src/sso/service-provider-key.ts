@@ -1,7 +1,7 @@
 // @peculiar/x509's dependency injection container needs the Reflect metadata polyfill loaded first.
 import 'reflect-metadata';
 import { randomBytes, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { loadOnDemand } from '../common/load-on-demand';
 
 export type ServiceProviderKeyPair = { readonly privateKeyPem: string; readonly certificatePem: string };
 
@@ -11,10 +11,16 @@ const ALGORITHM = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: 
 const VALIDITY_YEARS = 10;
 const COMMON_NAME_MAX = 64;
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+// Imported when an organization's first key pair is made (docs/performance.md).
+const loadX509 = loadOnDemand('The X.509 library (@peculiar/x509)', async () => {
+  const x509 = await import('@peculiar/x509');
+  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+  return x509;
+});
 
 /** A fresh RSA-2048 key pair and a self-signed certificate for signing AuthnRequests and the metadata's KeyDescriptor. */
 export async function generateServiceProviderKeyPair(hostname: string, now = new Date()): Promise<ServiceProviderKeyPair> {
+  const x509 = await loadX509();
   const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const serial = randomBytes(16);
   serial[0] &= 0x7f;

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { generateServiceProviderMetadata } from '@node-saml/node-saml';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { Database } from '../database/database';
 import { isUniqueViolation } from '../database/database-error';
@@ -8,6 +7,7 @@ import { CredentialCrypto } from '../secrets/credential-crypto';
 import { SessionsService } from '../sessions/sessions.service';
 import { IdpCertificate, readIdpCertificate } from './idp-certificate';
 import { IdpSettingsInput, readIdpSettings } from './idp-settings';
+import { loadSamlLibrary } from './saml-library';
 import { generateServiceProviderKeyPair } from './service-provider-key';
 import { ServiceProviderUrls, ServiceProviderUrlsFactory } from './service-provider-urls';
 import { IdpConfiguration, SsoConfigurationRecord, SsoConfigurationRepository } from './sso-configuration.repository';
@@ -109,6 +109,7 @@ export class SsoConfigurationService {
   async metadata(organization: HostedOrganization): Promise<string> {
     const record = await this.record(organization);
     const sp = this.urls.forHostname(organization.hostname);
+    const { generateServiceProviderMetadata } = await loadSamlLibrary();
     return generateServiceProviderMetadata({
       issuer: sp.entityId,
       callbackUrl: sp.acsUrl,

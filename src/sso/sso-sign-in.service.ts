@@ -1,6 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import { AuditService } from '../audit/audit.service';
 import { RequestContext } from '../common/request-context';
 import { Settings } from '../config/settings';
@@ -11,8 +10,8 @@ import { OpenedSession, SessionsService } from '../sessions/sessions.service';
 import { UserDirectory } from '../users/user-directory';
 import { AssertionReplayCache } from './assertion-replay-cache';
 import { safeReturnPath } from './return-path';
+import { loadSamlLibrary, loadSamlResponseValidator } from './saml-library';
 import { SamlRequestsRepository } from './saml-requests.repository';
-import { validateSamlResponse } from './saml-response-validator';
 import { SignInConfiguration, SsoConfigurationService } from './sso-configuration.service';
 import { SsoFailure } from './sso-failure';
 import { SsoMetrics } from './sso-metrics';
@@ -68,6 +67,7 @@ export class SsoSignInService {
       returnTo: returnPath,
       expiresAt: new Date(Date.now() + REQUEST_LIFETIME_MS),
     });
+    const { SAML, ValidateInResponseTo } = await loadSamlLibrary();
     const saml = new SAML({
       callbackUrl: configuration.sp.acsUrl,
       issuer: configuration.sp.entityId,
@@ -119,6 +119,7 @@ export class SsoSignInService {
     if (!configuration) {
       throw new SsoFailure('sso_not_configured');
     }
+    const { validateSamlResponse } = await loadSamlResponseValidator();
     const assertion = await validateSamlResponse(form.SAMLResponse, {
       idp: configuration.idp,
       sp: configuration.sp,

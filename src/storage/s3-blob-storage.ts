@@ -10,6 +10,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { S3StorageSettings } from '../config/settings';
 import {
   BlobExpectations,
   BlobNotFoundError,
@@ -20,6 +21,7 @@ import {
   UndeletedBlobs,
 } from './blob-storage';
 import { ContentMeter, feedMeter } from './content-meter';
+import { s3ClientConfig } from './s3-client-config';
 import { assertValidStorageKey, isStorageKey } from './storage-key';
 
 /** The smallest part S3 accepts (except the last). */
@@ -35,6 +37,11 @@ const LIST_PAGE = 500;
 
 /** Blobs as objects in one bucket: `<prefix><key>`. */
 export class S3BlobStorage extends BlobStorage {
+  /** A client for the configured store and bucket. */
+  static connect(settings: S3StorageSettings): S3BlobStorage {
+    return new S3BlobStorage(new S3Client(s3ClientConfig(settings)), settings.bucket, settings.prefix);
+  }
+
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,

@@ -1,4 +1,4 @@
-import { S3ClientConfig } from '@aws-sdk/client-s3';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { S3StorageSettings } from '../config/settings';
 
 /** A store that does not answer must not hold an upload or a purge forever. */

@@ -1,24 +1,27 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import { Module } from '@nestjs/common';
+import { loadOnDemand } from '../common/load-on-demand';
 import { Settings } from '../config/settings';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { BlobStorage } from './blob-storage';
 import { LocalDiskBlobStorage } from './local-disk-blob-storage';
 import { MeasuredBlobStorage } from './measured-blob-storage';
-import { S3BlobStorage } from './s3-blob-storage';
-import { s3ClientConfig } from './s3-client-config';
 import { StorageSweepMetrics } from './storage-sweep-metrics';
+
+// The S3 driver and the AWS SDK are imported only when S3 storage is configured (docs/performance.md).
+const loadS3Driver = loadOnDemand('The S3 storage driver (@aws-sdk/client-s3)', () => import('./s3-blob-storage.js'));
 
 @Module({
   providers: [
     {
       provide: BlobStorage,
       inject: [Settings, MetricsRegistry],
-      useFactory: (settings: Settings, registry: MetricsRegistry): BlobStorage => {
+      useFactory: async (settings: Settings, registry: MetricsRegistry): Promise<BlobStorage> => {
         const s3 = settings.fileStorage.s3;
-        return s3
-          ? new MeasuredBlobStorage(new S3BlobStorage(new S3Client(s3ClientConfig(s3)), s3.bucket, s3.prefix), 's3', registry)
-          : new MeasuredBlobStorage(new LocalDiskBlobStorage(settings.fileStorage.directory), 'local', registry);
+        if (!s3) {
+          return new MeasuredBlobStorage(new LocalDiskBlobStorage(settings.fileStorage.directory), 'local', registry);
+        }
+        const { S3BlobStorage } = await loadS3Driver();
+        return new MeasuredBlobStorage(S3BlobStorage.connect(s3), 's3', registry);
       },
     },
     StorageSweepMetrics,
