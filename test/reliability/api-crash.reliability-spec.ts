@@ -2,8 +2,9 @@ import { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex, signatureHeaders } from '../../src/auth/request-signature';
+import { BREAKER_OFF_POLICY } from '../support/admin-api';
 import { queryServiceDatabase } from '../support/direct-database';
-import { freePort, runCli, startServer, waitForHttp } from '../support/processes';
+import { bootstrapWithCli, freePort, startServer, waitForHttp } from '../support/processes';
 import { oktaUser, patchOp } from '../support/scim-client';
 import { rememberSecret } from '../support/secret-ledger';
 
@@ -34,18 +35,7 @@ describe('API process killed under load', () => {
   beforeAll(async () => {
     port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    const boot = await runCli([
-      'bootstrap',
-      '--org-name',
-      'Crash',
-      '--hostname',
-      'crash.example.com',
-      '--admin-email',
-      'ops@crash.example.com',
-    ]);
-    expect(boot.code).toBe(0);
-    const { apiKey } = JSON.parse(boot.stdout) as { apiKey: { id: string; key: string; secret: string } };
-    rememberSecret(apiKey.secret);
+    const apiKey = await bootstrapWithCli('Crash');
     await start();
     const path = `/admin/v1/api-keys/${apiKey.id}/scim-credentials`;
     const issued = await fetch(`${baseUrl}${path}`, {
@@ -57,7 +47,7 @@ describe('API process killed under load', () => {
     // The load deactivates hundreds of users in seconds: the mass-deactivation breaker would hold
     // their purges, and this test is about purges resuming after a crash (purge-breaker tests the breaker).
     const policyPath = '/admin/v1/organization/purge-policy';
-    const policy = JSON.stringify({ graceSeconds: 0, massDeactivation: { enabled: false, threshold: 25, windowSeconds: 600 } });
+    const policy = JSON.stringify(BREAKER_OFF_POLICY);
     const policySet = await fetch(`${baseUrl}${policyPath}`, {
       method: 'PUT',
       headers: {

@@ -1,8 +1,9 @@
 import { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex, signatureHeaders } from '../../src/auth/request-signature';
+import { BREAKER_OFF_POLICY } from '../support/admin-api';
 import { queryServiceDatabase } from '../support/direct-database';
-import { freePort, runCli, startServer, waitForHttp } from '../support/processes';
+import { bootstrapWithCli, freePort, startServer, waitForHttp } from '../support/processes';
 import { oktaUser, patchOp } from '../support/scim-client';
 import { rememberSecret } from '../support/secret-ledger';
 
@@ -44,18 +45,7 @@ describe('two API processes and a worker', () => {
 
   beforeAll(async () => {
     expect(process.env.DATABASE_URL, 'the multi-instance test needs MariaDB: run it with E2E_DB=mysql').toBeDefined();
-    const boot = await runCli([
-      'bootstrap',
-      '--org-name',
-      'Multi',
-      '--hostname',
-      'multi.example.com',
-      '--admin-email',
-      'ops@multi.example.com',
-    ]);
-    expect(boot.code).toBe(0);
-    apiKey = (JSON.parse(boot.stdout) as { apiKey: typeof apiKey }).apiKey;
-    rememberSecret(apiKey.secret);
+    apiKey = await bootstrapWithCli('Multi');
     const shared = { HOST: '127.0.0.1', PURGE_BATCH_SIZE: '7', PURGE_RECONCILE_INTERVAL_MS: '1000', PURGE_LEASE_MS: '5000' };
     for (const role of ['api', 'api', 'worker']) {
       const port = await freePort();
@@ -73,7 +63,7 @@ describe('two API processes and a worker', () => {
     rememberSecret(credentials.password);
     // This churn deactivates the same users again and again: the mass-deactivation breaker would
     // hold their purges (purge-breaker.reliability-spec.ts tests it on two processes).
-    const policy = JSON.stringify({ graceSeconds: 0, massDeactivation: { enabled: false, threshold: 25, windowSeconds: 600 } });
+    const policy = JSON.stringify(BREAKER_OFF_POLICY);
     expect((await signed(apis[0], 'PUT', '/admin/v1/organization/purge-policy', policy)).status).toBe(200);
     authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
 

@@ -1,7 +1,7 @@
 import { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex, signatureHeaders } from '../../src/auth/request-signature';
-import { freePort, runCli, startServer, waitForHttp } from '../support/processes';
+import { bootstrapWithCli, freePort, startServer, waitForHttp } from '../support/processes';
 import { oktaUser, patchOp } from '../support/scim-client';
 import { rememberSecret } from '../support/secret-ledger';
 
@@ -48,18 +48,7 @@ describe('mass-deactivation breaker on two API processes', () => {
 
   beforeAll(async () => {
     expect(process.env.DATABASE_URL, 'this test needs MariaDB: run it with E2E_DB=mysql').toBeDefined();
-    const boot = await runCli([
-      'bootstrap',
-      '--org-name',
-      'Breaker',
-      '--hostname',
-      'breaker.example.com',
-      '--admin-email',
-      'ops@breaker.example.com',
-    ]);
-    expect(boot.code).toBe(0);
-    apiKey = (JSON.parse(boot.stdout) as { apiKey: typeof apiKey }).apiKey;
-    rememberSecret(apiKey.secret);
+    apiKey = await bootstrapWithCli('Breaker');
     const shared = { HOST: '127.0.0.1', PURGE_RECONCILE_INTERVAL_MS: '500' };
     for (const role of ['api', 'api', 'worker']) {
       const port = await freePort();

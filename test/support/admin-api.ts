@@ -126,3 +126,12 @@ export async function issueScimCredentials(app: INestApplication, apiKey: ApiKey
 export function scimGet(app: INestApplication, path: string, credentials: { username: string; password: string }): request.Test {
   return request(app.getHttpServer()).get(path).auth(credentials.username, credentials.password);
 }
+
+/**
+ * A purge policy with the mass-deactivation breaker off (the defaults otherwise): for tests whose
+ * load deactivates many users in seconds and that are about something else than the breaker.
+ */
+export const BREAKER_OFF_POLICY = {
+  graceSeconds: 0,
+  massDeactivation: { enabled: false, threshold: 25, windowSeconds: 600 },
+} as const;

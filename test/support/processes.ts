@@ -2,6 +2,7 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { rememberSecret } from './secret-ledger';
 
 const ROOT = resolve(__dirname, '../..');
 export const CLI_ENTRY = resolve(ROOT, 'dist/src/cli/main.js');
@@ -19,6 +20,24 @@ export type CommandResult = { code: number | null; stdout: string; stderr: strin
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
   assertBuilt(CLI_ENTRY);
   return runNode(CLI_ENTRY, args, env);
+}
+
+export type BootstrapApiKey = { id: string; key: string; secret: string };
+
+/**
+ * `bootstrap` through the built CLI, as an operator would: organization `name` on
+ * `<name>.example.com`, administrator `ops@<name>.example.com`; the administrator's API key, whose
+ * secret the secret ledger then watches for in logs.
+ */
+export async function bootstrapWithCli(name: string): Promise<BootstrapApiKey> {
+  const domain = `${name.toLowerCase()}.example.com`;
+  const boot = await runCli(['bootstrap', '--org-name', name, '--hostname', domain, '--admin-email', `ops@${domain}`]);
+  if (boot.code !== 0) {
+    throw new Error(`bootstrap exited with ${boot.code}: ${boot.stderr}`);
+  }
+  const { apiKey } = JSON.parse(boot.stdout) as { apiKey: BootstrapApiKey };
+  rememberSecret(apiKey.secret);
+  return apiKey;
 }
 
 export function runNode(entry: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<CommandResult> {

@@ -13,3 +13,18 @@ export async function createTestApp(port = 0): Promise<INestApplication> {
   await app.listen(port, '127.0.0.1');
   return app;
 }
+
+/** createTestApp with PROCESS_ROLE set to `role` while the app is built (settings are read then), restored after. */
+export async function createTestAppWithRole(role: 'api' | 'worker' | 'all'): Promise<INestApplication> {
+  const previous = process.env.PROCESS_ROLE;
+  process.env.PROCESS_ROLE = role;
+  try {
+    return await createTestApp();
+  } finally {
+    if (previous === undefined) {
+      delete process.env.PROCESS_ROLE;
+    } else {
+      process.env.PROCESS_ROLE = previous;
+    }
+  }
+}

@@ -4,24 +4,9 @@ import { adminRequest } from '../../support/admin-api';
 import { purgeIdsOfUser } from '../../support/api-reads';
 import { getPurge, PurgeView, seedHistory, waitForPurge } from '../../support/purge-fixtures';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from '../../support/scim-client';
-import { createTestApp } from '../../support/test-app';
+import { createTestAppWithRole } from '../../support/test-app';
 
 const GRACE_SECONDS = 2;
-
-/** Builds an app with the given process role (settings are read when the app is built). */
-async function appWithRole(role: 'api' | 'worker' | 'all'): Promise<INestApplication> {
-  const previous = process.env.PROCESS_ROLE;
-  process.env.PROCESS_ROLE = role;
-  try {
-    return await createTestApp();
-  } finally {
-    if (previous === undefined) {
-      delete process.env.PROCESS_ROLE;
-    } else {
-      process.env.PROCESS_ROLE = previous;
-    }
-  }
-}
 
 describe('grace period', () => {
   let app: INestApplication | undefined;
@@ -29,7 +14,7 @@ describe('grace period', () => {
 
   beforeAll(async () => {
     process.env.PURGE_RECONCILE_INTERVAL_MS = '200';
-    app = await appWithRole('all');
+    app = await createTestAppWithRole('all');
     tenant = await scimTenant(app, 'grace');
     await adminRequest(app, 'put', '/admin/v1/organization/purge-policy', tenant.apiKey, {
       graceSeconds: GRACE_SECONDS,
@@ -93,7 +78,7 @@ describe('grace period', () => {
   it('survives a restart: recorded by an API process, run by a worker started after runAfter', async () => {
     await app!.close();
     app = undefined;
-    const api = await appWithRole('api');
+    const api = await createTestAppWithRole('api');
     let scheduled: { userId: string; purge: PurgeView };
     try {
       scheduled = await deactivatedWithHistory(api, 'restart@grace.example.com');
@@ -104,7 +89,7 @@ describe('grace period', () => {
     // Nothing runs purges now; the worker comes up once the grace period is over.
     const wait = new Date(scheduled.purge.runAfter!).getTime() - Date.now();
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait) + 100));
-    app = await appWithRole('worker');
+    app = await createTestAppWithRole('worker');
     const done = await waitForPurge(app, tenant.apiKey, scheduled.purge.id);
     expect(done.receipt).toMatchObject({ filesDeleted: 1, messagesDeleted: 1 });
   });

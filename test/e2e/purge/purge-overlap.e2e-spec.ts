@@ -7,7 +7,7 @@ import { PurgeRepository } from '../../../src/retention/purge.repository';
 import { PurgeBatches } from '../../../src/retention/runner/purge-batches';
 import { LeaseLostError } from '../../../src/retention/runner/purge-errors';
 import { PurgeHandler } from '../../../src/retention/runner/purge-handler';
-import { adminRequest } from '../../support/admin-api';
+import { adminRequest, BREAKER_OFF_POLICY } from '../../support/admin-api';
 import { historyOf, purgeIdsOfUser } from '../../support/api-reads';
 import { writeDirectly } from '../../support/direct-writes';
 import { storedKeys } from '../../support/e2e-storage';
@@ -292,10 +292,7 @@ describe('deactivations of different users at the same moment', () => {
     app = await createTestApp();
     tenant = await scimTenant(app, 'simultaneous');
     // 40 deactivations at once would trip the mass-deactivation breaker (purge-breaker.e2e-spec.ts).
-    await adminRequest(app, 'put', '/admin/v1/organization/purge-policy', tenant.apiKey, {
-      graceSeconds: 0,
-      massDeactivation: { enabled: false, threshold: 25, windowSeconds: 600 },
-    }).expect(200);
+    await adminRequest(app, 'put', '/admin/v1/organization/purge-policy', tenant.apiKey, BREAKER_OFF_POLICY).expect(200);
   });
 
   afterAll(async () => {

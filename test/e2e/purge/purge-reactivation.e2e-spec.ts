@@ -7,22 +7,7 @@ import { purgeIdsOfUser } from '../../support/api-reads';
 import { storedKeys } from '../../support/e2e-storage';
 import { expectedReceiptDigest, getPurge, seedHistory, waitForPurge } from '../../support/purge-fixtures';
 import { okta, oktaUser, patchOp, ScimTenant, scimTenant } from '../../support/scim-client';
-import { createTestApp } from '../../support/test-app';
-
-/** Builds an app with the given process role (settings are read when the app is built). */
-async function appWithRole(role: 'api' | 'worker'): Promise<INestApplication> {
-  const previous = process.env.PROCESS_ROLE;
-  process.env.PROCESS_ROLE = role;
-  try {
-    return await createTestApp();
-  } finally {
-    if (previous === undefined) {
-      delete process.env.PROCESS_ROLE;
-    } else {
-      process.env.PROCESS_ROLE = previous;
-    }
-  }
-}
+import { createTestAppWithRole } from '../../support/test-app';
 
 describe('reactivation while a purge is pending', () => {
   let api: INestApplication;
@@ -33,7 +18,7 @@ describe('reactivation while a purge is pending', () => {
     // Without Redis, purges dispatched by an API process wait for a worker's reconciler pass.
     process.env.PURGE_RECONCILE_INTERVAL_MS = '200';
     // The API process never runs purges, so the purge stays pending until a worker starts.
-    api = await appWithRole('api');
+    api = await createTestAppWithRole('api');
     tenant = await scimTenant(api, 'reactivation');
   });
 
@@ -65,7 +50,7 @@ describe('reactivation while a purge is pending', () => {
     expect((await getPurge(api, tenant.apiKey, firstPurgeId)).state).toBe('pending');
 
     // A worker comes up and runs the pending purge.
-    worker = await appWithRole('worker');
+    worker = await createTestAppWithRole('worker');
     const first = await waitForPurge(api, tenant.apiKey, firstPurgeId);
     expect(first).toMatchObject({ files: { total: 6, deleted: 6 }, messages: { total: 6, deleted: 6 }, bytesDeleted: before.bytes });
     expect(first.receipt?.digest).toBe(expectedReceiptDigest(before.fileIds, before.messageIds));
