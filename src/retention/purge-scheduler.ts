@@ -7,6 +7,7 @@ import { DatabaseUsageError } from '../database/database-error';
 import { HistoryPurgeScope } from '../history/history-purge-scope';
 import { DestroyedKeyEntry, OpenPurge, PurgeRepository } from './purge.repository';
 import { PurgeQueue } from './queue/purge-queue';
+import { PurgePolicy } from './safeguards/purge-policy';
 import { PurgeSafeguards, PurgeStart } from './safeguards/purge-safeguards';
 
 export type PurgeSubject = { id: string; organizationId: string; userName: string };
@@ -18,6 +19,12 @@ export type PurgeSubject = { id: string; organizationId: string; userName: strin
  * scheduled after a grace period), which a reactivation can still cancel.
  */
 export type KeyDestruction = 'now' | 'deferred';
+
+/**
+ * What lockForDeactivation took, for record(): the organization whose deactivations now wait for
+ * this transaction, and its purge policy as read under that lock (so it is not locked twice).
+ */
+export type DeactivationLock = { readonly organizationId: string; readonly policy: PurgePolicy };
 
 /** The entry point of retention for the users domain: record a purge, then hand it to the queue. */
 @Injectable()
@@ -43,11 +50,11 @@ export class PurgeScheduler {
    * Call first in the deactivation's transaction, before any other statement: the lock that
    * serialises the organization's deactivations (see PurgeSafeguards.lockForDeactivation).
    */
-  async lockForDeactivation(organizationId: string): Promise<void> {
+  async lockForDeactivation(organizationId: string): Promise<DeactivationLock> {
     if (!this.database.inTransaction) {
       throw new DatabaseUsageError("PurgeScheduler.lockForDeactivation() must run inside the deactivation's transaction");
     }
-    await this.safeguards.lockForDeactivation(organizationId);
+    return { organizationId, policy: await this.safeguards.lockForDeactivation(organizationId) };
   }
 
   /**
@@ -65,15 +72,18 @@ export class PurgeScheduler {
    * The organization's purge policy decides how the purge starts (PurgeSafeguards): a held or
    * scheduled one keeps the user's keys (`deferred`), whatever `keyDestruction` asks.
    */
-  async record(user: PurgeSubject, keyDestruction: KeyDestruction = 'now'): Promise<{ purgeId: string }> {
+  async record(user: PurgeSubject, lock: DeactivationLock, keyDestruction: KeyDestruction = 'now'): Promise<{ purgeId: string }> {
     if (!this.database.inTransaction) {
       throw new DatabaseUsageError("PurgeScheduler.record() must run inside the deactivation's transaction");
+    }
+    if (lock.organizationId !== user.organizationId) {
+      throw new DatabaseUsageError("PurgeScheduler.record() needs the lock of the user's own organization");
     }
     const purgeId = randomUUID();
     // Set here rather than by the column default, which on SQLite keeps only whole seconds.
     const requestedAt = new Date();
-    // Under the lock the caller took first (lockForDeactivation).
-    const start = await this.safeguards.decide(user, requestedAt);
+    // Under the lock the caller took first, with the policy it read.
+    const start = await this.safeguards.decide(user, requestedAt, lock.policy);
     const taken = await this.purges.lockOpenForUser(user.id);
     const carried = taken.reduce(
       (sum, purge) => ({

@@ -5,7 +5,7 @@ import { AuditService } from '../audit/audit.service';
 import { DomainError, DomainErrorCode, notFound } from '../common/domain-error';
 import { Database } from '../database/database';
 import { isUniqueViolation } from '../database/database-error';
-import { PurgeScheduler } from '../retention/purge-scheduler';
+import { DeactivationLock, PurgeScheduler } from '../retention/purge-scheduler';
 import { SessionsService } from '../sessions/sessions.service';
 import { foldedOrNull, normalizeUserName, userNameKeyForNewUser } from './caseless-text';
 import type { UserFilter } from './search/user-filter';
@@ -146,14 +146,12 @@ export class UserProvisioningService {
         await this.purges.prepare(organizationId);
       }
       const written = await this.database.transaction(async () => {
-        if (user.active) {
-          await this.purges.lockForDeactivation(organizationId);
-        }
+        const lock = user.active ? await this.purges.lockForDeactivation(organizationId) : null;
         if (!(await this.users.hide(user, `#DELETED:${user.id}`, new Date()))) {
           return false;
         }
-        if (user.active) {
-          await this.endAccessAndRecordPurge(user);
+        if (lock) {
+          await this.endAccessAndRecordPurge(user, lock);
         }
         return true;
       });
@@ -167,11 +165,11 @@ export class UserProvisioningService {
   }
 
   private async deactivate(user: UserRecord, change: PlannedChange): Promise<boolean> {
-    await this.purges.lockForDeactivation(user.organizationId);
+    const lock = await this.purges.lockForDeactivation(user.organizationId);
     if (!(await this.writeChange(user, change))) {
       return false;
     }
-    await this.endAccessAndRecordPurge(user);
+    await this.endAccessAndRecordPurge(user, lock);
     return true;
   }
 
@@ -193,7 +191,7 @@ export class UserProvisioningService {
    * credentials (cached ones forgotten after commit), sessions, and the purge record (queued after
    * commit) all commit with it or not at all.
    */
-  private async endAccessAndRecordPurge(user: UserRecord): Promise<void> {
+  private async endAccessAndRecordPurge(user: UserRecord, lock: DeactivationLock): Promise<void> {
     await this.apiKeys.revokeAllOwnedBy(user.id);
     const endedSessions = await this.sessions.revokeAllOfUser(user.id);
     if (endedSessions > 0) {
@@ -208,7 +206,7 @@ export class UserProvisioningService {
         { sourceAddress: null, requestId: null },
       );
     }
-    await this.purges.record({ id: user.id, organizationId: user.organizationId, userName: user.userName });
+    await this.purges.record({ id: user.id, organizationId: user.organizationId, userName: user.userName }, lock);
   }
 
   /** False when the row is no longer at the version read (or was deleted meanwhile). */

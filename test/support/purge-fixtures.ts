@@ -124,7 +124,7 @@ export async function deactivateDirectly(
   const users = app.get(UsersRepository);
   await app.get(PurgeScheduler).prepare(user.organizationId);
   return app.get(Database).transaction(async () => {
-    await app.get(PurgeScheduler).lockForDeactivation(user.organizationId);
+    const lock = await app.get(PurgeScheduler).lockForDeactivation(user.organizationId);
     const current = await users.findVisible(user.organizationId, user.id);
     if (
       !current ||
@@ -140,7 +140,7 @@ export async function deactivateDirectly(
     ) {
       throw new Error(`user ${user.id} could not be deactivated`);
     }
-    return (await app.get(PurgeScheduler).record(user, keyDestruction)).purgeId;
+    return (await app.get(PurgeScheduler).record(user, lock, keyDestruction)).purgeId;
   });
 }
 

@@ -46,13 +46,12 @@ export class PurgeSafeguards {
   }
 
   /**
-   * In the deactivation's transaction (locked by lockForDeactivation), before its purge is
-   * written: counts every purge of the organization requested in the window before it, and its
-   * own, so of N concurrent deactivations exactly `threshold` proceed, on any number of processes.
+   * In the deactivation's transaction, under the lock lockForDeactivation took (`policy` is what it
+   * read), before its purge is written: counts every purge of the organization requested in the
+   * window before it, and its own, so of N concurrent deactivations exactly `threshold` proceed, on
+   * any number of processes.
    */
-  async decide(user: { id: string; organizationId: string }, requestedAt: Date): Promise<PurgeStart> {
-    // Already held by this transaction: this re-reads the policy under the lock.
-    const policy = await this.lockPolicy(user.organizationId);
+  async decide(user: { id: string; organizationId: string }, requestedAt: Date, policy: PurgePolicy): Promise<PurgeStart> {
     let recentPurges = 0;
     if (policy.massDeactivation.enabled) {
       const since = new Date(requestedAt.getTime() - policy.massDeactivation.windowSeconds * 1000);

@@ -128,7 +128,10 @@ describe('admin visibility of purges, and queue metrics', () => {
     const user = await createUser(app, tenant.organizationId, 'fourth@visibility.example.com');
     // Recorded but not dispatched yet (its dispatch after commit held back): exactly what the gauge must show as pending.
     vi.spyOn(app.get(PurgeScheduler), 'dispatch').mockResolvedValueOnce();
-    const purgeId = await app.get(Database).transaction(async () => (await app.get(PurgeScheduler).record(user)).purgeId);
+    const purgeId = await app.get(Database).transaction(async () => {
+      const scheduler = app.get(PurgeScheduler);
+      return (await scheduler.record(user, await scheduler.lockForDeactivation(user.organizationId))).purgeId;
+    });
     const metrics = (await request(app.getHttpServer()).get('/metrics').expect(200)).text;
     expect(sample(metrics, 'scim_purges{state="pending"}')).toBe(1);
     await app.get(PurgeScheduler).dispatch(purgeId);

@@ -82,7 +82,10 @@ describe('purge statements: the same SQL for every batch, ids compared as intege
   ): Promise<{ purgeId: string; statements: Set<string> }> {
     const statements = new Set<string>();
     const purgeId = await captured(statements, () =>
-      app.get(Database).transaction(async () => (await app.get(PurgeScheduler).record(user)).purgeId),
+      app.get(Database).transaction(async () => {
+        const scheduler = app.get(PurgeScheduler);
+        return (await scheduler.record(user, await scheduler.lockForDeactivation(user.organizationId))).purgeId;
+      }),
     );
     await between();
     expect(await captured(statements, () => app.get(PurgeHandler).run(purgeId))).toBe('completed');

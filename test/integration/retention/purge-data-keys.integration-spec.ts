@@ -91,8 +91,12 @@ describe('purge data keys', () => {
 
   async function recordDeferred(user: UserRecord): Promise<string> {
     return (
-      await database.transaction(() =>
-        domain.scheduler.record({ id: user.id, organizationId: user.organizationId, userName: user.userName }, 'deferred'),
+      await database.transaction(async () =>
+        domain.scheduler.record(
+          { id: user.id, organizationId: user.organizationId, userName: user.userName },
+          await domain.scheduler.lockForDeactivation(user.organizationId),
+          'deferred',
+        ),
       )
     ).purgeId;
   }
@@ -124,7 +128,10 @@ describe('purge data keys', () => {
     const { user, keyId } = await userWithKey();
     await expect(
       database.transaction(async () => {
-        await domain.scheduler.record({ id: user.id, organizationId, userName: user.userName });
+        await domain.scheduler.record(
+          { id: user.id, organizationId, userName: user.userName },
+          await domain.scheduler.lockForDeactivation(organizationId),
+        );
         throw new Error('rolled back');
       }),
     ).rejects.toThrow('rolled back');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Database } from '../../../src/database/database';
 import { statement } from '../../../src/database/statement';
+import { DEFAULT_PURGE_POLICY } from '../../../src/retention/safeguards/purge-policy';
 import { UserRecord } from '../../../src/users/users.repository';
 import { IntegrationDatabase, openIntegrationDatabase } from '../support/integration-database';
 import { addHistory, createOrganization, openSession, usersDomain, UsersDomain } from './support/users-fixtures';
@@ -182,7 +183,9 @@ describe('deactivation and role changes', () => {
   });
 
   it('the purge can only be recorded inside a transaction', async () => {
-    await expect(domain.scheduler.record({ id: admin.id, organizationId, userName: admin.userName })).rejects.toThrow(
+    // A lock as lockForDeactivation returns it; outside a transaction none can be held, and record refuses first.
+    const lock = { organizationId, policy: DEFAULT_PURGE_POLICY };
+    await expect(domain.scheduler.record({ id: admin.id, organizationId, userName: admin.userName }, lock)).rejects.toThrow(
       /inside the deactivation/,
     );
   });
